@@ -1,0 +1,237 @@
+"""The estimate: all four approaches costed side by side from one scenario and one price book."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from planner.costing import Costing
+from planner.effort import build_hours, data_preparation_lines, engineering_lines, person_hours
+from planner.errors import FieldProblem, Problem, ScenarioError
+from planner.evaluation import evaluation_lines
+from planner.inference import inference_lines, input_tokens_per_request
+from planner.lines import APPROACH_LABELS, APPROACHES, Approach, LineItem
+from planner.pricebook import Price, PriceBook, Resolved, UnknownOffering, assumption_price
+from planner.retrieval import retrieval_lines
+from planner.scenario import FineTuneBlock, RetrievalFields, Scenario
+from planner.timeline import Phase, plan_phases
+from planner.training import (
+    api_run,
+    hosting_lines,
+    retraining_lines,
+    self_hosted_run,
+    training_lines,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ApproachEstimate:
+    """One approach's lines, phases and per-request figures; totals are sums of its lines."""
+
+    approach: Approach
+    label: str
+    serves_with: str
+    lines: tuple[LineItem, ...]
+    phases: tuple[Phase, ...]
+    iterations: int
+    added_latency_ms: float
+    input_tokens_per_request: int
+
+    @property
+    def one_time_cost(self) -> float:
+        """Sum of one-time lines, in the report currency."""
+        return sum(line.amount for line in self.lines if line.timing == "one_time")
+
+    @property
+    def monthly_cost(self) -> float:
+        """Sum of monthly lines in the first month, in the report currency."""
+        return sum(line.amount for line in self.lines if line.timing == "monthly")
+
+    @property
+    def horizon_cost(self) -> float:
+        """One-time cost plus every month of the horizon, in the report currency."""
+        return sum(line.horizon_amount for line in self.lines)
+
+    @property
+    def monthly_costs(self) -> tuple[float, ...]:
+        """The monthly cost in each month of the horizon."""
+        monthly = [line.monthly_amounts for line in self.lines if line.timing == "monthly"]
+        return tuple(sum(month) for month in zip(*monthly, strict=True)) if monthly else ()
+
+    @property
+    def weeks_to_production(self) -> float:
+        """End of the last phase, in weeks from the start."""
+        return max(phase.end_week for phase in self.phases)
+
+    @property
+    def effort_hours(self) -> float:
+        """People hours before launch (engineering, data preparation, evaluation)."""
+        return person_hours(list(self.lines))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Status notes of the offerings and exchange rates this approach uses, each once."""
+        return tuple(dict.fromkeys(caveat for line in self.lines for caveat in line.caveats))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Every approach's estimate, with the assumptions and any price-table problems behind it."""
+
+    scenario: Scenario
+    currency: str
+    horizon_months: int
+    approaches: dict[Approach, ApproachEstimate]
+    assumptions: tuple[Price, ...]
+    price_problems: tuple[Problem, ...]
+
+
+def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
+    """Cost, effort and timeline of prompt engineering, RAG, fine-tuning and hybrid.
+
+    Raises ``ScenarioError`` listing every reference or field that cannot be costed, and
+    ``PricingError`` if the assumptions table (or a needed exchange rate) is missing.
+    """
+    assumptions = book.require_assumptions()
+    try:
+        card_key, card = book.rate_card(scenario.team.rates)
+    except UnknownOffering as exc:
+        raise ScenarioError(scenario.origin_problem("team.rates", str(exc))) from None
+    c = Costing(book, assumptions, scenario, card_key, card)
+    iterations = scenario.project.iterations or round(c.value("iterations"))
+
+    builders: dict[Approach, Callable[[], ApproachEstimate]] = {
+        "prompt": lambda: _prompt(c, iterations),
+        "rag": lambda: _rag(c, iterations),
+        "fine_tune": lambda: _fine_tune(c, iterations, "fine_tune", scenario.approaches.fine_tune, None),
+        "hybrid": lambda: _fine_tune(
+            c, iterations, "hybrid", scenario.hybrid_fine_tune(), scenario.hybrid_retrieval()
+        ),
+    }
+    results: dict[Approach, ApproachEstimate] = {}
+    problems: list[Problem] = []
+    for approach in APPROACHES:
+        try:
+            results[approach] = builders[approach]()
+        except FieldProblem as exc:
+            problems.append(scenario.origin_problem(exc.field, exc.message))
+    if problems:
+        raise ScenarioError(problems)
+    return Estimate(
+        scenario=scenario,
+        currency=scenario.currency,
+        horizon_months=scenario.horizon_months,
+        approaches=results,
+        assumptions=tuple(assumption_price(assumptions, name) for name in type(assumptions).model_fields),
+        price_problems=book.problems,
+    )
+
+
+def _ref(field: str, lookup: Callable[[str], T], ref: str) -> T:
+    """Look an offering up; a miss becomes a problem located at the scenario ``field``."""
+    try:
+        return lookup(ref)
+    except UnknownOffering as exc:
+        raise FieldProblem(field, str(exc)) from None
+
+
+def _judge(c: Costing) -> Resolved:
+    return _ref("project.judge_model", c.book.chat_model, c.scenario.project.judge_model)
+
+
+def _prompt(c: Costing, iterations: int) -> ApproachEstimate:
+    block = c.scenario.approaches.prompt
+    model = _ref("approaches.prompt.model", c.book.chat_model, block.model)
+    lines = [
+        *engineering_lines(c, "prompt", self_hosted=False, training_runs=0),
+        *evaluation_lines(c, "prompt", iterations, _judge(c)),
+        *inference_lines(c, "prompt", model, block.system_prompt_tokens, block.cached_prompt_share, 0,
+                         "approaches.prompt"),
+    ]
+    return ApproachEstimate(
+        "prompt", APPROACH_LABELS["prompt"], block.model, tuple(lines),
+        tuple(plan_phases(c, build_hours(c, "prompt"), 0, iterations, trains=False)),
+        iterations, 0.0, input_tokens_per_request(c, block.system_prompt_tokens, 0),
+    )
+
+
+def _retrieval(c: Costing, approach: Approach, rag: RetrievalFields, field: Callable[[str], str]) -> list[LineItem]:
+    embedder = _ref(field("embedding_model"), c.book.embedding_model, rag.embedding_model)
+    db = _ref(field("vector_db"), c.book.vector_db, rag.vector_db)
+    return retrieval_lines(c, approach, rag, embedder, db)
+
+
+def _rag(c: Costing, iterations: int) -> ApproachEstimate:
+    block = c.scenario.approaches.rag
+    model = _ref("approaches.rag.model", c.book.chat_model, block.model)
+    lines = [
+        *engineering_lines(c, "rag", self_hosted=False, training_runs=0),
+        *evaluation_lines(c, "rag", iterations, _judge(c)),
+        *inference_lines(c, "rag", model, block.system_prompt_tokens, block.cached_prompt_share,
+                         block.retrieved_tokens, "approaches.rag"),
+        *_retrieval(c, "rag", block, lambda key: f"approaches.rag.{key}"),
+    ]
+    return ApproachEstimate(
+        "rag", APPROACH_LABELS["rag"], block.model, tuple(lines),
+        tuple(plan_phases(c, build_hours(c, "rag"), 0, iterations, trains=False)),
+        iterations, c.value("retrieval_latency_ms"),
+        input_tokens_per_request(c, block.system_prompt_tokens, block.retrieved_tokens),
+    )
+
+
+def _fine_tune(
+    c: Costing, iterations: int, approach: Approach, block: FineTuneBlock, rag: RetrievalFields | None
+) -> ApproachEstimate:
+    """Fine-tuning, or with ``rag`` given, the hybrid of a fine-tuned model and retrieval."""
+    field = _field_locator(c.scenario, approach)
+    self_hosted = block.route == "self_hosted"
+    lines = [
+        *engineering_lines(c, approach, self_hosted=self_hosted, training_runs=iterations),
+        *data_preparation_lines(c, approach, block.examples, field("examples")),
+        *evaluation_lines(c, approach, iterations, _judge(c)),
+    ]
+    retrieved = rag.retrieved_tokens if rag is not None else 0
+    if self_hosted:
+        assert block.training_gpu is not None  # guaranteed by FineTuneBlock's validator
+        trainer = _ref(field("training_gpu"), c.book.gpu_instance, block.training_gpu)
+        server = _ref(field("serving_gpu"), c.book.gpu_instance, block.serving_gpu or block.training_gpu)
+        try:
+            run = self_hosted_run(c, block, trainer)
+        except UnknownOffering as exc:
+            raise FieldProblem(field("training_gpu"), str(exc)) from None
+        lines += hosting_lines(c, approach, block, server)
+        serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or block.training_gpu}"
+    else:
+        tuned = _ref(field("model"), c.book.fine_tunable_model, block.model)
+        run = api_run(block, tuned)
+        lines += inference_lines(c, approach, tuned, block.system_prompt_tokens, block.cached_prompt_share,
+                                 retrieved, f"approaches.{approach}")
+        serves_with = f"{block.model} (fine-tuned)"
+    lines += training_lines(c, approach, run, iterations)
+    lines += retraining_lines(c, approach, run, block)
+    if rag is not None:
+        lines += _retrieval(c, approach, rag, field)
+    curation_hours = person_hours([line for line in lines if line.category == "data_preparation"])
+    return ApproachEstimate(
+        approach, APPROACH_LABELS[approach], serves_with, tuple(lines),
+        tuple(plan_phases(c, build_hours(c, approach), curation_hours, iterations, trains=True)),
+        iterations, c.value("retrieval_latency_ms") if rag is not None else 0.0,
+        input_tokens_per_request(c, block.system_prompt_tokens, retrieved),
+    )
+
+
+def _field_locator(scenario: Scenario, approach: Approach) -> Callable[[str], str]:
+    """Where a setting of ``approach`` was written: the hybrid's own key, else the block it inherits."""
+    if approach != "hybrid":
+        return lambda key: f"approaches.{approach}.{key}"
+    hybrid = scenario.approaches.hybrid
+
+    def locate(key: str) -> str:
+        if getattr(hybrid, key, None) is not None:
+            return f"approaches.hybrid.{key}"
+        return f"approaches.{'rag' if key in RetrievalFields.model_fields else 'fine_tune'}.{key}"
+
+    return locate

@@ -1,0 +1,61 @@
+"""Estimate line items: the unit every total is a sum of, and every explanation is made of."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Literal
+
+Approach = Literal["prompt", "rag", "fine_tune", "hybrid"]
+Category = Literal[
+    "engineering",
+    "data_preparation",
+    "evaluation",
+    "training",
+    "embeddings",
+    "inference",
+    "vector_db",
+    "hosting",
+    "retraining",
+]
+Timing = Literal["one_time", "monthly"]
+
+APPROACHES: tuple[Approach, ...] = ("prompt", "rag", "fine_tune", "hybrid")
+APPROACH_LABELS: dict[Approach, str] = {
+    "prompt": "Prompt engineering",
+    "rag": "RAG",
+    "fine_tune": "Fine-tuning",
+    "hybrid": "Hybrid (fine-tune + RAG)",
+}
+PERSON_HOURS = "person-hours"
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One cost: quantity x unit price = amount, with where the price and quantity came from.
+
+    For a monthly line, ``quantity`` and ``amount`` are the first month's and ``horizon_amount``
+    sums every month of the horizon; for a one-time line the two amounts are equal.
+    ``unit_price`` is in the report ``currency`` (converted if the price table's differs; ``note``
+    then names the rate used). ``caveats`` repeat the status notes of the offering and of any
+    exchange rate used, each prefixed with its key.
+    ``monthly_amounts`` holds a monthly line's amount in each month of the horizon.
+    """
+
+    approach: Approach
+    category: Category
+    item: str
+    timing: Timing
+    quantity: float
+    unit: str
+    unit_price: float
+    amount: float
+    horizon_amount: float
+    currency: str
+    price_key: str
+    source: str
+    as_of: datetime.date | None
+    quantity_basis: str
+    note: str = ""
+    caveats: tuple[str, ...] = ()
+    monthly_amounts: tuple[float, ...] = ()

@@ -1,0 +1,120 @@
+"""Training: per-iteration cost of fine-tuning by API or on own GPUs, and retraining after launch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.costing import TOKENS_PER_MILLION, Costing
+from planner.lines import PERSON_HOURS, Approach, LineItem
+from planner.pricebook import Price, Resolved
+from planner.scenario import FineTuneBlock
+
+SECONDS_PER_HOUR = 3600
+FLOPS_PER_TFLOP = 1e12
+ADAPTER_METHODS = ("lora", "qlora")
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """One training run: its billed quantity and price, and how the quantity was worked out."""
+
+    quantity: float
+    unit: str
+    price: Price
+    basis: str
+
+
+def training_tokens(block: FineTuneBlock) -> int:
+    """Tokens processed in one run: examples x tokens per example x epochs.
+
+    >>> from planner.scenario import FineTuneBlock
+    >>> training_tokens(FineTuneBlock(examples=1000, tokens_per_example=600, epochs=3))
+    1800000
+    """
+    return block.examples * block.tokens_per_example * block.epochs
+
+
+def api_run(block: FineTuneBlock, prices: Resolved) -> TrainingRun:
+    """An API fine-tuning run, billed per million training tokens.
+
+    1,000 examples x 600 tokens x 3 epochs = 1.8 million tokens x $3.00 = $5.40.
+    """
+    tokens = training_tokens(block)
+    return TrainingRun(
+        tokens / TOKENS_PER_MILLION, "million training tokens",
+        prices.price("training_per_million_tokens", "million training tokens"),
+        f"examples ({block.examples:,}) x tokens_per_example ({block.tokens_per_example:,}) x "
+        f"epochs ({block.epochs})",
+    )
+
+
+def self_hosted_run(c: Costing, block: FineTuneBlock, instance: Resolved) -> TrainingRun:
+    """A run on a rented GPU instance, in instance-hours: compute time plus fixed overhead.
+
+    Compute: FLOPs = k x parameters x tokens (k = 6 for full training, 4 with a frozen base) over
+    GPUs x dense BF16 peak x MFU (formulas.md). 8B parameters, LoRA, 1.8 million tokens on one
+    H100 (989 TFLOPS) at 30% MFU: 4 x 8e9 x 1.8e6 / (989e12 x 0.3) = 194 s, plus 1 h overhead.
+    """
+    gpu = c.book.gpu_spec(instance.offering.gpu)
+    k_name = (
+        "adapter_training_flops_per_param_token" if block.method in ADAPTER_METHODS
+        else "full_training_flops_per_param_token"
+    )
+    params = (block.params_billion or 0) * 1e9
+    tokens = training_tokens(block)
+    mfu = c.value("training_mfu")
+    flops = c.value(k_name) * params * tokens
+    gpus = instance.offering.gpu_count
+    compute_hours = flops / (gpus * gpu.bf16_tflops * FLOPS_PER_TFLOP * mfu) / SECONDS_PER_HOUR
+    overhead = c.value("training_run_overhead_hours")
+    return TrainingRun(
+        compute_hours + overhead, "instance-hours",
+        instance.price("per_hour", "instance-hour"),
+        f"assumptions.{k_name} x {block.params_billion:g}B params x {tokens:,} tokens / "
+        f"({gpus} x {gpu.bf16_tflops:g} TFLOPS x assumptions.training_mfu {mfu:g}) = "
+        f"{compute_hours:.3g} h + assumptions.training_run_overhead_hours ({overhead:g})",
+    )
+
+
+def training_lines(c: Costing, approach: Approach, run: TrainingRun, iterations: int) -> list[LineItem]:
+    """The run's cost once per iteration."""
+    return [
+        c.one_time(approach, "training", f"Training runs ({iterations})", run.quantity * iterations,
+                   run.unit, run.price, f"{run.basis}; x {iterations} iterations")
+    ]
+
+
+def retrain_every_months(c: Costing, block: FineTuneBlock) -> int:
+    """Months between retraining runs: the scenario's value, else the assumption; 0 = never."""
+    if block.retrain_every_months is not None:
+        return block.retrain_every_months
+    return round(c.value("retrain_every_months"))
+
+
+def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBlock) -> list[LineItem]:
+    """One training run and its engineer hours every ``retrain_every_months``, spread evenly.
+
+    A $5.40 run every 3 months adds $1.80 a month.
+    """
+    every = retrain_every_months(c, block)
+    if every == 0:
+        return []
+    hours = c.value("engineer_hours_per_training_run")
+    cadence = f"/ {every} months between retraining"
+    return [
+        c.monthly(approach, "retraining", "Retraining run (amortised)", [run.quantity / every] * c.months,
+                  run.unit, run.price, f"{run.basis} {cadence}"),
+        c.monthly(approach, "retraining", "Retraining: launch and analysis (amortised)",
+                  [hours / every] * c.months, PERSON_HOURS, c.rate("ml_engineer"),
+                  f"assumptions.engineer_hours_per_training_run ({hours:g}) {cadence}"),
+    ]
+
+
+def hosting_lines(c: Costing, approach: Approach, block: FineTuneBlock, instance: Resolved) -> list[LineItem]:
+    """Serving instances kept running all month: instances x hours per month x hourly price."""
+    hours = c.value("hours_per_month")
+    return [
+        c.monthly(approach, "hosting", "Serving instances", [block.serving_instances * hours] * c.months,
+                  "instance-hours", instance.price("per_hour", "instance-hour"),
+                  f"serving_instances ({block.serving_instances}) x assumptions.hours_per_month ({hours:g})")
+    ]

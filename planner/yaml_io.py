@@ -1,0 +1,104 @@
+"""The planner's only file reader: YAML text to plain data, remembering the line of every field.
+
+Price tables and scenarios are validated by pydantic, whose errors name a field path; the line map
+kept here turns that path into ``file:line`` so a user can go straight to the mistake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from planner.errors import PlannerError, Problem
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """Parsed YAML: the data, where it came from, and the 1-based line of each field path."""
+
+    data: Any
+    file: str
+    lines: dict[FieldPath, int]
+
+    def line_of(self, path: FieldPath) -> int | None:
+        """Line of ``path``, or of its nearest ancestor that exists in the file."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+
+def read_yaml(path: str | Path, error: type[PlannerError]) -> YamlDocument:
+    """Read a YAML file into a mapping; any unreadable, malformed or empty file raises ``error``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(Problem(str(path), None, "", f"cannot read file: {exc.strerror or exc}")) from exc
+    except UnicodeDecodeError as exc:
+        raise error(Problem(str(path), None, "", "is not UTF-8 text")) from exc
+    return parse_yaml(text, str(path), error)
+
+
+def parse_yaml(text: str, file: str, error: type[PlannerError]) -> YamlDocument:
+    """Parse YAML text (named ``file`` in messages) into a mapping with its line map."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise error(Problem(file, line, "", f"malformed YAML: {problem}")) from exc
+    if node is None:
+        raise error(Problem(file, None, "", "file is empty; expected a YAML mapping"))
+    if not isinstance(node, yaml.MappingNode):
+        raise error(
+            Problem(file, node.start_mark.line + 1, "", "expected a YAML mapping (key: value) at the top")
+        )
+    lines: dict[FieldPath, int] = {}
+    _index_lines(node, (), lines, file, error)
+    try:
+        data = yaml.SafeLoader(text).get_single_data()
+    except yaml.YAMLError as exc:  # e.g. a value the safe loader cannot construct
+        raise error(Problem(file, None, "", f"malformed YAML: {exc}")) from exc
+    return YamlDocument(data=data, file=file, lines=lines)
+
+
+def _index_lines(
+    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], file: str, error: type[PlannerError]
+) -> None:
+    """Record the line of every mapping key and list item, refusing duplicate keys.
+
+    PyYAML silently keeps the last of two equal keys; in a price table that hides a mistake.
+    """
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[Hashable] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                raise error(
+                    Problem(file, key_node.start_mark.line + 1, _dotted((*path, key)), "duplicate key")
+                )
+            seen.add(key)
+            _index_lines(value_node, (*path, key), lines, file, error)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, (*path, index), lines, file, error)
+
+
+def _dotted(path: FieldPath) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text for plain data, keys in the order given (readable, diffable output)."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
