@@ -8,7 +8,7 @@ Typical use::
 """
 
 from planner.errors import PlannerError, PricingError, Problem, ScenarioError
-from planner.estimate import ApproachEstimate, Estimate, estimate
+from planner.estimator import ApproachEstimate, Estimate, estimate
 from planner.pricebook import PriceBook, load_price_book
 from planner.scenario import Scenario, load_scenario, parse_scenario, scenario_from_dict
 

@@ -18,7 +18,7 @@ class Assumption(BaseModel):
     """One assumed figure, with its unit and where it comes from."""
 
     model_config = STRICT
-    value: Annotated[float, Field(ge=0)]
+    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     unit: str = Field(min_length=1)
     basis: Literal["sourced", "rule_of_thumb", "definition"]
     source: str = Field(min_length=1)

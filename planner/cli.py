@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from planner.errors import PlannerError
-from planner.estimate import estimate
+from planner.estimator import estimate
 from planner.export import to_csv, to_json, to_table
 from planner.pricebook import DEFAULT_PRICES_DIR, load_price_book
 from planner.scenario import load_scenario
@@ -71,5 +71,6 @@ def _validate(directory: Path) -> int:
     loaded = len(book.tables) + sum(
         table is not None for table in (book.assumptions, book.people, book.hardware, book.fx)
     )
-    print(f"{loaded} tables loaded, {len(book.problems)} problems in {directory}")
+    count = len(book.problems)
+    print(f"{loaded} tables loaded, {count} problem{'' if count == 1 else 's'} in {directory}")
     return EXIT_PROBLEMS_FOUND if book.problems else 0

@@ -6,17 +6,26 @@ rules for currency conversion, status notes and horizon sums live in one place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from planner.assumptions import Assumptions
 from planner.errors import PricingError, Problem
 from planner.lines import Approach, Category, LineItem
-from planner.pricebook import Price, PriceBook, assumption_price, rate_price
+from planner.pricebook import Price, PriceBook, Resolved, assumption_price, rate_price
 from planner.prices import RateCard
 from planner.scenario import Scenario
 
 TOKENS_PER_MILLION = 1_000_000
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How prices in one currency become report-currency prices."""
+
+    factor: float
+    note: str
+    caveats: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -28,28 +37,45 @@ class Costing:
     scenario: Scenario
     rate_card_key: str
     rate_card: RateCard
+    # Derived once per estimate: the cost models ask for these many times.
+    currency: str = field(init=False)
+    months: int = field(init=False)
+    requests: tuple[float, ...] = field(init=False)
+    _conversions: dict[str, Conversion] = field(init=False, repr=False)
+    _rates: dict[str, Price] = field(init=False, repr=False)
+    _values: dict[str, float] = field(init=False, repr=False)
+    _resolved: dict[tuple[str, str], Resolved] = field(init=False, repr=False)
 
-    @property
-    def currency(self) -> str:
-        """The report currency."""
-        return self.scenario.currency
-
-    @property
-    def months(self) -> int:
-        """Months in the horizon."""
-        return self.scenario.horizon_months
+    def __post_init__(self) -> None:
+        workload = self.scenario.workload
+        months = self.scenario.horizon_months
+        # Requests in month m (from 1): first month x (1 + growth) ^ (m - 1).
+        requests = tuple(
+            workload.requests_per_month * (1 + workload.monthly_growth) ** month for month in range(months)
+        )
+        roles = type(self.rate_card.roles).model_fields
+        rates = {role: rate_price(self.rate_card_key, self.rate_card, role) for role in roles}
+        values = {name: getattr(self.assumptions, name).value for name in type(self.assumptions).model_fields}
+        for name, value in (("currency", self.scenario.currency), ("months", months), ("requests", requests),
+                            ("_conversions", {}), ("_rates", rates), ("_values", values),
+                            ("_resolved", {})):
+            object.__setattr__(self, name, value)
 
     def requests_by_month(self) -> list[float]:
         """Requests in each month of the horizon: first month x (1 + growth) ^ (month - 1)."""
-        workload = self.scenario.workload
-        return [
-            workload.requests_per_month * (1 + workload.monthly_growth) ** month
-            for month in range(self.months)
-        ]
+        return list(self.requests)
+
+    def resolve(self, lookup: Callable[[str], Resolved], ref: str) -> Resolved:
+        """``lookup(ref)`` (a PriceBook lookup), once per estimate for each offering."""
+        memo_key = (lookup.__name__, ref)
+        resolved = self._resolved.get(memo_key)
+        if resolved is None:
+            resolved = self._resolved[memo_key] = lookup(ref)
+        return resolved
 
     def value(self, name: str) -> float:
         """An assumption's value."""
-        return getattr(self.assumptions, name).value
+        return self._values[name]
 
     def assumption(self, name: str) -> Price:
         """An assumption with its provenance."""
@@ -57,7 +83,7 @@ class Costing:
 
     def rate(self, role: str) -> Price:
         """The hourly rate of ``role`` on the scenario's rate card."""
-        return rate_price(self.rate_card_key, self.rate_card, role)
+        return self._rates[role]
 
     # -- line builders ---------------------------------------------------------------------------
     def one_time(
@@ -90,7 +116,7 @@ class Costing:
     ) -> LineItem:
         """A monthly line from the quantity in each month of the horizon (first month shown)."""
         unit_price, note, caveats = self.convert(price)
-        amounts = tuple(q * unit_price for q in quantities)
+        amounts = tuple([q * unit_price for q in quantities])
         return LineItem(
             approach, category, item, "monthly", quantities[0], unit, unit_price, amounts[0],
             sum(amounts), self.currency, price.key, price.source, price.as_of, basis, note,
@@ -100,20 +126,26 @@ class Costing:
     def convert(self, price: Price) -> tuple[float, str, tuple[str, ...]]:
         """The price in the report currency, a note naming the exchange rate used (if any), and
         the caveats (status notes) of the price and the rates, each prefixed with its key."""
-        used = [price]
-        unit_price, note = price.value, ""
-        if price.currency is not None and price.currency != self.currency:
-            rate_from = self._usd_per_unit(price.currency)
+        own = (f"{price.key.rsplit('.', 1)[0]}: {price.status}",) if price.status else ()
+        if price.currency is None or price.currency == self.currency:
+            return price.value, "", own
+        conversion = self._conversion(price.currency)
+        return price.value * conversion.factor, conversion.note, own + conversion.caveats
+
+    def _conversion(self, currency: str) -> Conversion:
+        conversion = self._conversions.get(currency)
+        if conversion is None:
+            rate_from = self._usd_per_unit(currency)
             rate_to = self._usd_per_unit(self.currency)
             factor = rate_from.value / rate_to.value
-            unit_price = price.value * factor
-            note = (
-                f"converted from {price.currency} {price.value:g} at {factor:.4g} {self.currency}/"
-                f"{price.currency} ({rate_from.key}, {rate_to.key})"
+            conversion = Conversion(
+                factor,
+                f"converted from {currency} at {factor:.4g} {self.currency}/{currency} "
+                f"({rate_from.key}, {rate_to.key})",
+                tuple(f"{r.key.rsplit('.', 1)[0]}: {r.status}" for r in (rate_from, rate_to) if r.status),
             )
-            used += [rate_from, rate_to]
-        caveats = tuple(f"{p.key.rsplit('.', 1)[0]}: {p.status}" for p in used if p.status)
-        return unit_price, note, caveats
+            self._conversions[currency] = conversion
+        return conversion
 
     def _usd_per_unit(self, currency: str) -> Price:
         fx = self.book.fx

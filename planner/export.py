@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, fields
 from typing import Any
 
-from planner.estimate import ApproachEstimate, Estimate
+from planner.estimator import ApproachEstimate, Estimate
 from planner.lines import LineItem
 
-CSV_COLUMNS = [f.name for f in fields(LineItem) if f.name != "monthly_amounts"]
+CSV_COLUMNS = [name for name in LineItem._fields if name != "monthly_amounts"]
 MONEY_DECIMALS = 6  # enough for fractions of a cent on per-token lines
 
 
@@ -35,7 +34,7 @@ def to_csv(estimate: Estimate) -> str:
 
 
 def _line_dict(line: LineItem) -> dict[str, Any]:
-    data = asdict(line)
+    data = line._asdict()
     data["as_of"] = line.as_of.isoformat() if line.as_of else None
     data["monthly_amounts"] = list(line.monthly_amounts)
     data["caveats"] = list(line.caveats)

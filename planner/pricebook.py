@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -39,11 +39,7 @@ SPECIAL_TABLES: dict[str, type[BaseModel]] = {
     "fx": FxTable,
 }
 
-T = TypeVar("T", bound=Offering)
-
-
-@dataclass(frozen=True)
-class Price:
+class Price(NamedTuple):  # NamedTuple, not a frozen dataclass, for the reason given at LineItem
     """A looked-up figure with everything needed to explain it.
 
     ``currency`` is None for assumptions and quantities that are not money.
@@ -58,20 +54,25 @@ class Price:
     status: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """An offering found by reference (``provider/id``), with its key prefix and currency."""
 
     key: str
     currency: str
     offering: Any
+    # Prices already built from this offering (an estimate asks for the same ones repeatedly).
+    _prices: dict[tuple[str, str], Price] = field(default_factory=dict, compare=False, repr=False)
 
     def price(self, field: str, unit: str) -> Price:
         """The offering's ``field`` as a Price; raises ``KeyError`` if the field is unset."""
+        cached = self._prices.get((field, unit))
+        if cached is not None:
+            return cached
         value = getattr(self.offering, field)
         if value is None:
             raise KeyError(f"{self.key} has no {field}")
-        return Price(
+        price = Price(
             key=f"{self.key}.{field}",
             value=float(value),
             unit=unit,
@@ -80,6 +81,8 @@ class Resolved:
             as_of=self.offering.as_of,
             status=self.offering.status,
         )
+        self._prices[(field, unit)] = price
+        return price
 
     def nested(self, name: str) -> Resolved | None:
         """A nested offering block (e.g. a chat model's ``fine_tuning``), if present."""
@@ -91,7 +94,7 @@ class UnknownOffering(LookupError):
     """An offering reference that names nothing in the loaded tables (message says why)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PriceBook:
     """Every table that loaded from one price directory, plus the problems of those that did not."""
 

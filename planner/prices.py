@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from planner.validation import STRICT
 
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 # A quoted date ("2026-03-01") is as clear as an unquoted one; accept both.
 AsOf = Annotated[datetime.date, Field(strict=False)]

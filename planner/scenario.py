@@ -91,7 +91,7 @@ class FineTuneBlock(BaseModel):
         None, description="months between retraining after launch; 0 = never; default: assumptions"
     )
     # self_hosted only
-    params_billion: Annotated[float, Field(gt=0)] | None = Field(
+    params_billion: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
         None, description="self_hosted: the open model's parameter count, in billions"
     )
     method: Literal["full", "lora", "qlora"] = Field("lora", description="self_hosted: training method")
@@ -127,7 +127,7 @@ class HybridBlock(BaseModel):
     tokens_per_example: Count | None = None
     epochs: Annotated[int, Field(ge=1, le=100)] | None = None
     retrain_every_months: Count | None = None
-    params_billion: Annotated[float, Field(gt=0)] | None = None
+    params_billion: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     method: Literal["full", "lora", "qlora"] | None = None
     training_gpu: Ref | None = None
     serving_gpu: Ref | None = None
@@ -187,7 +187,14 @@ class Scenario(BaseModel):
     project: Project = Project()
     team: Team = Team()
 
+    # The file a scenario was read from, to point errors found later at its lines.
     _origin: YamlDocument | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Two scenarios are equal when they say the same thing, wherever they were read from.
+        return isinstance(other, Scenario) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking contents; never a dict key
 
     def hybrid_fine_tune(self) -> FineTuneBlock:
         """The hybrid's fine-tuning settings: its own keys over the ``fine_tune`` block's."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from planner.costing import Costing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Phase:
     """One phase of the project, in weeks from the start."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
+from planner.assumptions import Assumptions
 from planner.costing import Costing
 from planner.effort import build_hours, data_preparation_lines, engineering_lines, person_hours
 from planner.errors import FieldProblem, Problem, ScenarioError
@@ -23,8 +23,6 @@ from planner.training import (
     self_hosted_run,
     training_lines,
 )
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -85,8 +83,14 @@ class Estimate:
     currency: str
     horizon_months: int
     approaches: dict[Approach, ApproachEstimate]
-    assumptions: tuple[Price, ...]
+    assumption_table: Assumptions
     price_problems: tuple[Problem, ...]
+
+    @property
+    def assumptions(self) -> tuple[Price, ...]:
+        """Every assumption the estimate rests on, with its value, unit and source."""
+        table = self.assumption_table
+        return tuple(assumption_price(table, name) for name in type(table).model_fields)
 
 
 def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
@@ -102,7 +106,6 @@ def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
         raise ScenarioError(scenario.origin_problem("team.rates", str(exc))) from None
     c = Costing(book, assumptions, scenario, card_key, card)
     iterations = scenario.project.iterations or round(c.value("iterations"))
-
     builders: dict[Approach, Callable[[], ApproachEstimate]] = {
         "prompt": lambda: _prompt(c, iterations),
         "rag": lambda: _rag(c, iterations),
@@ -119,32 +122,33 @@ def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
         except FieldProblem as exc:
             problems.append(scenario.origin_problem(exc.field, exc.message))
     if problems:
-        raise ScenarioError(problems)
+        # A hybrid inherits the rag and fine_tune blocks, so one bad reference can surface twice.
+        raise ScenarioError(list(dict.fromkeys(problems)))
     return Estimate(
         scenario=scenario,
         currency=scenario.currency,
         horizon_months=scenario.horizon_months,
         approaches=results,
-        assumptions=tuple(assumption_price(assumptions, name) for name in type(assumptions).model_fields),
+        assumption_table=assumptions,
         price_problems=book.problems,
     )
 
 
-def _ref(field: str, lookup: Callable[[str], T], ref: str) -> T:
+def _ref(c: Costing, field: str, lookup: Callable[[str], Resolved], ref: str) -> Resolved:
     """Look an offering up; a miss becomes a problem located at the scenario ``field``."""
     try:
-        return lookup(ref)
+        return c.resolve(lookup, ref)
     except UnknownOffering as exc:
         raise FieldProblem(field, str(exc)) from None
 
 
 def _judge(c: Costing) -> Resolved:
-    return _ref("project.judge_model", c.book.chat_model, c.scenario.project.judge_model)
+    return _ref(c, "project.judge_model", c.book.chat_model, c.scenario.project.judge_model)
 
 
 def _prompt(c: Costing, iterations: int) -> ApproachEstimate:
     block = c.scenario.approaches.prompt
-    model = _ref("approaches.prompt.model", c.book.chat_model, block.model)
+    model = _ref(c, "approaches.prompt.model", c.book.chat_model, block.model)
     lines = [
         *engineering_lines(c, "prompt", self_hosted=False, training_runs=0),
         *evaluation_lines(c, "prompt", iterations, _judge(c)),
@@ -159,14 +163,14 @@ def _prompt(c: Costing, iterations: int) -> ApproachEstimate:
 
 
 def _retrieval(c: Costing, approach: Approach, rag: RetrievalFields, field: Callable[[str], str]) -> list[LineItem]:
-    embedder = _ref(field("embedding_model"), c.book.embedding_model, rag.embedding_model)
-    db = _ref(field("vector_db"), c.book.vector_db, rag.vector_db)
+    embedder = _ref(c, field("embedding_model"), c.book.embedding_model, rag.embedding_model)
+    db = _ref(c, field("vector_db"), c.book.vector_db, rag.vector_db)
     return retrieval_lines(c, approach, rag, embedder, db)
 
 
 def _rag(c: Costing, iterations: int) -> ApproachEstimate:
     block = c.scenario.approaches.rag
-    model = _ref("approaches.rag.model", c.book.chat_model, block.model)
+    model = _ref(c, "approaches.rag.model", c.book.chat_model, block.model)
     lines = [
         *engineering_lines(c, "rag", self_hosted=False, training_runs=0),
         *evaluation_lines(c, "rag", iterations, _judge(c)),
@@ -196,8 +200,8 @@ def _fine_tune(
     retrieved = rag.retrieved_tokens if rag is not None else 0
     if self_hosted:
         assert block.training_gpu is not None  # guaranteed by FineTuneBlock's validator
-        trainer = _ref(field("training_gpu"), c.book.gpu_instance, block.training_gpu)
-        server = _ref(field("serving_gpu"), c.book.gpu_instance, block.serving_gpu or block.training_gpu)
+        trainer = _ref(c, field("training_gpu"), c.book.gpu_instance, block.training_gpu)
+        server = _ref(c, field("serving_gpu"), c.book.gpu_instance, block.serving_gpu or block.training_gpu)
         try:
             run = self_hosted_run(c, block, trainer)
         except UnknownOffering as exc:
@@ -205,7 +209,7 @@ def _fine_tune(
         lines += hosting_lines(c, approach, block, server)
         serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or block.training_gpu}"
     else:
-        tuned = _ref(field("model"), c.book.fine_tunable_model, block.model)
+        tuned = _ref(c, field("model"), c.book.fine_tunable_model, block.model)
         run = api_run(block, tuned)
         lines += inference_lines(c, approach, tuned, block.system_prompt_tokens, block.cached_prompt_share,
                                  retrieved, f"approaches.{approach}")

@@ -1,0 +1,73 @@
+"""Shared fixtures: a price directory of round numbers and a scenario built on it.
+
+Expected values in the tests are worked out by hand from these round numbers; see the comments
+beside each assertion.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from planner import PriceBook, Scenario, load_price_book, scenario_from_dict
+from planner.estimator import ApproachEstimate
+from planner.lines import LineItem
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_PRICES = FIXTURES / "prices"
+REPO = Path(__file__).resolve().parent.parent
+
+# Worked scenario: 10,000 requests a month of 100 input + 50 output tokens, over 3 months.
+WORKED: dict[str, Any] = {
+    "name": "Worked example",
+    "currency": "USD",
+    "horizon_months": 3,
+    "workload": {"requests_per_month": 10_000, "monthly_growth": 0.0, "input_tokens": 100, "output_tokens": 50},
+    "approaches": {
+        "prompt": {"model": "acme/chat", "system_prompt_tokens": 1000},
+        "rag": {
+            "model": "acme/plain", "system_prompt_tokens": 200, "retrieved_tokens": 800,
+            "corpus_tokens": 1_000_000, "corpus_monthly_change": 0.1,
+            "embedding_model": "acme/embed", "vector_db": "acme/vdb",
+        },
+        "fine_tune": {
+            "route": "api", "model": "acme/chat", "system_prompt_tokens": 100,
+            "examples": 500, "tokens_per_example": 400, "epochs": 2,
+        },
+        "hybrid": {},
+    },
+    "project": {"judge_model": "acme/chat"},
+    "team": {"rates": "us"},
+}
+
+
+def worked(**changes: Any) -> Scenario:
+    """The worked scenario with dotted-path changes, e.g. ``worked(**{"workload.input_tokens": 5})``."""
+    data = copy.deepcopy(WORKED)
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return scenario_from_dict(data)
+
+
+def line(result: ApproachEstimate, item: str) -> LineItem:
+    """The one line of ``result`` called ``item``."""
+    matches = [candidate for candidate in result.lines if candidate.item == item]
+    assert len(matches) == 1, f"expected one line {item!r}, found {[m.item for m in result.lines]}"
+    return matches[0]
+
+
+@pytest.fixture(scope="session")
+def book() -> PriceBook:
+    return load_price_book(FIXTURE_PRICES)
+
+
+@pytest.fixture(scope="session")
+def bundled() -> PriceBook:
+    return load_price_book(REPO / "pricing")

@@ -1,0 +1,112 @@
+"""The bundled price tables and examples, checked against the published figures they come from.
+
+Figures are from ../shared/reference/figures.md; each test names its source.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import REPO, line
+
+from planner import estimate, load_scenario, scenario_from_dict
+from planner.export import to_json
+from planner.pricebook import all_offerings
+
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+ISSUE_SAMPLE = Path(__file__).parent / "issue_sample.yaml"
+
+
+def test_bundled_tables_load_without_problems(bundled):
+    assert bundled.problems == ()
+    providers = {"openai", "anthropic", "google", "together", "fireworks", "cohere", "voyage", "pinecone",
+                 "weaviate", "aws", "azure", "gcp", "lambda", "runpod", "coreweave", "modal"}
+    assert providers <= set(bundled.tables)
+    assert {"us", "uk"} <= set(bundled.people.rate_cards)
+    for reference, _, offering in all_offerings(bundled):
+        assert offering.source.strip() and offering.as_of, reference
+
+
+def test_openai_fine_tuning_is_marked_as_closing(bundled):
+    # figures.md: OpenAI "no longer accepts new users" to its fine-tuning platform.
+    tuned = bundled.fine_tunable_model("openai/gpt-4o-mini")
+    assert "no longer accepts new users" in (tuned.offering.status or "")
+
+
+def test_issue_sample_on_bundled_prices(bundled):
+    result = estimate(load_scenario(ISSUE_SAMPLE), bundled)
+    fine_tune = result.approaches["fine_tune"]
+    # OpenAI gpt-4o-mini training $3.00 per million (figures.md D1):
+    # 1,000 examples x 600 tokens x 3 epochs = 1.8 M tokens x $3 = $5.40 a run, x 4 iterations
+    assert line(fine_tune, "Training runs (4)").amount == pytest.approx(5.40 * 4)
+    # Fine-tuned gpt-4o-mini $0.30 in / $1.20 out (D1): 100,000 x (200 + 400) = 60 M x $0.30 = $18;
+    # 100,000 x 300 = 30 M x $1.20 = $36
+    assert line(fine_tune, "Input tokens").amount == pytest.approx(18.00)
+    assert line(fine_tune, "Output tokens").amount == pytest.approx(36.00)
+    # Base gpt-4o-mini $0.15 / $0.60 (D2): 100,000 x 2,400 = 240 M x $0.15 = $36; 30 M x $0.60 = $18
+    prompt = result.approaches["prompt"]
+    assert line(prompt, "Input tokens").amount == pytest.approx(36.00)
+    assert line(prompt, "Output tokens").amount == pytest.approx(18.00)
+    # text-embedding-3-small $0.02 per million (D3): 20 M corpus tokens = $0.40
+    assert line(result.approaches["rag"], "Embed the corpus").amount == pytest.approx(0.40)
+    # Pinecone Standard's $50 minimum (D4) binds at this volume.
+    rag_db = [li for li in result.approaches["rag"].lines if li.category == "vector_db" and li.timing == "monthly"]
+    assert sum(li.amount for li in rag_db) == pytest.approx(50.00)
+    # UK rates are in GBP and converted at the bundled rate, which says it is approximate.
+    assert any(note.startswith("fx.rates.GBP:") for note in prompt.notes)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_estimates(bundled, path):
+    result = estimate(load_scenario(path), bundled)
+    data = json.loads(to_json(result))
+    assert list(data["approaches"]) == ["prompt", "rag", "fine_tune", "hybrid"]
+    for approach in result.approaches.values():
+        assert approach.one_time_cost > 0 and approach.monthly_cost > 0
+
+
+def test_at_least_three_examples_including_a_self_hosted_one():
+    assert len(EXAMPLES) >= 3
+    routes = {load_scenario(p).approaches.fine_tune.route for p in EXAMPLES}
+    assert routes == {"api", "self_hosted"}
+
+
+def fine_tune_scenario(examples: int, iterations: int = 4):
+    return scenario_from_dict({
+        "approaches": {"fine_tune": {"examples": examples}}, "project": {"iterations": iterations},
+    })
+
+
+def test_expert_hours_for_500_examples_match_the_guide(bundled):
+    # Practitioners' guide (figures.md section 7): 500 excellent examples take 40-60 expert hours.
+    result = estimate(fine_tune_scenario(500), bundled).approaches["fine_tune"]
+    assert 40 <= line(result, "Examples: write and review").quantity <= 60
+
+
+def test_data_preparation_share_matches_the_field(bundled):
+    # Data preparation is 40-50% of the effort (practitioners' guide; Anaconda 2020 survey: 45%).
+    result = estimate(fine_tune_scenario(1000), bundled).approaches["fine_tune"]
+    data_hours = sum(li.quantity for li in result.lines if li.category == "data_preparation")
+    assert 0.40 <= data_hours / result.effort_hours <= 0.50
+
+
+@pytest.mark.parametrize("iterations", [3, 4, 5])
+def test_fine_tune_phases_fall_in_the_published_ranges(bundled, iterations):
+    # Practitioners' guide (figures.md section 7): task definition 1-2 weeks, training and iteration
+    # 2-4, evaluation 1-2, deployment 1-2; curation 2-6 (checked here for 1,000 examples, one person).
+    result = estimate(fine_tune_scenario(1000, iterations), bundled).approaches["fine_tune"]
+    weeks = {phase.name: phase.weeks for phase in result.phases}
+    assert 1 <= weeks["Task definition"] <= 2
+    assert 2 <= weeks["Data curation"] <= 6
+    assert 2 <= weeks["Training and iteration"] <= 4
+    assert 1 <= weeks["Evaluation"] <= 2
+    assert 1 <= weeks["Deployment"] <= 2
+
+
+def test_retrieval_latency_is_in_the_published_range(bundled):
+    # Retrieval adds 200-800 ms (practitioners' guide, figures.md section 7).
+    result = estimate(scenario_from_dict({}), bundled)
+    assert 200 <= result.approaches["rag"].added_latency_ms <= 800
+    assert result.approaches["prompt"].added_latency_ms == 0

@@ -1,0 +1,120 @@
+"""The command line: three output formats, the output file, and errors as messages with exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURE_PRICES, REPO, WORKED
+
+from planner.cli import main
+from planner.yaml_io import dump_yaml
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    path = tmp_path / "worked.yaml"
+    path.write_text(dump_yaml(WORKED))
+    return path
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_has_all_four_approaches_with_lines_summing_to_totals(capsys, scenario_file):
+    code, out, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["currency"] == "USD"
+    assert list(data["approaches"]) == ["prompt", "rag", "fine_tune", "hybrid"]
+    for result in data["approaches"].values():
+        one_time = sum(li["amount"] for li in result["lines"] if li["timing"] == "one_time")
+        monthly = sum(li["amount"] for li in result["lines"] if li["timing"] == "monthly")
+        assert result["one_time_cost"] == pytest.approx(one_time)
+        assert result["monthly_cost"] == pytest.approx(monthly)
+        assert result["horizon_cost"] == pytest.approx(sum(li["horizon_amount"] for li in result["lines"]))
+        assert {"weeks_to_production", "effort_hours", "phases"} <= set(result)
+    assert data["approaches"]["prompt"]["one_time_cost"] == pytest.approx(2_500.84)  # see test_cost_model
+
+
+def test_csv_is_the_line_items(capsys, scenario_file):
+    code, out, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES), "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    prompt = [row for row in rows if row["approach"] == "prompt"]
+    assert len(prompt) == 7
+    design = next(row for row in prompt if row["item"] == "Prompt design")
+    assert design == design | {
+        "category": "engineering", "timing": "one_time", "quantity": "10.0", "unit": "person-hours",
+        "unit_price": "100.0", "amount": "1000.0", "currency": "USD",
+        "price_key": "people.rate_cards.us.roles.ml_engineer.per_hour", "source": "test fixture",
+        "as_of": "2026-01-01", "quantity_basis": "assumptions.prompt_design_hours",
+    }
+    assert sum(float(row["amount"]) for row in prompt) == pytest.approx(2_500.84 + 13.00)
+
+
+def test_table_compares_side_by_side(capsys, scenario_file):
+    code, out, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES))
+    assert code == 0
+    assert "Prompt engineering" in out and "Hybrid (fine-tune + RAG)" in out
+    one_time = next(line for line in out.splitlines() if line.startswith("One-time cost (USD)"))
+    assert one_time.split()[3:] == ["2,501", "3,501", "8,863", "10,863"]
+    assert "acme.models.chat.fine_tuning: Closed to new customers" in out
+
+
+def test_output_file(capsys, scenario_file, tmp_path):
+    target = tmp_path / "lines.csv"
+    code, out, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES),
+                       "--format", "csv", "--output", str(target))
+    assert code == 0 and out == ""
+    assert target.read_text().startswith("approach,category,item,timing,")
+
+
+def test_bad_scenario_is_a_message_and_exit_code_2(capsys, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("workload:\n  requests_per_month: -1\n")
+    code, out, err = run(capsys, "estimate", str(path), "--prices", str(FIXTURE_PRICES))
+    assert code == 2 and out == ""
+    assert err == (f"error: {path}:2: workload.requests_per_month: input should be greater than or equal to 0, "
+                   "got -1\n")
+
+
+def test_broken_unrelated_table_is_a_warning(capsys, scenario_file, tmp_path):
+    prices = tmp_path / "prices"
+    shutil.copytree(FIXTURE_PRICES, prices)
+    (prices / "other.yaml").write_text("provider: other\n")
+    code, _, err = run(capsys, "estimate", str(scenario_file), "--prices", str(prices), "--format", "json")
+    assert code == 0
+    assert "warning: price table left out:" in err and "other.yaml" in err and "display_name" in err
+
+
+def test_prices_validate(capsys, tmp_path):
+    code, out, _ = run(capsys, "prices", "validate", str(FIXTURE_PRICES))
+    assert (code, out) == (0, f"5 tables loaded, 0 problems in {FIXTURE_PRICES}\n")
+    prices = tmp_path / "prices"
+    shutil.copytree(FIXTURE_PRICES, prices)
+    (prices / "people.yaml").write_text("rate_cards: {}\n")
+    code, out, _ = run(capsys, "prices", "validate", str(prices))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{prices}/people.yaml:1: rate_cards: dictionary should have at least 1 item after validation, not 0",
+        f"4 tables loaded, 1 problem in {prices}",
+    ]
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run(
+        [sys.executable, "-m", "planner", "prices", "validate"], cwd=REPO, capture_output=True, text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 problems" in done.stdout

@@ -1,0 +1,192 @@
+"""Every cost line of every approach, against values worked out by hand from tests/fixtures/prices.
+
+Fixture prices: acme/chat $1 in, $0.50 cached, $4 out per million tokens; its fine-tune $10 to train,
+$2 in, $8 out. acme/plain $0.50 in, $2 out. Rates: ML engineer $100/h, domain expert $60/h,
+annotator $30/h, MLOps $120/h. Assumptions: see tests/fixtures/prices/assumptions.yaml.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import line, worked
+
+from planner import estimate
+
+approx = pytest.approx
+
+
+def test_prompt_lines(book):
+    result = estimate(worked(), book).approaches["prompt"]
+    expected = {
+        # item: (quantity, amount)
+        "Prompt design": (10, 1_000.00),  # 10 h x $100
+        "Deployment and monitoring": (5, 600.00),  # 5 h x $120
+        "Human review of outputs": (15, 900.00),  # 100 samples x 3 min / 60 x 3 iterations = 15 h x $60
+        "LLM judge: input tokens": (0.6, 0.60),  # 200 x 1,000 tokens x 3 = 0.6 M x $1
+        "LLM judge: output tokens": (0.06, 0.24),  # 200 x 100 tokens x 3 = 0.06 M x $4
+        "Input tokens": (11, 11.00),  # 10,000 x (1,000 system + 100 input) = 11 M x $1
+        "Output tokens": (0.5, 2.00),  # 10,000 x 50 = 0.5 M x $4
+    }
+    assert {li.item for li in result.lines} == set(expected)
+    for item, (quantity, amount) in expected.items():
+        assert line(result, item).quantity == approx(quantity), item
+        assert line(result, item).amount == approx(amount), item
+    assert result.one_time_cost == approx(2_500.84)
+    assert result.monthly_cost == approx(13.00)
+    assert result.horizon_cost == approx(2_500.84 + 3 * 13.00)
+    assert result.effort_hours == approx(10 + 5 + 15)
+    assert result.added_latency_ms == 0
+    assert result.input_tokens_per_request == 1_100
+
+
+def test_prompt_cached_share_bills_part_of_the_system_prompt_at_the_cached_price(book):
+    result = estimate(worked(**{"approaches.prompt.cached_prompt_share": 0.5}), book).approaches["prompt"]
+    # cached: 10,000 x 500 = 5 M x $0.50 = $2.50; uncached: 10,000 x (500 + 100) = 6 M x $1 = $6.00
+    assert line(result, "Cached prompt tokens").amount == approx(2.50)
+    assert line(result, "Input tokens").amount == approx(6.00)
+    assert result.monthly_cost == approx(2.50 + 6.00 + 2.00)
+
+
+def test_rag_lines(book):
+    result = estimate(worked(), book).approaches["rag"]
+    expected = {
+        "RAG pipeline": 2_000.00,  # 20 h x $100
+        "Deployment and monitoring": 600.00,
+        "Human review of outputs": 900.00,
+        "LLM judge: input tokens": 0.60,
+        "LLM judge: output tokens": 0.24,
+        "Embed the corpus": 0.10,  # 1 M tokens x $0.10
+        "Initial load of vectors": 0.002,  # 1,000 vectors x 1 write unit = 0.001 M x $2
+        "Input tokens": 5.50,  # 10,000 x (200 + 800 + 100) = 11 M x $0.50
+        "Output tokens": 1.00,  # 0.5 M x $2
+        "Embed queries": 0.10,  # 10,000 x 100 = 1 M x $0.10
+        "Re-embed changed corpus": 0.01,  # 1 M x 0.1 = 0.1 M x $0.10
+        "Storage": 0.005,  # 1,000 vectors x (1,000 dims x 4 B + 1,000 B) = 0.005 GB x $1
+        "Query reads": 0.20,  # 10,000 x 2 read units = 0.02 M x $10
+        "Writes of changed vectors": 0.0002,  # 100 vectors x 1 unit = 0.0001 M x $2
+        "Plan minimum top-up": 19.7948,  # $20 minimum - (0.005 + 0.20 + 0.0002) usage
+    }
+    assert {li.item for li in result.lines} == set(expected)
+    for item, amount in expected.items():
+        assert line(result, item).amount == approx(amount), item
+    assert result.one_time_cost == approx(3_500.942)
+    assert result.monthly_cost == approx(26.61)  # 6.61 of tokens and embeddings + the $20 minimum
+    assert result.horizon_cost == approx(3_500.942 + 3 * 26.61)
+    assert result.added_latency_ms == 300
+    assert result.input_tokens_per_request == 1_100
+
+
+def test_rag_without_a_minimum_has_no_top_up_and_skips_unbilled_components(book):
+    result = estimate(worked(**{"approaches.rag.vector_db": "acme/nomin"}), book).approaches["rag"]
+    items = {li.item for li in result.lines if li.category == "vector_db"}
+    assert items == {"Storage", "Query reads"}  # acme/nomin bills no writes and has no minimum
+
+
+def test_api_fine_tune_lines(book):
+    result = estimate(worked(), book).approaches["fine_tune"]
+    expected = {
+        "Training pipeline": 3_000.00,  # 30 h x $100
+        "Training runs: launch and analysis": 600.00,  # 2 h x 3 runs x $100
+        "Deployment and monitoring": 600.00,  # 5 h x $120
+        "Examples: write and review": 3_000.00,  # 500 x 6 min / 60 = 50 h x $60
+        "Examples: select, clean, format": 750.00,  # 500 x 3 min / 60 = 25 h x $30
+        "Human review of outputs": 900.00,
+        "LLM judge: input tokens": 0.60,
+        "LLM judge: output tokens": 0.24,
+        "Training runs (3)": 12.00,  # 500 x 400 x 2 epochs = 0.4 M x 3 runs x $10
+        "Input tokens": 4.00,  # 10,000 x (100 + 100) = 2 M x $2 (fine-tuned price)
+        "Output tokens": 4.00,  # 0.5 M x $8
+        "Retraining run (amortised)": 1.00,  # 0.4 M x $10 every 4 months
+        "Retraining: launch and analysis (amortised)": 50.00,  # 2 h x $100 every 4 months
+    }
+    assert {li.item for li in result.lines} == set(expected)
+    for item, amount in expected.items():
+        assert line(result, item).amount == approx(amount), item
+    assert result.one_time_cost == approx(8_862.84)
+    assert result.monthly_cost == approx(59.00)
+    assert result.horizon_cost == approx(8_862.84 + 3 * 59.00)
+    assert result.effort_hours == approx(30 + 6 + 5 + 50 + 25 + 15)
+    assert result.notes == ("acme.models.chat.fine_tuning: Closed to new customers",)
+
+
+def test_retraining_never_when_cadence_is_zero(book):
+    result = estimate(worked(**{"approaches.fine_tune.retrain_every_months": 0}), book).approaches["fine_tune"]
+    assert not [li for li in result.lines if li.category == "retraining"]
+    assert result.monthly_cost == approx(8.00)
+
+
+def test_hybrid_inherits_fine_tune_and_rag(book):
+    result = estimate(worked(), book).approaches["hybrid"]
+    # Fine-tuned model, short prompt, plus retrieved context: 10,000 x (100 + 800 + 100) = 10 M x $2
+    assert line(result, "Input tokens").amount == approx(20.00)
+    assert line(result, "Input tokens").price_key == "acme.models.chat.fine_tuning.input_per_million_tokens"
+    # one-time: RAG pipeline 2,000 + training pipeline 3,000 + runs 600 + deployment 600
+    #           + data 3,750 + evaluation 900.84 + training 12 + corpus 0.10 + vector load 0.002
+    assert result.one_time_cost == approx(10_862.942)
+    # monthly: tokens 24 + retraining 51 + query/re-embedding 0.11 + vector DB held at its $20 minimum
+    assert result.monthly_cost == approx(95.11)
+    assert result.added_latency_ms == 300
+    assert result.input_tokens_per_request == 1_000
+
+
+def test_hybrid_keys_override_the_inherited_ones(book):
+    scenario = worked(**{"approaches.hybrid": {"retrieved_tokens": 300, "system_prompt_tokens": 0}})
+    result = estimate(scenario, book).approaches["hybrid"]
+    assert result.input_tokens_per_request == 400  # 0 system + 300 retrieved + 100 input
+    assert line(result, "Input tokens").amount == approx(8.00)  # 10,000 x 400 = 4 M x $2
+
+
+@pytest.mark.parametrize(
+    ("method", "instance", "training_amount"),
+    [
+        # LoRA: 4 x 10e9 params x 400,000 tokens = 1.6e16 FLOPs / (1 x 100e12 x 0.5) = 320 s
+        #   = 0.0889 h + 1 h overhead = 1.0889 h x 3 runs x $2
+        ("lora", "acme/gpu1", (320 / 3600 + 1) * 3 * 2.00),
+        ("qlora", "acme/gpu1", (320 / 3600 + 1) * 3 * 2.00),
+        # full: 6 x ... = 2.4e16 / 5e13 = 480 s = 0.1333 h + 1 h = 1.1333 h x 3 x $2 = $6.80
+        ("full", "acme/gpu1", 6.80),
+        # full on 8 GPUs: 480 s / 8 = 60 s + 1 h = 1.01667 instance-hours x 3 x $16 = $48.80
+        ("full", "acme/gpu8", 48.80),
+    ],
+)
+def test_self_hosted_training(book, method, instance, training_amount):
+    scenario = worked(**{"approaches.fine_tune": {
+        "route": "self_hosted", "model": "test-10b", "params_billion": 10, "method": method,
+        "training_gpu": instance, "serving_gpu": "acme/gpu1", "system_prompt_tokens": 100,
+        "examples": 500, "tokens_per_example": 400, "epochs": 2,
+    }})
+    result = estimate(scenario, book).approaches["fine_tune"]
+    assert line(result, "Training runs (3)").amount == approx(training_amount)
+    assert line(result, "Serving instances").amount == approx(1_400.00)  # 700 h x $2
+    assert line(result, "Deployment and monitoring").amount == approx(1_800.00)  # 15 h x $120
+    assert not [li for li in result.lines if li.category == "inference"]  # no per-token bill
+
+
+def test_growth_compounds_monthly(book):
+    result = estimate(worked(**{"workload.monthly_growth": 0.1}), book).approaches["prompt"]
+    # 10,000 + 11,000 + 12,100 = 33,100 requests x (1,100 x $1 + 50 x $4) per million = $43.03
+    assert result.monthly_costs == approx((13.00, 14.30, 15.73))
+    assert result.horizon_cost == approx(2_500.84 + 43.03)
+
+
+def test_totals_are_sums_of_lines(book):
+    for result in estimate(worked(**{"workload.monthly_growth": 0.05}), book).approaches.values():
+        one_time = sum(li.amount for li in result.lines if li.timing == "one_time")
+        monthly = sum(li.amount for li in result.lines if li.timing == "monthly")
+        assert result.one_time_cost == approx(one_time)
+        assert result.monthly_cost == approx(monthly)
+        assert result.horizon_cost == approx(one_time + sum(result.monthly_costs))
+        for li in result.lines:
+            assert li.amount == approx(li.quantity * li.unit_price)
+
+
+def test_iterations_from_the_scenario_override_the_assumption(book):
+    result = estimate(worked(**{"project.iterations": 5}), book).approaches["fine_tune"]
+    assert line(result, "Training runs (5)").amount == approx(0.4 * 5 * 10.00)
+    assert line(result, "Human review of outputs").quantity == approx(100 * 3 / 60 * 5)
+
+
+def test_every_line_names_its_price_and_source(book):
+    for result in estimate(worked(), book).approaches.values():
+        for li in result.lines:
+            assert li.price_key and li.source and li.quantity_basis, li
