@@ -110,3 +110,11 @@ def test_retrieval_latency_is_in_the_published_range(bundled):
     result = estimate(scenario_from_dict({}), bundled)
     assert 200 <= result.approaches["rag"].added_latency_ms <= 800
     assert result.approaches["prompt"].added_latency_ms == 0
+
+
+def test_readme_documents_every_assumption():
+    from planner.assumptions import Assumptions
+
+    readme = (REPO / "README.md").read_text()
+    missing = [name for name in Assumptions.model_fields if f"`{name}`" not in readme]
+    assert missing == []
