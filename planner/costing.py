@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from planner.assumptions import Assumptions
 from planner.errors import PricingError, Problem
 from planner.lines import Approach, Category, LineItem
-from planner.pricebook import Price, PriceBook, Resolved, assumption_price, rate_price
+from planner.pricebook import Price, PriceBook, Resolved, rate_price
 from planner.prices import RateCard
 from planner.scenario import Scenario
 
@@ -76,10 +76,6 @@ class Costing:
     def value(self, name: str) -> float:
         """An assumption's value."""
         return self._values[name]
-
-    def assumption(self, name: str) -> Price:
-        """An assumption with its provenance."""
-        return assumption_price(self.assumptions, name)
 
     def rate(self, role: str) -> Price:
         """The hourly rate of ``role`` on the scenario's rate card."""

@@ -199,7 +199,8 @@ def _fine_tune(
     ]
     retrieved = rag.retrieved_tokens if rag is not None else 0
     if self_hosted:
-        assert block.training_gpu is not None  # guaranteed by FineTuneBlock's validator
+        if block.params_billion is None or block.training_gpu is None:  # a Scenario built without checks
+            raise FieldProblem(field("route"), "route self_hosted needs params_billion and training_gpu")
         trainer = _ref(c, field("training_gpu"), c.book.gpu_instance, block.training_gpu)
         server = _ref(c, field("serving_gpu"), c.book.gpu_instance, block.serving_gpu or block.training_gpu)
         try:

@@ -39,7 +39,7 @@ def validate_data(
 
 
 def _problem(model: type[BaseModel], err: Any, file: str, doc: YamlDocument | None) -> Problem:
-    loc: FieldPath = tuple(part for part in err["loc"] if not _is_union_tag(part))
+    loc: FieldPath = tuple(err["loc"])
     line = doc.line_of(loc) if doc is not None else None
     field = ".".join(str(part) for part in loc)
     kind = err["type"]
@@ -55,11 +55,6 @@ def _problem(model: type[BaseModel], err: Any, file: str, doc: YamlDocument | No
     if not isinstance(given, (dict, list)):
         message += f", got {given!r}"
     return Problem(file, line, field, message)
-
-
-def _is_union_tag(part: Any) -> bool:
-    # pydantic inserts the chosen class name (e.g. "ApiFineTune") into loc for unions.
-    return isinstance(part, str) and part[:1].isupper() and part.isidentifier()
 
 
 def _allowed_keys(model: type[BaseModel], path: FieldPath) -> list[str]:

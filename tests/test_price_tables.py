@@ -140,3 +140,9 @@ def test_price_directory_must_exist(tmp_path):
 def test_status_note_is_kept(book):
     tuned = book.fine_tunable_model("acme/chat")
     assert tuned.price("training_per_million_tokens", "million training tokens").status == "Closed to new customers"
+
+
+def test_error_path_keeps_upper_case_keys(prices):
+    (prices / "fx.yaml").write_text("rates:\n  GBP: {usd_per_unit: -1, source: s, as_of: 2026-01-01}\n")
+    problems = [str(p) for p in load_price_book(prices).problems]
+    assert problems == [f"{prices}/fx.yaml:2: rates.GBP.usd_per_unit: input should be greater than 0, got -1"]

@@ -111,3 +111,9 @@ def test_scenario_round_trips_through_yaml(tmp_path):
     original = worked()
     assert load_scenario(scenario_file_with(tmp_path)) == original
     assert WORKED["name"] == original.name
+
+
+def test_hybrid_block_offers_every_fine_tune_and_retrieval_key():
+    from planner.scenario import FineTuneBlock, HybridBlock, RetrievalFields
+
+    assert set(HybridBlock.model_fields) == set(FineTuneBlock.model_fields) | set(RetrievalFields.model_fields)
