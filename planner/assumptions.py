@@ -97,6 +97,19 @@ class Assumptions(BaseModel):
         "Wall-clock hours per training run beyond compute: provisioning, loading, evaluation passes."
     )
     hours_per_month: Assumption = _a("Hours in an average month, for always-on GPU hosting.")
+    recompute_flops_per_param_token: Assumption = _a(
+        "Extra training FLOPs per parameter per token when gradient checkpointing recomputes the forward pass."
+    )
+    framework_overhead_gib: Assumption = _a(
+        "GPU memory taken by the CUDA context, kernels and allocator fragmentation, per GPU."
+    )
+
+    # Serving on own GPUs
+    serving_compute_efficiency: Assumption = _a("Fraction of the dense tensor peak reached in prefill and decode.")
+    serving_bandwidth_efficiency: Assumption = _a("Fraction of the memory bandwidth reached when decoding.")
+    serving_batch_size: Assumption = _a("Requests a serving replica processes together (concurrency).")
+    serving_target_utilisation: Assumption = _a("Share of a replica's capacity planned to be in use at the peak.")
+    peak_to_average_requests: Assumption = _a("Peak request rate over the month's average rate.")
 
     # Retrieval
     chunk_tokens: Assumption = _a("Tokens per indexed chunk; one vector per chunk.")

@@ -1,16 +1,22 @@
-"""Command line: ``python -m planner estimate SCENARIO.yaml`` and ``python -m planner prices validate``."""
+"""Command line: ``estimate`` a scenario, ``size`` GPUs for a model, ``prices validate`` the tables."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from planner.errors import PlannerError
+from planner.architecture import Architecture
+from planner.errors import PlannerError, Problem
 from planner.estimator import estimate
 from planner.export import to_csv, to_json, to_table
-from planner.pricebook import DEFAULT_PRICES_DIR, load_price_book
+from planner.gpu_memory import TrainingSetup
+from planner.pricebook import DEFAULT_PRICES_DIR, PriceBook, Resolved, load_price_book
+from planner.prices import GpuSpec
 from planner.scenario import load_scenario
+from planner.sizing_report import architecture_note, report_table, serving_report, training_report
+from planner.validation import validate_data
 
 FORMATTERS = {"table": to_table, "json": to_json, "csv": to_csv}
 EXIT_BAD_INPUT = 2
@@ -28,6 +34,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=sorted(FORMATTERS), default="table", help="output format")
     run.add_argument("--output", type=Path, help="write to this file instead of standard output")
 
+    size = commands.add_parser("size", help="GPU memory, GPU count, training hours or serving capacity")
+    size.add_argument("--serve", action="store_true", help="size serving instead of training")
+    size.add_argument("--model", help="open model id in pricing/open_models.yaml (or give the architecture)")
+    for flag, kind, text in (
+        ("--params", float, "parameters, in billions"), ("--layers", int, "transformer layers"),
+        ("--hidden", int, "hidden size"), ("--heads", int, "attention heads"),
+        ("--kv-heads", int, "key/value heads (default: heads)"), ("--intermediate", int, "MLP intermediate size"),
+        ("--vocab", int, "vocabulary size"),
+    ):
+        size.add_argument(flag, type=kind, help=f"architecture: {text}")
+    size.add_argument("--gpu", required=True,
+                      help="GPU id in hardware.yaml (h100-sxm) or GPU instance (runpod/h100-sxm-secure)")
+    size.add_argument("--method", choices=["full", "lora", "qlora"], default="lora")
+    size.add_argument("--seq-len", type=int, default=2048, help="training sequence length, tokens")
+    size.add_argument("--micro-batch", type=int, default=1, help="sequences per GPU per step")
+    size.add_argument("--gradient-checkpointing", action="store_true")
+    size.add_argument("--lora-rank", type=int, default=16)
+    size.add_argument("--optimizer", choices=["adamw", "adamw_8bit"], default="adamw")
+    size.add_argument("--train-tokens", type=int, help="tokens in one run (examples x tokens x epochs)")
+    size.add_argument("--precision", help="training: bf16|fp8; serving: bf16|fp8|int4 (default bf16)")
+    size.add_argument("--batch", type=int, default=1, help="serving: concurrent requests")
+    size.add_argument("--prompt-tokens", type=int, default=512, help="serving: tokens in each prompt")
+    size.add_argument("--output-tokens", type=int, default=256, help="serving: tokens generated per request")
+    size.add_argument("--requests-per-second", type=float, help="serving: peak request rate to size replicas for")
+    size.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
+    size.add_argument("--format", choices=["table", "json"], default="table")
+
     prices = commands.add_parser("prices", help="work with the price tables")
     price_commands = prices.add_subparsers(dest="prices_command", required=True)
     check = price_commands.add_parser("validate", help="check every table and print each problem")
@@ -41,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "estimate":
             return _estimate(args)
+        if args.command == "size":
+            return _size(args)
         return _validate(args.directory)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -69,8 +104,75 @@ def _validate(directory: Path) -> int:
     for problem in book.problems:
         print(problem)
     loaded = len(book.tables) + sum(
-        table is not None for table in (book.assumptions, book.people, book.hardware, book.fx)
+        table is not None for table in (book.assumptions, book.people, book.hardware, book.fx, book.open_models)
     )
     count = len(book.problems)
     print(f"{loaded} tables loaded, {count} problem{'' if count == 1 else 's'} in {directory}")
     return EXIT_PROBLEMS_FOUND if book.problems else 0
+
+
+ARCHITECTURE_FLAGS = {"layers": "layers", "hidden": "hidden", "heads": "heads", "kv_heads": "kv_heads",
+                      "intermediate": "intermediate", "vocab": "vocab"}
+
+
+def _architecture(args: argparse.Namespace, book: PriceBook) -> tuple[str, Architecture]:
+    given = {name: getattr(args, flag) for flag, name in ARCHITECTURE_FLAGS.items() if getattr(args, flag) is not None}
+    if args.model is not None:
+        if given:
+            raise _usage("give --model or the architecture flags, not both")
+        try:
+            model = book.open_model(args.model)
+        except LookupError as exc:
+            raise _usage(str(exc)) from None
+        if args.params is not None:
+            model = model.model_copy(update={"params_billion": args.params})
+        return model.display_name, model
+    missing = [f"--{flag.replace('_', '-')}" for flag in ARCHITECTURE_FLAGS if flag != "kv_heads" and flag not in given]
+    if missing:
+        raise _usage(f"without --model, give the architecture: missing {' '.join(missing)}")
+    given.setdefault("kv_heads", given["heads"])
+    if args.params is not None:
+        given["params_billion"] = args.params
+    arch = validate_data(Architecture, given, "command line", PlannerError)
+    return "custom architecture", arch
+
+
+def _gpu(args: argparse.Namespace, book: PriceBook) -> tuple[GpuSpec, Resolved | None]:
+    try:
+        if "/" in args.gpu:
+            instance = book.gpu_instance(args.gpu)
+            return book.gpu_spec(instance.offering.gpu), instance
+        return book.gpu_spec(args.gpu), None
+    except LookupError as exc:
+        known = ", ".join(book.hardware.gpus) if book.hardware else "none"
+        raise _usage(f"{exc} (GPU ids: {known})") from None
+
+
+def _usage(message: str) -> PlannerError:
+    return PlannerError(Problem("command line", None, "", message))
+
+
+def _size(args: argparse.Namespace) -> int:
+    book = load_price_book(args.prices)
+    label, arch = _architecture(args, book)
+    gpu, instance = _gpu(args, book)
+    precision = args.precision or "bf16"
+    if args.serve:
+        if precision not in ("bf16", "fp8", "int4"):
+            raise _usage(f"--precision for serving must be bf16, fp8 or int4, got {precision!r}")
+        report = serving_report(book, label, arch, gpu, args.gpu, args.batch, args.prompt_tokens,
+                                args.output_tokens, precision, args.requests_per_second)
+    else:
+        if precision not in ("bf16", "fp8"):
+            raise _usage(f"--precision for training must be bf16 or fp8, got {precision!r}")
+        if precision == "fp8" and gpu.fp8_tflops is None:
+            raise _usage(f"{gpu.display_name} has no FP8 tensor throughput; use --precision bf16")
+        setup = TrainingSetup(args.method, args.seq_len, args.micro_batch, args.gradient_checkpointing,
+                              args.lora_rank, optimizer=args.optimizer)
+        report = training_report(book, label, arch, setup, gpu, args.gpu, args.train_tokens, precision, instance)
+    report["architecture"] = architecture_note(arch)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        sys.stdout.write(f"{report['architecture']}\n{report_table(report)}")
+    return 0 if report["fits"] else EXIT_PROBLEMS_FOUND

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from planner.architecture import parameters as model_parameters
 from planner.assumptions import Assumptions
 from planner.costing import Costing
 from planner.effort import build_hours, data_preparation_lines, engineering_lines, person_hours
@@ -15,6 +16,7 @@ from planner.lines import APPROACH_LABELS, APPROACHES, Approach, LineItem
 from planner.pricebook import Price, PriceBook, Resolved, UnknownOffering, assumption_price
 from planner.retrieval import retrieval_lines
 from planner.scenario import FineTuneBlock, RetrievalFields, Scenario
+from planner.self_hosted import SelfHostedSizing, architecture_of, plan_serving, plan_training
 from planner.timeline import Phase, plan_phases
 from planner.training import (
     api_run,
@@ -37,6 +39,7 @@ class ApproachEstimate:
     iterations: int
     added_latency_ms: float
     input_tokens_per_request: int
+    sizing: SelfHostedSizing | None = None
 
     @property
     def one_time_cost(self) -> float:
@@ -198,17 +201,20 @@ def _fine_tune(
         *evaluation_lines(c, approach, iterations, _judge(c)),
     ]
     retrieved = rag.retrieved_tokens if rag is not None else 0
+    sizing = None
     if self_hosted:
-        if block.params_billion is None or block.training_gpu is None:  # a Scenario built without checks
-            raise FieldProblem(field("route"), "route self_hosted needs params_billion and training_gpu")
-        trainer = _ref(c, field("training_gpu"), c.book.gpu_instance, block.training_gpu)
-        server = _ref(c, field("serving_gpu"), c.book.gpu_instance, block.serving_gpu or block.training_gpu)
-        try:
-            run = self_hosted_run(c, block, trainer)
-        except UnknownOffering as exc:
-            raise FieldProblem(field("training_gpu"), str(exc)) from None
-        lines += hosting_lines(c, approach, block, server)
-        serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or block.training_gpu}"
+        arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
+        training_ref = block.training_gpu or ""  # FineTuneBlock requires it on this route
+        trainer = _ref(c, field("training_gpu"), c.book.gpu_instance, training_ref)
+        server_field = field("serving_gpu") if block.serving_gpu else field("training_gpu")
+        server = _ref(c, server_field, c.book.gpu_instance, block.serving_gpu or training_ref)
+        training_plan = plan_training(c, block, arch, trainer, field("training_gpu"))
+        prompt_tokens = input_tokens_per_request(c, block.system_prompt_tokens, retrieved)
+        serving_plan = plan_serving(c, block, arch, server, prompt_tokens, server_field)
+        run = self_hosted_run(training_plan, trainer)
+        lines += hosting_lines(c, approach, serving_plan, server)
+        sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan)
+        serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or training_ref}"
     else:
         tuned = _ref(c, field("model"), c.book.fine_tunable_model, block.model)
         run = api_run(block, tuned)
@@ -224,7 +230,7 @@ def _fine_tune(
         approach, APPROACH_LABELS[approach], serves_with, tuple(lines),
         tuple(plan_phases(c, build_hours(c, approach), curation_hours, iterations, trains=True)),
         iterations, c.value("retrieval_latency_ms") if rag is not None else 0.0,
-        input_tokens_per_request(c, block.system_prompt_tokens, retrieved),
+        input_tokens_per_request(c, block.system_prompt_tokens, retrieved), sizing,
     )
 
 

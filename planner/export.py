@@ -9,6 +9,7 @@ from typing import Any
 
 from planner.estimator import ApproachEstimate, Estimate
 from planner.lines import LineItem
+from planner.self_hosted import SelfHostedSizing
 
 CSV_COLUMNS = [name for name in LineItem._fields if name != "monthly_amounts"]
 MONEY_DECIMALS = 6  # enough for fractions of a cent on per-token lines
@@ -60,6 +61,40 @@ def _approach_dict(result: ApproachEstimate) -> dict[str, Any]:
             for p in result.phases
         ],
         "lines": [_line_dict(line) for line in result.lines],
+        "sizing": _sizing_dict(result.sizing) if result.sizing is not None else None,
+    }
+
+
+def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
+    training, serving = sizing.training, sizing.serving
+    memory, replica = training.memory, serving.replica
+    return {
+        "model": sizing.model,
+        "params": sizing.params,
+        "training": {
+            "memory_gib": {"weights": memory.weights, "gradients": memory.gradients, "optimizer": memory.optimizer,
+                           "activations": memory.activations, "overhead": memory.overhead, "total": memory.total},
+            "gpus_needed": memory.gpus_needed,
+            "reason": memory.reason,
+            "instances": training.instances,
+            "gpus_used": training.time.gpus,
+            "compute_hours": training.time.hours,
+            "overhead_hours": training.overhead_hours,
+            "instance_hours_per_run": training.instance_hours,
+        },
+        "serving": {
+            "memory_gib": {"weights": replica.weights_gib, "kv_cache": replica.kv_cache_gib,
+                           "overhead": replica.overhead_gib, "total": replica.total_gib},
+            "gpus_per_replica": replica.tensor_parallel,
+            "batch": replica.batch,
+            "prefill_ms": replica.prefill_ms,
+            "decode_ms_per_token": replica.decode_ms_per_token,
+            "requests_per_second_per_replica": replica.requests_per_second,
+            "peak_requests_per_second": list(serving.peak_requests_per_second),
+            "replicas": list(serving.replicas),
+            "instances": list(serving.instances),
+            "cost_share": serving.share,
+        },
     }
 
 

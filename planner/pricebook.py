@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from planner.architecture import OpenModel, OpenModelTable
 from planner.assumptions import Assumptions
 from planner.errors import PricingError, Problem
 from planner.prices import (
@@ -37,6 +38,7 @@ SPECIAL_TABLES: dict[str, type[BaseModel]] = {
     "people": PeopleTable,
     "hardware": HardwareTable,
     "fx": FxTable,
+    "open_models": OpenModelTable,
 }
 
 class Price(NamedTuple):  # NamedTuple, not a frozen dataclass, for the reason given at LineItem
@@ -104,6 +106,7 @@ class PriceBook:
     people: PeopleTable | None
     hardware: HardwareTable | None
     fx: FxTable | None
+    open_models: OpenModelTable | None
     problems: tuple[Problem, ...]
 
     # -- lookups ---------------------------------------------------------------------------------
@@ -150,6 +153,13 @@ class PriceBook:
         if self.hardware is None or gpu_id not in self.hardware.gpus:
             raise UnknownOffering(f"no GPU {gpu_id!r} in pricing/hardware.yaml")
         return self.hardware.gpus[gpu_id]
+
+    def open_model(self, model_id: str) -> OpenModel:
+        """An open model's architecture by id (``llama-3.1-8b``)."""
+        if self.open_models is None or model_id not in self.open_models.models:
+            known = ", ".join(self.open_models.models) if self.open_models else "none"
+            raise UnknownOffering(f"no open model {model_id!r} in pricing/open_models.yaml (known: {known})")
+        return self.open_models.models[model_id]
 
     def rate_card(self, card_id: str) -> tuple[str, RateCard]:
         """A people rate card by id, with its key prefix."""
@@ -228,6 +238,7 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
         people=special.get("people"),
         hardware=hardware,
         fx=special.get("fx"),
+        open_models=special.get("open_models"),
         problems=tuple(problems),
     )
 

@@ -142,17 +142,18 @@ class PeopleTable(BaseModel):
     rate_cards: dict[Identifier, RateCard] = Field(min_length=1)
 
 
-class GpuSpec(BaseModel):
-    """A GPU's datasheet figures (dense tensor throughput, without sparsity)."""
+class GpuSpec(Offering):
+    """A GPU's datasheet figures (dense tensor throughput, without sparsity).
 
-    model_config = STRICT
+    Datasheets give GPU memory in "GB" but size it in binary units (an 80 GB H100 has 80 GiB),
+    hence ``memory_gib``.
+    """
+
     display_name: str = Field(min_length=1)
-    memory_gb: Positive
+    memory_gib: Positive
     bf16_tflops: Positive
     fp8_tflops: Positive | None = None
     bandwidth_gb_per_s: Positive
-    source: str = Field(min_length=1)
-    as_of: AsOf
 
 
 class HardwareTable(BaseModel):

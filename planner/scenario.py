@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
+from planner.architecture import Architecture
 from planner.errors import Problem, ScenarioError
 from planner.validation import STRICT, validate_data, validate_document
 from planner.yaml_io import YamlDocument, parse_yaml, read_yaml
@@ -78,37 +79,49 @@ class FineTuneBlock(BaseModel):
     route: Literal["api", "self_hosted"] = Field("api", description="who trains and serves the model")
     model: str = Field(
         DEFAULT_MODEL,
-        description="api: a fine-tunable chat model (provider/id); self_hosted: the open model's name",
+        description="api: a fine-tunable chat model (provider/id); self_hosted: an id in open_models.yaml",
     )
     system_prompt_tokens: Count = Field(200, description="static instructions left after fine-tuning")
     cached_prompt_share: Share = Field(
         0.0, description="share of the system prompt billed at the cached-input price (api route)"
     )
     examples: Count = Field(1000, description="training examples prepared")
-    tokens_per_example: Count = Field(600, description="tokens per training example")
+    tokens_per_example: Annotated[int, Field(ge=1)] = Field(
+        600, description="tokens per training example; also the training sequence length (self_hosted)"
+    )
     epochs: Annotated[int, Field(ge=1, le=100)] = Field(3, description="passes over the training set")
     retrain_every_months: Count | None = Field(
         None, description="months between retraining after launch; 0 = never; default: assumptions"
     )
     # self_hosted only
-    params_billion: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
-        None, description="self_hosted: the open model's parameter count, in billions"
+    architecture: Architecture | None = Field(
+        None, description="self_hosted: the model's architecture, instead of a catalogue id in model"
     )
     method: Literal["full", "lora", "qlora"] = Field("lora", description="self_hosted: training method")
+    lora_rank: Annotated[int, Field(ge=1, le=4096)] = Field(16, description="self_hosted: adapter rank")
+    micro_batch: Annotated[int, Field(ge=1, le=4096)] = Field(4, description="self_hosted: sequences per GPU step")
+    gradient_checkpointing: bool = Field(True, description="self_hosted: recompute activations to save memory")
+    training_precision: Literal["bf16", "fp8"] = Field("bf16", description="self_hosted: training arithmetic")
     training_gpu: Ref | None = Field(None, description="self_hosted: GPU instance for training")
     serving_gpu: Ref | None = Field(
         None, description="self_hosted: GPU instance for serving; default: the training instance"
     )
-    serving_instances: Annotated[int, Field(ge=1)] = Field(
-        1, description="self_hosted: serving instances kept running all month"
+    serving_precision: Literal["bf16", "fp8", "int4"] = Field("bf16", description="self_hosted: served weights")
+    serving_instances: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="self_hosted: serving instances kept running; default: sized from the peak load"
+    )
+    hosting: Literal["dedicated", "shared_adapter"] = Field(
+        "dedicated", description="self_hosted: own deployment, or an adapter on a deployment shared with others"
+    )
+    adapter_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.25, description="self_hosted, shared_adapter: share of the shared deployment's cost billed here"
     )
 
     @model_validator(mode="after")
     def _route_fields(self) -> FineTuneBlock:
         if self.route == "self_hosted":
-            missing = [f for f in ("params_billion", "training_gpu") if getattr(self, f) is None]
-            if missing:
-                raise ValueError(f"route self_hosted needs {' and '.join(missing)}")
+            if self.training_gpu is None:
+                raise ValueError("route self_hosted needs training_gpu")
         elif "/" not in self.model:
             raise ValueError(f"route api needs model as provider/id, got {self.model!r}")
         return self
@@ -124,14 +137,21 @@ class HybridBlock(BaseModel):
     system_prompt_tokens: Count | None = None
     cached_prompt_share: Share | None = None
     examples: Count | None = None
-    tokens_per_example: Count | None = None
+    tokens_per_example: Annotated[int, Field(ge=1)] | None = None
     epochs: Annotated[int, Field(ge=1, le=100)] | None = None
     retrain_every_months: Count | None = None
-    params_billion: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
+    architecture: Architecture | None = None
     method: Literal["full", "lora", "qlora"] | None = None
+    lora_rank: Annotated[int, Field(ge=1, le=4096)] | None = None
+    micro_batch: Annotated[int, Field(ge=1, le=4096)] | None = None
+    gradient_checkpointing: bool | None = None
+    training_precision: Literal["bf16", "fp8"] | None = None
     training_gpu: Ref | None = None
     serving_gpu: Ref | None = None
+    serving_precision: Literal["bf16", "fp8", "int4"] | None = None
     serving_instances: Annotated[int, Field(ge=1)] | None = None
+    hosting: Literal["dedicated", "shared_adapter"] | None = None
+    adapter_share: Annotated[float, Field(gt=0, le=1)] | None = None
     retrieved_tokens: Count | None = None
     corpus_tokens: Count | None = None
     corpus_monthly_change: Share | None = None

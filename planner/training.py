@@ -8,10 +8,7 @@ from planner.costing import TOKENS_PER_MILLION, Costing
 from planner.lines import PERSON_HOURS, Approach, LineItem
 from planner.pricebook import Price, Resolved
 from planner.scenario import FineTuneBlock
-
-SECONDS_PER_HOUR = 3600
-FLOPS_PER_TFLOP = 1e12
-ADAPTER_METHODS = ("lora", "qlora")
+from planner.self_hosted import ServingPlan, TrainingPlan
 
 
 @dataclass(frozen=True)
@@ -48,31 +45,20 @@ def api_run(block: FineTuneBlock, prices: Resolved) -> TrainingRun:
     )
 
 
-def self_hosted_run(c: Costing, block: FineTuneBlock, instance: Resolved) -> TrainingRun:
-    """A run on a rented GPU instance, in instance-hours: compute time plus fixed overhead.
+def self_hosted_run(plan: TrainingPlan, instance: Resolved) -> TrainingRun:
+    """A run on rented GPU instances, in instance-hours: compute time plus fixed overhead.
 
-    Compute: FLOPs = k x parameters x tokens (k = 6 for full training, 4 with a frozen base) over
-    GPUs x dense BF16 peak x MFU (formulas.md). 8B parameters, LoRA, 1.8 million tokens on one
-    H100 (989 TFLOPS) at 30% MFU: 4 x 8e9 x 1.8e6 / (989e12 x 0.3) = 194 s, plus 1 h overhead.
+    Compute: FLOPs = k x parameters x tokens (k = 6 for full training, 4 with a frozen base, +2 with
+    gradient checkpointing) over GPUs x dense peak x MFU (formulas.md). 8B parameters, LoRA without
+    checkpointing, 1.8 million tokens on one H100 (989 TFLOPS) at 30% MFU:
+    4 x 8e9 x 1.8e6 / (989e12 x 0.3) = 194 s, plus the per-run overhead.
     """
-    gpu = c.book.gpu_spec(instance.offering.gpu)
-    k_name = (
-        "adapter_training_flops_per_param_token" if block.method in ADAPTER_METHODS
-        else "full_training_flops_per_param_token"
-    )
-    params = (block.params_billion or 0) * 1e9
-    tokens = training_tokens(block)
-    mfu = c.value("training_mfu")
-    flops = c.value(k_name) * params * tokens
-    gpus = instance.offering.gpu_count
-    compute_hours = flops / (gpus * gpu.bf16_tflops * FLOPS_PER_TFLOP * mfu) / SECONDS_PER_HOUR
-    overhead = c.value("training_run_overhead_hours")
+    time, memory = plan.time, plan.memory
     return TrainingRun(
-        compute_hours + overhead, "instance-hours",
-        instance.price("per_hour", "instance-hour"),
-        f"assumptions.{k_name} x {block.params_billion:g}B params x {tokens:,} tokens / "
-        f"({gpus} x {gpu.bf16_tflops:g} TFLOPS x assumptions.training_mfu {mfu:g}) = "
-        f"{compute_hours:.3g} h + assumptions.training_run_overhead_hours ({overhead:g})",
+        plan.instance_hours, "instance-hours", instance.price("per_hour", "instance-hour"),
+        f"{time.flops:.3g} FLOPs / ({time.gpus} GPUs x {time.peak_tflops:g} TFLOPS x assumptions.training_mfu "
+        f"{time.mfu:g}) = {time.hours:.3g} h + assumptions.training_run_overhead_hours ({plan.overhead_hours:g}), "
+        f"x {plan.instances} instance(s); memory {memory.total:.1f} GiB per GPU ({memory.reason})",
     )
 
 
@@ -110,11 +96,21 @@ def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: Fi
     ]
 
 
-def hosting_lines(c: Costing, approach: Approach, block: FineTuneBlock, instance: Resolved) -> list[LineItem]:
-    """Serving instances kept running all month: instances x hours per month x hourly price."""
+def hosting_lines(c: Costing, approach: Approach, plan: ServingPlan, instance: Resolved) -> list[LineItem]:
+    """Serving instances kept running all month: instances x hours per month x hourly price (x share)."""
     hours = c.value("hours_per_month")
+    replica = plan.replica
+    if plan.fixed:
+        sizing = "serving_instances set in the scenario"
+    else:
+        sizing = (
+            f"month 1: peak {plan.peak_requests_per_second[0]:.3g} requests/s (assumptions.peak_to_average_requests)"
+            f" / ({replica.requests_per_second:.3g} requests/s per replica of {replica.tensor_parallel} GPU(s), "
+            f"batch {replica.batch} x assumptions.serving_target_utilisation) = {plan.replicas[0]} replica(s)"
+        )
+    share = f" x adapter_share {plan.share:g}" if plan.share != 1 else ""
     return [
-        c.monthly(approach, "hosting", "Serving instances", [block.serving_instances * hours] * c.months,
+        c.monthly(approach, "hosting", "Serving instances", [n * hours * plan.share for n in plan.instances],
                   "instance-hours", instance.price("per_hour", "instance-hour"),
-                  f"serving_instances ({block.serving_instances}) x assumptions.hours_per_month ({hours:g})")
+                  f"{plan.instances[0]} instance(s) x assumptions.hours_per_month ({hours:g}){share}; {sizing}")
     ]

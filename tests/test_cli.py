@@ -99,7 +99,7 @@ def test_broken_unrelated_table_is_a_warning(capsys, scenario_file, tmp_path):
 
 def test_prices_validate(capsys, tmp_path):
     code, out, _ = run(capsys, "prices", "validate", str(FIXTURE_PRICES))
-    assert (code, out) == (0, f"5 tables loaded, 0 problems in {FIXTURE_PRICES}\n")
+    assert (code, out) == (0, f"6 tables loaded, 0 problems in {FIXTURE_PRICES}\n")
     prices = tmp_path / "prices"
     shutil.copytree(FIXTURE_PRICES, prices)
     (prices / "people.yaml").write_text("rate_cards: {}\n")
@@ -107,7 +107,7 @@ def test_prices_validate(capsys, tmp_path):
     assert code == 1
     assert out.splitlines() == [
         f"{prices}/people.yaml:1: rate_cards: dictionary should have at least 1 item after validation, not 0",
-        f"4 tables loaded, 1 problem in {prices}",
+        f"5 tables loaded, 1 problem in {prices}",
     ]
 
 

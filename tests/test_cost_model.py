@@ -136,30 +136,70 @@ def test_hybrid_keys_override_the_inherited_ones(book):
     assert line(result, "Input tokens").amount == approx(8.00)  # 10,000 x 400 = 4 M x $2
 
 
+SELF_HOSTED = {
+    "route": "self_hosted", "model": "test-1b", "method": "lora", "training_gpu": "acme/gpu1",
+    "serving_gpu": "acme/gpu1", "system_prompt_tokens": 100, "examples": 500, "tokens_per_example": 400,
+    "epochs": 2,
+}
+
+
 @pytest.mark.parametrize(
-    ("method", "instance", "training_amount"),
+    ("changes", "training_amount"),
     [
-        # LoRA: 4 x 10e9 params x 400,000 tokens = 1.6e16 FLOPs / (1 x 100e12 x 0.5) = 320 s
-        #   = 0.0889 h + 1 h overhead = 1.0889 h x 3 runs x $2
-        ("lora", "acme/gpu1", (320 / 3600 + 1) * 3 * 2.00),
-        ("qlora", "acme/gpu1", (320 / 3600 + 1) * 3 * 2.00),
-        # full: 6 x ... = 2.4e16 / 5e13 = 480 s = 0.1333 h + 1 h = 1.1333 h x 3 x $2 = $6.80
-        ("full", "acme/gpu1", 6.80),
-        # full on 8 GPUs: 480 s / 8 = 60 s + 1 h = 1.01667 instance-hours x 3 x $16 = $48.80
-        ("full", "acme/gpu8", 48.80),
+        # test-1b (1e9 parameters), LoRA with gradient checkpointing: (4 + 2) FLOPs x 1e9 x 400,000 tokens
+        #   = 2.4e15 / (1 GPU x 100e12 x 0.5 MFU) = 48 s = 0.01333 h, + 1 h overhead, x 3 runs x $2
+        ({}, (48 / 3600 + 1) * 3 * 2.00),
+        ({"method": "qlora"}, (48 / 3600 + 1) * 3 * 2.00),
+        # full with checkpointing: 8 x 1e9 x 4e5 = 3.2e15 / 5e13 = 64 s
+        ({"method": "full"}, (64 / 3600 + 1) * 3 * 2.00),
+        # full without checkpointing: 6 x ... = 48 s again
+        ({"method": "full", "gradient_checkpointing": False}, (48 / 3600 + 1) * 3 * 2.00),
+        # an 8-GPU instance: 64 s / 8 GPUs = 8 s + 1 h, x 3 runs x $16
+        ({"method": "full", "training_gpu": "acme/gpu8"}, (8 / 3600 + 1) * 3 * 16.00),
     ],
 )
-def test_self_hosted_training(book, method, instance, training_amount):
-    scenario = worked(**{"approaches.fine_tune": {
-        "route": "self_hosted", "model": "test-10b", "params_billion": 10, "method": method,
-        "training_gpu": instance, "serving_gpu": "acme/gpu1", "system_prompt_tokens": 100,
-        "examples": 500, "tokens_per_example": 400, "epochs": 2,
-    }})
+def test_self_hosted_training(book, changes, training_amount):
+    scenario = worked(**{"approaches.fine_tune": {**SELF_HOSTED, **changes}})
     result = estimate(scenario, book).approaches["fine_tune"]
     assert line(result, "Training runs (3)").amount == approx(training_amount)
-    assert line(result, "Serving instances").amount == approx(1_400.00)  # 700 h x $2
     assert line(result, "Deployment and monitoring").amount == approx(1_800.00)  # 15 h x $120
     assert not [li for li in result.lines if li.category == "inference"]  # no per-token bill
+    assert result.sizing.training.memory.gpus_needed == 1
+
+
+def test_self_hosted_serving_is_sized_from_the_peak_rate(book):
+    # One replica on the g100 (100 TFLOPS, 2,000 GB/s, both at 50%), batch 4, 200 prompt + 50 output tokens:
+    #   prefill = 2 x 1e9 x 200 x 4 / 5e13 = 32 ms; decode = (2e9 weight bytes + 40,000 KV bytes a token
+    #   x 4 x (200 + 25)) / 1e12 = 2.036 ms a token; a batch takes 32 + 50 x 2.036 = 133.8 ms: 29.9 requests/s.
+    low = estimate(worked(**{"approaches.fine_tune": SELF_HOSTED}), book).approaches["fine_tune"]
+    replica = low.sizing.serving.replica
+    assert replica.prefill_ms == approx(32.0)
+    assert replica.decode_ms_per_token == approx(2.036)
+    assert replica.requests_per_second == approx(4 / 0.1338)
+    # 10,000 requests a month: one replica, one instance, 700 h x $2
+    assert line(low, "Serving instances").amount == approx(1_400.00)
+    # 200 million a month: 200e6 / (700 x 3,600 s) x 2 peak/average = 158.7 requests/s at the peak;
+    # a replica plans for 29.9 x 0.5 = 14.95 of them: 11 replicas, 11 one-GPU instances
+    high = worked(**{"approaches.fine_tune": SELF_HOSTED, "workload.requests_per_month": 200_000_000})
+    result = estimate(high, book).approaches["fine_tune"]
+    assert result.sizing.serving.replicas[0] == 11
+    assert line(result, "Serving instances").amount == approx(11 * 700 * 2.00)
+    # the same on 8-GPU instances: 2 instances of $16 an hour
+    on_eight = worked(**{"approaches.fine_tune": {**SELF_HOSTED, "serving_gpu": "acme/gpu8"},
+                         "workload.requests_per_month": 200_000_000})
+    assert line(estimate(on_eight, book).approaches["fine_tune"], "Serving instances").amount == approx(
+        2 * 700 * 16.00)
+
+
+def test_shared_adapter_hosting_bills_its_share(book):
+    scenario = worked(**{"approaches.fine_tune": {**SELF_HOSTED, "hosting": "shared_adapter",
+                                                   "adapter_share": 0.25}})
+    assert line(estimate(scenario, book).approaches["fine_tune"], "Serving instances").amount == approx(350.00)
+
+
+def test_fixed_serving_instances_override_the_sizing(book):
+    scenario = worked(**{"approaches.fine_tune": {**SELF_HOSTED, "serving_instances": 3}})
+    assert line(estimate(scenario, book).approaches["fine_tune"], "Serving instances").amount == approx(4_200.00)
 
 
 def test_growth_compounds_monthly(book):

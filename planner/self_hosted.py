@@ -1,0 +1,132 @@
+"""Sizing the self-hosted route: which GPUs, how many, for how long, from the model's architecture.
+
+Training: the run's memory on the training instance's GPU decides how many GPUs (and so instances)
+it needs; its FLOPs over all of those GPUs decide the hours. Serving: one replica's roofline
+decides how many requests a second it completes; the month's peak rate decides the replicas.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from planner.architecture import Architecture
+from planner.architecture import parameters as model_parameters
+from planner.costing import Costing
+from planner.errors import FieldProblem
+from planner.gpu_memory import TrainingMemory, TrainingSetup, training_memory
+from planner.pricebook import Resolved
+from planner.prices import GpuSpec
+from planner.scenario import FineTuneBlock
+from planner.serving import Efficiency, ServingEstimate, ServingGpu, replicas_needed, serving_estimate
+from planner.training_compute import FlopsRule, TrainingTime, peak_tflops, training_time
+
+SECONDS_PER_HOUR = 3600
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """One training run on rented instances."""
+
+    memory: TrainingMemory
+    instances: int
+    time: TrainingTime
+    overhead_hours: float
+
+    @property
+    def instance_hours(self) -> float:
+        """Instances x (compute hours + overhead hours) for one run."""
+        return self.instances * (self.time.hours + self.overhead_hours)
+
+
+@dataclass(frozen=True)
+class ServingPlan:
+    """The serving deployment month by month."""
+
+    replica: ServingEstimate
+    peak_requests_per_second: tuple[float, ...]
+    replicas: tuple[int, ...]
+    instances: tuple[int, ...]
+    share: float  # of the deployment's cost billed to this approach
+    fixed: bool  # instances given by the scenario rather than sized
+
+
+@dataclass(frozen=True)
+class SelfHostedSizing:
+    """What the estimate used for a self-hosted approach, for reports."""
+
+    model: str
+    params: float
+    training: TrainingPlan
+    serving: ServingPlan
+
+
+def architecture_of(c: Costing, block: FineTuneBlock, field: str) -> Architecture:
+    """The block's architecture: given inline, or the catalogue entry named by ``model``."""
+    if block.architecture is not None:
+        return block.architecture
+    try:
+        return c.book.open_model(block.model)
+    except LookupError as exc:
+        raise FieldProblem(field, str(exc)) from None
+
+
+def gpu_of(c: Costing, instance: Resolved, field: str) -> GpuSpec:
+    """The datasheet of the GPU an instance carries."""
+    try:
+        return c.book.gpu_spec(instance.offering.gpu)
+    except LookupError as exc:
+        raise FieldProblem(field, str(exc)) from None
+
+
+def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance: Resolved, field: str) -> TrainingPlan:
+    """Memory, instances and hours of one run; a run that cannot fit is a problem at ``field``."""
+    gpu = gpu_of(c, instance, field)
+    setup = TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
+                          block.lora_rank)
+    memory = training_memory(arch, setup, gpu, c.value("framework_overhead_gib"))
+    if not memory.fits:
+        raise FieldProblem(field, f"{block.method} training of {block.model} on {gpu.display_name}: {memory.reason}")
+    per_instance = instance.offering.gpu_count
+    instances = math.ceil(memory.gpus_needed / per_instance)
+    rule = FlopsRule(c.value("full_training_flops_per_param_token"),
+                     c.value("adapter_training_flops_per_param_token"),
+                     c.value("recompute_flops_per_param_token"))
+    tokens = block.examples * block.tokens_per_example * block.epochs
+    try:
+        peak_tflops(gpu, block.training_precision)
+    except ValueError as exc:
+        raise FieldProblem(field, str(exc)) from None
+    time = training_time(
+        model_parameters(arch), tokens, rule.per_param_token(block.method, block.gradient_checkpointing),
+        gpu, instances * per_instance, c.value("training_mfu"), block.training_precision,
+    )
+    return TrainingPlan(memory, instances, time, c.value("training_run_overhead_hours"))
+
+
+def plan_serving(
+    c: Costing, block: FineTuneBlock, arch: Architecture, instance: Resolved, prompt_tokens: int, field: str
+) -> ServingPlan:
+    """One replica's capacity and the replicas and instances each month's peak needs."""
+    gpu = gpu_of(c, instance, field)
+    precision_peak = gpu.fp8_tflops if block.serving_precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
+    replica = serving_estimate(
+        arch, ServingGpu(gpu.memory_gib, precision_peak, gpu.bandwidth_gb_per_s),
+        round(c.value("serving_batch_size")), prompt_tokens, c.scenario.workload.output_tokens,
+        block.serving_precision,
+        Efficiency(c.value("serving_compute_efficiency"), c.value("serving_bandwidth_efficiency")),
+        c.value("framework_overhead_gib"),
+    )
+    if not replica.fits:
+        raise FieldProblem(field, f"serving {block.model} on {gpu.display_name}: {replica.reason}")
+    seconds = c.value("hours_per_month") * SECONDS_PER_HOUR
+    peaks = tuple(r / seconds * c.value("peak_to_average_requests") for r in c.requests)
+    utilisation = c.value("serving_target_utilisation")
+    replicas = tuple(replicas_needed(peak, replica, utilisation) for peak in peaks)
+    per_instance = instance.offering.gpu_count
+    if block.serving_instances is not None:
+        instances = (block.serving_instances,) * len(peaks)
+    else:
+        instances = tuple(math.ceil(n * replica.tensor_parallel / per_instance) for n in replicas)
+    share = block.adapter_share if block.hosting == "shared_adapter" else 1.0
+    return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None)
