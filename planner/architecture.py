@@ -8,6 +8,7 @@ numbers alone.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -49,6 +50,19 @@ class Architecture(BaseModel):
         """Size of one attention head."""
         return self.head_dim or self.hidden // self.heads
 
+    @cached_property
+    def linear_params(self) -> int:
+        """Parameters in the linear layers of all blocks (what QLoRA quantises to 4 bits)."""
+        per_layer = sum(d_in * d_out for d_in, d_out in linear_shapes(self).values())
+        bias = (self.heads + 2 * self.kv_heads) * self.dim_per_head if self.qkv_bias else 0
+        return self.layers * (per_layer + bias)
+
+    @cached_property
+    def other_params(self) -> int:
+        """Embeddings, the output layer (unless tied) and the norms: kept in 16 bits by QLoRA."""
+        embeddings = self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
+        return embeddings + self.layers * 2 * self.hidden + self.hidden
+
 
 class OpenModel(Architecture):
     """A catalogue entry: an architecture with its name, published size and source."""
@@ -83,20 +97,6 @@ def linear_shapes(arch: Architecture) -> dict[LinearModule, tuple[int, int]]:
     return shapes
 
 
-def linear_parameters(arch: Architecture) -> int:
-    """Parameters in the linear layers of all blocks (what QLoRA quantises to 4 bits)."""
-    per_layer = sum(d_in * d_out for d_in, d_out in linear_shapes(arch).values())
-    bias = (arch.heads + 2 * arch.kv_heads) * arch.dim_per_head if arch.qkv_bias else 0
-    return arch.layers * (per_layer + bias)
-
-
-def other_parameters(arch: Architecture) -> int:
-    """Embeddings, the output layer (unless tied) and the norms: kept in 16 bits by QLoRA."""
-    embeddings = arch.vocab * arch.hidden * (1 if arch.tied_embeddings else 2)
-    norms = arch.layers * 2 * arch.hidden + arch.hidden
-    return embeddings + norms
-
-
 def computed_parameters(arch: Architecture) -> int:
     """Parameter count from the architecture alone.
 
@@ -107,7 +107,7 @@ def computed_parameters(arch: Architecture) -> int:
     >>> round(computed_parameters(arch) / 1e9, 2)
     8.03
     """
-    return linear_parameters(arch) + other_parameters(arch)
+    return arch.linear_params + arch.other_params
 
 
 def parameters(arch: Architecture) -> float:

@@ -27,7 +27,6 @@ from planner.architecture import (
     Architecture,
     LinearModule,
     computed_parameters,
-    linear_parameters,
     lora_parameters,
 )
 from planner.architecture import parameters as model_parameters
@@ -106,7 +105,7 @@ def model_state_bytes(arch: Architecture, setup: TrainingSetup) -> tuple[float, 
         base = total * BF16_BYTES
     else:  # qlora: linear layers in NF4 with constants, everything else in bf16
         # Scale the computed split when the parameter count is given outright.
-        linear = linear_parameters(arch) * (total / computed_parameters(arch))
+        linear = arch.linear_params * (total / computed_parameters(arch))
         base = linear * (NF4_BITS + QLORA_CONSTANT_BITS) / BITS_PER_BYTE + (total - linear) * BF16_BYTES
     return base + adapters * BF16_BYTES, adapters * BF16_BYTES, adapters * state, adapters
 
