@@ -1,132 +1,159 @@
-"""llm-planner in the browser: pick a scenario, change the volume, compare the four approaches.
+"""llm-planner in the browser: compare prompt engineering, RAG, fine-tuning and hybrid for a scenario.
 
-Every number shown comes from ``planner``; this file only collects inputs and draws.
-Run with ``streamlit run app.py``.
+Run with ``streamlit run app.py``. The page collects inputs, calls ``planner`` and draws; every
+number on it comes from a planner function (see ``ui/``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from planner import Estimate, PlannerError, PriceBook, estimate, load_price_book, load_scenario, scenario_from_dict
-from planner.export import summary_rows, to_csv
+from planner import (
+    PlannerError,
+    PriceBook,
+    estimate,
+    load_price_book,
+    load_scenario,
+    parse_scenario,
+    scenario_from_dict,
+)
 from planner.pricebook import DEFAULT_PRICES_DIR
-from planner.scenario import Scenario
+from planner.share import decode_scenario, encode_scenario
 from planner.yaml_io import files_signature
+from ui import views
+from ui.inputs import render_inputs, scenario_data, state_from_scenario
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
-LINE_COLUMNS = ["item", "category", "timing", "quantity", "unit", "unit_price", "amount", "horizon_amount",
-                "price_key", "source", "as_of", "quantity_basis", "note"]
+DEFAULT_EXAMPLE = "support_assistant.yaml"
+BASE = "scenario:base"  # the loaded scenario as plain data; widgets write over it
+LAST_GOOD = "scenario:last_good"  # (scenario, estimate) of the last inputs that estimated
+NOTICE = "scenario:notice"  # a message about the last load (upload, link), shown once
+VIEWS = ("Charts", "Why these numbers?", "Which approach fits?", "Export and share", "Price tables")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _load_book(directory: str, signature: tuple) -> PriceBook:
-    # ``signature`` is only a cache key: a saved table changes it, and the book reloads.
+    # ``signature`` only keys the cache: saving a table changes it, and the tables reload.
     return load_price_book(directory)
 
 
 def price_book() -> PriceBook:
-    """The bundled price tables, reloaded only when a file in ``pricing/`` changes."""
+    """The price tables in ``pricing/``, reloaded only when one of the files changes."""
     return _load_book(str(DEFAULT_PRICES_DIR), files_signature(DEFAULT_PRICES_DIR))
 
 
-def example_paths() -> list[Path]:
-    """The example scenarios shipped in ``examples/``."""
-    return sorted(EXAMPLES_DIR.glob("*.yaml"))
+def examples() -> dict[str, Path]:
+    """Example scenarios by file name."""
+    return {path.name: path for path in sorted(EXAMPLES_DIR.glob("*.yaml"))}
 
 
-def sidebar_scenario() -> Scenario | None:
-    """The example chosen in the sidebar with the user's changes, or None after showing the error."""
-    paths = example_paths()
+def assumption_defaults(book: PriceBook) -> dict[str, Any]:
+    """Widget values for scenario keys left to the assumptions table."""
+    a = book.require_assumptions()
+    return {"project.iterations": round(a.iterations.value),
+            "approaches.fine_tune.retrain_every_months": round(a.retrain_every_months.value)}
+
+
+def load(data: dict[str, Any], book: PriceBook) -> None:
+    """Make ``data`` the scenario on screen: remember it and set every widget from it."""
+    st.session_state[BASE] = data
+    st.session_state.update(state_from_scenario(data, book, assumption_defaults(book)))
+
+
+def on_example(book: PriceBook) -> None:
+    name = st.session_state.get("example")
+    if name:
+        load(load_scenario(examples()[name]).model_dump(mode="json"), book)
+
+
+def on_upload(book: PriceBook) -> None:
+    upload = st.session_state.get("upload")
+    if upload is None:
+        return
+    try:
+        scenario = parse_scenario(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
+    except PlannerError as exc:
+        st.session_state[NOTICE] = ("error", f"The uploaded scenario was not loaded:\n\n{exc}")
+        return
+    load(scenario.model_dump(mode="json"), book)
+    st.session_state["example"] = None
+    st.session_state[NOTICE] = ("success", f"Loaded {upload.name}.")
+
+
+def first_load(book: PriceBook) -> None:
+    """On a new session: the scenario in the link, else the default example."""
+    token = st.query_params.get("s")
+    if token:
+        try:
+            load(decode_scenario(token).model_dump(mode="json"), book)
+            st.session_state["example"] = None
+            return
+        except PlannerError as exc:
+            st.session_state[NOTICE] = ("error", f"The scenario in this link could not be opened:\n\n{exc}")
+    st.session_state["example"] = DEFAULT_EXAMPLE
+    on_example(book)
+
+
+def sidebar(book: PriceBook) -> None:
     with st.sidebar:
         st.header("Scenario")
-        path = st.selectbox("Example", paths, format_func=lambda p: p.stem.replace("_", " ").capitalize(),
-                            help="A starting point; change the inputs below.")
-        try:
-            base = load_scenario(path)
-        except PlannerError as exc:
-            st.error(f"This example cannot be read:\n\n{exc}")
-            return None
-        st.subheader("Workload")
-        requests = st.number_input(
-            "Requests per month", min_value=0, max_value=10_000_000_000, step=10_000,
-            value=base.workload.requests_per_month, key=f"requests:{path.name}",
-            help="Requests in the first month; later months grow by the scenario's monthly growth.",
-        )
-        horizon = st.number_input(
-            "Horizon (months)", min_value=1, max_value=120, step=1, value=base.horizon_months,
-            key=f"horizon:{path.name}", help="Total cost of ownership is summed over this many months.",
-        )
-    data = base.model_dump()
-    data["workload"]["requests_per_month"] = int(requests)
-    data["horizon_months"] = int(horizon)
-    try:
-        return scenario_from_dict(data, name=path.name)
-    except PlannerError as exc:
-        st.error(f"These inputs cannot be estimated:\n\n{exc}")
-        return None
-
-
-def comparison_table(result: Estimate) -> pd.DataFrame:
-    """The side-by-side comparison: one row per metric (with its unit), one column per approach."""
-    labels = [r.label for r in result.approaches.values()]
-    rows = summary_rows(result)
-    return pd.DataFrame([values for _, values in rows], index=[label for label, _ in rows], columns=labels)
-
-
-def cost_chart(result: Estimate) -> go.Figure:
-    """One-time, first-month and horizon cost per approach, as grouped bars."""
-    labels = [r.label for r in result.approaches.values()]
-    figure = go.Figure()
-    for name, values in (
-        ("One-time", [r.one_time_cost for r in result.approaches.values()]),
-        ("First month", [r.monthly_cost for r in result.approaches.values()]),
-        (f"{result.horizon_months}-month total", [r.horizon_cost for r in result.approaches.values()]),
-    ):
-        figure.add_bar(name=name, x=labels, y=values, hovertemplate="%{x}<br>%{y:,.0f} " + result.currency)
-    figure.update_layout(barmode="group", yaxis_title=f"Cost ({result.currency})", xaxis_title="Approach",
-                         legend_title_text="Cost", font={"size": 15}, height=460)
-    return figure
+        st.selectbox("Example", list(examples()), key="example", on_change=on_example, args=(book,),
+                     index=None, placeholder="Loaded from a link or upload",
+                     format_func=lambda name: name.removesuffix(".yaml").replace("_", " ").capitalize())
+        st.file_uploader("Upload a scenario (YAML)", type=["yaml", "yml"], key="upload", on_change=on_upload,
+                         args=(book,))
+    render_inputs(book)
 
 
 def main() -> None:
     st.set_page_config(page_title="llm-planner", layout="wide")
     book = price_book()
-    scenario = sidebar_scenario()
+    if BASE not in st.session_state:
+        first_load(book)
+    # The widgets' values are in session state before the widgets are drawn, so the comparison can be
+    # computed and drawn first, and the sidebar after it: the numbers people watch update sooner.
     st.title("llm-planner")
     for problem in book.problems:
         st.warning(f"Price table left out: {problem}")
-    if scenario is None:
-        return
+    notice = st.session_state.pop(NOTICE, None)
+    if notice is not None:
+        getattr(st, notice[0])(notice[1])
+
     try:
+        state = st.session_state.to_dict()  # one snapshot: each read of st.session_state filters it anew
+        scenario = scenario_from_dict(scenario_data(state[BASE], state), name="inputs")
         result = estimate(scenario, book)
+        st.session_state[LAST_GOOD] = (scenario, result)
+        token = encode_scenario(scenario)
+        if st.query_params.get("s") != token:
+            st.query_params["s"] = token
     except PlannerError as exc:
-        st.error(f"The scenario cannot be estimated:\n\n{exc}")
-        return
+        st.error(f"These inputs cannot be estimated; the page shows the last inputs that could.\n\n{exc}")
+        if LAST_GOOD not in st.session_state:
+            sidebar(book)
+            return
+        scenario, result = st.session_state[LAST_GOOD]
 
     st.header(scenario.name)
     if scenario.description:
         st.caption(scenario.description)
-    approaches = list(result.approaches.values())
-    cheapest = min(approaches, key=lambda r: r.horizon_cost)
-    fastest = min(approaches, key=lambda r: r.weeks_to_production)
-    st.markdown(f"Lowest {result.horizon_months}-month cost: **{cheapest.label}** · "
-                f"fastest to production: **{fastest.label}**")
-    st.dataframe(comparison_table(result), key="comparison")
-    st.plotly_chart(cost_chart(result), key="costs")
-    for note in sorted({note for r in approaches for note in r.notes}):
-        st.info(note)
-
-    st.subheader("Why these numbers")
-    for approach in approaches:
-        with st.expander(f"{approach.label}: line items ({result.currency})"):
-            lines = pd.DataFrame([line._asdict() for line in approach.lines])[LINE_COLUMNS]
-            st.dataframe(lines, hide_index=True)
-    st.download_button("Download line items (CSV)", to_csv(result), file_name="line-items.csv", mime="text/csv")
+    views.render_comparison(result)
+    # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
+    view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")
+    if view == "Charts":
+        views.render_charts(result)
+    elif view == "Why these numbers?":
+        views.render_why(result)
+    elif view == "Which approach fits?":
+        views.render_fit(result)
+    elif view == "Export and share":
+        views.render_export(result, scenario)
+    else:
+        views.render_prices(book)
+    sidebar(book)
 
 
 main()

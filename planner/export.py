@@ -160,3 +160,27 @@ def to_table(estimate: Estimate) -> str:
     if estimate.price_problems:
         out += ["", "Price tables left out:", *(f"  - {p}" for p in estimate.price_problems)]
     return "\n".join(out) + "\n"
+
+
+def summary_csv(estimate: Estimate) -> str:
+    """One row per approach with the comparison's figures as numbers, units in the column names."""
+    cur = estimate.currency
+    requests = estimate.scenario.workload.requests_per_month
+    cheapest = min(estimate.approaches.values(), key=lambda r: r.horizon_cost).approach
+    fastest = min(estimate.approaches.values(), key=lambda r: r.weeks_to_production).approach
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([
+        "approach", "label", "runs_on", f"one_time_cost_{cur}", f"first_month_cost_{cur}",
+        f"horizon_cost_{cur}", "horizon_months", f"cost_per_1000_requests_{cur}", "weeks_to_production",
+        "people_hours", "iterations", "added_latency_ms", "input_tokens_per_request", "lowest_horizon_cost",
+        "fastest",
+    ])
+    for r in estimate.approaches.values():
+        per_thousand = r.monthly_cost / requests * 1000 if requests else ""
+        writer.writerow([_cell(v) for v in (
+            r.approach, r.label, r.serves_with, r.one_time_cost, r.monthly_cost, r.horizon_cost,
+            estimate.horizon_months, per_thousand, r.weeks_to_production, r.effort_hours, r.iterations,
+            r.added_latency_ms, r.input_tokens_per_request, r.approach == cheapest, r.approach == fastest,
+        )])
+    return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""The minimal app, headless: it renders every example, and follows a change of volume as the planner does."""
+"""The app, headless (streamlit.testing.v1.AppTest): every number on screen is the planner's."""
 
 from __future__ import annotations
 
@@ -8,43 +8,117 @@ from streamlit.testing.v1 import AppTest
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
 from planner.export import summary_rows
+from planner.share import encode_scenario
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+REQUESTS = "in:workload.requests_per_month"
 
 
-def run_app(example=None, requests=None):
-    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
-    if example is not None:
-        app.sidebar.selectbox[0].set_value(example).run()
-    if requests is not None:
-        app.sidebar.number_input[0].set_value(requests).run()
-    assert not app.exception, app.exception
+def start(query: dict | None = None) -> AppTest:
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def ok(app: AppTest) -> AppTest:
+    assert not app.exception, [e.value for e in app.exception]
     assert not app.error, [e.value for e in app.error]
     return app
 
 
-def expected_rows(path, requests=None):
-    data = load_scenario(path).model_dump()
-    if requests is not None:
-        data["workload"]["requests_per_month"] = requests
+def table_rows(app: AppTest) -> dict[str, list[str]]:
+    frame = app.table[0].value
+    return {label: list(frame.loc[label]) for label in frame.index}
+
+
+def planner_rows(path, **changes) -> dict[str, list[str]]:
+    data = load_scenario(path).model_dump(mode="json")
+    for dotted, value in changes.items():
+        node = data
+        *parents, last = dotted.split(".")
+        for key in parents:
+            node = node[key]
+        node[last] = value
     return dict(summary_rows(estimate(scenario_from_dict(data), load_price_book(REPO / "pricing"))))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_example_renders_the_planner_comparison(path):
-    app = run_app(example=path)
-    table = app.dataframe[0].value
-    expected = expected_rows(path)
-    for metric in ("Runs on", "Weeks to production"):
-        assert list(table.loc[metric]) == expected[metric]
+    app = start()
+    app.selectbox(key="example").set_value(path.name).run()
+    ok(app)
+    rows = table_rows(app)
+    for label, values in planner_rows(path).items():
+        assert rows[label] == values, label
     assert app.header[0].value == load_scenario(path).name
+    assert len(app.get("plotly_chart")) >= 4  # two cost breakdowns, cumulative, timeline
 
 
 def test_changing_requests_per_month_changes_monthly_costs_as_the_planner_says():
-    path = EXAMPLES[0]
-    before = run_app(example=path).dataframe[0].value
-    after_app = run_app(example=path, requests=400_000)
-    after = after_app.dataframe[0].value
-    metric = next(m for m in after.index if m.startswith("First-month cost"))
-    assert list(after.loc[metric]) == expected_rows(path, requests=400_000)[metric]
-    assert list(after.loc[metric]) != list(before.loc[metric])
+    app = ok(start())
+    path = REPO / "examples" / "support_assistant.yaml"
+    before = table_rows(app)["First-month cost (USD)"]
+    app.number_input(key=REQUESTS).set_value(600_000).run()
+    ok(app)
+    after = table_rows(app)
+    expected = planner_rows(path, **{"workload.requests_per_month": 600_000})
+    assert after["First-month cost (USD)"] == expected["First-month cost (USD)"]
+    assert after["First-month cost (USD)"] != before
+
+
+def test_a_bad_input_shows_an_error_and_the_rest_still_renders():
+    app = ok(start())
+    good = table_rows(app)
+    # gpt-4.1-mini has no cached-input price in the tables, so a cached share cannot be costed.
+    app.number_input(key="in:approaches.prompt.cached_prompt_share").set_value(50.0).run()
+    assert not app.exception
+    assert len(app.error) == 1
+    assert "approaches.prompt.cached_prompt_share" in app.error[0].value
+    assert "has no cached-input price" in app.error[0].value
+    assert table_rows(app) == good  # the last inputs that could be estimated
+    assert len(app.get("plotly_chart")) >= 4
+
+
+def test_a_link_reopens_its_scenario():
+    path = REPO / "examples" / "json_extraction.yaml"
+    scenario = load_scenario(path)
+    changed = scenario.model_copy(update={"horizon_months": 7})
+    app = ok(start({"s": encode_scenario(changed)}))
+    assert app.header[0].value == scenario.name
+    assert "7-month cost (USD)" in table_rows(app)
+    assert app.number_input(key="in:horizon_months").value == 7
+
+
+def test_a_damaged_link_says_so_and_opens_the_default_example():
+    app = start({"s": "1not-a-scenario"})
+    assert not app.exception
+    assert any("could not be opened" in e.value for e in app.error)
+    assert app.header[0].value == load_scenario(REPO / "examples" / "support_assistant.yaml").name
+
+
+def test_the_url_follows_the_inputs():
+    app = ok(start())
+    app.number_input(key=REQUESTS).set_value(123_000).run()
+    ok(app)
+    reopened = ok(start({"s": app.query_params["s"][0] if isinstance(app.query_params["s"], list)
+                         else app.query_params["s"]}))
+    assert reopened.number_input(key=REQUESTS).value == 123_000
+
+
+def test_switching_to_self_hosted_sizes_gpus():
+    app = ok(start())
+    app.selectbox(key="in:approaches.fine_tune.route").set_value("self_hosted").run()
+    ok(app)
+    assert "llama" in table_rows(app)["Runs on"][2]
+    assert len(app.get("plotly_chart")) >= 6  # plus GPU memory for fine-tune and hybrid
+
+
+def test_which_approach_fits_recommends_with_reasons():
+    app = ok(start())
+    app.radio(key="view").set_value("Which approach fits?").run()
+    app.radio(key="fit:goal").set_value("behaviour").run()
+    app.number_input(key="fit:examples").set_value(800).run()
+    app.checkbox(key="fit:exhausted").check().run()
+    ok(app)
+    assert "Recommended: **Fine-tuning**" in app.success[0].value

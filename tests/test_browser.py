@@ -1,0 +1,85 @@
+"""The app in a real browser (Debian's headless Chromium, driven by Playwright): it loads, follows an
+input, downloads the CLI's CSV byte for byte, and a shared link reopens the same scenario."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import sync_playwright
+from served_app import REPO, launch, served_app, wait_for_table
+
+from planner import estimate, load_price_book, load_scenario, scenario_from_dict
+from planner.export import summary_rows
+from planner.share import decode_scenario
+
+EXAMPLE = REPO / "examples" / "support_assistant.yaml"  # the app's default
+MONTH_1 = "First-month cost (USD)"
+
+
+def expected_rows(requests: int | None = None) -> dict[str, list[str]]:
+    data = load_scenario(EXAMPLE).model_dump(mode="json")
+    if requests is not None:
+        data["workload"]["requests_per_month"] = requests
+    return dict(summary_rows(estimate(scenario_from_dict(data), load_price_book(REPO / "pricing"))))
+
+
+def row_is(label: str, values: list[str]) -> str:
+    compact = json.dumps(values, separators=(",", ":"))  # as JSON.stringify writes it
+    return f"rows => rows !== null && JSON.stringify(rows[{json.dumps(label)}]) === {json.dumps(compact)}"
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    with served_app() as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
+        page = context.new_page()
+        page.goto(url)
+        yield page, browser
+        browser.close()
+
+
+def test_page_loads_with_the_planner_comparison(browser_page):
+    page, _ = browser_page
+    rows = wait_for_table(page)
+    expected = expected_rows()
+    for label in ("One-time cost (USD)", MONTH_1, "Weeks to production"):
+        assert rows[label] == expected[label]
+
+
+def test_csv_download_equals_the_cli(browser_page, tmp_path):
+    page, _ = browser_page
+    wait_for_table(page)
+    page.get_by_text("Export and share", exact=True).click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Line items (CSV)").click()
+    saved = tmp_path / "download.csv"
+    download.value.save_as(saved)
+    cli = subprocess.run([sys.executable, "-m", "planner", "estimate", str(EXAMPLE), "--format", "csv"], cwd=REPO,
+                         capture_output=True, check=True)
+    assert saved.read_bytes() == cli.stdout
+
+
+def test_changed_input_updates_the_comparison_and_the_link_reopens_it(browser_page):
+    page, browser = browser_page
+    wait_for_table(page)
+    expected = expected_rows(requests=450_000)
+    page.wait_for_function("() => new URL(location.href).searchParams.has('s')")
+    before = page.url
+    box = page.get_by_role("spinbutton", name="Requests (per month)", exact=True)
+    box.fill("450000")
+    box.press("Enter")
+    wait_for_table(page, row_is(MONTH_1, expected[MONTH_1]))
+    page.wait_for_function("before => location.href !== before", arg=before)
+    token = parse_qs(urlparse(page.url).query)["s"][0]
+    assert decode_scenario(token).workload.requests_per_month == 450_000
+
+    other = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+    other.goto(page.url)
+    rows = wait_for_table(other, row_is(MONTH_1, expected[MONTH_1]))
+    assert rows["One-time cost (USD)"] == expected["One-time cost (USD)"]
+    other.close()

@@ -1,0 +1,64 @@
+"""Cumulative cost and crossovers, and the recommendation, worked by hand on the fixture prices."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import worked
+
+from planner import estimate
+from planner.comparison import Crossover, cheapest, crossovers, cumulative_costs, fastest
+from planner.recommend import DecisionAnswers, recommend
+
+
+def test_cumulative_cost_starts_with_the_one_time_cost(book):
+    prompt = estimate(worked(), book).approaches["prompt"]
+    # 2,500.84 one-time, then 13.00 a month for 3 months (see test_cost_model)
+    assert cumulative_costs(prompt) == pytest.approx([2_500.84, 2_513.84, 2_526.84, 2_539.84])
+
+
+def test_fine_tuning_overtakes_a_long_prompt_at_volume(book):
+    # 10 million requests a month. Prompt: 10e6 x (1,100 x $1 + 50 x $4) / 1e6 = $13,000 a month after
+    # $2,500.84. Fine-tune: 10e6 x (200 x $2 + 50 x $8) / 1e6 + $51 retraining = $8,051 a month after
+    # $8,862.84. Month 1: 15,500.84 vs 16,913.84; month 2: 28,500.84 vs 24,964.84 -> overtaken in month 2.
+    result = estimate(worked(**{"workload.requests_per_month": 10_000_000}), book)
+    found = crossovers(result)
+    assert Crossover(2, "fine_tune", "prompt", pytest.approx(24_964.84)) in found
+    assert all(c.month >= 1 for c in found)
+    # RAG on the cheaper acme/plain model is cheaper still: 11,000 M input tokens x $0.50 + 500 M output x $2
+    # + queries and reads = about $6,800 a month after $3,500.94.
+    assert cheapest(result) == "rag"
+
+
+def test_no_crossover_at_low_volume(book):
+    result = estimate(worked(), book)
+    assert [c for c in crossovers(result) if {c.cheaper, c.dearer} == {"prompt", "fine_tune"}] == []
+    assert cheapest(result) == "prompt"
+    assert fastest(result) == "prompt"  # 6.0 weeks (see test_timeline)
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected", "ruled_out"),
+    [
+        ({"goal": "knowledge"}, "rag", {"fine_tune", "hybrid"}),  # no examples: no fine-tune
+        ({"goal": "behaviour", "good_examples": 1000, "prompting_exhausted": True}, "fine_tune", set()),
+        ({"goal": "behaviour", "good_examples": 1000, "prompting_exhausted": False}, "prompt", set()),
+        ({"goal": "both", "good_examples": 800}, "hybrid", set()),
+        # too few examples: the fine-tuned approaches are out, retrieval supplies the knowledge
+        ({"goal": "both", "good_examples": 40}, "rag", {"fine_tune", "hybrid"}),
+        # a 200 ms latency budget rules out retrieval (300 ms in the fixture assumptions)
+        ({"goal": "both", "good_examples": 800, "latency_budget_ms": 200}, "fine_tune", {"rag", "hybrid"}),
+        ({"goal": "behaviour", "good_examples": 800, "prompting_exhausted": True, "budget_for_iterations": False},
+         "prompt", {"fine_tune", "hybrid"}),
+    ],
+)
+def test_recommendation(book, answers, expected, ruled_out):
+    advice = recommend(DecisionAnswers(**answers), estimate(worked(), book))
+    assert advice.approach == expected
+    assert set(advice.ruled_out) == ruled_out
+    assert any("one-time" in reason for reason in advice.reasons)  # the numbers are cited, not hidden
+
+
+def test_in_house_data_warns_about_hosted_apis(book):
+    advice = recommend(DecisionAnswers(goal="knowledge", data_must_stay_in_house=True), estimate(worked(), book))
+    assert len(advice.cautions) == 4  # all four fixture approaches run on a hosted API
+    assert "must stay in-house" in advice.cautions[0]

@@ -1,0 +1,55 @@
+"""The sidebar's mapping between scenario fields and widget values (no browser needed)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import REPO
+
+from planner import load_scenario, scenario_from_dict
+from ui.inputs import ALL_INPUTS, scenario_data, state_from_scenario
+
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+DEFAULTS = {"project.iterations": 4, "approaches.fine_tune.retrain_every_months": 3}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_widgets_reproduce_the_scenario(bundled, path):
+    data = load_scenario(path).model_dump(mode="json")
+    state = state_from_scenario(data, bundled, DEFAULTS)
+    rebuilt = scenario_from_dict(scenario_data(data, state))
+    original = scenario_from_dict(data)
+    # Keys left to the assumptions come back as the assumption's value; everything else is unchanged.
+    expected = original.model_dump()
+    expected["project"]["iterations"] = expected["project"]["iterations"] or 4
+    ft = expected["approaches"]["fine_tune"]
+    ft["retrain_every_months"] = 3 if ft["retrain_every_months"] is None else ft["retrain_every_months"]
+    assert rebuilt.model_dump() == expected
+
+
+def test_percent_inputs_are_shown_in_percent(bundled):
+    data = load_scenario(REPO / "examples" / "support_assistant.yaml").model_dump(mode="json")
+    state = state_from_scenario(data, bundled, DEFAULTS)
+    assert state["in:workload.monthly_growth"] == 5.0  # 0.05 a month
+    state["in:workload.monthly_growth"] = 12.5
+    assert scenario_data(data, state)["workload"]["monthly_growth"] == 0.125
+
+
+def test_the_route_not_chosen_does_not_write_its_model(bundled):
+    data = load_scenario(REPO / "examples" / "support_assistant.yaml").model_dump(mode="json")
+    state = state_from_scenario(data, bundled, DEFAULTS)
+    assert state["in:approaches.fine_tune.model@api"] == "openai/gpt-4.1-mini"
+    state["in:approaches.fine_tune.route"] = "self_hosted"
+    written = scenario_data(data, state)["approaches"]["fine_tune"]
+    assert written["model"] == state["in:approaches.fine_tune.model@self_hosted"] == "llama-2-7b"
+
+
+def test_every_input_has_a_unit_or_a_choice_and_help():
+    for item in ALL_INPUTS:
+        assert item.kind == "select" or "(" in item.label, item.path  # the unit, in brackets
+        assert item.help or item.kind == "select", item.path
+
+
+def test_readme_and_ci_run_the_same_test_command():
+    readme = (REPO / "README.md").read_text()
+    command = readme.split("# 2. run the tests")[1].splitlines()[1].strip()
+    assert command in (REPO / ".ci" / "run").read_text()

@@ -1,0 +1,102 @@
+"""Plotly figures of an estimate, sized and lettered for a projector. Every value comes from planner."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from planner.comparison import Crossover, cumulative_costs
+from planner.estimator import Estimate
+from planner.lines import APPROACH_LABELS
+from planner.self_hosted import SelfHostedSizing
+
+FONT = {"size": 16}
+APPROACH_COLOURS = {"prompt": "#4C78A8", "rag": "#F58518", "fine_tune": "#54A24B", "hybrid": "#B279A2"}
+CATEGORY_ORDER = ["engineering", "data_preparation", "evaluation", "training", "embeddings", "inference",
+                  "vector_db", "hosting", "retraining"]
+HEIGHT = 480
+
+
+def _layout(figure: go.Figure, x_title: str, y_title: str, **extra: object) -> go.Figure:
+    figure.update_layout(font=FONT, height=HEIGHT, xaxis_title=x_title, yaxis_title=y_title,
+                         margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.2},
+                         **extra)
+    return figure
+
+
+def cost_by_category(estimate: Estimate, timing: str) -> go.Figure:
+    """Stacked bars: one-time (``one_time``) or first-month (``monthly``) cost per approach by category."""
+    labels = [r.label for r in estimate.approaches.values()]
+    figure = go.Figure()
+    for category in CATEGORY_ORDER:
+        values = [sum(li.amount for li in r.lines if li.category == category and li.timing == timing)
+                  for r in estimate.approaches.values()]
+        if any(values):
+            figure.add_bar(name=category.replace("_", " "), x=labels, y=values,
+                           hovertemplate="%{x}: %{y:,.2f} " + estimate.currency + "<extra>%{fullData.name}</extra>")
+    title = "One-time cost" if timing == "one_time" else "First-month cost"
+    return _layout(figure, "Approach", f"{title} ({estimate.currency})", barmode="stack")
+
+
+def cumulative(estimate: Estimate, crossings: list[Crossover]) -> go.Figure:
+    """Cost to date month by month, with a marker where one approach overtakes another."""
+    figure = go.Figure()
+    curves = {name: cumulative_costs(r) for name, r in estimate.approaches.items()}
+    for name, curve in curves.items():
+        figure.add_scatter(x=list(range(len(curve))), y=curve, mode="lines", name=APPROACH_LABELS[name],
+                           line={"color": APPROACH_COLOURS[name], "width": 3},
+                           hovertemplate="month %{x}: %{y:,.0f} " + estimate.currency)
+    if crossings:
+        figure.add_scatter(
+            x=[c.month for c in crossings], y=[c.cost_to_date for c in crossings], mode="markers",
+            marker={"size": 14, "symbol": "x", "color": "black"}, name="overtakes",
+            text=[f"month {c.month}: {APPROACH_LABELS[c.cheaper]} now cheaper than {APPROACH_LABELS[c.dearer]}"
+                  for c in crossings], hovertemplate="%{text}<extra></extra>",
+        )
+    return _layout(figure, "Month", f"Cost to date ({estimate.currency})")
+
+
+def timeline(estimate: Estimate) -> go.Figure:
+    """Gantt chart: each approach's phases in weeks from the start."""
+    figure = go.Figure()
+    phase_names: list[str] = []
+    for result in estimate.approaches.values():
+        for phase in result.phases:
+            if phase.name not in phase_names:
+                phase_names.append(phase.name)
+    palette = ["#4C78A8", "#72B7B2", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D"]
+    for index, name in enumerate(phase_names):
+        rows = [(r.label, p) for r in estimate.approaches.values() for p in r.phases if p.name == name]
+        figure.add_bar(
+            name=name, orientation="h", y=[label for label, _ in rows], x=[p.weeks for _, p in rows],
+            base=[p.start_week for _, p in rows], marker_color=palette[index % len(palette)],
+            customdata=[[p.start_week, p.end_week, p.basis] for _, p in rows],
+            hovertemplate="%{y}: " + name + " weeks %{customdata[0]:.1f}-%{customdata[1]:.1f}<br>%{customdata[2]}"
+                          "<extra></extra>",
+        )
+    figure.update_yaxes(autorange="reversed")
+    return _layout(figure, "Weeks from start", "", barmode="overlay")
+
+
+def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
+    """Memory per GPU for training and serving, by component, against each GPU's capacity (GiB)."""
+    memory, replica = sizing.training.memory, sizing.serving.replica
+    parts = {
+        "weights": (memory.weights, replica.weights_gib),
+        "gradients": (memory.gradients, 0.0),
+        "optimizer": (memory.optimizer, 0.0),
+        "activations": (memory.activations, 0.0),
+        "KV cache": (0.0, replica.kv_cache_gib),
+        "overhead": (memory.overhead, replica.overhead_gib),
+    }
+    rows = [f"Training ({memory.gpus_needed} GPU{'s' if memory.gpus_needed > 1 else ''})",
+            f"Serving ({replica.tensor_parallel} GPU{'s' if replica.tensor_parallel > 1 else ''} a replica)"]
+    figure = go.Figure()
+    for name, (train, serve) in parts.items():
+        figure.add_bar(name=name, orientation="h", y=rows, x=[train, serve],
+                       hovertemplate="%{y}: " + name + " %{x:,.1f} GiB<extra></extra>")
+    for row, capacity in zip(rows, (memory.capacity_gib, replica.capacity_gib), strict=True):
+        figure.add_scatter(x=[capacity, capacity], y=[row, row], mode="markers", name="GPU capacity",
+                           marker={"symbol": "line-ns-open", "size": 40, "color": "black", "line": {"width": 3}},
+                           hovertemplate=f"GPU capacity {capacity:g} GiB<extra></extra>", showlegend=row == rows[0])
+    figure.update_layout(title={"text": label})
+    return _layout(figure, "Memory per GPU (GiB)", "", barmode="stack")

@@ -1,0 +1,212 @@
+"""The sidebar inputs: each one a scenario field with its unit, bounds and help text.
+
+Widget values live in ``st.session_state`` under ``in:<scenario path>``; ``scenario_data`` reads
+them back over the loaded scenario, so keys without a widget (an inline architecture, hybrid
+overrides) survive every change.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import streamlit as st
+
+from planner import PriceBook
+from planner.pricebook import all_offerings
+
+Kind = Literal["int", "float", "percent", "select"]
+PREFIX = "in:"
+
+
+@dataclass(frozen=True)
+class Input:
+    """One widget: the scenario path it sets, how it is shown, and its bounds or options."""
+
+    path: str
+    label: str
+    help: str
+    kind: Kind = "int"
+    low: float = 0
+    high: float = 10**12
+    step: float = 1
+    options: Callable[[PriceBook], list[str]] | None = None
+    route: Literal["api", "self_hosted"] | None = None  # fine-tune inputs that only one route uses
+
+    @property
+    def key(self) -> str:
+        """Its session-state key."""
+        return PREFIX + self.path
+
+
+def _refs(section: str, only: Callable[[Any], bool] = lambda offering: True) -> Callable[[PriceBook], list[str]]:
+    return lambda book: [ref for ref, sec, offering in all_offerings(book) if sec == section and only(offering)]
+
+
+chat_models = _refs("models")
+fine_tunable = _refs("models", lambda m: m.fine_tuning is not None)
+embedding_models = _refs("embeddings")
+vector_dbs = _refs("vector_dbs")
+gpu_instances = _refs("gpu_instances")
+
+
+def open_models(book: PriceBook) -> list[str]:
+    return list(book.open_models.models) if book.open_models else []
+
+
+def rate_cards(book: PriceBook) -> list[str]:
+    return list(book.people.rate_cards) if book.people else []
+
+
+def currencies(book: PriceBook) -> list[str]:
+    return sorted(book.fx.rates) if book.fx else ["USD"]
+
+
+GROUPS: dict[str, list[Input]] = {
+    "Workload": [
+        Input("workload.requests_per_month", "Requests (per month)", "Requests in the first month.", step=10_000),
+        Input("workload.monthly_growth", "Monthly growth (% a month)", "Volume added each month, compounding.",
+              "percent", -50, 100, 1),
+        Input("workload.input_tokens", "User input (tokens per request)", "The user's part of each request."),
+        Input("workload.output_tokens", "Output (tokens per request)", "Tokens the model writes per request."),
+    ],
+    "Horizon and currency": [
+        Input("horizon_months", "Horizon (months)", "Total cost of ownership is summed over this many months.",
+              low=1, high=120),
+        Input("currency", "Report currency", "Prices in other currencies are converted at pricing/fx.yaml.",
+              "select", options=currencies),
+    ],
+    "Prompt engineering": [
+        Input("approaches.prompt.model", "Model", "Hosted chat model.", "select", options=chat_models),
+        Input("approaches.prompt.system_prompt_tokens", "System prompt (tokens)",
+              "Static instructions and examples sent with every request.", step=100),
+        Input("approaches.prompt.cached_prompt_share", "Cached share of the system prompt (%)",
+              "Billed at the model's cached-input price; the model must have one.", "percent", 0, 100, 5),
+    ],
+    "Knowledge base (RAG)": [
+        Input("approaches.rag.model", "Model", "Hosted chat model.", "select", options=chat_models),
+        Input("approaches.rag.system_prompt_tokens", "System prompt (tokens)", "Static instructions per request.",
+              step=100),
+        Input("approaches.rag.retrieved_tokens", "Retrieved context (tokens per request)",
+              "Chunks added to each request.", step=100),
+        Input("approaches.rag.corpus_tokens", "Knowledge base (tokens)", "Size of the corpus to index.",
+              step=1_000_000),
+        Input("approaches.rag.corpus_monthly_change", "Corpus changed each month (%)",
+              "Re-embedded and re-written monthly.", "percent", 0, 100, 1),
+        Input("approaches.rag.embedding_model", "Embedding model", "", "select", options=embedding_models),
+        Input("approaches.rag.vector_db", "Vector database plan", "", "select", options=vector_dbs),
+    ],
+    "Training data and route (fine-tuning, hybrid)": [
+        Input("approaches.fine_tune.route", "Route", "api: the provider trains and serves; self_hosted: own GPUs.",
+              "select", options=lambda book: ["api", "self_hosted"]),
+        Input("approaches.fine_tune.model@api", "Model to fine-tune (api)", "A hosted model with fine-tuning prices.",
+              "select", options=fine_tunable, route="api"),
+        Input("approaches.fine_tune.model@self_hosted", "Open model (self_hosted)", "From pricing/open_models.yaml.",
+              "select", options=open_models, route="self_hosted"),
+        Input("approaches.fine_tune.system_prompt_tokens", "System prompt after tuning (tokens)",
+              "Instructions still sent once behaviour is trained in.", step=50),
+        Input("approaches.fine_tune.examples", "Training examples (count)", "Good examples prepared by experts.",
+              step=100),
+        Input("approaches.fine_tune.tokens_per_example", "Tokens per example (tokens)",
+              "Also the training sequence length.", low=1, step=50),
+        Input("approaches.fine_tune.epochs", "Epochs (passes over the data)", "Passes over the training set.",
+              low=1, high=100),
+        Input("approaches.fine_tune.retrain_every_months", "Retrain every (months, 0 = never)",
+              "One training run and its engineer time, spread over the months between.", high=120),
+        Input("approaches.fine_tune.method", "Method (self_hosted)", "LoRA trains under 1% of the parameters; QLoRA "
+              "also quantises the frozen base to 4 bits.", "select", options=lambda book: ["lora", "qlora", "full"],
+              route="self_hosted"),
+        Input("approaches.fine_tune.training_gpu", "Training GPUs (self_hosted)", "A GPU instance from the price "
+              "tables.", "select", options=gpu_instances, route="self_hosted"),
+        Input("approaches.fine_tune.serving_gpu", "Serving GPUs (self_hosted)", "Replicas are sized from the peak "
+              "request rate.", "select", options=gpu_instances, route="self_hosted"),
+    ],
+    "Team and project": [
+        Input("team.rates", "People rates", "Rate card in pricing/people.yaml.", "select", options=rate_cards),
+        Input("project.iterations", "Iterations (train-evaluate cycles)",
+              "Evaluation (and training) cycles; the field plans 3-5.", low=1, high=50),
+        Input("project.data_preparers", "People preparing data (people)", "Working on examples in parallel.",
+              low=1, high=100),
+        Input("project.engineers", "Engineers building (people)", "Working on pipelines in parallel.", low=1, high=100),
+        Input("project.judge_model", "LLM judge", "Scores outputs in each evaluation round.", "select",
+              options=chat_models),
+    ],
+}
+ALL_INPUTS = [item for group in GROUPS.values() for item in group]
+
+
+def _path(item: Input) -> list[str]:
+    return item.path.split("@")[0].split(".")
+
+
+def _get(data: dict[str, Any], path: list[str]) -> Any:
+    for key in path:
+        data = data.get(key) if isinstance(data, dict) else None
+    return data
+
+
+def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Widget values for a scenario given as plain data (``defaults`` fills keys left to assumptions)."""
+    route = _get(data, ["approaches", "fine_tune", "route"]) or "api"
+    values: dict[str, Any] = {}
+    for item in ALL_INPUTS:
+        value = _get(data, _path(item))
+        if item.route is not None and item.route != route:
+            value = None  # the other route's model is not in the scenario
+        if value is None:
+            value = defaults.get(item.path)
+        if value is None and item.options is not None:
+            options = item.options(book)
+            value = options[0] if options else None
+        if item.kind == "percent" and value is not None:
+            value = round(value * 100, 6)
+        values[item.key] = value
+    return values
+
+
+def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any]) -> dict[str, Any]:
+    """The loaded scenario with every widget's value written over it."""
+    data = copy.deepcopy(base)
+    route = state.get(PREFIX + "approaches.fine_tune.route", "api")
+    for item in ALL_INPUTS:
+        if item.route is not None and item.route != route:
+            continue  # an input of the route not chosen
+        value = state.get(item.key)
+        if value is None:
+            continue
+        if item.kind == "percent":
+            value = value / 100
+        node = data
+        *parents, last = _path(item)
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[last] = value
+    return data
+
+
+def render_inputs(book: PriceBook) -> None:
+    """Every group of inputs, in the sidebar."""
+    route = st.session_state.get(PREFIX + "approaches.fine_tune.route", "api")
+    for title, items in GROUPS.items():
+        with st.sidebar.expander(title, expanded=title == "Workload"):
+            for item in items:
+                _widget(item, book, disabled=item.route is not None and item.route != route)
+
+
+def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
+    if item.kind == "select":
+        options = item.options(book) if item.options else []
+        if st.session_state.get(item.key) not in options:
+            # A reference the tables no longer hold (or a scenario typed by hand): show it, and let the
+            # planner explain the problem, rather than silently picking another offering.
+            current = st.session_state.get(item.key)
+            options = [*options, current] if current is not None else options
+        st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled)
+    elif item.kind == "int":
+        st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
+                        key=item.key, help=item.help, disabled=disabled)
+    else:
+        st.number_input(item.label, min_value=float(item.low), max_value=float(item.high), step=float(item.step),
+                        key=item.key, help=item.help, disabled=disabled, format="%.2f")

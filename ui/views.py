@@ -1,0 +1,164 @@
+"""The main area's sections: comparison, charts, explanations, fit, export and price tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner import PriceBook, Scenario
+from planner.comparison import cheapest, crossovers, fastest
+from planner.estimator import Estimate
+from planner.export import summary_csv, summary_rows, to_csv
+from planner.lines import APPROACH_LABELS
+from planner.pricebook import all_offerings
+from planner.recommend import DecisionAnswers, recommend
+from planner.share import encode_scenario
+from planner.yaml_io import dump_yaml
+from ui import charts
+
+LINE_COLUMNS = {
+    "item": "Item", "category": "Category", "timing": "Timing", "quantity": "Quantity", "unit": "Unit",
+    "unit_price": "Unit price", "amount": "Amount (first month if monthly)", "horizon_amount": "Over the horizon",
+    "price_key": "Price or assumption", "source": "Source", "as_of": "As of", "quantity_basis": "How the quantity "
+    "was worked out", "note": "Currency conversion", "caveats": "Caveats",
+}
+
+
+def comparison_frame(estimate: Estimate) -> pd.DataFrame:
+    """The side-by-side comparison with a row marking the cheapest and the fastest approach."""
+    rows = summary_rows(estimate)
+    low, quick = cheapest(estimate), fastest(estimate)
+    marks = []
+    for name in estimate.approaches:
+        tags = [tag for tag, hit in ((f"lowest {estimate.horizon_months}-month cost", name == low),
+                                     ("fastest to production", name == quick)) if hit]
+        marks.append(" · ".join(tags) or "")
+    labels = [r.label for r in estimate.approaches.values()]
+    return pd.DataFrame([values for _, values in rows] + [marks],
+                        index=[label for label, _ in rows] + ["Best"], columns=labels)
+
+
+def render_comparison(estimate: Estimate) -> None:
+    """The comparison table and any caveats of the offerings it uses."""
+    low, quick = cheapest(estimate), fastest(estimate)
+    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {APPROACH_LABELS[low]} · "
+                f"**Fastest to production:** {APPROACH_LABELS[quick]}")
+    st.table(comparison_frame(estimate))
+    for note in sorted({note for r in estimate.approaches.values() for note in r.notes}):
+        st.info(note)
+
+
+def render_charts(estimate: Estimate) -> None:
+    """Cost by category, cumulative cost with crossovers, timeline, and GPU memory where self-hosted."""
+    left, right = st.columns(2)
+    left.plotly_chart(charts.cost_by_category(estimate, "one_time"), key="chart:one_time")
+    right.plotly_chart(charts.cost_by_category(estimate, "monthly"), key="chart:monthly")
+    crossings = crossovers(estimate)
+    st.plotly_chart(charts.cumulative(estimate, crossings), key="chart:cumulative")
+    for c in crossings:
+        st.caption(f"Month {c.month}: {APPROACH_LABELS[c.cheaper]} becomes cheaper to date than "
+                   f"{APPROACH_LABELS[c.dearer]} ({c.cost_to_date:,.0f} {estimate.currency}).")
+    if not crossings:
+        st.caption("No approach overtakes another within the horizon.")
+    st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
+    for name, result in estimate.approaches.items():
+        if result.sizing is not None:
+            st.plotly_chart(charts.gpu_memory(result.sizing, f"{result.label}: GPU memory per GPU"),
+                            key=f"chart:gpu:{name}")
+
+
+def render_why(estimate: Estimate) -> None:
+    """Every total opened into its line items, then the phases and the assumptions with sources."""
+    cur = estimate.currency
+    for result in estimate.approaches.values():
+        with st.expander(f"{result.label}: {result.one_time_cost:,.0f} {cur} one-time, "
+                         f"{result.monthly_cost:,.0f} {cur} in month 1, {result.horizon_cost:,.0f} {cur} over "
+                         f"{estimate.horizon_months} months"):
+            lines = pd.DataFrame([line._asdict() for line in result.lines])
+            lines["caveats"] = lines["caveats"].map("; ".join)
+            st.dataframe(lines[list(LINE_COLUMNS)].rename(columns=LINE_COLUMNS), hide_index=True)
+            st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
+                                        "End (week)": round(p.end_week, 2), "How it was worked out": p.basis}
+                                       for p in result.phases]), hide_index=True)
+    st.subheader("Assumptions")
+    st.dataframe(pd.DataFrame([{"Assumption": a.key, "Value": a.value, "Unit": a.unit, "Source": a.source}
+                               for a in estimate.assumptions]), hide_index=True)
+
+
+def render_fit(estimate: Estimate) -> None:
+    """The field's decision questions, and the recommendation they give, with its reasons."""
+    left, right = st.columns(2)
+    goal = left.radio("What does the model lack?", ["knowledge", "behaviour", "both"], key="fit:goal",
+                      help="Knowledge: facts it must look up. Behaviour: a format, tone or terminology.")
+    changes = left.radio("How often does that knowledge change?", ["rarely", "monthly", "weekly"], index=1,
+                         key="fit:changes")
+    examples = left.number_input("Good examples you have (count)", 0, 10_000_000, 0, 50, key="fit:examples")
+    exhausted = right.checkbox("Prompting has been pushed as far as it goes", key="fit:exhausted")
+    budget = right.checkbox("There is budget for 3-5 train-evaluate cycles", value=True, key="fit:budget")
+    in_house = right.checkbox("Data must stay on our own infrastructure", key="fit:in_house")
+    latency = right.number_input("Latency budget added per request (ms)", 0, 60_000, 1000, 100, key="fit:latency")
+    answers = DecisionAnswers(goal=goal, knowledge_changes=changes, good_examples=int(examples),
+                              prompting_exhausted=exhausted, budget_for_iterations=budget,
+                              data_must_stay_in_house=in_house, latency_budget_ms=int(latency))
+    advice = recommend(answers, estimate)
+    st.success(f"Recommended: **{APPROACH_LABELS[advice.approach]}**")
+    st.markdown("\n".join(f"- {reason}" for reason in advice.reasons))
+    for name, why in advice.ruled_out.items():
+        st.warning(f"{APPROACH_LABELS[name]} ruled out: {why}")
+    for caution in advice.cautions:
+        st.info(caution)
+
+
+def render_export(estimate: Estimate, scenario: Scenario) -> None:
+    """Downloads of the line items, the summary and the scenario, and the link that reopens it."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in scenario.name.lower()).strip("-") or "scenario"
+    st.download_button("Line items (CSV)", to_csv(estimate), f"{slug}-line-items.csv", "text/csv", key="dl:lines")
+    st.download_button("Summary (CSV)", summary_csv(estimate), f"{slug}-summary.csv", "text/csv", key="dl:summary")
+    st.download_button("Scenario (YAML)", dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True)),
+                       f"{slug}.yaml", "application/yaml", key="dl:scenario")
+    st.markdown("**Share:** this page's address holds the scenario; copy it from the address bar, or this "
+                "query string:")
+    st.code(f"?s={encode_scenario(scenario)}", language=None)
+
+
+def offering_rows(book: PriceBook, provider: str) -> list[dict[str, Any]]:
+    """One row per offering of ``provider``: its prices, source, date and status."""
+    rows = []
+    for ref, section, offering in all_offerings(book):
+        if ref.split("/")[0] != provider:
+            continue
+        data = offering.model_dump(exclude={"fine_tuning"})
+        row = {"offering": ref, "section": section, **data}
+        tuned = getattr(offering, "fine_tuning", None)
+        if tuned is not None:
+            row.update({f"fine_tuned_{k}": v for k, v in tuned.model_dump().items()})
+        rows.append(row)
+    return rows
+
+
+def render_prices(book: PriceBook) -> None:
+    """Each provider's table with sources and dates; people rates, assumptions, hardware and models."""
+    table = book.tables
+    provider = st.selectbox("Provider", sorted(table), key="prices:provider",
+                            format_func=lambda p: f"{table[p].display_name} ({p}, {table[p].currency})")
+    st.dataframe(pd.DataFrame(offering_rows(book, provider)), hide_index=True)
+    if book.people:
+        st.subheader("People rates (per hour)")
+        st.dataframe(pd.DataFrame([{"rate card": card_id, "currency": card.currency, "role": role,
+                                    "per hour": rate.per_hour, "source": rate.source, "as of": rate.as_of}
+                                   for card_id, card in book.people.rate_cards.items()
+                                   for role, rate in card.roles]), hide_index=True)
+    if book.hardware:
+        st.subheader("GPUs")
+        gpus = book.hardware.gpus.items()
+        st.dataframe(pd.DataFrame([{"gpu": gpu_id, **spec.model_dump()} for gpu_id, spec in gpus]), hide_index=True)
+    if book.open_models:
+        st.subheader("Open models")
+        st.dataframe(pd.DataFrame([{"model": model_id, **m.model_dump()}
+                                   for model_id, m in book.open_models.models.items()]), hide_index=True)
+    if book.fx:
+        st.subheader("Exchange rates (USD per unit)")
+        st.dataframe(pd.DataFrame([{"currency": code, **rate.model_dump()} for code, rate in book.fx.rates.items()]),
+                     hide_index=True)
