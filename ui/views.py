@@ -18,12 +18,16 @@ from planner.share import encode_scenario
 from planner.yaml_io import dump_yaml
 from ui import charts
 
-LINE_COLUMNS = {
-    "item": "Item", "category": "Category", "timing": "Timing", "quantity": "Quantity", "unit": "Unit",
-    "unit_price": "Unit price", "amount": "Amount (first month if monthly)", "horizon_amount": "Over the horizon",
-    "price_key": "Price or assumption", "source": "Source", "as_of": "As of", "quantity_basis": "How the quantity "
-    "was worked out", "note": "Currency conversion", "caveats": "Caveats",
-}
+
+def line_columns(currency: str) -> dict[str, str]:
+    """Line-item fields and their headings, with units."""
+    return {
+        "item": "Item", "category": "Category", "timing": "Timing", "quantity": "Quantity", "unit": "Unit",
+        "unit_price": f"Unit price ({currency} per unit)", "amount": f"Amount ({currency}; month 1 if monthly)",
+        "horizon_amount": f"Over the horizon ({currency})", "price_key": "Price or assumption", "source": "Source",
+        "as_of": "As of", "quantity_basis": "How the quantity was worked out", "note": "Currency conversion",
+        "caveats": "Caveats",
+    }
 
 
 def comparison_frame(estimate: Estimate) -> pd.DataFrame:
@@ -78,7 +82,8 @@ def render_why(estimate: Estimate) -> None:
                          f"{estimate.horizon_months} months"):
             lines = pd.DataFrame([line._asdict() for line in result.lines])
             lines["caveats"] = lines["caveats"].map("; ".join)
-            st.dataframe(lines[list(LINE_COLUMNS)].rename(columns=LINE_COLUMNS), hide_index=True)
+            columns = line_columns(cur)
+            st.dataframe(lines[list(columns)].rename(columns=columns), hide_index=True)
             st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
                                         "End (week)": round(p.end_week, 2), "How it was worked out": p.basis}
                                        for p in result.phases]), hide_index=True)
