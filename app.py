@@ -6,6 +6,7 @@ number on it comes from a planner function (see ``ui/``).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from ui import views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+PRICES_ENV = "LLM_PLANNER_PRICES"
 DEFAULT_EXAMPLE = "support_assistant.yaml"
 BASE = "scenario:base"  # the loaded scenario as plain data; widgets write over it
 LAST_GOOD = "scenario:last_good"  # (scenario, estimate) of the last inputs that estimated
@@ -40,9 +42,15 @@ def _load_book(directory: str, signature: tuple) -> PriceBook:
     return load_price_book(directory)
 
 
+def prices_dir() -> Path:
+    """``pricing/``, or the directory in LLM_PLANNER_PRICES (tests edit a copy, never the bundled tables)."""
+    return Path(os.environ.get(PRICES_ENV) or DEFAULT_PRICES_DIR)
+
+
 def price_book() -> PriceBook:
-    """The price tables in ``pricing/``, reloaded only when one of the files changes."""
-    return _load_book(str(DEFAULT_PRICES_DIR), files_signature(DEFAULT_PRICES_DIR))
+    """The price tables, reloaded only when one of the files changes."""
+    directory = prices_dir()
+    return _load_book(str(directory), files_signature(directory))
 
 
 def examples() -> dict[str, Path]:
@@ -152,7 +160,7 @@ def main() -> None:
     elif view == "Export and share":
         views.render_export(result, scenario)
     else:
-        views.render_prices(book)
+        views.render_prices(book, scenario)
     sidebar(book)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 from pathlib import Path
@@ -12,10 +13,14 @@ from planner.errors import PlannerError, Problem
 from planner.estimator import estimate
 from planner.export import to_csv, to_json, to_table
 from planner.gpu_memory import TrainingSetup
+from planner.litellm_import import import_prices, load_price_map
+from planner.price_editing import header_comment, table_to_yaml
+from planner.price_store import history, read_table, reset_to_bundled, restore, save_table, table_path
 from planner.pricebook import DEFAULT_PRICES_DIR, PriceBook, Resolved, load_price_book
 from planner.prices import GpuSpec
 from planner.scenario import load_scenario
 from planner.sizing_report import architecture_note, report_table, serving_report, training_report
+from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.validation import validate_data
 
 FORMATTERS = {"table": to_table, "json": to_json, "csv": to_csv}
@@ -33,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
     run.add_argument("--format", choices=sorted(FORMATTERS), default="table", help="output format")
     run.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    run.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS,
+                     help="table format: list the prices used that are older than this")
 
     size = commands.add_parser("size", help="GPU memory, GPU count, training hours or serving capacity")
     size.add_argument("--serve", action="store_true", help="size serving instead of training")
@@ -63,8 +70,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     prices = commands.add_parser("prices", help="work with the price tables")
     price_commands = prices.add_subparsers(dest="prices_command", required=True)
-    check = price_commands.add_parser("validate", help="check every table and print each problem")
+    check = price_commands.add_parser("validate", help="check every table; print each problem and stale price")
     check.add_argument("directory", type=Path, nargs="?", default=DEFAULT_PRICES_DIR)
+    check.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS, help="flag prices older than this")
+    litellm = price_commands.add_parser("import-litellm", help="update prices from LiteLLM's model price map")
+    litellm.add_argument("file", type=Path, help="model_prices_and_context_window.json")
+    litellm.add_argument("--provider", help="only this provider's table (default: every table that names its "
+                                            "LiteLLM provider)")
+    litellm.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR)
+    litellm.add_argument("--apply", action="store_true", help="save the changes (keeping the old tables in history)")
+    for name, text in (("history", "list the kept versions of a table"), ("restore", "restore a kept version"),
+                       ("reset", "restore the bundled version of a table")):
+        command = price_commands.add_parser(name, help=text)
+        command.add_argument("provider")
+        if name == "restore":
+            command.add_argument("version", help="a version name from 'prices history'")
+        command.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR)
     return parser
 
 
@@ -76,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             return _estimate(args)
         if args.command == "size":
             return _size(args)
-        return _validate(args.directory)
+        return PRICE_COMMANDS[args.prices_command](args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -88,6 +109,10 @@ def _estimate(args: argparse.Namespace) -> int:
         print(f"warning: price table left out: {problem}", file=sys.stderr)
     result = estimate(load_scenario(args.scenario), book)
     text = FORMATTERS[args.format](result)
+    if args.format == "table":
+        stale = stale_in_estimate(result, datetime.date.today(), args.max_age_days)
+        if stale:
+            text += f"\nPrices older than {args.max_age_days} days:\n" + "".join(f"  - {s}\n" for s in stale)
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -99,10 +124,13 @@ def _estimate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _validate(directory: Path) -> int:
+def _validate(args: argparse.Namespace) -> int:
+    directory = args.directory
     book = load_price_book(directory)
     for problem in book.problems:
         print(problem)
+    for stale in stale_prices(book, datetime.date.today(), args.max_age_days):
+        print(f"stale (older than {args.max_age_days} days): {stale}")
     loaded = len(book.tables) + sum(
         table is not None for table in (book.assumptions, book.people, book.hardware, book.fx, book.open_models)
     )
@@ -176,3 +204,58 @@ def _size(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(f"{report['architecture']}\n{report_table(report)}")
     return 0 if report["fits"] else EXIT_PROBLEMS_FOUND
+
+
+def _import_litellm(args: argparse.Namespace) -> int:
+    book = load_price_book(args.prices)
+    price_map = load_price_map(args.file)
+    if args.provider is not None:
+        if args.provider not in book.tables:
+            raise _usage(f"no provider {args.provider!r} in {args.prices}")
+        providers = [args.provider]
+    else:
+        providers = [name for name, table in book.tables.items() if table.litellm_provider]
+    today = datetime.date.today()
+    for provider in providers:
+        table = book.tables[provider]
+        new, changes, missing = import_prices(table, price_map, today)
+        print(f"{provider}: {len(changes)} change{'' if len(changes) == 1 else 's'}")
+        for change in changes:
+            print(f"  {change}")
+        for ref in missing:
+            print(f"  not in the map (left as it is): {ref}")
+        if args.apply and changes:
+            text, version = read_table(args.prices, provider)
+            save_table(args.prices, provider, table_to_yaml(new, header_comment(text)), version)
+            print(f"  saved {table_path(args.prices, provider)}; the previous version is in history")
+    if not args.apply:
+        print("nothing saved; run again with --apply to save these changes")
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    versions = history(args.prices, args.provider)
+    if not versions:
+        print(f"{args.provider}: no versions kept yet (the table has not been saved here)")
+    for version in versions:
+        mark = " (bundled)" if version.bundled else ""
+        print(f"{version.name}  replaced {version.saved_at:%Y-%m-%d %H:%M:%S} UTC{mark}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    _, current = read_table(args.prices, args.provider)
+    restore(args.prices, args.provider, args.version, current)
+    print(f"restored {args.version} as {table_path(args.prices, args.provider)}")
+    return 0
+
+
+def _reset(args: argparse.Namespace) -> int:
+    _, current = read_table(args.prices, args.provider)
+    reset_to_bundled(args.prices, args.provider, current)
+    print(f"reset {table_path(args.prices, args.provider)} to its bundled version")
+    return 0
+
+
+PRICE_COMMANDS = {"validate": _validate, "import-litellm": _import_litellm, "history": _history,
+                  "restore": _restore, "reset": _reset}

@@ -52,6 +52,9 @@ class ChatModel(Offering):
     input_per_million_tokens: NonNegative
     output_per_million_tokens: NonNegative
     cached_input_per_million_tokens: NonNegative | None = None
+    batch_input_per_million_tokens: NonNegative | None = None
+    batch_output_per_million_tokens: NonNegative | None = None
+    litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
     fine_tuning: FineTunedPrices | None = None
 
 
@@ -75,6 +78,7 @@ class EmbeddingModel(Offering):
 
     per_million_tokens: NonNegative
     dimensions: Annotated[int, Field(gt=0)]
+    litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
 
 
 class VectorDb(Offering):
@@ -103,6 +107,7 @@ class PriceTable(BaseModel):
     provider: Identifier = Field(description="must equal the file name without .yaml")
     display_name: str = Field(min_length=1)
     currency: CurrencyCode
+    litellm_provider: str | None = Field(None, description="this provider's name in LiteLLM's price map")
     models: dict[Identifier, ChatModel] = {}
     fine_tuning_bands: dict[Identifier, FineTuningBand] = {}
     embeddings: dict[Identifier, EmbeddingModel] = {}

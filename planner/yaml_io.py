@@ -107,7 +107,7 @@ def _dotted(path: FieldPath) -> str:
 
 def dump_yaml(data: Any) -> str:
     """YAML text for plain data, keys in the order given (readable, diffable output)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000)
 
 
 def files_signature(directory: str | Path, pattern: str = "*.yaml") -> tuple[tuple[str, int, int], ...]:

@@ -7,6 +7,7 @@ Shared by the real-browser test and the browser benchmark. Chromium comes from D
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -42,12 +43,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def served_app() -> Iterator[str]:
-    """Start the app and yield its URL; stop it afterwards."""
+def served_app(prices: Path | None = None) -> Iterator[str]:
+    """Start the app (on the price tables in ``prices``, default the bundled ones) and yield its URL."""
     port = free_port()
+    env = {**os.environ, **({"LLM_PLANNER_PRICES": str(prices)} if prices is not None else {})}
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS

@@ -37,3 +37,28 @@ def test_vector_minimum_is_converted_before_the_top_up(book):
 def test_missing_exchange_rate_is_a_clear_error(book):
     with pytest.raises(PricingError, match=r"fx\.yaml: rates\.EUR: no exchange rate for EUR"):
         estimate(worked(currency="EUR"), book)
+
+
+def test_every_report_currency_has_a_rate(bundled):
+    assert {"USD", "GBP", "EUR", "CAD", "AUD"} <= set(bundled.fx.rates)
+    for code, rate in bundled.fx.rates.items():
+        assert rate.source and rate.as_of, code
+
+
+def test_cross_rate_through_the_dollar(book, tmp_path):
+    import shutil
+
+    from planner import load_price_book
+
+    prices = tmp_path / "prices"
+    shutil.copytree(book.directory, prices)
+    with open(prices / "fx.yaml", "a") as fx:
+        fx.write("  EUR: {usd_per_unit: 1.08, source: test, as_of: 2026-01-01}\n")
+    result = estimate(worked(currency="EUR", **{"team.rates": "uk"}), load_price_book(prices))
+    design = line(result.approaches["prompt"], "Prompt design")
+    # GBP 50 an hour x 1.25 USD/GBP / 1.08 USD/EUR = EUR 57.87 an hour; 10 hours = EUR 578.70
+    assert design.unit_price == pytest.approx(50 * 1.25 / 1.08)
+    assert design.amount == pytest.approx(578.7037, rel=1e-6)
+    assert "converted from GBP at 1.157 EUR/GBP" in design.note
+    # USD token prices: 11 M x USD 1 / 1.08 = EUR 10.19
+    assert line(result.approaches["prompt"], "Input tokens").amount == pytest.approx(11 / 1.08)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -12,11 +14,15 @@ from planner.comparison import cheapest, crossovers, fastest
 from planner.estimator import Estimate
 from planner.export import summary_csv, summary_rows, to_csv
 from planner.lines import APPROACH_LABELS
-from planner.pricebook import all_offerings
+from planner.pricebook import SPECIAL_TABLES, all_offerings
 from planner.recommend import DecisionAnswers, recommend
 from planner.share import encode_scenario
+from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.yaml_io import dump_yaml
 from ui import charts
+from ui.price_editor import render_editor
+
+SPECIAL = set(SPECIAL_TABLES)
 
 
 def line_columns(currency: str) -> dict[str, str]:
@@ -45,13 +51,18 @@ def comparison_frame(estimate: Estimate) -> pd.DataFrame:
 
 
 def render_comparison(estimate: Estimate) -> None:
-    """The comparison table and any caveats of the offerings it uses."""
+    """The comparison table, any caveats of the offerings it uses, and the stale prices it rests on."""
     low, quick = cheapest(estimate), fastest(estimate)
     st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {APPROACH_LABELS[low]} · "
                 f"**Fastest to production:** {APPROACH_LABELS[quick]}")
     st.table(comparison_frame(estimate))
     for note in sorted({note for r in estimate.approaches.values() for note in r.notes}):
         st.info(note)
+    max_age = int(st.session_state.get("prices:max_age", DEFAULT_MAX_AGE_DAYS))
+    stale = stale_in_estimate(estimate, datetime.date.today(), max_age)
+    if stale:
+        st.warning(f"{len(stale)} price{'s' if len(stale) > 1 else ''} used here {'are' if len(stale) > 1 else 'is'} "
+                   f"older than {max_age} days: " + "; ".join(str(s) for s in stale))
 
 
 def render_charts(estimate: Estimate) -> None:
@@ -143,12 +154,23 @@ def offering_rows(book: PriceBook, provider: str) -> list[dict[str, Any]]:
     return rows
 
 
-def render_prices(book: PriceBook) -> None:
-    """Each provider's table with sources and dates; people rates, assumptions, hardware and models."""
+def render_prices(book: PriceBook, scenario: Scenario) -> None:
+    """Each provider's table with sources, dates and staleness, an editor for it, and the other tables."""
     table = book.tables
-    provider = st.selectbox("Provider", sorted(table), key="prices:provider",
-                            format_func=lambda p: f"{table[p].display_name} ({p}, {table[p].currency})")
-    st.dataframe(pd.DataFrame(offering_rows(book, provider)), hide_index=True)
+    providers = sorted({*table, *(Path(p.file).stem for p in book.problems if Path(p.file).stem not in SPECIAL)})
+    provider = st.selectbox("Provider", providers, key="prices:provider",
+                            format_func=lambda p: f"{table[p].display_name} ({p}, {table[p].currency})"
+                            if p in table else f"{p} (does not load)")
+    max_age = st.number_input("Flag prices older than (days)", 1, 3650, DEFAULT_MAX_AGE_DAYS, 30, key="prices:max_age",
+                              help="Stale prices are flagged here and under the comparison.")
+    stale = {s.key.split(" ")[0] for s in stale_prices(book, datetime.date.today(), int(max_age))}
+    rows = offering_rows(book, provider)
+    for row in rows:
+        row["stale"] = row["offering"] in stale
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    if st.toggle("Edit this table", key="prices:edit"):
+        render_editor(book, provider, scenario)
+        return
     if book.people:
         st.subheader("People rates (per hour)")
         st.dataframe(pd.DataFrame([{"rate card": card_id, "currency": card.currency, "role": role,

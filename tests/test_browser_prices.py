@@ -1,0 +1,70 @@
+"""Editing a price table in a real browser: change a price, see what moves, save, see history, restore.
+
+The app runs on a copy of the bundled tables (LLM_PLANNER_PRICES), never on the bundled files.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from served_app import REPO, launch, served_app, wait_for_table
+
+from planner import load_price_book
+from planner.price_store import history
+
+ROW_PX = 35  # Streamlit's data grid: header and rows are 35 px high
+ROW_MARKER_PX = 30
+ID_COLUMN_PX = 130
+
+
+@pytest.fixture
+def prices(tmp_path):
+    directory = tmp_path / "pricing"
+    shutil.copytree(REPO / "pricing", directory)
+    return directory
+
+
+def test_change_save_history_restore(prices):
+    original = (prices / "openai.yaml").read_text()
+    with served_app(prices) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1600, "height": 1100})
+        page.goto(url)
+        before = wait_for_table(page)["First-month cost (USD)"]
+        page.get_by_text("Price tables", exact=True).click()
+        page.get_by_text("Edit this table", exact=True).click()
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Provider").click()
+        page.get_by_role("option", name="OpenAI (openai, USD)").click()
+        expect(page.get_by_text("models (add a row at the bottom")).to_be_visible()
+
+        # gpt-4.1-mini is the 4th model; its input price is the column after the id.
+        page.wait_for_timeout(1000)  # the grids redraw for the chosen provider
+        grid = page.locator('[data-testid="stDataFrame"]').nth(1)
+        grid.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = grid.bounding_box()
+        # Select the cell, open its editor with Enter, replace the value, commit with Enter.
+        page.mouse.click(box["x"] + ROW_MARKER_PX + ID_COLUMN_PX + 60, box["y"] + ROW_PX + 3 * ROW_PX + ROW_PX / 2)
+        page.keyboard.press("Enter")
+        editor = page.locator("#portal input, #portal textarea").first
+        editor.wait_for(state="visible")
+        editor.fill("0.5")
+        editor.press("Enter")
+        expect(page.get_by_text("openai/gpt-4.1-mini.input_per_million_tokens: 0.4 → 0.5")).to_be_visible()
+        expect(page.get_by_text("What moves in this scenario")).to_be_visible()
+
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Saved openai.yaml (edited)")).to_be_visible(timeout=15_000)
+        assert load_price_book(prices).tables["openai"].models["gpt-4.1-mini"].input_per_million_tokens == 0.5
+        assert [v.bundled for v in history(prices, "openai")] == [True]
+        after = wait_for_table(page, f"rows => rows && rows['First-month cost (USD)'][0] !== {before[0]!r}")
+        assert after["First-month cost (USD)"] != before
+
+        page.get_by_text("History of openai.yaml (1 kept)").click()
+        expect(page.get_by_role("button", name="Restore this version")).to_be_visible()
+        page.get_by_role("button", name="Restore this version").click()
+        expect(page.get_by_text("openai.yaml restored")).to_be_visible(timeout=15_000)
+        assert (prices / "openai.yaml").read_text() == original
+        browser.close()

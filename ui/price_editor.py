@@ -1,0 +1,194 @@
+"""Editing a provider's price table in the app: grids, per-cell errors, diff, save, history, import."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from planner import PlannerError, PriceBook, Scenario, estimate
+from planner.litellm_import import check_price_map, import_prices
+from planner.price_editing import (
+    HEADER_FIELDS,
+    SECTIONS,
+    diff_tables,
+    header_comment,
+    section_columns,
+    section_rows,
+    table_from_rows,
+    table_to_yaml,
+)
+from planner.price_store import (
+    check_table_text,
+    history,
+    read_table,
+    reset_to_bundled,
+    restore,
+    save_table,
+)
+from planner.prices import PriceTable
+
+OPENED = "prices:opened"  # provider -> (text, version) read when the editor opened it
+MESSAGE = "prices:message"
+
+
+def _opened(directory: Path, provider: str) -> tuple[str, str]:
+    opened = st.session_state.setdefault(OPENED, {})
+    if provider not in opened:
+        opened[provider] = read_table(directory, provider)
+    return opened[provider]
+
+
+def _close(provider: str) -> None:
+    """Forget the opened version and the grids' edits, so the next run reads the file afresh."""
+    st.session_state.get(OPENED, {}).pop(provider, None)
+    for key in [k for k in st.session_state if str(k).startswith(f"grid:{provider}:")]:
+        del st.session_state[key]
+
+
+def _save(directory: Path, provider: str, text: str, version: str, what: str) -> None:
+    try:
+        save_table(directory, provider, text, version)
+    except PlannerError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+        return
+    _close(provider)
+    st.session_state[MESSAGE] = ("success", f"Saved {provider}.yaml ({what}); the previous version is in history.")
+
+
+def moved_estimates(book: PriceBook, table: PriceTable, scenario: Scenario) -> pd.DataFrame | None:
+    """How the current scenario's totals move if ``table`` replaces its provider's table."""
+    edited_book = dataclasses.replace(book, tables={**book.tables, table.provider: table})
+    try:
+        before, after = estimate(scenario, book), estimate(scenario, edited_book)
+    except PlannerError:
+        return None
+    rows = []
+    for name, old in before.approaches.items():
+        new = after.approaches[name]
+        for label, a, b in (("one-time", old.one_time_cost, new.one_time_cost),
+                            ("first month", old.monthly_cost, new.monthly_cost),
+                            (f"{before.horizon_months} months", old.horizon_cost, new.horizon_cost)):
+            if round(a, 2) != round(b, 2):
+                rows.append({"approach": old.label, "total": label, f"before ({before.currency})": round(a, 2),
+                             f"after ({before.currency})": round(b, 2), "change": round(b - a, 2)})
+    return pd.DataFrame(rows)
+
+
+def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
+    """The grids of one provider's table, with validation, preview, save, history and import."""
+    directory = Path(book.directory)
+    message = st.session_state.pop(MESSAGE, None)
+    if message is not None:
+        getattr(st, message[0])(message[1])
+    text, version = _opened(directory, provider)
+    current = book.tables.get(provider)
+    if current is None:
+        st.error(f"{provider}.yaml does not load; fix it by uploading a valid version or restoring one below.")
+    else:
+        header = {name: st.text_input(name, getattr(current, name) or "", key=f"grid:{provider}:hdr:{name}",
+                                      disabled=name == "provider") for name in HEADER_FIELDS}
+        grids = {}
+        for section in SECTIONS:
+            rows = section_rows(current, section)
+            if not rows and section not in ("models",):
+                continue
+            st.markdown(f"**{section}** (add a row at the bottom; select rows to delete them)")
+            frame = pd.DataFrame(rows, columns=section_columns(section))
+            edited = st.data_editor(frame, num_rows="dynamic", key=f"grid:{provider}:{section}", hide_index=True)
+            grids[section] = edited.to_dict("records")
+        new, errors = table_from_rows(header, grids)
+        if errors:
+            st.error("Not saved until fixed:\n\n" + "\n".join(f"- {e}" for e in errors))
+        elif new is not None and new != current:
+            changes = diff_tables(provider, current, new)
+            st.markdown("**Changes**\n\n" + "\n".join(f"- {c}" for c in changes))
+            moved = moved_estimates(book, new, scenario)
+            if moved is not None and not moved.empty:
+                st.markdown("**What moves in this scenario**")
+                st.dataframe(moved, hide_index=True)
+            elif moved is not None:
+                st.caption("No total of this scenario moves.")
+            if st.button("Save", type="primary", key=f"save:{provider}"):
+                _save(directory, provider, table_to_yaml(new, header_comment(text)), version, "edited")
+                st.rerun()
+        if st.button("Discard changes and reload from disk", key=f"reload:{provider}"):
+            _close(provider)
+            st.rerun()
+
+    left, right = st.columns(2)
+    left.download_button(f"Download {provider}.yaml", text, f"{provider}.yaml", "application/yaml",
+                         key=f"download:{provider}")
+    upload = right.file_uploader(f"Upload a new {provider}.yaml", type=["yaml", "yml"], key=f"upload:{provider}")
+    if upload is not None and st.button("Save the uploaded table", key=f"save-upload:{provider}"):
+        uploaded = upload.getvalue().decode("utf-8", errors="replace")
+        try:
+            check_table_text(uploaded, provider, upload.name)
+        except PlannerError as exc:
+            st.session_state[MESSAGE] = ("error", f"The upload was not saved:\n\n{exc}")
+        else:
+            _save(directory, provider, uploaded, version, f"uploaded {upload.name}")
+        st.rerun()
+
+    if current is not None and current.litellm_provider:
+        litellm = st.file_uploader("Import prices from LiteLLM's model_prices_and_context_window.json",
+                                   type=["json"], key=f"litellm:{provider}")
+        if litellm is not None:
+            _render_import(directory, provider, current, text, version, litellm)
+
+    _render_history(directory, provider, version)
+
+
+def _render_import(directory: Path, provider: str, current: PriceTable, text: str, version: str,
+                   upload: UploadedFile) -> None:
+    try:
+        price_map = check_price_map(json.loads(upload.getvalue()), upload.name)
+        new, changes, missing = import_prices(current, price_map, datetime.date.today())
+    except (PlannerError, ValueError) as exc:
+        st.error(f"Not imported:\n\n{exc}")
+        return
+    if not changes:
+        st.info(f"LiteLLM's map agrees with every {provider} price it lists.")
+    else:
+        st.markdown("**Prices the map changes**\n\n" + "\n".join(f"- {c}" for c in changes))
+        if st.button("Apply these changes", key=f"apply-litellm:{provider}"):
+            _save(directory, provider, table_to_yaml(new, header_comment(text)), version, "LiteLLM import")
+            st.rerun()
+    if missing:
+        st.caption("Not in the map, left as they are: " + ", ".join(missing))
+
+
+def _render_history(directory: Path, provider: str, version: str) -> None:
+    versions = history(directory, provider)
+    with st.expander(f"History of {provider}.yaml ({len(versions)} kept)"):
+        if not versions:
+            st.caption("No versions kept yet: the table has not been saved here.")
+            return
+        choice = st.selectbox("Version", [v.name for v in versions], key=f"history:{provider}",
+                              format_func=lambda name: next(
+                                  f"{v.saved_at:%Y-%m-%d %H:%M:%S} UTC{' (bundled)' if v.bundled else ''}"
+                                  for v in versions if v.name == name))
+        chosen = next(v for v in versions if v.name == choice)
+        st.code(chosen.path.read_text(encoding="utf-8"), language="yaml")
+        left, right = st.columns(2)
+        if left.button("Restore this version", key=f"restore:{provider}"):
+            _act(lambda: restore(directory, provider, choice, version), provider, f"restored {choice}")
+        if right.button("Reset to the bundled table", key=f"reset:{provider}"):
+            _act(lambda: reset_to_bundled(directory, provider, version), provider, "reset to bundled")
+
+
+def _act(action: Callable[[], object], provider: str, what: str) -> None:
+    try:
+        action()
+    except PlannerError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+    else:
+        _close(provider)
+        st.session_state[MESSAGE] = ("success", f"{provider}.yaml {what}; the replaced version is in history.")
+    st.rerun()
