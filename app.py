@@ -21,9 +21,9 @@ from planner import (
     parse_scenario,
     scenario_from_dict,
 )
+from planner.files import files_signature
 from planner.pricebook import DEFAULT_PRICES_DIR
 from planner.share import decode_scenario, encode_scenario
-from planner.yaml_io import files_signature
 from ui import views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
 

@@ -12,6 +12,7 @@ from planner.architecture import Architecture
 from planner.errors import PlannerError, Problem
 from planner.estimator import estimate
 from planner.export import to_csv, to_json, to_table
+from planner.files import write_atomically
 from planner.gpu_memory import TrainingSetup
 from planner.litellm_import import import_prices, load_price_map
 from planner.price_editing import header_comment, table_to_yaml
@@ -117,7 +118,7 @@ def _estimate(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     else:
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_atomically(args.output, text)
         except OSError as exc:
             print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import PricingError, Problem
+from planner.files import read_text
 from planner.price_editing import Change, diff_tables
 from planner.prices import PriceTable
 
@@ -36,12 +37,10 @@ MAP_NAME = "LiteLLM model_prices_and_context_window.json"
 
 def load_price_map(path: str | Path) -> dict[str, dict[str, Any]]:
     """Read the map; anything that is not LiteLLM's format raises ``PricingError`` saying why."""
-    path = Path(path)
+    text = read_text(path, PricingError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PricingError(Problem(str(path), None, "", f"cannot read file: {exc.strerror or exc}")) from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise PricingError(Problem(str(path), None, "", f"not LiteLLM's price map: not JSON ({exc})")) from exc
     return check_price_map(data, str(path))
 

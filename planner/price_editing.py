@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from planner.files import dump_yaml
 from planner.prices import PriceTable
-from planner.yaml_io import dump_yaml
 
 SECTIONS = ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances")
 HEADER_FIELDS = ("provider", "display_name", "currency", "litellm_provider")

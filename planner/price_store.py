@@ -12,21 +12,16 @@ which ``reset_to_bundled`` restores.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import fcntl
 import hashlib
-import os
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import PricingError, Problem
+from planner.files import list_files, locked, parse_yaml, read_text, write_atomically
 from planner.pricebook import SPECIAL_TABLES
 from planner.prices import PriceTable
 from planner.validation import validate_document
-from planner.yaml_io import parse_yaml
 
 HISTORY_DIR = ".history"
 LOCK_FILE = ".lock"
@@ -60,7 +55,7 @@ def table_path(directory: Path, provider: str) -> Path:
 
 def read_table(directory: Path, provider: str) -> tuple[str, str]:
     """The table's text and its version token."""
-    text = table_path(directory, provider).read_text(encoding="utf-8")
+    text = read_text(table_path(directory, provider), PricingError)
     return text, digest(text)
 
 
@@ -74,16 +69,6 @@ def check_table_text(text: str, provider: str, label: str) -> None:
                                    f"must equal the file name {provider!r}, got {table.provider!r}"))
 
 
-@contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
-    with open(Path(directory) / LOCK_FILE, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def save_table(directory: Path, provider: str, text: str, expected_digest: str | None,
                now: datetime.datetime | None = None) -> str:
     """Validate and save ``text`` as ``provider``'s table; return the new version token.
@@ -95,8 +80,8 @@ def save_table(directory: Path, provider: str, text: str, expected_digest: str |
     directory = Path(directory)
     path = table_path(directory, provider)
     check_table_text(text, provider, str(path))
-    with _locked(directory):
-        current = path.read_text(encoding="utf-8") if path.exists() else None
+    with locked(directory, LOCK_FILE):
+        current = read_text(path, PricingError) if path.exists() else None
         current_digest = digest(current) if current is not None else None
         if current_digest != expected_digest:
             raise SaveConflict(Problem(str(path), None, "", (
@@ -104,38 +89,22 @@ def save_table(directory: Path, provider: str, text: str, expected_digest: str |
                 "reload it, redo your change, and save again")))
         if current is not None:
             _archive(directory, provider, current, now or datetime.datetime.now(datetime.UTC))
-        _write_atomically(path, text)
+        write_atomically(path, text)
     return digest(text)
 
 
 def _archive(directory: Path, provider: str, text: str, now: datetime.datetime) -> None:
     folder = directory / HISTORY_DIR / provider
-    folder.mkdir(parents=True, exist_ok=True)
-    mark = BUNDLED_MARK if not any(folder.glob("*.yaml")) else "saved"
+    mark = BUNDLED_MARK if not list_files(folder) else "saved"
     name = f"{now.strftime('%Y%m%dT%H%M%S%f')}-{mark}-{digest(text)[:8]}.yaml"
-    _write_atomically(folder / name, text)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    write_atomically(folder / name, text)
 
 
 def history(directory: Path, provider: str) -> list[Version]:
     """The kept versions of a table, newest first."""
     folder = Path(directory) / HISTORY_DIR / provider
     versions = []
-    for path in sorted(folder.glob("*.yaml"), reverse=True):
+    for path in reversed(list_files(folder)):
         stamp, mark, short = path.stem.split("-", 2)
         saved_at = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%S%f").replace(tzinfo=datetime.UTC)
         versions.append(Version(path.name, saved_at, short, mark == BUNDLED_MARK, path))
@@ -145,9 +114,9 @@ def history(directory: Path, provider: str) -> list[Version]:
 def restore(directory: Path, provider: str, version_name: str, expected_digest: str | None) -> str:
     """Save a kept version as the current table (the current one goes to history as usual)."""
     path = Path(directory) / HISTORY_DIR / provider / version_name
-    if not path.exists():
+    if path not in list_files(path.parent):
         raise PricingError(Problem(str(path), None, "", "no such version in the history"))
-    return save_table(directory, provider, path.read_text(encoding="utf-8"), expected_digest)
+    return save_table(directory, provider, read_text(path, PricingError), expected_digest)
 
 
 def reset_to_bundled(directory: Path, provider: str, expected_digest: str | None) -> str:

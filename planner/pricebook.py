@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from planner.architecture import OpenModel, OpenModelTable
 from planner.assumptions import Assumptions
 from planner.errors import PricingError, Problem
+from planner.files import list_files, read_yaml
 from planner.prices import (
     FxTable,
     GpuSpec,
@@ -28,7 +29,6 @@ from planner.prices import (
     RateCard,
 )
 from planner.validation import validate_document
-from planner.yaml_io import read_yaml
 
 DEFAULT_PRICES_DIR = Path(__file__).resolve().parent.parent / "pricing"
 
@@ -207,12 +207,13 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
     Raises ``PricingError`` only if the directory itself cannot be read.
     """
     directory = Path(directory)
-    if not directory.is_dir():
-        raise PricingError(Problem(str(directory), None, "", "price directory not found"))
+    paths = list_files(directory)
+    if not paths and not list_files(directory, "*"):
+        raise PricingError(Problem(str(directory), None, "", "price directory not found, or empty"))
     tables: dict[str, PriceTable] = {}
     special: dict[str, Any] = {}
     problems: list[Problem] = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in paths:
         try:
             doc = read_yaml(path, PricingError)
             model = SPECIAL_TABLES.get(path.stem, PriceTable)

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 
 from planner.architecture import Architecture
 from planner.errors import Problem, ScenarioError
+from planner.files import YamlDocument, parse_yaml, read_yaml
 from planner.validation import STRICT, validate_data, validate_document
-from planner.yaml_io import YamlDocument, parse_yaml, read_yaml
 
 Count = Annotated[int, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from planner.errors import PlannerError, Problem
-from planner.yaml_io import FieldPath, YamlDocument
+from planner.files import FieldPath, YamlDocument
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import WORKED, worked
 
 from planner import ScenarioError, estimate, load_scenario, parse_scenario
-from planner.yaml_io import dump_yaml
+from planner.files import dump_yaml
 
 
 def test_an_empty_mapping_takes_every_default():

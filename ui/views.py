@@ -13,12 +13,12 @@ from planner import PriceBook, Scenario
 from planner.comparison import cheapest, crossovers, fastest
 from planner.estimator import Estimate
 from planner.export import summary_csv, summary_rows, to_csv
+from planner.files import dump_yaml
 from planner.lines import APPROACH_LABELS
 from planner.pricebook import SPECIAL_TABLES, all_offerings
 from planner.recommend import DecisionAnswers, recommend
 from planner.share import encode_scenario
 from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
-from planner.yaml_io import dump_yaml
 from ui import charts
 from ui.price_editor import render_editor
 

@@ -1,12 +1,17 @@
-"""The planner's only file reader: YAML text to plain data, remembering the line of every field.
+"""The planner's only module that touches the file system: reading YAML (and text), listing files,
+and writing atomically under a lock. Everything else in ``planner`` computes.
 
-Price tables and scenarios are validated by pydantic, whose errors name a field path; the line map
+YAML is parsed with the line of every field: pydantic's errors name a field path, and the line map
 kept here turns that path into ``file:line`` so a user can go straight to the mistake.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import contextlib
+import fcntl
+import os
+import tempfile
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,16 +44,20 @@ class YamlDocument:
         return None
 
 
-def read_yaml(path: str | Path, error: type[PlannerError]) -> YamlDocument:
-    """Read a YAML file into a mapping; any unreadable, malformed or empty file raises ``error``."""
+def read_text(path: str | Path, error: type[PlannerError]) -> str:
+    """A UTF-8 text file's content; an unreadable or non-UTF-8 file raises ``error``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise error(Problem(str(path), None, "", f"cannot read file: {exc.strerror or exc}")) from exc
     except UnicodeDecodeError as exc:
         raise error(Problem(str(path), None, "", "is not UTF-8 text")) from exc
-    return parse_yaml(text, str(path), error)
+
+
+def read_yaml(path: str | Path, error: type[PlannerError]) -> YamlDocument:
+    """Read a YAML file into a mapping; any unreadable, malformed or empty file raises ``error``."""
+    return parse_yaml(read_text(path, error), str(path), error)
 
 
 def parse_yaml(text: str, file: str, error: type[PlannerError]) -> YamlDocument:
@@ -121,3 +130,40 @@ def files_signature(directory: str | Path, pattern: str = "*.yaml") -> tuple[tup
         for path in sorted(directory.glob(pattern))
         for stat in (path.stat(),)
     )
+
+
+def list_files(directory: str | Path, pattern: str = "*.yaml") -> list[Path]:
+    """Files in ``directory`` matching ``pattern``, sorted by name (none if the directory is missing)."""
+    directory = Path(directory)
+    return sorted(directory.glob(pattern)) if directory.is_dir() else []
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+
+    The rename is atomic on POSIX file systems: a reader, or a crash, sees the old file or the new
+    one, never half of either. A failed write removes its temporary file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def locked(directory: Path, lock_name: str = ".lock") -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (a lock file in it) for the ``with`` block."""
+    with open(Path(directory) / lock_name, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
