@@ -38,15 +38,20 @@ class Workload(BaseModel):
     output_tokens: Count = Field(300, description="tokens the model writes per request")
 
 
-class PromptBlock(BaseModel):
-    """Prompt engineering: a base model steered by a system prompt."""
+class HostedModelFields(BaseModel):
+    """A hosted chat model and how much of its static prompt is billed at the cached-input price."""
 
     model_config = STRICT
     model: Ref = Field(DEFAULT_MODEL, description="chat model, provider/id")
-    system_prompt_tokens: Count = Field(2000, description="static instructions and examples per request")
     cached_prompt_share: Share = Field(
         0.0, description="share of the system prompt billed at the cached-input price"
     )
+
+
+class PromptBlock(HostedModelFields):
+    """Prompt engineering: a base model steered by a system prompt."""
+
+    system_prompt_tokens: Count = Field(2000, description="static instructions and examples per request")
 
 
 class RetrievalFields(BaseModel):
@@ -62,14 +67,10 @@ class RetrievalFields(BaseModel):
     vector_db: Ref = Field(DEFAULT_VECTOR_DB, description="vector database plan, provider/id")
 
 
-class RagBlock(RetrievalFields):
+class RagBlock(HostedModelFields, RetrievalFields):
     """RAG: a base model given retrieved context."""
 
-    model: Ref = Field(DEFAULT_MODEL, description="chat model, provider/id")
     system_prompt_tokens: Count = Field(500, description="static instructions per request")
-    cached_prompt_share: Share = Field(
-        0.0, description="share of the system prompt billed at the cached-input price"
-    )
 
 
 class FineTuneBlock(BaseModel):
