@@ -61,10 +61,6 @@ class Costing:
                             ("_resolved", {})):
             object.__setattr__(self, name, value)
 
-    def requests_by_month(self) -> list[float]:
-        """Requests in each month of the horizon: first month x (1 + growth) ^ (month - 1)."""
-        return list(self.requests)
-
     def resolve(self, lookup: Callable[[str], Resolved], ref: str) -> Resolved:
         """``lookup(ref)`` (a PriceBook lookup), once per estimate for each offering."""
         memo_key = (lookup.__name__, ref)

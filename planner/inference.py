@@ -28,7 +28,7 @@ def inference_lines(
     ``field`` is the scenario block, for messages.
     """
     workload = c.scenario.workload
-    requests = c.requests_by_month()
+    requests = c.requests
     cached = system_prompt_tokens * cached_prompt_share
     uncached = input_tokens_per_request(c, system_prompt_tokens, retrieved_tokens) - cached
     parts = [

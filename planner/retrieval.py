@@ -27,7 +27,7 @@ def retrieval_lines(
     20 million corpus tokens x $0.02 per million = $0.40 to embed once.
     The plan's monthly minimum is billed as a top-up line when usage falls short of it.
     """
-    requests = c.requests_by_month()
+    requests = c.requests
     months = c.months
     vectors = vector_count(c, rag.corpus_tokens)
     changed_vectors = vectors * rag.corpus_monthly_change

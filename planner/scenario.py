@@ -118,6 +118,15 @@ class FineTuneBlock(BaseModel):
         0.25, description="self_hosted, shared_adapter: share of the shared deployment's cost billed here"
     )
 
+    @property
+    def training_tokens(self) -> int:
+        """Tokens processed in one training run: examples x tokens per example x epochs.
+
+        >>> FineTuneBlock(examples=1000, tokens_per_example=600, epochs=3).training_tokens
+        1800000
+        """
+        return self.examples * self.tokens_per_example * self.epochs
+
     @model_validator(mode="after")
     def _route_fields(self) -> FineTuneBlock:
         if self.route == "self_hosted":

@@ -19,9 +19,7 @@ from planner.pricebook import Resolved
 from planner.prices import GpuSpec
 from planner.scenario import FineTuneBlock
 from planner.serving import Efficiency, ServingEstimate, ServingGpu, replicas_needed, serving_estimate
-from planner.training_compute import FlopsRule, TrainingTime, peak_tflops, training_time
-
-SECONDS_PER_HOUR = 3600
+from planner.training_compute import SECONDS_PER_HOUR, FlopsRule, TrainingTime, peak_tflops, training_time
 
 
 @dataclass(frozen=True)
@@ -89,10 +87,8 @@ def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance
         raise FieldProblem(field, f"{block.method} training of {block.model} on {gpu.display_name}: {memory.reason}")
     per_instance = instance.offering.gpu_count
     instances = math.ceil(memory.gpus_needed / per_instance)
-    rule = FlopsRule(c.value("full_training_flops_per_param_token"),
-                     c.value("adapter_training_flops_per_param_token"),
-                     c.value("recompute_flops_per_param_token"))
-    tokens = block.examples * block.tokens_per_example * block.epochs
+    rule = FlopsRule.from_assumptions(c.assumptions)
+    tokens = block.training_tokens
     try:
         peak_tflops(gpu, block.training_precision)
     except ValueError as exc:
@@ -114,7 +110,7 @@ def plan_serving(
         arch, ServingGpu(gpu.memory_gib, precision_peak, gpu.bandwidth_gb_per_s),
         round(c.value("serving_batch_size")), prompt_tokens, c.scenario.workload.output_tokens,
         block.serving_precision,
-        Efficiency(c.value("serving_compute_efficiency"), c.value("serving_bandwidth_efficiency")),
+        Efficiency.from_assumptions(c.assumptions),
         c.value("framework_overhead_gib"),
     )
     if not replica.fits:

@@ -18,6 +18,7 @@ from typing import Literal
 
 from planner.architecture import Architecture
 from planner.architecture import parameters as model_parameters
+from planner.assumptions import Assumptions
 from planner.gpu_memory import BYTES_PER_GIB
 
 ServingPrecision = Literal["bf16", "fp8", "int4"]
@@ -34,6 +35,11 @@ class Efficiency:
 
     compute: float
     bandwidth: float
+
+    @classmethod
+    def from_assumptions(cls, a: Assumptions) -> Efficiency:
+        """The efficiencies the assumptions table gives."""
+        return cls(a.serving_compute_efficiency.value, a.serving_bandwidth_efficiency.value)
 
 
 @dataclass(frozen=True)

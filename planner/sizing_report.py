@@ -52,8 +52,7 @@ def training_report(
     if train_tokens is not None and memory.fits:
         per_instance = instance.offering.gpu_count if instance is not None else 1
         gpus = math.ceil(memory.gpus_needed / per_instance) * per_instance
-        rule = FlopsRule(a.full_training_flops_per_param_token.value, a.adapter_training_flops_per_param_token.value,
-                         a.recompute_flops_per_param_token.value)
+        rule = FlopsRule.from_assumptions(a)
         time = training_time(model_parameters(arch), train_tokens,
                              rule.per_param_token(setup.method, setup.gradient_checkpointing), gpu, gpus,
                              a.training_mfu.value, precision)
@@ -91,7 +90,7 @@ def serving_report(
     peak = gpu.fp8_tflops if precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
     replica = serving_estimate(
         arch, ServingGpu(gpu.memory_gib, peak, gpu.bandwidth_gb_per_s), batch, prompt_tokens, output_tokens,
-        precision, Efficiency(a.serving_compute_efficiency.value, a.serving_bandwidth_efficiency.value),
+        precision, Efficiency.from_assumptions(a),
         a.framework_overhead_gib.value,
     )
     report: dict[str, Any] = {

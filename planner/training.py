@@ -21,22 +21,12 @@ class TrainingRun:
     basis: str
 
 
-def training_tokens(block: FineTuneBlock) -> int:
-    """Tokens processed in one run: examples x tokens per example x epochs.
-
-    >>> from planner.scenario import FineTuneBlock
-    >>> training_tokens(FineTuneBlock(examples=1000, tokens_per_example=600, epochs=3))
-    1800000
-    """
-    return block.examples * block.tokens_per_example * block.epochs
-
-
 def api_run(block: FineTuneBlock, prices: Resolved) -> TrainingRun:
     """An API fine-tuning run, billed per million training tokens.
 
     1,000 examples x 600 tokens x 3 epochs = 1.8 million tokens x $3.00 = $5.40.
     """
-    tokens = training_tokens(block)
+    tokens = block.training_tokens
     return TrainingRun(
         tokens / TOKENS_PER_MILLION, "million training tokens",
         prices.price("training_per_million_tokens", "million training tokens"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from planner.assumptions import Assumptions
 from planner.gpu_memory import Method
 from planner.prices import GpuSpec
 
@@ -25,6 +26,12 @@ class FlopsRule:
     full: float
     adapter: float
     recompute: float
+
+    @classmethod
+    def from_assumptions(cls, a: Assumptions) -> FlopsRule:
+        """The rule the assumptions table gives."""
+        return cls(a.full_training_flops_per_param_token.value, a.adapter_training_flops_per_param_token.value,
+                   a.recompute_flops_per_param_token.value)
 
     def per_param_token(self, method: Method, gradient_checkpointing: bool) -> float:
         """FLOPs per parameter per token for ``method``."""
