@@ -86,3 +86,12 @@ def wait_for_table(page, predicate_js: str = "rows => rows !== null", timeout_ms
     """Wait until the comparison table satisfies ``predicate_js`` (a JS function of the rows); return the rows."""
     page.wait_for_function(f"() => ({predicate_js})(({READ_TABLE_JS})())", timeout=timeout_ms)
     return page.evaluate(READ_TABLE_JS)
+
+
+IDLE_JS = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
+def settle(page, timeout_ms: int = 30_000) -> None:
+    """Wait until the app has finished its rerun (Streamlit's running indicator is gone)."""
+    page.wait_for_timeout(200)  # the indicator appears a moment after the triggering event
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)

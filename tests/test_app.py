@@ -122,3 +122,13 @@ def test_which_approach_fits_recommends_with_reasons():
     app.checkbox(key="fit:exhausted").check().run()
     ok(app)
     assert "Recommended: **Fine-tuning**" in app.success[0].value
+
+
+def test_switching_the_report_to_gbp_converts_every_total():
+    app = ok(start())
+    app.selectbox(key="in:currency").set_value("GBP").run()
+    ok(app)
+    rows = table_rows(app)
+    expected = planner_rows(REPO / "examples" / "support_assistant.yaml", currency="GBP")
+    assert rows["First-month cost (GBP)"] == expected["First-month cost (GBP)"]
+    assert rows["One-time cost (GBP)"] == expected["One-time cost (GBP)"]

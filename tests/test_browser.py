@@ -9,7 +9,7 @@ import sys
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from served_app import REPO, launch, served_app, wait_for_table
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
@@ -83,3 +83,21 @@ def test_changed_input_updates_the_comparison_and_the_link_reopens_it(browser_pa
     rows = wait_for_table(other, row_is(MONTH_1, expected[MONTH_1]))
     assert rows["One-time cost (USD)"] == expected["One-time cost (USD)"]
     other.close()
+
+
+def test_uploaded_scenario_opens_and_a_broken_one_says_why(browser_page, tmp_path):
+    page, _ = browser_page
+    wait_for_table(page)
+    uploader = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type=file]').first
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("workload:\n  requests_per_month: -3\n")
+    uploader.set_input_files(str(broken))
+    expect(page.get_by_text("The uploaded scenario was not loaded")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("workload.requests_per_month: input should be greater than or equal to 0")).to_be_visible()
+    wait_for_table(page)  # the page still shows the scenario it had
+
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text((REPO / "examples" / "json_extraction.yaml").read_text().replace(
+        "name: Clinical notes to JSON at high volume", "name: Uploaded extraction plan"))
+    uploader.set_input_files(str(scenario))
+    expect(page.get_by_role("heading", name="Uploaded extraction plan")).to_be_visible(timeout=15_000)

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from served_app import REPO, launch, served_app, wait_for_table
+from served_app import REPO, launch, served_app, settle, wait_for_table
 
 from planner import load_price_book
 from planner.price_store import history
@@ -34,9 +34,12 @@ def test_change_save_history_restore(prices):
         page.goto(url)
         before = wait_for_table(page)["First-month cost (USD)"]
         page.get_by_text("Price tables", exact=True).click()
+        settle(page)
         page.get_by_text("Edit this table", exact=True).click()
+        settle(page)
         page.locator('[data-testid="stSelectbox"]').filter(has_text="Provider").click()
         page.get_by_role("option", name="OpenAI (openai, USD)").click()
+        settle(page)
         expect(page.get_by_text("models (add a row at the bottom")).to_be_visible()
 
         # gpt-4.1-mini is the 4th model; its input price is the column after the id.
@@ -62,9 +65,34 @@ def test_change_save_history_restore(prices):
         after = wait_for_table(page, f"rows => rows && rows['First-month cost (USD)'][0] !== {before[0]!r}")
         assert after["First-month cost (USD)"] != before
 
+        settle(page)
         page.get_by_text("History of openai.yaml (1 kept)").click()
         expect(page.get_by_role("button", name="Restore this version")).to_be_visible()
         page.get_by_role("button", name="Restore this version").click()
         expect(page.get_by_text("openai.yaml restored")).to_be_visible(timeout=15_000)
         assert (prices / "openai.yaml").read_text() == original
+        browser.close()
+
+
+def test_litellm_upload_shows_the_changes_and_applies_them(prices):
+    with served_app(prices) as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1600, "height": 1100})
+        page.goto(url)
+        wait_for_table(page)
+        page.get_by_text("Price tables", exact=True).click()
+        settle(page)
+        page.get_by_text("Edit this table", exact=True).click()
+        settle(page)
+        page.locator('[data-testid="stSelectbox"]').filter(has_text="Provider").click()
+        page.get_by_role("option", name="OpenAI (openai, USD)").click()
+        settle(page)
+        expect(page.get_by_text("models (add a row at the bottom")).to_be_visible()
+        uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="LiteLLM").locator("input[type=file]")
+        uploader.set_input_files(str(REPO / "tests" / "fixtures" / "litellm_prices.json"))
+        expect(page.get_by_text("openai/gpt-4o-mini.cached_input_per_million_tokens: None → 0.075")).to_be_visible(
+            timeout=15_000)
+        page.get_by_role("button", name="Apply these changes").click()
+        expect(page.get_by_text("Saved openai.yaml (LiteLLM import)")).to_be_visible(timeout=15_000)
+        assert load_price_book(prices).tables["openai"].models["gpt-4o-mini"].cached_input_per_million_tokens == 0.075
         browser.close()
