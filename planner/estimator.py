@@ -156,7 +156,7 @@ def _prompt(c: Costing, iterations: int) -> ApproachEstimate:
         *engineering_lines(c, "prompt", self_hosted=False, training_runs=0),
         *evaluation_lines(c, "prompt", iterations, _judge(c)),
         *inference_lines(c, "prompt", model, block.system_prompt_tokens, block.cached_prompt_share, 0,
-                         "approaches.prompt"),
+                         "approaches.prompt", block.batch_share),
     ]
     return ApproachEstimate(
         "prompt", APPROACH_LABELS["prompt"], block.model, tuple(lines),
@@ -178,7 +178,7 @@ def _rag(c: Costing, iterations: int) -> ApproachEstimate:
         *engineering_lines(c, "rag", self_hosted=False, training_runs=0),
         *evaluation_lines(c, "rag", iterations, _judge(c)),
         *inference_lines(c, "rag", model, block.system_prompt_tokens, block.cached_prompt_share,
-                         block.retrieved_tokens, "approaches.rag"),
+                         block.retrieved_tokens, "approaches.rag", block.batch_share),
         *_retrieval(c, "rag", block, lambda key: f"approaches.rag.{key}"),
     ]
     return ApproachEstimate(

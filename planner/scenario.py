@@ -46,6 +46,10 @@ class HostedModelFields(BaseModel):
     cached_prompt_share: Share = Field(
         0.0, description="share of the system prompt billed at the cached-input price"
     )
+    batch_share: Share = Field(
+        0.0, description="share of requests sent through the provider's batch API (answers within 24 h), "
+                         "billed at its batch prices"
+    )
 
 
 class PromptBlock(HostedModelFields):

@@ -47,6 +47,24 @@ def test_prompt_cached_share_bills_part_of_the_system_prompt_at_the_cached_price
     assert result.monthly_cost == approx(2.50 + 6.00 + 2.00)
 
 
+def test_batch_share_bills_part_of_the_requests_at_batch_prices(book):
+    result = estimate(worked(**{"approaches.prompt.batch_share": 0.5}), book).approaches["prompt"]
+    # interactive half: 5,000 x 1,100 = 5.5 M x $1 = $5.50 in, 5,000 x 50 = 0.25 M x $4 = $1.00 out
+    # batched half: 5.5 M x $0.50 = $2.75 in, 0.25 M x $2 = $0.50 out
+    assert line(result, "Input tokens").amount == approx(5.50)
+    assert line(result, "Output tokens").amount == approx(1.00)
+    assert line(result, "Batch input tokens").amount == approx(2.75)
+    assert line(result, "Batch output tokens").amount == approx(0.50)
+    assert result.monthly_cost == approx(9.75)
+
+
+def test_batch_share_needs_batch_prices(book):
+    from planner import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"approaches.rag.batch_share: acme.models.plain has no batch prices"):
+        estimate(worked(**{"approaches.rag.batch_share": 0.2}), book)
+
+
 def test_rag_lines(book):
     result = estimate(worked(), book).approaches["rag"]
     expected = {

@@ -84,6 +84,8 @@ GROUPS: dict[str, list[Input]] = {
               "Static instructions and examples sent with every request.", step=100),
         Input("approaches.prompt.cached_prompt_share", "Cached share of the system prompt (%)",
               "Billed at the model's cached-input price; the model must have one.", "percent", 0, 100, 5),
+        Input("approaches.prompt.batch_share", "Requests sent in batches (%)",
+              "Through the provider's batch API (answers within 24 h), at its batch prices.", "percent", 0, 100, 5),
     ],
     "Knowledge base (RAG)": [
         Input("approaches.rag.model", "Model", "Hosted chat model.", "select", options=chat_models),
@@ -95,6 +97,8 @@ GROUPS: dict[str, list[Input]] = {
               step=1_000_000),
         Input("approaches.rag.corpus_monthly_change", "Corpus changed each month (%)",
               "Re-embedded and re-written monthly.", "percent", 0, 100, 1),
+        Input("approaches.rag.batch_share", "Requests sent in batches (%)",
+              "Through the provider's batch API (answers within 24 h), at its batch prices.", "percent", 0, 100, 5),
         Input("approaches.rag.embedding_model", "Embedding model", "", "select", options=embedding_models),
         Input("approaches.rag.vector_db", "Vector database plan", "", "select", options=vector_dbs),
     ],
