@@ -59,8 +59,10 @@ def examples() -> dict[str, Path]:
 
 
 def assumption_defaults(book: PriceBook) -> dict[str, Any]:
-    """Widget values for scenario keys left to the assumptions table."""
-    a = book.require_assumptions()
+    """Widget values for scenario keys left to the assumptions table (none if it did not load)."""
+    a = book.assumptions
+    if a is None:
+        return {}
     return {"project.iterations": round(a.iterations.value),
             "approaches.fine_tune.retrain_every_months": round(a.retrain_every_months.value)}
 

@@ -132,3 +132,18 @@ def test_switching_the_report_to_gbp_converts_every_total():
     expected = planner_rows(REPO / "examples" / "support_assistant.yaml", currency="GBP")
     assert rows["First-month cost (GBP)"] == expected["First-month cost (GBP)"]
     assert rows["One-time cost (GBP)"] == expected["One-time cost (GBP)"]
+
+
+def test_broken_price_tables_give_messages_not_tracebacks(tmp_path, monkeypatch):
+    import shutil
+
+    prices = tmp_path / "pricing"
+    shutil.copytree(REPO / "pricing", prices)
+    (prices / "assumptions.yaml").write_text("chunk_tokens: {value: -1}\n")
+    (prices / "openai.yaml").write_text("provider: openai\n")
+    monkeypatch.setenv("LLM_PLANNER_PRICES", str(prices))
+    app = start()
+    assert not app.exception, [e.value for e in app.exception]
+    warnings = " ".join(w.value for w in app.warning)
+    assert "Price table left out" in warnings and "openai.yaml" in warnings
+    assert any("assumptions.yaml" in e.value for e in app.error)
