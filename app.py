@@ -23,6 +23,7 @@ from planner import (
 )
 from planner.files import files_signature
 from planner.pricebook import DEFAULT_PRICES_DIR
+from planner.scenario import Scenario
 from planner.share import decode_scenario, encode_scenario
 from ui import views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
@@ -75,8 +76,13 @@ def load(data: dict[str, Any], book: PriceBook) -> None:
 
 def on_example(book: PriceBook) -> None:
     name = st.session_state.get("example")
-    if name:
-        load(load_scenario(examples()[name]).model_dump(mode="json"), book)
+    path = examples().get(name or "")
+    if path is None:
+        return
+    try:
+        load(load_scenario(path).model_dump(mode="json"), book)
+    except PlannerError as exc:
+        st.session_state[NOTICE] = ("error", f"The example {name} could not be read:\n\n{exc}")
 
 
 def on_upload(book: PriceBook) -> None:
@@ -105,6 +111,8 @@ def first_load(book: PriceBook) -> None:
             st.session_state[NOTICE] = ("error", f"The scenario in this link could not be opened:\n\n{exc}")
     st.session_state["example"] = DEFAULT_EXAMPLE
     on_example(book)
+    if BASE not in st.session_state:  # the default example could not be read: start from the defaults
+        load(Scenario().model_dump(mode="json"), book)
 
 
 def sidebar(book: PriceBook) -> None:
