@@ -65,6 +65,22 @@ def _approach_dict(result: ApproachEstimate) -> dict[str, Any]:
     }
 
 
+def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
+    """The sizing of a self-hosted approach in a few lines of text, with units."""
+    training, serving = sizing.training, sizing.serving
+    memory, replica = training.memory, serving.replica
+    return [
+        f"model: {sizing.model}, {sizing.params / 1e9:.2f}B parameters",
+        f"training: {memory.total:.1f} GiB per GPU ({memory.reason}); {training.time.gpus} GPU(s) on "
+        f"{training.instances} instance(s); {training.time.hours:.2f} h compute + {training.overhead_hours:g} h "
+        f"overhead per run",
+        f"serving: {replica.total_gib:.1f} GiB per GPU, {replica.tensor_parallel} GPU(s) a replica, "
+        f"{replica.requests_per_second:.2f} requests/s a replica (batch {replica.batch}); month 1: peak "
+        f"{serving.peak_requests_per_second[0]:.3g} requests/s -> {serving.replicas[0]} replica(s), "
+        f"{serving.instances[0]} instance(s)",
+    ]
+
+
 def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
     training, serving = sizing.training, sizing.serving
     memory, replica = training.memory, serving.replica
@@ -154,6 +170,9 @@ def to_table(estimate: Estimate) -> str:
         out.append("  ".join(cells).rstrip())
         if index == 0:
             out.append("  ".join("-" * w for w in widths))
+    for r in estimate.approaches.values():
+        if r.sizing is not None:
+            out += ["", f"{r.label}: sizing used", *(f"  {line}" for line in sizing_lines(r.sizing))]
     notes = {note for r in estimate.approaches.values() for note in r.notes}
     if notes:
         out += ["", "Notes:", *(f"  - {note}" for note in sorted(notes))]

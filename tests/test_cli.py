@@ -118,3 +118,16 @@ def test_module_entry_point_runs():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "0 problems" in done.stdout
+
+
+def test_self_hosted_estimate_reports_its_sizing(capsys):
+    path = REPO / "examples" / "brand_voice_self_hosted.yaml"
+    code, out, _ = run(capsys, "estimate", str(path), "--format", "json")
+    assert code == 0
+    sizing = json.loads(out)["approaches"]["fine_tune"]["sizing"]
+    assert sizing["model"] == "llama-3.1-8b"
+    memory = sizing["training"]["memory_gib"]
+    assert memory["total"] == pytest.approx(sum(v for k, v in memory.items() if k != "total"))
+    assert sizing["serving"]["replicas"][0] >= 1
+    code, out, _ = run(capsys, "estimate", str(path))
+    assert "Fine-tuning: sizing used" in out and "GiB per GPU" in out
