@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from playwright.sync_api import sync_playwright  # noqa: E402
-from served_app import launch, served_app, wait_for_table  # noqa: E402
+from served_app import launch, served_app, settle, wait_for_table  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
 VIEWPORT = {"width": 1600, "height": 1000}
@@ -33,6 +33,7 @@ def main() -> int:
         page = browser.new_page(viewport=VIEWPORT)
         page.goto(url)
         wait_for_table(page)
+        settle(page)
         for name, example, view, scroll in SHOTS:
             if example is not None:
                 page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
@@ -51,6 +52,8 @@ def main() -> int:
             if example is not None and view == "Charts":
                 page.locator('[data-testid="stPlotlyChart"]').last.scroll_into_view_if_needed()
                 page.wait_for_timeout(800)
+            settle(page)
+            page.wait_for_timeout(1500)  # let the charts draw
             page.screenshot(path=str(OUT / name))
             page.mouse.wheel(0, -5000)
             print(f"wrote {OUT / name}")
