@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import sys
@@ -11,20 +12,24 @@ from pathlib import Path
 from planner.architecture import Architecture
 from planner.errors import PlannerError, Problem
 from planner.estimator import estimate
-from planner.export import to_csv, to_json, to_table
+from planner.export import to_csv, to_dict, to_json, to_table
 from planner.files import write_atomically
 from planner.gpu_memory import TrainingSetup
+from planner.lines import APPROACH_LABELS
 from planner.litellm_import import import_prices, load_price_map
 from planner.price_editing import header_comment, table_to_yaml
 from planner.price_store import history, read_table, reset_to_bundled, restore, save_table, table_path
 from planner.pricebook import DEFAULT_PRICES_DIR, PriceBook, Resolved, load_price_book
 from planner.prices import GpuSpec
+from planner.ranges import DEFAULT_DRAWS, MAX_VOLUME, breakeven_months, breakeven_volumes, describe_month, simulate
 from planner.scenario import load_scenario
 from planner.sizing_report import architecture_note, report_table, serving_report, training_report
 from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.validation import validate_data
+from planner.workbook import budget_pack
 
 FORMATTERS = {"table": to_table, "json": to_json, "csv": to_csv}
+FORMAT_CHOICES = [*FORMATTERS, "xlsx"]
 EXIT_BAD_INPUT = 2
 EXIT_PROBLEMS_FOUND = 1
 
@@ -37,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("estimate", help="estimate the four approaches for a scenario")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
-    run.add_argument("--format", choices=sorted(FORMATTERS), default="table", help="output format")
+    run.add_argument("--format", choices=FORMAT_CHOICES, default="table",
+                     help="output format; xlsx (the budget pack) needs --output")
     run.add_argument("--output", type=Path, help="write to this file instead of standard output")
     run.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS,
                      help="table format: list the prices used that are older than this")
@@ -69,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
     size.add_argument("--format", choices=["table", "json"], default="table")
 
+    breakeven = commands.add_parser("breakeven", help="volumes and months at which approaches overtake each other")
+    breakeven.add_argument("scenario", type=Path, help="scenario YAML file")
+    breakeven.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
+    breakeven.add_argument("--max-requests", type=float, default=MAX_VOLUME,
+                           help="highest first-month volume searched (requests a month)")
+
     prices = commands.add_parser("prices", help="work with the price tables")
     price_commands = prices.add_subparsers(dest="prices_command", required=True)
     check = price_commands.add_parser("validate", help="check every table; print each problem and stale price")
@@ -98,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             return _estimate(args)
         if args.command == "size":
             return _size(args)
+        if args.command == "breakeven":
+            return _breakeven(args)
         return PRICE_COMMANDS[args.prices_command](args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -108,20 +122,63 @@ def _estimate(args: argparse.Namespace) -> int:
     book = load_price_book(args.prices)
     for problem in book.problems:
         print(f"warning: price table left out: {problem}", file=sys.stderr)
-    result = estimate(load_scenario(args.scenario), book)
-    text = FORMATTERS[args.format](result)
+    scenario = load_scenario(args.scenario)
+    result = estimate(scenario, book)
+    spread = None
+    if scenario.ranges:
+        print(f"simulating {DEFAULT_DRAWS:,} draws over {len(scenario.ranges)} ranged inputs...", file=sys.stderr)
+        spread = simulate(scenario, book)
+    if args.format == "xlsx":
+        if args.output is None:
+            raise _usage("--format xlsx writes a workbook: give --output FILE.xlsx")
+        return _write(args.output, budget_pack(result, book, spread))
+    if args.format == "json":
+        data = to_dict(result)
+        if spread is not None:
+            data["ranges"] = {name: {metric: dataclasses.asdict(p) for metric, p in metrics.items()}
+                              for name, metrics in spread.items()}
+        text = json.dumps(data, indent=2) + "\n"
+    else:
+        text = FORMATTERS[args.format](result)
     if args.format == "table":
+        if spread is not None:
+            text += "\nRanges (P10 / P50 / P90):\n" + "".join(
+                f"  {APPROACH_LABELS[name]}: {metric.replace('_', ' ')} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
+                for name, metrics in spread.items() for metric, p in metrics.items())
         stale = stale_in_estimate(result, datetime.date.today(), args.max_age_days)
         if stale:
             text += f"\nPrices older than {args.max_age_days} days:\n" + "".join(f"  - {s}\n" for s in stale)
     if args.output is None:
         sys.stdout.write(text)
-    else:
-        try:
-            write_atomically(args.output, text)
-        except OSError as exc:
-            print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+        return 0
+    return _write(args.output, text)
+
+
+def _write(path: Path, content: str | bytes) -> int:
+    try:
+        write_atomically(path, content)
+    except OSError as exc:
+        print(f"error: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _breakeven(args: argparse.Namespace) -> int:
+    book = load_price_book(args.prices)
+    scenario = load_scenario(args.scenario)
+    result = estimate(scenario, book)
+    cur = result.currency
+    print(f"searching first-month volumes from 0 to {args.max_requests:,.0f} requests a month...", file=sys.stderr)
+    volumes, _ = breakeven_volumes(scenario, book, args.max_requests)
+    print(f"{scenario.name}: break-even volumes ({result.horizon_months}-month cost, {cur})")
+    for item in volumes:
+        print(f"  above {item.requests_per_month:,.0f} requests a month, {APPROACH_LABELS[item.cheaper]} costs less "
+              f"than {APPROACH_LABELS[item.dearer]} (both {item.horizon_cost:,.0f} {cur} at the crossing)")
+    if not volumes:
+        print(f"  none: the order of the approaches does not change up to {args.max_requests:,.0f} requests a month")
+    print(f"break-even months at {scenario.workload.requests_per_month:,} requests a month")
+    for item in breakeven_months(result):
+        print(f"  {describe_month(item, result.horizon_months)}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from planner.costing import Costing
 from planner.lines import PERSON_HOURS, Approach, LineItem
+from planner.vector import nonzero
 
 MINUTES_PER_HOUR = 60
 
@@ -36,7 +37,7 @@ def engineering_lines(
                    f"assumptions.{name}")
         for item, name, role in BUILD_WORK[approach]
     ]
-    if training_runs:
+    if nonzero(training_runs):
         per_run = c.value("engineer_hours_per_training_run")
         lines.append(
             c.one_time(approach, "engineering", "Training runs: launch and analysis",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from planner.training import (
     self_hosted_run,
     training_lines,
 )
+from planner.vector import vmax
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class ApproachEstimate:
     @property
     def weeks_to_production(self) -> float:
         """End of the last phase, in weeks from the start."""
-        return max(phase.end_week for phase in self.phases)
+        return functools.reduce(vmax, (phase.end_week for phase in self.phases))
 
     @property
     def effort_hours(self) -> float:
@@ -108,7 +110,8 @@ def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
     except UnknownOffering as exc:
         raise ScenarioError(scenario.origin_problem("team.rates", str(exc))) from None
     c = Costing(book, assumptions, scenario, card_key, card)
-    iterations = scenario.project.iterations or round(c.value("iterations"))
+    given = scenario.project.iterations
+    iterations = given if given is not None else round(c.value("iterations"))
     builders: dict[Approach, Callable[[], ApproachEstimate]] = {
         "prompt": lambda: _prompt(c, iterations),
         "rag": lambda: _rag(c, iterations),

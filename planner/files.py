@@ -138,7 +138,7 @@ def list_files(directory: str | Path, pattern: str = "*.yaml") -> list[Path]:
     return sorted(directory.glob(pattern)) if directory.is_dir() else []
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str | bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
     The rename is atomic on POSIX file systems: a reader, or a crash, sees the old file or the new
@@ -147,7 +147,8 @@ def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        binary = isinstance(text, bytes)
+        with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())

@@ -18,9 +18,10 @@ Rules (see ../shared/reference/formulas.md):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
 
 from planner.architecture import (
     ALL_LINEAR,
@@ -31,6 +32,7 @@ from planner.architecture import (
 )
 from planner.architecture import parameters as model_parameters
 from planner.prices import GpuSpec
+from planner.vector import is_many, nonzero, vceil, vmax
 
 Method = Literal["full", "lora", "qlora"]
 Optimizer = Literal["adamw", "adamw_8bit"]
@@ -85,13 +87,13 @@ class TrainingMemory:
 
     @property
     def fits(self) -> bool:
-        """Whether some number of GPUs can hold the run."""
-        return self.gpus_needed > 0
+        """Whether some number of GPUs can hold the run (at every value, for a range)."""
+        return bool(np.all(np.asarray(self.gpus_needed) > 0))
 
     @property
     def sharded(self) -> bool:
-        """Whether model states are sharded over GPUs (ZeRO stage 3 / FSDP)."""
-        return self.gpus_needed > 1
+        """Whether model states are sharded over GPUs (ZeRO stage 3 / FSDP), at any value of a range."""
+        return bool(np.any(np.asarray(self.gpus_needed) > 1))
 
 
 def model_state_bytes(arch: Architecture, setup: TrainingSetup) -> tuple[float, float, float, int]:
@@ -137,22 +139,24 @@ def training_memory(arch: Architecture, setup: TrainingSetup, gpu: GpuSpec, over
     room = capacity - activations - overhead
 
     def result(gpus: int, reason: str) -> TrainingMemory:
-        share = max(gpus, 1)
+        share = vmax(gpus, 1)
         return TrainingMemory(
             weights / share / BYTES_PER_GIB, gradients / share / BYTES_PER_GIB, optimizer / share / BYTES_PER_GIB,
             activations / BYTES_PER_GIB, overhead_gib, gpus, gpu.memory_gib, trainable, model_parameters(arch),
             reason,
         )
 
-    if room <= 0:
+    if nonzero(room <= 0):
         return result(0, (
             f"does not fit: activations ({activations / BYTES_PER_GIB:.1f} GiB for sequence {setup.seq_len} x "
             f"micro-batch {setup.micro_batch}) and overhead exceed the GPU's {gpu.memory_gib:g} GiB on their own; "
             "turn on gradient checkpointing or shorten the sequence or micro-batch"
         ))
-    gpus = max(1, math.ceil(states / room))
-    if gpus > MAX_GPUS:
+    gpus = vmax(1, vceil(states / room))
+    if nonzero(gpus > MAX_GPUS):
         return result(0, f"does not fit: model states need more than {MAX_GPUS} GPUs of {gpu.memory_gib:g} GiB")
+    if is_many(gpus):
+        return result(gpus, "one GPU or more across the range (ZeRO stage 3 / FSDP where needed)")
     if gpus == 1:
         return result(1, "fits on one GPU")
     return result(gpus, f"model states sharded over {gpus} GPUs (ZeRO stage 3 / FSDP)")

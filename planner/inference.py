@@ -6,6 +6,7 @@ from planner.costing import TOKENS_PER_MILLION, Costing
 from planner.errors import FieldProblem
 from planner.lines import Approach, LineItem
 from planner.pricebook import Resolved
+from planner.vector import nonzero
 
 
 def input_tokens_per_request(c: Costing, system_prompt_tokens: int, retrieved_tokens: int) -> int:
@@ -41,13 +42,13 @@ def inference_lines(
         ("Output tokens", workload.output_tokens, "output_per_million_tokens",
          f"requests x {workload.output_tokens:,} output tokens"),
     ]
-    if cached:
+    if nonzero(cached):
         if getattr(prices.offering, "cached_input_per_million_tokens", None) is None:
             raise FieldProblem(f"{field}.cached_prompt_share",
                                f"{prices.key} has no cached-input price; set the share to 0")
         parts.insert(1, ("Cached prompt tokens", cached, "cached_input_per_million_tokens",
                          f"requests x {system_prompt_tokens:,} system x {cached_prompt_share:g} cached tokens"))
-    share = f" x (1 - batch_share {batch_share:g})" if batch_share else ""
+    share = f" x (1 - batch_share {batch_share:g})" if nonzero(batch_share) else ""
     lines = [
         c.monthly(approach, "inference", item, [r * tokens / TOKENS_PER_MILLION for r in requests],
                   "million tokens", prices.price(price_field, "million tokens"),
@@ -55,7 +56,7 @@ def inference_lines(
                   f"{workload.monthly_growth:g}/month")
         for item, tokens, price_field, basis in parts
     ]
-    if batch_share:
+    if nonzero(batch_share):
         offering = prices.offering
         if getattr(offering, "batch_input_per_million_tokens", None) is None or getattr(
                 offering, "batch_output_per_million_tokens", None) is None:

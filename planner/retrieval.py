@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 from planner.costing import TOKENS_PER_MILLION, Costing
 from planner.lines import Approach, LineItem
 from planner.pricebook import Price, Resolved
 from planner.scenario import RetrievalFields
+from planner.vector import nonzero, vceil, vmax
 
 BYTES_PER_GB = 1e9
 FLOAT32_BYTES = 4  # vectors are stored as 32-bit floats
@@ -16,7 +15,7 @@ UNITS_PER_MILLION = 1_000_000
 
 def vector_count(c: Costing, corpus_tokens: int) -> int:
     """Vectors indexed: one per chunk, corpus tokens / chunk tokens, rounded up."""
-    return math.ceil(corpus_tokens / c.value("chunk_tokens"))
+    return vceil(corpus_tokens / c.value("chunk_tokens"))
 
 
 def retrieval_lines(
@@ -92,8 +91,8 @@ def _minimum_top_up(c: Costing, approach: Approach, db: Resolved, monthly_spend:
     if minimum.value == 0:
         return []
     minimum_in_report, _, _ = c.convert(minimum)
-    shortfall = [max(0.0, minimum_in_report - spend) for spend in monthly_spend]
-    if not any(shortfall):
+    shortfall = [vmax(0.0, minimum_in_report - spend) for spend in monthly_spend]
+    if not any(nonzero(s) for s in shortfall):
         return []
     unit_price = Price(minimum.key, 1.0, c.currency, c.currency, minimum.source, minimum.as_of, minimum.status)
     return [

@@ -204,6 +204,17 @@ class Team(BaseModel):
     rates: str = Field("us", description="rate card id in pricing/people.yaml")
 
 
+class Range(BaseModel):
+    """A guess as three points; the scenario's own value (or the assumption's) is the likely one."""
+
+    model_config = STRICT
+    low: Annotated[float, Field(allow_inf_nan=False)]
+    high: Annotated[float, Field(allow_inf_nan=False)]
+    likely: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="must equal the input's value when given; it is there for readers of the file"
+    )
+
+
 class Scenario(BaseModel):
     """Everything the planner needs to estimate the four approaches."""
 
@@ -220,6 +231,9 @@ class Scenario(BaseModel):
     approaches: Approaches = Approaches()
     project: Project = Project()
     team: Team = Team()
+    ranges: dict[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)*$")], Range] = Field(
+        {}, description="low / high guesses for numeric inputs, by dotted path (assumptions.<name> too)"
+    )
 
     # The file a scenario was read from, to point errors found later at its lines.
     _origin: YamlDocument | None = PrivateAttr(default=None)

@@ -7,7 +7,6 @@ decides how many requests a second it completes; the month's peak rate decides t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from planner.architecture import Architecture
@@ -20,6 +19,7 @@ from planner.prices import GpuSpec
 from planner.scenario import FineTuneBlock
 from planner.serving import Efficiency, ServingEstimate, ServingGpu, replicas_needed, serving_estimate
 from planner.training_compute import SECONDS_PER_HOUR, FlopsRule, TrainingTime, peak_tflops, training_time
+from planner.vector import vceil
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance
     if not memory.fits:
         raise FieldProblem(field, f"{block.method} training of {block.model} on {gpu.display_name}: {memory.reason}")
     per_instance = instance.offering.gpu_count
-    instances = math.ceil(memory.gpus_needed / per_instance)
+    instances = vceil(memory.gpus_needed / per_instance)
     rule = FlopsRule.from_assumptions(c.assumptions)
     tokens = block.training_tokens
     try:
@@ -123,6 +123,6 @@ def plan_serving(
     if block.serving_instances is not None:
         instances = (block.serving_instances,) * len(peaks)
     else:
-        instances = tuple(math.ceil(n * replica.tensor_parallel / per_instance) for n in replicas)
+        instances = tuple(vceil(n * replica.tensor_parallel / per_instance) for n in replicas)
     share = block.adapter_share if block.hosting == "shared_adapter" else 1.0
     return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None)

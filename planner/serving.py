@@ -16,10 +16,13 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from planner.architecture import Architecture
 from planner.architecture import parameters as model_parameters
 from planner.assumptions import Assumptions
 from planner.gpu_memory import BYTES_PER_GIB
+from planner.vector import is_many, nonzero, vceil, vmax
 
 ServingPrecision = Literal["bf16", "fp8", "int4"]
 BYTES_PER_PARAM: dict[ServingPrecision, float] = {"bf16": 2, "fp8": 1, "int4": 0.5}
@@ -75,8 +78,8 @@ class ServingEstimate:
 
     @property
     def fits(self) -> bool:
-        """Whether a replica can hold the model and the batch's KV cache."""
-        return self.tensor_parallel > 0
+        """Whether a replica can hold the model and the batch's KV cache (at every value, for a range)."""
+        return bool(np.all(np.asarray(self.tensor_parallel) > 0))
 
     @property
     def request_ms(self) -> float:
@@ -118,26 +121,38 @@ def serving_estimate(
     context = prompt_tokens + output_tokens
     kv = kv_bytes_per_token(arch, precision) * batch * context
     usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
-    tp = 1
-    while (weights + kv) / tp > usable:
-        tp *= 2
-        if tp > MAX_TENSOR_PARALLEL:
-            return ServingEstimate(batch, prompt_tokens, output_tokens, 0, weights / BYTES_PER_GIB,
-                                   kv / BYTES_PER_GIB, overhead_gib, gpu.memory_gib, math.inf, math.inf, "memory",
-                                   f"does not fit on {MAX_TENSOR_PARALLEL} GPUs of {gpu.memory_gib:g} GiB")
+    tp = _tensor_parallel((weights + kv) / usable)
+    if nonzero(tp > MAX_TENSOR_PARALLEL):
+        return ServingEstimate(batch, prompt_tokens, output_tokens, 0, weights / BYTES_PER_GIB,
+                               kv / BYTES_PER_GIB, overhead_gib, gpu.memory_gib, math.inf, math.inf, "memory",
+                               f"does not fit on {MAX_TENSOR_PARALLEL} GPUs of {gpu.memory_gib:g} GiB")
     compute = tp * gpu.peak_tflops * 1e12 * efficiency.compute  # FLOP/s
     bandwidth = tp * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth  # bytes/s
-    prefill_s = max(FLOPS_PER_PARAM_TOKEN * params * prompt_tokens * batch / compute, weights / bandwidth)
+    prefill_s = vmax(FLOPS_PER_PARAM_TOKEN * params * prompt_tokens * batch / compute, weights / bandwidth)
     # Decode reads the weights and, on average, the cache up to the middle of the output.
     kv_read = kv_bytes_per_token(arch, precision) * batch * (prompt_tokens + output_tokens / 2)
     decode_compute_s = FLOPS_PER_PARAM_TOKEN * params * batch / compute
     decode_memory_s = (weights + kv_read) / bandwidth
-    reason = "fits on one GPU" if tp == 1 else f"split over {tp} GPUs (tensor parallel)"
+    if is_many(tp):
+        reason = "one GPU or more across the range (tensor parallel where needed)"
+    else:
+        reason = "fits on one GPU" if tp == 1 else f"split over {tp} GPUs (tensor parallel)"
+    compute_bound = decode_compute_s > decode_memory_s
     return ServingEstimate(
         batch, prompt_tokens, output_tokens, tp, weights / tp / BYTES_PER_GIB, kv / tp / BYTES_PER_GIB,
-        overhead_gib, gpu.memory_gib, prefill_s * 1000, max(decode_compute_s, decode_memory_s) * 1000,
-        "compute" if decode_compute_s > decode_memory_s else "memory", reason,
+        overhead_gib, gpu.memory_gib, prefill_s * 1000, vmax(decode_compute_s, decode_memory_s) * 1000,
+        "compute" if bool(np.all(compute_bound)) else "memory", reason,
     )
+
+
+def _tensor_parallel(gpus_of_memory: float) -> int:
+    """The smallest power of two not below ``gpus_of_memory`` (at least 1)."""
+    if is_many(gpus_of_memory):
+        return 2 ** np.ceil(np.log2(np.maximum(gpus_of_memory, 1.0)))
+    tp = 1
+    while gpus_of_memory > tp and tp <= MAX_TENSOR_PARALLEL:
+        tp *= 2
+    return tp
 
 
 def replicas_needed(peak_requests_per_second: float, replica: ServingEstimate, target_utilisation: float) -> int:
@@ -145,6 +160,4 @@ def replicas_needed(peak_requests_per_second: float, replica: ServingEstimate, t
 
     A replica completing 4 requests a second at 70% target serves 2.8; a peak of 10 needs 4.
     """
-    if peak_requests_per_second <= 0:
-        return 1
-    return max(1, math.ceil(peak_requests_per_second / (replica.requests_per_second * target_utilisation)))
+    return vmax(1, vceil(peak_requests_per_second / (replica.requests_per_second * target_utilisation)))

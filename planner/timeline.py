@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.costing import Costing
+from planner.vector import nonzero, vmax
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +50,14 @@ def plan_phases(
               f"assumptions.productive_hours_per_person_week {per_week:g})")
     )
     ready = task + build_weeks
-    if curation_hours:
+    if nonzero(curation_hours):
         curation_weeks = curation_hours / (project.data_preparers * per_week)
         phases.append(
             Phase("Data curation", task, task + curation_weeks,
                   f"{curation_hours:.4g} data-preparation hours / ({project.data_preparers} people x "
                   f"assumptions.productive_hours_per_person_week {per_week:g})")
         )
-        ready = max(ready, task + curation_weeks)
+        ready = vmax(ready, task + curation_weeks)
 
     per_iteration = "training_iteration_weeks" if trains else "prompt_iteration_weeks"
     name = "Training and iteration" if trains else "Prompt and retrieval iteration"

@@ -9,6 +9,7 @@ from planner.lines import PERSON_HOURS, Approach, LineItem
 from planner.pricebook import Price, Resolved
 from planner.scenario import FineTuneBlock
 from planner.self_hosted import ServingPlan, TrainingPlan
+from planner.vector import divide_or_zero, is_many, nonzero
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def retrain_every_months(c: Costing, block: FineTuneBlock) -> int:
     """Months between retraining runs: the scenario's value, else the assumption; 0 = never."""
     if block.retrain_every_months is not None:
         return block.retrain_every_months
-    return round(c.value("retrain_every_months"))
+    value = c.value("retrain_every_months")
+    return value if is_many(value) else round(value)
 
 
 def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBlock) -> list[LineItem]:
@@ -73,15 +75,16 @@ def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: Fi
     A $5.40 run every 3 months adds $1.80 a month.
     """
     every = retrain_every_months(c, block)
-    if every == 0:
+    if not nonzero(every):
         return []
     hours = c.value("engineer_hours_per_training_run")
     cadence = f"/ {every} months between retraining"
     return [
-        c.monthly(approach, "retraining", "Retraining run (amortised)", [run.quantity / every] * c.months,
+        c.monthly(approach, "retraining", "Retraining run (amortised)",
+                  [divide_or_zero(run.quantity, every)] * c.months,
                   run.unit, run.price, f"{run.basis} {cadence}"),
         c.monthly(approach, "retraining", "Retraining: launch and analysis (amortised)",
-                  [hours / every] * c.months, PERSON_HOURS, c.rate("ml_engineer"),
+                  [divide_or_zero(hours, every)] * c.months, PERSON_HOURS, c.rate("ml_engineer"),
                   f"assumptions.engineer_hours_per_training_run ({hours:g}) {cadence}"),
     ]
 

@@ -44,6 +44,13 @@ WORKED: dict[str, Any] = {
 }
 
 
+SELF_HOSTED_FIXTURE: dict[str, Any] = {
+    "route": "self_hosted", "model": "test-1b", "method": "lora", "training_gpu": "acme/gpu1",
+    "serving_gpu": "acme/gpu1", "system_prompt_tokens": 100, "examples": 500, "tokens_per_example": 400,
+    "epochs": 2,
+}
+
+
 def worked(**changes: Any) -> Scenario:
     """The worked scenario with dotted-path changes, e.g. ``worked(**{"workload.input_tokens": 5})``."""
     data = copy.deepcopy(WORKED)

@@ -131,3 +131,33 @@ def test_self_hosted_estimate_reports_its_sizing(capsys):
     assert sizing["serving"]["replicas"][0] >= 1
     code, out, _ = run(capsys, "estimate", str(path))
     assert "Fine-tuning: sizing used" in out and "GiB per GPU" in out
+
+
+def test_breakeven_cli(capsys, scenario_file):
+    code, out, err = run(capsys, "breakeven", str(scenario_file), "--prices", str(FIXTURE_PRICES))
+    assert code == 0
+    # 4,343,333 requests a month: worked by hand in test_ranges
+    assert "above 4,343,333 requests a month, Fine-tuning costs less than Prompt engineering" in out
+    assert "Fine-tuning never becomes cheaper to date than Prompt engineering within the 3-month horizon" in out
+    assert "searching first-month volumes" in err  # progress goes to standard error
+
+
+def test_xlsx_needs_an_output_file_and_writes_one(capsys, scenario_file, tmp_path):
+    code, _, err = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES), "--format", "xlsx")
+    assert code == 2 and "give --output FILE.xlsx" in err
+    target = tmp_path / "pack.xlsx"
+    code, _, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES), "--format", "xlsx",
+                     "--output", str(target))
+    assert code == 0 and target.read_bytes()[:2] == b"PK"  # a zip: the .xlsx container
+
+
+def test_ranges_in_json_and_table(capsys, tmp_path):
+    data = dict(WORKED, ranges={"workload.requests_per_month": {"low": 1000, "high": 50000}})
+    path = tmp_path / "ranged.yaml"
+    path.write_text(dump_yaml(data))
+    code, out, _ = run(capsys, "estimate", str(path), "--prices", str(FIXTURE_PRICES), "--format", "json")
+    assert code == 0
+    spread = json.loads(out)["ranges"]["prompt"]["monthly_cost"]
+    assert spread["p10"] <= spread["p50"] <= spread["p90"]
+    code, out, _ = run(capsys, "estimate", str(path), "--prices", str(FIXTURE_PRICES))
+    assert "Ranges (P10 / P50 / P90):" in out

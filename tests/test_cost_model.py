@@ -8,7 +8,7 @@ annotator $30/h, MLOps $120/h. Assumptions: see tests/fixtures/prices/assumption
 from __future__ import annotations
 
 import pytest
-from conftest import line, worked
+from conftest import SELF_HOSTED_FIXTURE, line, worked
 
 from planner import estimate
 
@@ -154,11 +154,7 @@ def test_hybrid_keys_override_the_inherited_ones(book):
     assert line(result, "Input tokens").amount == approx(8.00)  # 10,000 x 400 = 4 M x $2
 
 
-SELF_HOSTED = {
-    "route": "self_hosted", "model": "test-1b", "method": "lora", "training_gpu": "acme/gpu1",
-    "serving_gpu": "acme/gpu1", "system_prompt_tokens": 100, "examples": 500, "tokens_per_example": 400,
-    "epochs": 2,
-}
+SELF_HOSTED = SELF_HOSTED_FIXTURE
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,274 @@
+"""How sure is the estimate: Monte Carlo over three-point inputs, sensitivity, break-even.
+
+Any numeric scenario input (by dotted path, e.g. ``approaches.fine_tune.examples``) or assumption
+(``assumptions.expert_minutes_per_example``) may be given a range in the scenario's ``ranges``; its
+own value is the likely one. Draws follow a PERT distribution, the three-point estimate used in
+project planning: a beta distribution on [low, high] with mode at the likely value and shape
+1 + 4 x (likely - low) / (high - low), 1 + 4 x (high - likely) / (high - low). Whole-number inputs
+(examples, iterations) are drawn as real numbers. Every draw runs through the same cost model as
+the single-point estimate, as arrays (``planner.vector``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from planner.comparison import crossovers
+from planner.errors import FieldProblem, Problem, ScenarioError
+from planner.estimator import Estimate, estimate
+from planner.lines import APPROACH_LABELS, APPROACHES, Approach
+from planner.pricebook import PriceBook
+from planner.scenario import Scenario
+from planner.vector import Draws
+
+DEFAULT_DRAWS = 10_000
+DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
+PERT_WEIGHT = 4
+METRICS = ("one_time_cost", "monthly_cost", "horizon_cost", "weeks_to_production")
+MAX_VOLUME = 1e10  # requests a month searched for break-even
+VOLUME_GRID = 800
+BISECTION_STEPS = 40
+
+
+@dataclass(frozen=True)
+class RangedInput:
+    """One input given as a range."""
+
+    path: str
+    low: float
+    likely: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """P10, P50 and P90 of one figure."""
+
+    p10: float
+    p50: float
+    p90: float
+
+
+def _value(scenario: Scenario, book: PriceBook, path: str) -> Any:
+    parts = path.split(".")
+    if parts[0] == "assumptions":
+        assumptions = book.require_assumptions()
+        if len(parts) != 2 or parts[1] not in type(assumptions).model_fields:
+            raise LookupError(f"no assumption {'.'.join(parts[1:])!r}")
+        return getattr(assumptions, parts[1]).value
+    node: Any = scenario
+    for part in parts:
+        if not hasattr(node, part) or part == "ranges":
+            raise LookupError(f"no scenario input {path!r}")
+        node = getattr(node, part)
+    return node
+
+
+def ranged_inputs(scenario: Scenario, book: PriceBook) -> list[RangedInput]:
+    """The scenario's ranges, checked: each names a numeric input and has low <= likely <= high."""
+    found, problems = [], []
+    for path, spec in scenario.ranges.items():
+        field = f"ranges.{path}"
+        try:
+            likely = _value(scenario, book, path)
+        except LookupError as exc:
+            problems.append(scenario.origin_problem(field, str(exc)))
+            continue
+        if isinstance(likely, bool) or not isinstance(likely, (int, float)):
+            problems.append(scenario.origin_problem(field, f"{path} is not a number, so it cannot have a range"))
+            continue
+        if spec.likely is not None and spec.likely != likely:
+            problems.append(scenario.origin_problem(f"{field}.likely", f"must equal {path}'s value {likely:g}"))
+        elif not spec.low <= likely <= spec.high:
+            problems.append(scenario.origin_problem(
+                field, f"expected low <= likely <= high, got {spec.low:g} <= {likely:g} <= {spec.high:g}"))
+        else:
+            found.append(RangedInput(path, spec.low, float(likely), spec.high))
+    if problems:
+        raise ScenarioError(problems)
+    return found
+
+
+def with_values(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> tuple[Scenario, PriceBook]:
+    """The scenario and price book with inputs set to ``values`` (numbers or ``Draws``), unvalidated."""
+    assumptions = book.assumptions
+    for path, value in values.items():
+        parts = path.split(".")
+        if parts[0] == "assumptions":
+            item = getattr(assumptions, parts[1])
+            assumptions = assumptions.model_copy(update={parts[1]: item.model_copy(update={"value": value})})
+        else:
+            scenario = _set(scenario, parts, value)
+    return scenario, dataclasses.replace(book, assumptions=assumptions)
+
+
+def _set(model: Any, parts: list[str], value: Any) -> Any:
+    if len(parts) == 1:
+        return model.model_copy(update={parts[0]: value})
+    return model.model_copy(update={parts[0]: _set(getattr(model, parts[0]), parts[1:], value)})
+
+
+def pert(low: float, likely: float, high: float, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """PERT draws on [low, high] with mode ``likely``; a collapsed range gives the value itself."""
+    if high == low:
+        return np.full(draws, float(low))
+    alpha = 1 + PERT_WEIGHT * (likely - low) / (high - low)
+    beta = 1 + PERT_WEIGHT * (high - likely) / (high - low)
+    return low + (high - low) * rng.beta(alpha, beta, draws)
+
+
+def _run(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> Estimate:
+    varied, varied_book = with_values(scenario, book, values)
+    try:
+        return estimate(varied, varied_book)
+    except FieldProblem as exc:  # raised from inside the model for a value in the range
+        raise ScenarioError(Problem("ranges", None, exc.field, f"somewhere in the ranges: {exc.message}")) from None
+
+
+def simulate(scenario: Scenario, book: PriceBook, draws: int = DEFAULT_DRAWS,
+             seed: int = DEFAULT_SEED) -> dict[Approach, dict[str, Percentiles]]:
+    """P10 / P50 / P90 of each approach's one-time, first-month and horizon cost and weeks to production."""
+    rng = np.random.default_rng(seed)
+    values = {r.path: Draws(pert(r.low, r.likely, r.high, draws, rng)) for r in ranged_inputs(scenario, book)}
+    result = _run(scenario, book, values)
+    summary = {}
+    for name, approach in result.approaches.items():
+        summary[name] = {}
+        for metric in METRICS:
+            samples = np.broadcast_to(np.asarray(getattr(approach, metric), dtype=float), (draws,))
+            p10, p50, p90 = np.percentile(samples, [10, 50, 90])
+            summary[name][metric] = Percentiles(float(p10), float(p50), float(p90))
+    return summary
+
+
+@dataclass(frozen=True)
+class Swing:
+    """How far an approach's horizon cost moves when one input goes from its low to its high value."""
+
+    path: str
+    low: float
+    high: float
+    cost_at_low: float
+    cost_at_high: float
+
+    @property
+    def width(self) -> float:
+        """The swing's size, in the report currency."""
+        return abs(self.cost_at_high - self.cost_at_low)
+
+
+def tornado(scenario: Scenario, book: PriceBook) -> dict[Approach, list[Swing]]:
+    """Per approach, each ranged input's swing of the horizon cost (others at likely), widest first."""
+    swings: dict[Approach, list[Swing]] = {name: [] for name in APPROACHES}
+    for ranged in ranged_inputs(scenario, book):
+        result = _run(scenario, book, {ranged.path: Draws([ranged.low, ranged.high])})
+        for name, approach in result.approaches.items():
+            low, high = np.broadcast_to(np.asarray(approach.horizon_cost, dtype=float), (2,))
+            swings[name].append(Swing(ranged.path, ranged.low, ranged.high, float(low), float(high)))
+    return {name: sorted(items, key=lambda s: -s.width) for name, items in swings.items()}
+
+
+def top_drivers(swings: list[Swing], currency: str, count: int = 3) -> str:
+    """The inputs that move a horizon cost most, in words."""
+    moving = [s for s in swings if s.width > 0][:count]
+    if not moving:
+        return "no ranged input moves it"
+    return "; ".join(f"{s.path} ({s.low:g} to {s.high:g}) moves it by {s.width:,.0f} {currency}" for s in moving)
+
+
+@dataclass(frozen=True)
+class VolumeBreakEven:
+    """Above ``requests_per_month``, ``cheaper`` costs less over the horizon than ``dearer``."""
+
+    requests_per_month: float
+    cheaper: Approach
+    dearer: Approach
+    horizon_cost: float
+
+
+@dataclass(frozen=True)
+class VolumeSweep:
+    """Each approach's horizon cost at each volume of a grid (for the chart)."""
+
+    volumes: np.ndarray
+    horizon_costs: dict[Approach, np.ndarray]
+
+
+def volume_sweep(scenario: Scenario, book: PriceBook, volumes: np.ndarray) -> VolumeSweep:
+    """Horizon cost of every approach at each first-month volume, everything else as in the scenario."""
+    result = _run(scenario, book, {"workload.requests_per_month": Draws(volumes)})
+    return VolumeSweep(np.asarray(volumes, dtype=float), {
+        name: np.broadcast_to(np.asarray(a.horizon_cost, dtype=float), volumes.shape).copy()
+        for name, a in result.approaches.items()})
+
+
+def breakeven_volumes(scenario: Scenario, book: PriceBook, max_volume: float = MAX_VOLUME) -> tuple[
+        list[VolumeBreakEven], VolumeSweep]:
+    """Every first-month volume (0 to ``max_volume``) at which two approaches' horizon costs are equal.
+
+    The horizon costs are computed on a log grid, and each sign change of a difference is narrowed
+    down by bisection to a fraction of a request.
+    """
+    grid = np.concatenate([[0.0], np.logspace(0, np.log10(max_volume), VOLUME_GRID)])
+    sweep = volume_sweep(scenario, book, grid)
+    found = []
+    for a, b in combinations(sweep.horizon_costs, 2):
+        diff = sweep.horizon_costs[a] - sweep.horizon_costs[b]
+        for i in np.nonzero(np.sign(diff[:-1]) * np.sign(diff[1:]) < 0)[0]:
+            low, high = grid[i], grid[i + 1]
+            for _ in range(BISECTION_STEPS):
+                mid = (low + high) / 2
+                point = volume_sweep(scenario, book, np.array([mid]))
+                d = point.horizon_costs[a][0] - point.horizon_costs[b][0]
+                if np.sign(d) == np.sign(diff[i]):
+                    low = mid
+                else:
+                    high = mid
+            volume = (low + high) / 2
+            # The one whose cost grows more slowly with volume is cheaper above the crossing.
+            cheaper, dearer = (a, b) if diff[i] > 0 else (b, a)
+            cost = float(volume_sweep(scenario, book, np.array([volume])).horizon_costs[a][0])
+            found.append(VolumeBreakEven(float(volume), cheaper, dearer, cost))
+    return sorted(found, key=lambda f: f.requests_per_month), sweep
+
+
+@dataclass(frozen=True)
+class MonthBreakEven:
+    """The month a fine-tuned approach's cost to date drops below a prompt or RAG approach's, or None."""
+
+    tuned: Approach
+    other: Approach
+    month: int | None
+
+
+def breakeven_months(result: Estimate) -> list[MonthBreakEven]:
+    """For fine-tune and hybrid against prompt and RAG: the first month the tuned one is cheaper to date.
+
+    None when it never is within the horizon. If it is cheaper from the start (month 0, before any
+    monthly cost), the month is 0.
+    """
+    overtakes = crossovers(result)
+    found = []
+    for tuned in ("fine_tune", "hybrid"):
+        for other in ("prompt", "rag"):
+            a, b = result.approaches[tuned], result.approaches[other]
+            if a.one_time_cost < b.one_time_cost and all(
+                    x <= y for x, y in zip(a.monthly_costs, b.monthly_costs, strict=True)):
+                found.append(MonthBreakEven(tuned, other, 0))
+                continue
+            months = [c.month for c in overtakes if c.cheaper == tuned and c.dearer == other]
+            found.append(MonthBreakEven(tuned, other, months[0] if months else None))
+    return found
+
+
+def describe_month(item: MonthBreakEven, horizon_months: int) -> str:
+    """A break-even month in words."""
+    tuned, other = APPROACH_LABELS[item.tuned], APPROACH_LABELS[item.other]
+    if item.month is None:
+        return f"{tuned} never becomes cheaper to date than {other} within the {horizon_months}-month horizon"
+    return f"{tuned} is cheaper to date than {other} from month {item.month}"
