@@ -27,6 +27,7 @@ from planner.scenario import Scenario
 from planner.share import decode_scenario, encode_scenario
 from ui import views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
+from ui.ranges_view import render_range_editor, render_ranges
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 PRICES_ENV = "LLM_PLANNER_PRICES"
@@ -34,7 +35,8 @@ DEFAULT_EXAMPLE = "support_assistant.yaml"
 BASE = "scenario:base"  # the loaded scenario as plain data; widgets write over it
 LAST_GOOD = "scenario:last_good"  # (scenario, estimate) of the last inputs that estimated
 NOTICE = "scenario:notice"  # a message about the last load (upload, link), shown once
-VIEWS = ("Charts", "Why these numbers?", "Which approach fits?", "Export and share", "Price tables")
+VIEWS = ("Charts", "Ranges and break-even", "Why these numbers?", "Which approach fits?", "Export and share",
+         "Price tables")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -163,12 +165,15 @@ def main() -> None:
     view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")
     if view == "Charts":
         views.render_charts(result)
+    elif view == "Ranges and break-even":
+        render_range_editor(st.session_state[BASE], book)
+        render_ranges(result, scenario, book)
     elif view == "Why these numbers?":
         views.render_why(result)
     elif view == "Which approach fits?":
         views.render_fit(result)
     elif view == "Export and share":
-        views.render_export(result, scenario)
+        views.render_export(result, scenario, book)
     else:
         views.render_prices(book, scenario)
     sidebar(book)

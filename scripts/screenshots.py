@@ -20,6 +20,7 @@ SHOTS = [
     # (file, example to pick or None, view, scroll to the view's content)
     ("comparison.png", None, None, False),
     ("charts.png", None, "Charts", True),
+    ("ranges.png", None, "Ranges and break-even", True),
     ("why.png", None, "Why these numbers?", True),
     ("fit.png", None, "Which approach fits?", True),
     ("self-hosted-gpu.png", "Brand voice self hosted", "Charts", True),

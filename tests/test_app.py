@@ -147,3 +147,43 @@ def test_broken_price_tables_give_messages_not_tracebacks(tmp_path, monkeypatch)
     warnings = " ".join(w.value for w in app.warning)
     assert "Price table left out" in warnings and "openai.yaml" in warnings
     assert any("assumptions.yaml" in e.value for e in app.error)
+
+
+def test_ranges_view_shows_percentiles_tornado_and_breakeven():
+    app = ok(start())  # the support-assistant example carries ranges
+    app.radio(key="view").set_value("Ranges and break-even").run()
+    ok(app)
+    from planner.ranges import simulate
+
+    scenario = load_scenario(REPO / "examples" / "support_assistant.yaml")
+    spread = simulate(scenario, load_price_book(REPO / "pricing"))
+    table = app.table[1].value
+    p = spread["fine_tune"]["horizon_cost"]
+    assert table.loc["Horizon cost (USD)", "Fine-tuning"] == f"{p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}"
+    assert len(app.get("plotly_chart")) == 5  # four tornado charts and the volume chart
+    assert any("requests a month" in m.value for m in app.markdown)
+
+
+def test_adding_a_range_in_the_app_changes_the_spread():
+    app = ok(start())
+    app.radio(key="view").set_value("Ranges and break-even").run()
+    before = app.table[1].value.loc["First-month cost (USD)", "Prompt engineering"]
+    app.selectbox(key="range:path").set_value("workload.output_tokens").run()
+    app.number_input(key="range:low").set_value(100.0).run()
+    app.number_input(key="range:high").set_value(2000.0).run()
+    app.button(key="range:add").click().run()
+    ok(app)
+    assert app.table[1].value.loc["First-month cost (USD)", "Prompt engineering"] != before
+    token = app.query_params["s"]
+    token = token[0] if isinstance(token, list) else token
+    from planner.share import decode_scenario
+
+    assert decode_scenario(token).ranges["workload.output_tokens"].high == 2000  # the link holds the range
+
+
+def test_export_offers_the_budget_pack():
+    app = ok(start())
+    app.radio(key="view").set_value("Export and share").run()
+    ok(app)
+    labels = [b.proto.label for b in app.get("download_button")]
+    assert any(label.startswith("Budget pack (Excel") for label in labels)

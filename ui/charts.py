@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from planner.comparison import Crossover, cumulative_costs
 from planner.estimator import Estimate
 from planner.lines import APPROACH_LABELS
+from planner.ranges import Swing, VolumeBreakEven, VolumeSweep
 from planner.self_hosted import SelfHostedSizing
 
 FONT = {"size": 16}
@@ -100,3 +101,37 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
                            hovertemplate=f"GPU capacity {capacity:g} GiB<extra></extra>", showlegend=row == rows[0])
     figure.update_layout(title={"text": label})
     return _layout(figure, "Memory per GPU (GiB)", "", barmode="stack")
+
+
+def tornado_chart(swings: list[Swing], label: str, currency: str, base_cost: float) -> go.Figure:
+    """Horizontal bars: the horizon cost at each input's low and high value, widest swing on top."""
+    figure = go.Figure()
+    names = [s.path for s in swings][::-1]
+    lows = [s.cost_at_low - base_cost for s in swings][::-1]
+    highs = [s.cost_at_high - base_cost for s in swings][::-1]
+    figure.add_bar(name="input at its low value", orientation="h", y=names, x=lows, base=base_cost,
+                   hovertemplate="%{y} low: %{x:+,.0f} " + currency + "<extra></extra>")
+    figure.add_bar(name="input at its high value", orientation="h", y=names, x=highs, base=base_cost,
+                   hovertemplate="%{y} high: %{x:+,.0f} " + currency + "<extra></extra>")
+    figure.update_layout(title={"text": label}, barmode="overlay")
+    return _layout(figure, f"Horizon cost ({currency})", "")
+
+
+def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], currency: str, horizon_months: int,
+                 current_volume: float) -> go.Figure:
+    """Horizon cost against first-month volume for each approach, crossings marked, on a log volume axis."""
+    figure = go.Figure()
+    keep = sweep.volumes > 0
+    for name, costs in sweep.horizon_costs.items():
+        figure.add_scatter(x=sweep.volumes[keep], y=costs[keep], mode="lines", name=APPROACH_LABELS[name],
+                           line={"color": APPROACH_COLOURS[name], "width": 3},
+                           hovertemplate="%{x:,.0f} requests/month: %{y:,.0f} " + currency)
+    if crossings:
+        figure.add_scatter(
+            x=[c.requests_per_month for c in crossings], y=[c.horizon_cost for c in crossings], mode="markers",
+            marker={"size": 14, "symbol": "x", "color": "black"}, name="break-even",
+            text=[f"above {c.requests_per_month:,.0f}/month {APPROACH_LABELS[c.cheaper]} is cheaper than "
+                  f"{APPROACH_LABELS[c.dearer]}" for c in crossings], hovertemplate="%{text}<extra></extra>")
+    figure.add_vline(x=max(current_volume, 1), line_dash="dot", annotation_text="this scenario")
+    figure.update_xaxes(type="log")
+    return _layout(figure, "Requests in the first month (log scale)", f"{horizon_months}-month cost ({currency})")

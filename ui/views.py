@@ -9,16 +9,18 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import PriceBook, Scenario
+from planner import PlannerError, PriceBook, Scenario
 from planner.comparison import cheapest, crossovers, fastest
 from planner.estimator import Estimate
 from planner.export import summary_csv, summary_rows, to_csv
 from planner.files import dump_yaml
 from planner.lines import APPROACH_LABELS
 from planner.pricebook import SPECIAL_TABLES, all_offerings
+from planner.ranges import simulate
 from planner.recommend import DecisionAnswers, recommend
 from planner.share import encode_scenario
 from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
+from planner.workbook import budget_pack
 from ui import charts
 from ui.price_editor import render_editor
 
@@ -127,10 +129,17 @@ def render_fit(estimate: Estimate) -> None:
         st.info(caution)
 
 
-def render_export(estimate: Estimate, scenario: Scenario) -> None:
-    """Downloads of the line items, the summary and the scenario, and the link that reopens it."""
+def render_export(estimate: Estimate, scenario: Scenario, book: PriceBook) -> None:
+    """Downloads of the line items, the summary, the budget pack and the scenario, and the link."""
     slug = "".join(ch if ch.isalnum() else "-" for ch in scenario.name.lower()).strip("-") or "scenario"
     st.download_button("Line items (CSV)", to_csv(estimate), f"{slug}-line-items.csv", "text/csv", key="dl:lines")
+    try:
+        spread = simulate(scenario, book) if scenario.ranges else None
+    except PlannerError:
+        spread = None
+    st.download_button("Budget pack (Excel: summary, line items, ranges, assumptions, prices)",
+                       budget_pack(estimate, book, spread), f"{slug}-budget-pack.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl:xlsx")
     st.download_button("Summary (CSV)", summary_csv(estimate), f"{slug}-summary.csv", "text/csv", key="dl:summary")
     st.download_button("Scenario (YAML)", dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True)),
                        f"{slug}.yaml", "application/yaml", key="dl:scenario")

@@ -1,0 +1,105 @@
+"""The "Ranges and break-even" view: three-point inputs, P10/P50/P90, tornado charts, break-even."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner import PlannerError, PriceBook, Scenario
+from planner.estimator import Estimate
+from planner.lines import APPROACH_LABELS
+from planner.ranges import (
+    DEFAULT_DRAWS,
+    METRICS,
+    breakeven_months,
+    breakeven_volumes,
+    describe_month,
+    simulate,
+    top_drivers,
+    tornado,
+)
+from ui import charts
+from ui.inputs import ALL_INPUTS
+
+METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
+                 "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
+
+
+def rangeable_paths(book: PriceBook) -> list[str]:
+    """Numeric inputs of the sidebar (scenario units) and every assumption."""
+    paths = [item.path for item in ALL_INPUTS if item.kind != "select" and "@" not in item.path]
+    if book.assumptions is not None:
+        paths += [f"assumptions.{name}" for name in type(book.assumptions).model_fields]
+    return paths
+
+
+def render_range_editor(base: dict[str, Any], book: PriceBook) -> None:
+    """Add, change or remove ranges; they live in the scenario (and so in its link and YAML)."""
+    ranges: dict[str, dict[str, float]] = base.setdefault("ranges", {})
+    left, middle, right = st.columns([3, 1, 1])
+    path = left.selectbox("Input to give a range (scenario units: shares as fractions, e.g. 0.05)",
+                          rangeable_paths(book), key="range:path")
+    low = middle.number_input("Low", value=0.0, key="range:low", format="%.4g")
+    high = right.number_input("High", value=0.0, key="range:high", format="%.4g")
+    add, remove = st.columns(2)
+    if add.button("Add or change this range", key="range:add"):
+        ranges[path] = {"low": float(low), "high": float(high)}
+        st.rerun()  # the estimate at the top of the page must see the new range
+    if ranges:
+        removed = remove.multiselect("Remove ranges", list(ranges), key="range:remove")
+        if removed and remove.button("Remove", key="range:remove-button"):
+            for item in removed:
+                ranges.pop(item, None)
+            st.rerun()
+        st.dataframe(pd.DataFrame([{"input": p, "low": r["low"], "high": r["high"]} for p, r in ranges.items()]),
+                     hide_index=True)
+
+
+def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None:
+    """Percentiles, tornado charts and break-even for the current scenario."""
+    cur = result.currency
+    progress = st.progress(0.0, text="Break-even volumes: searching 0 to 10 billion requests a month")
+    try:
+        found, sweep = breakeven_volumes(scenario, book)
+        progress.progress(0.4, text=f"Simulating {DEFAULT_DRAWS:,} draws")
+        spread = simulate(scenario, book) if scenario.ranges else None
+        progress.progress(0.8, text="Sensitivity: each range at its low and high value")
+        swings = tornado(scenario, book) if scenario.ranges else None
+    except PlannerError as exc:
+        progress.empty()
+        st.error(f"The ranges cannot be evaluated:\n\n{exc}")
+        return
+    progress.empty()
+
+    if spread is None:
+        st.info("Give an input a range above to see P10 / P50 / P90 of every total and which inputs matter most.")
+    else:
+        st.subheader(f"Likely ranges ({DEFAULT_DRAWS:,} draws, PERT)")
+        rows = {f"{METRIC_LABELS[m]} ({'weeks' if m == 'weeks_to_production' else cur})":
+                [f"{spread[name][m].p10:,.1f} / {spread[name][m].p50:,.1f} / {spread[name][m].p90:,.1f}"
+                 for name in result.approaches] for m in METRICS}
+        st.table(pd.DataFrame(rows, index=[r.label for r in result.approaches.values()]).T)
+        st.caption("Each cell: P10 / P50 / P90.")
+        st.subheader("What moves the horizon cost most")
+        columns = st.columns(2)
+        for index, (name, items) in enumerate(swings.items()):
+            approach = result.approaches[name]
+            with columns[index % 2]:
+                drivers = top_drivers(items, cur).replace("_", "\\_")  # paths, not emphasis
+                st.markdown(f"**{approach.label}**: {drivers}")
+                st.plotly_chart(charts.tornado_chart(items, approach.label, cur, approach.horizon_cost),
+                                key=f"chart:tornado:{name}")
+
+    st.subheader("Break-even")
+    st.plotly_chart(charts.volume_chart(sweep, found, cur, result.horizon_months,
+                                        scenario.workload.requests_per_month), key="chart:volume")
+    for item in found:
+        st.markdown(f"- Above **{item.requests_per_month:,.0f} requests a month**, {APPROACH_LABELS[item.cheaper]} "
+                    f"costs less over {result.horizon_months} months than {APPROACH_LABELS[item.dearer]}.")
+    if not found:
+        st.markdown("- The order of the approaches does not change up to 10 billion requests a month.")
+    for item in breakeven_months(result):
+        st.markdown(f"- {describe_month(item, result.horizon_months)} "
+                    f"(at {scenario.workload.requests_per_month:,} requests a month).")
