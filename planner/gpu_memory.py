@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
-
 from planner.architecture import (
     ALL_LINEAR,
     Architecture,
@@ -32,7 +30,7 @@ from planner.architecture import (
 )
 from planner.architecture import parameters as model_parameters
 from planner.prices import GpuSpec
-from planner.vector import is_many, nonzero, vceil, vmax
+from planner.vector import all_true, is_many, nonzero, vceil, vmax
 
 Method = Literal["full", "lora", "qlora"]
 Optimizer = Literal["adamw", "adamw_8bit"]
@@ -88,12 +86,12 @@ class TrainingMemory:
     @property
     def fits(self) -> bool:
         """Whether some number of GPUs can hold the run (at every value, for a range)."""
-        return bool(np.all(np.asarray(self.gpus_needed) > 0))
+        return all_true(self.gpus_needed > 0)
 
     @property
     def sharded(self) -> bool:
         """Whether model states are sharded over GPUs (ZeRO stage 3 / FSDP), at any value of a range."""
-        return bool(np.any(np.asarray(self.gpus_needed) > 1))
+        return nonzero(self.gpus_needed > 1)
 
 
 def model_state_bytes(arch: Architecture, setup: TrainingSetup) -> tuple[float, float, float, int]:

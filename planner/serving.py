@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -22,7 +23,7 @@ from planner.architecture import Architecture
 from planner.architecture import parameters as model_parameters
 from planner.assumptions import Assumptions
 from planner.gpu_memory import BYTES_PER_GIB
-from planner.vector import is_many, nonzero, vceil, vmax
+from planner.vector import all_true, is_many, nonzero, vceil, vmax
 
 ServingPrecision = Literal["bf16", "fp8", "int4"]
 BYTES_PER_PARAM: dict[ServingPrecision, float] = {"bf16": 2, "fp8": 1, "int4": 0.5}
@@ -79,9 +80,9 @@ class ServingEstimate:
     @property
     def fits(self) -> bool:
         """Whether a replica can hold the model and the batch's KV cache (at every value, for a range)."""
-        return bool(np.all(np.asarray(self.tensor_parallel) > 0))
+        return all_true(self.tensor_parallel > 0)
 
-    @property
+    @cached_property
     def request_ms(self) -> float:
         """Time from a batch's arrival to its last token: prefill plus every decode step."""
         return self.prefill_ms + self.output_tokens * self.decode_ms_per_token
@@ -91,7 +92,7 @@ class ServingEstimate:
         """Output tokens per second per GPU."""
         return self.batch * self.output_tokens / (self.request_ms / 1000) / self.tensor_parallel
 
-    @property
+    @cached_property
     def requests_per_second(self) -> float:
         """Requests a replica completes per second, batch after batch."""
         return self.batch / (self.request_ms / 1000)
@@ -141,7 +142,7 @@ def serving_estimate(
     return ServingEstimate(
         batch, prompt_tokens, output_tokens, tp, weights / tp / BYTES_PER_GIB, kv / tp / BYTES_PER_GIB,
         overhead_gib, gpu.memory_gib, prefill_s * 1000, vmax(decode_compute_s, decode_memory_s) * 1000,
-        "compute" if bool(np.all(compute_bound)) else "memory", reason,
+        "compute" if all_true(compute_bound) else "memory", reason,
     )
 
 

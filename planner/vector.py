@@ -30,19 +30,32 @@ def is_many(value: Any) -> bool:
     return isinstance(value, np.ndarray)
 
 
+# The helpers try the plain-number operation first: it is the common case (every single-point
+# estimate), and an array makes it raise at once.
+
+
 def vmax(a: Any, b: Any) -> Any:
     """The larger of two values, elementwise for arrays (``max`` for plain numbers keeps their type)."""
-    return np.maximum(a, b) if is_many(a) or is_many(b) else max(a, b)
+    try:
+        return max(a, b)
+    except ValueError:  # "the truth value of an array is ambiguous"
+        return np.maximum(a, b)
 
 
 def vceil(x: Any) -> Any:
     """Round up: an ``int`` for a number, elementwise for an array."""
-    return np.ceil(x) if is_many(x) else math.ceil(x)
+    try:
+        return math.ceil(x)
+    except TypeError:  # an array of more than one value
+        return np.ceil(x)
 
 
 def nonzero(x: Any) -> bool:
     """Whether any of the values is non-zero."""
-    return bool(np.any(x)) if is_many(x) else bool(x)
+    try:
+        return bool(x)
+    except ValueError:
+        return bool(np.any(x))
 
 
 def divide_or_zero(numerator: Any, denominator: Any) -> Any:
@@ -52,3 +65,11 @@ def divide_or_zero(numerator: Any, denominator: Any) -> Any:
         safe = np.where(denominator == 0, 1.0, denominator)
         return Draws(np.where(denominator == 0, 0.0, np.asarray(numerator) / safe))
     return numerator / denominator if denominator else 0.0
+
+
+def all_true(x: Any) -> bool:
+    """Whether every value is true."""
+    try:
+        return bool(x)
+    except ValueError:
+        return bool(np.all(x))
