@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from planner.comparison import crossovers
-from planner.errors import FieldProblem, Problem, ScenarioError
+from planner.errors import ScenarioError
 from planner.estimator import Estimate, estimate
 from planner.lines import APPROACH_LABELS, APPROACHES, Approach
 from planner.pricebook import PriceBook
@@ -123,11 +123,7 @@ def pert(low: float, likely: float, high: float, draws: int, rng: np.random.Gene
 
 
 def _run(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> Estimate:
-    varied, varied_book = with_values(scenario, book, values)
-    try:
-        return estimate(varied, varied_book)
-    except FieldProblem as exc:  # raised from inside the model for a value in the range
-        raise ScenarioError(Problem("ranges", None, exc.field, f"somewhere in the ranges: {exc.message}")) from None
+    return estimate(*with_values(scenario, book, values))
 
 
 def simulate(scenario: Scenario, book: PriceBook, draws: int = DEFAULT_DRAWS,
@@ -223,8 +219,8 @@ def breakeven_volumes(scenario: Scenario, book: PriceBook, max_volume: float = M
             low, high = grid[i], grid[i + 1]
             for _ in range(BISECTION_STEPS):
                 mid = (low + high) / 2
-                point = volume_sweep(scenario, book, np.array([mid]))
-                d = point.horizon_costs[a][0] - point.horizon_costs[b][0]
+                point = _run(scenario, book, {"workload.requests_per_month": mid}).approaches
+                d = point[a].horizon_cost - point[b].horizon_cost
                 if np.sign(d) == np.sign(diff[i]):
                     low = mid
                 else:
@@ -232,7 +228,7 @@ def breakeven_volumes(scenario: Scenario, book: PriceBook, max_volume: float = M
             volume = (low + high) / 2
             # The one whose cost grows more slowly with volume is cheaper above the crossing.
             cheaper, dearer = (a, b) if diff[i] > 0 else (b, a)
-            cost = float(volume_sweep(scenario, book, np.array([volume])).horizon_costs[a][0])
+            cost = _run(scenario, book, {"workload.requests_per_month": volume}).approaches[a].horizon_cost
             found.append(VolumeBreakEven(float(volume), cheaper, dearer, cost))
     return sorted(found, key=lambda f: f.requests_per_month), sweep
 
