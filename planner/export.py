@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from planner.comparison import cheapest, fastest
 from planner.estimator import ApproachEstimate, Estimate
 from planner.lines import LineItem
 from planner.self_hosted import SelfHostedSizing
@@ -185,8 +186,7 @@ def summary_csv(estimate: Estimate) -> str:
     """One row per approach with the comparison's figures as numbers, units in the column names."""
     cur = estimate.currency
     requests = estimate.scenario.workload.requests_per_month
-    cheapest = min(estimate.approaches.values(), key=lambda r: r.horizon_cost).approach
-    fastest = min(estimate.approaches.values(), key=lambda r: r.weeks_to_production).approach
+    low, quick = cheapest(estimate), fastest(estimate)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([
@@ -200,6 +200,6 @@ def summary_csv(estimate: Estimate) -> str:
         writer.writerow([_cell(v) for v in (
             r.approach, r.label, r.serves_with, r.one_time_cost, r.monthly_cost, r.horizon_cost,
             estimate.horizon_months, per_thousand, r.weeks_to_production, r.effort_hours, r.iterations,
-            r.added_latency_ms, r.input_tokens_per_request, r.approach == cheapest, r.approach == fastest,
+            r.added_latency_ms, r.input_tokens_per_request, r.approach == low, r.approach == quick,
         )])
     return buffer.getvalue()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from planner.architecture import Architecture
 from planner.architecture import parameters as model_parameters
+from planner.assumptions import Assumptions
 from planner.costing import Costing
 from planner.errors import FieldProblem
 from planner.gpu_memory import TrainingMemory, TrainingSetup, training_memory
@@ -18,7 +19,7 @@ from planner.pricebook import Resolved
 from planner.prices import GpuSpec
 from planner.scenario import FineTuneBlock
 from planner.serving import Efficiency, ServingEstimate, ServingGpu, replicas_needed, serving_estimate
-from planner.training_compute import SECONDS_PER_HOUR, FlopsRule, TrainingTime, peak_tflops, training_time
+from planner.training_compute import SECONDS_PER_HOUR, FlopsRule, Precision, TrainingTime, peak_tflops, training_time
 from planner.vector import vceil
 
 
@@ -85,19 +86,24 @@ def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance
     memory = training_memory(arch, setup, gpu, c.value("framework_overhead_gib"))
     if not memory.fits:
         raise FieldProblem(field, f"{block.method} training of {block.model} on {gpu.display_name}: {memory.reason}")
-    per_instance = instance.offering.gpu_count
-    instances = vceil(memory.gpus_needed / per_instance)
-    rule = FlopsRule.from_assumptions(c.assumptions)
-    tokens = block.training_tokens
     try:
         peak_tflops(gpu, block.training_precision)
     except ValueError as exc:
         raise FieldProblem(field, str(exc)) from None
+    return run_plan(arch, setup, memory, gpu, instance.offering.gpu_count, block.training_tokens,
+                    block.training_precision, c.assumptions)
+
+
+def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, gpu: GpuSpec, gpus_per_instance: int,
+             tokens: float, precision: Precision, assumptions: Assumptions) -> TrainingPlan:
+    """Instances and hours of one run that fits: every GPU of the instances it needs trains, in parallel."""
+    instances = vceil(memory.gpus_needed / gpus_per_instance)
+    rule = FlopsRule.from_assumptions(assumptions)
     time = training_time(
-        model_parameters(arch), tokens, rule.per_param_token(block.method, block.gradient_checkpointing),
-        gpu, instances * per_instance, c.value("training_mfu"), block.training_precision,
+        model_parameters(arch), tokens, rule.per_param_token(setup.method, setup.gradient_checkpointing),
+        gpu, instances * gpus_per_instance, assumptions.training_mfu.value, precision,
     )
-    return TrainingPlan(memory, instances, time, c.value("training_run_overhead_hours"))
+    return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value)
 
 
 def plan_serving(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from planner.architecture import Architecture, computed_parameters
@@ -10,8 +9,9 @@ from planner.architecture import parameters as model_parameters
 from planner.gpu_memory import TrainingSetup, training_memory
 from planner.pricebook import PriceBook, Resolved, assumption_price
 from planner.prices import GpuSpec
+from planner.self_hosted import run_plan
 from planner.serving import Efficiency, ServingGpu, ServingPrecision, replicas_needed, serving_estimate
-from planner.training_compute import FlopsRule, Precision, training_time
+from planner.training_compute import Precision
 
 
 def _assumptions_used(book: PriceBook, names: list[str]) -> list[str]:
@@ -51,18 +51,14 @@ def training_report(
     names = ["framework_overhead_gib"]
     if train_tokens is not None and memory.fits:
         per_instance = instance.offering.gpu_count if instance is not None else 1
-        gpus = math.ceil(memory.gpus_needed / per_instance) * per_instance
-        rule = FlopsRule.from_assumptions(a)
-        time = training_time(model_parameters(arch), train_tokens,
-                             rule.per_param_token(setup.method, setup.gradient_checkpointing), gpu, gpus,
-                             a.training_mfu.value, precision)
-        overhead = a.training_run_overhead_hours.value
+        plan = run_plan(arch, setup, memory, gpu, per_instance, train_tokens, precision, a)
+        time, overhead = plan.time, plan.overhead_hours
         report.update({
             "train_tokens": train_tokens,
-            "gpus_used": gpus,
+            "gpus_used": time.gpus,
             "training_hours": time.hours,
             "overhead_hours": overhead,
-            "gpu_hours": (time.hours + overhead) * gpus,
+            "gpu_hours": (time.hours + overhead) * time.gpus,
             "tokens_per_second_per_gpu": time.tokens_per_second_per_gpu,
         })
         names += ["training_mfu", "full_training_flops_per_param_token", "adapter_training_flops_per_param_token",
@@ -70,7 +66,7 @@ def training_report(
         if instance is not None:
             price = instance.price("per_hour", "instance-hour")
             report["cost"] = {
-                "amount": gpus / per_instance * (time.hours + overhead) * price.value,
+                "amount": plan.instance_hours * price.value,
                 "currency": price.currency, "price_key": price.key, "source": price.source,
                 "as_of": price.as_of.isoformat() if price.as_of else None,
             }
