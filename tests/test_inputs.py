@@ -48,8 +48,3 @@ def test_every_input_has_a_unit_or_a_choice_and_help():
         assert item.kind == "select" or "(" in item.label, item.path  # the unit, in brackets
         assert item.help or item.kind == "select", item.path
 
-
-def test_readme_and_ci_run_the_same_test_command():
-    readme = (REPO / "README.md").read_text()
-    command = readme.split("# 2. run the tests")[1].splitlines()[1].strip()
-    assert command in (REPO / ".ci" / "run").read_text()
