@@ -8,14 +8,15 @@ kept here turns that path into ``file:line`` so a user can go straight to the mi
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
+import stat
 import tempfile
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filelock
 import yaml
 from yaml.constructor import SafeConstructor
 
@@ -138,13 +139,33 @@ def list_files(directory: str | Path, pattern: str = "*.yaml") -> list[Path]:
     return sorted(directory.glob(pattern)) if directory.is_dir() else []
 
 
-def write_atomically(path: Path, text: str | bytes) -> None:
+def file_mode(path: Path) -> int | None:
+    """The permission bits of ``path`` (e.g. 0o644), or None if it does not exist."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return None
+
+
+def _default_mode() -> int:
+    """The mode a newly created file gets from the process's umask (0o644 under the usual 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: Path, text: str | bytes, mode: int | None = None) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
 
-    The rename is atomic on POSIX file systems: a reader, or a crash, sees the old file or the new
-    one, never half of either. A failed write removes its temporary file.
+    The rename is atomic on POSIX file systems and on Windows (``os.replace``): a reader, or a
+    crash, sees the old file or the new one, never half of either. A failed write removes its
+    temporary file. The new file gets ``mode`` if given, else the mode of the file it replaces,
+    else the umask's default: a temporary file is created private (0600), and a table that was
+    0644 must stay readable by the others who read it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    if mode is None:
+        mode = file_mode(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         binary = isinstance(text, bytes)
@@ -152,6 +173,7 @@ def write_atomically(path: Path, text: str | bytes) -> None:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, _default_mode() if mode is None else mode)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -159,12 +181,27 @@ def write_atomically(path: Path, text: str | bytes) -> None:
         raise
 
 
+# How long a save waits for another session's save of the same price directory before giving up.
+LOCK_TIMEOUT_SECONDS = 30.0
+
+
 @contextlib.contextmanager
-def locked(directory: Path, lock_name: str = ".lock") -> Iterator[None]:
-    """Hold an exclusive lock on ``directory`` (a lock file in it) for the ``with`` block."""
-    with open(Path(directory) / lock_name, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def locked(directory: Path, error: type[PlannerError], lock_name: str = ".lock") -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (a lock file in it) for the ``with`` block.
+
+    ``filelock`` picks the operating system's own locking (``fcntl`` on Linux and macOS,
+    ``msvcrt`` on Windows), so the planner imports and saves on all three. Waiting longer than
+    ``LOCK_TIMEOUT_SECONDS`` raises ``error``: nothing was written.
+    """
+    path = Path(directory) / lock_name
+    try:
+        lock = filelock.FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
+        lock.acquire()
+    except filelock.Timeout as exc:
+        raise error(Problem(str(path), None, "", (
+            f"not saved: another save of this price directory held its lock for over {LOCK_TIMEOUT_SECONDS:g} s; "
+            "try again"))) from exc
+    try:
+        yield
+    finally:
+        lock.release()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,7 @@ class Change:
 
 def section_columns(section: str) -> list[str]:
     """The grid columns of a section, in the table model's field order."""
-    model = PriceTable.model_fields[section].annotation.__args__[1]  # dict[str, Model]
+    model = typing.get_args(PriceTable.model_fields[section].annotation)[1]  # dict[str, Model]
     columns, nested_columns = ["id"], []
     for name, field in model.model_fields.items():
         nested = _nested_model(field.annotation)
@@ -69,7 +70,7 @@ def _prices_first(names: list[str]) -> list[str]:
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
-    for arg in getattr(annotation, "__args__", ()):
+    for arg in typing.get_args(annotation):
         if isinstance(arg, type) and issubclass(arg, BaseModel):
             return arg
     return None
@@ -91,7 +92,7 @@ def section_rows(table: PriceTable, section: str) -> list[dict[str, Any]]:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+    return value is None or (isinstance(value, str) and value == "") or (isinstance(value, float) and math.isnan(value))
 
 
 def _cell(value: Any) -> Any:

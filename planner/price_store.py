@@ -4,7 +4,8 @@ A save (1) validates the new table, (2) takes a lock on the price directory, (3)
 file on disk is not the version the editor started from (another session saved in between),
 (4) copies the version on disk into ``.history/<provider>/``, and (5) writes the new text to a
 temporary file in the same directory and renames it over the old one, which is atomic on POSIX
-file systems: a reader sees the old table or the new one, never half of either.
+file systems and on Windows: a reader sees the old table or the new one, never half of either.
+The new file and its history copy keep the table's file mode.
 
 The first time a provider is saved, the version found on disk is kept as its "bundled" version,
 which ``reset_to_bundled`` restores.
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planner.errors import PricingError, Problem
-from planner.files import list_files, locked, parse_yaml, read_text, write_atomically
+from planner.files import file_mode, list_files, locked, parse_yaml, read_text, write_atomically
 from planner.pricebook import SPECIAL_TABLES
 from planner.prices import PriceTable
 from planner.validation import validate_document
@@ -80,7 +81,7 @@ def save_table(directory: Path, provider: str, text: str, expected_digest: str |
     directory = Path(directory)
     path = table_path(directory, provider)
     check_table_text(text, provider, str(path))
-    with locked(directory, LOCK_FILE):
+    with locked(directory, PricingError, LOCK_FILE):
         current = read_text(path, PricingError) if path.exists() else None
         current_digest = digest(current) if current is not None else None
         if current_digest != expected_digest:
@@ -88,16 +89,17 @@ def save_table(directory: Path, provider: str, text: str, expected_digest: str |
                 "not saved: the table changed on disk after you opened it (another session saved it); "
                 "reload it, redo your change, and save again")))
         if current is not None:
-            _archive(directory, provider, current, now or datetime.datetime.now(datetime.UTC))
+            _archive(directory, provider, current, file_mode(path), now or datetime.datetime.now(datetime.UTC))
         write_atomically(path, text)
     return digest(text)
 
 
-def _archive(directory: Path, provider: str, text: str, now: datetime.datetime) -> None:
+def _archive(directory: Path, provider: str, text: str, mode: int | None, now: datetime.datetime) -> None:
+    """Keep ``text`` (the table being replaced) in the history, with the table's file mode."""
     folder = directory / HISTORY_DIR / provider
     mark = BUNDLED_MARK if not list_files(folder) else "saved"
     name = f"{now.strftime('%Y%m%dT%H%M%S%f')}-{mark}-{digest(text)[:8]}.yaml"
-    write_atomically(folder / name, text)
+    write_atomically(folder / name, text, mode)
 
 
 def history(directory: Path, provider: str) -> list[Version]:

@@ -185,5 +185,17 @@ def test_export_offers_the_budget_pack():
     app = ok(start())
     app.radio(key="view").set_value("Export and share").run()
     ok(app)
-    labels = [b.proto.label for b in app.get("download_button")]
+    labels = [button.label for button in app.download_button]
     assert any(label.startswith("Budget pack (Excel") for label in labels)
+
+
+def test_price_grid_cells_left_empty_reach_the_planner_as_none_whatever_pandas_marks_them_with():
+    import numpy as np
+    import pandas as pd
+
+    from ui.price_editor import grid_records
+
+    frame = pd.DataFrame({"id": pd.array(["a", pd.NA], dtype="string"), "price": [1.5, np.nan],
+                          "note": ["x", None]})
+    assert grid_records(frame) == [{"id": "a", "price": 1.5, "note": "x"},
+                                   {"id": None, "price": None, "note": None}]

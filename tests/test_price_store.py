@@ -45,6 +45,31 @@ def test_save_keeps_the_old_version_and_marks_the_first_as_bundled(prices):
     assert len(kept) == 1 and kept[0].bundled and kept[0].path.read_text() == original
 
 
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o600])
+def test_a_save_keeps_the_tables_file_mode_and_so_does_its_history_copy(prices, mode):
+    path = prices / "acme.yaml"
+    path.chmod(mode)
+    _, version = read_table(prices, "acme")
+    version = save_table(prices, "acme", edited(prices, 2.5), version)
+    assert path.stat().st_mode & 0o777 == mode
+    assert history(prices, "acme")[0].path.stat().st_mode & 0o777 == mode
+    save_table(prices, "acme", edited(prices, 3.5), version)  # a second save: still the same mode
+    assert path.stat().st_mode & 0o777 == mode
+
+
+def test_a_save_waiting_on_another_sessions_lock_gives_up_with_our_error(prices, monkeypatch):
+    import filelock
+
+    import planner.files
+
+    monkeypatch.setattr(planner.files, "LOCK_TIMEOUT_SECONDS", 0.05)
+    _, version = read_table(prices, "acme")
+    with filelock.FileLock(str(prices / ".lock")), pytest.raises(PricingError, match="held its lock"):
+        # a second lock object on the same file waits, as another process's save would
+        save_table(prices, "acme", edited(prices, 2.5), version)
+    assert read_table(prices, "acme")[1] == version
+
+
 def test_invalid_table_is_refused_and_the_file_is_untouched(prices):
     original, version = read_table(prices, "acme")
     with pytest.raises(PricingError, match=r"models\.chat\.input_per_million_tokens: input should be greater"):

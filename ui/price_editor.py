@@ -81,6 +81,19 @@ def moved_estimates(book: PriceBook, table: PriceTable, scenario: Scenario) -> p
     return pd.DataFrame(rows)
 
 
+def grid_records(frame: pd.DataFrame) -> list[dict]:
+    """The grid's rows as plain dicts, an empty cell as None whatever missing-value marker pandas used
+    (NaN, None or pd.NA, which depends on the column's dtype and the pandas version)."""
+    return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # a list-like cell: not missing
+        return False
+
+
 def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
     """The grids of one provider's table, with validation, preview, save, history and import."""
     directory = Path(book.directory)
@@ -102,7 +115,7 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
             st.markdown(f"**{section}** (add a row at the bottom; select rows to delete them)")
             frame = pd.DataFrame(rows, columns=section_columns(section))
             edited = st.data_editor(frame, num_rows="dynamic", key=f"grid:{provider}:{section}", hide_index=True)
-            grids[section] = edited.to_dict("records")
+            grids[section] = grid_records(edited)
         new, errors = table_from_rows(header, grids)
         if errors:
             st.error("Not saved until fixed:\n\n" + "\n".join(f"- {e}" for e in errors))
