@@ -1,6 +1,6 @@
 """GPU memory for fine-tuning: weights, gradients, optimizer states, activations and overhead.
 
-Rules (see ../shared/reference/formulas.md):
+Rules (each with the paper it comes from):
 - Mixed-precision AdamW keeps, per trainable parameter, 2 bytes of bf16 weights, 2 of bf16
   gradients and 12 of optimizer state (fp32 master copy and two moments): 16 bytes (ZeRO paper,
   Rajbhandari et al. 2020). 8-bit AdamW stores the moments in 2 bytes: 6 bytes of state.

@@ -1,6 +1,6 @@
 """Which approach fits: the field's decision questions, answered, turned into a recommendation with reasons.
 
-The rules follow the field's guidance (figures.md section 7): fine-tuning changes behaviour (format,
+The rules follow practitioners' fine-tuning guidance: fine-tuning changes behaviour (format,
 tone, terminology) and RAG supplies knowledge; knowledge that changes often belongs in an index,
 not in weights; a fine-tune needs a few hundred good examples and 3-5 iterations; prompting should
 be pushed as far as it goes first; retrieval adds latency; data that must stay in-house needs a

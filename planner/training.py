@@ -40,8 +40,8 @@ def self_hosted_run(plan: TrainingPlan, instance: Resolved) -> TrainingRun:
     """A run on rented GPU instances, in instance-hours: compute time plus fixed overhead.
 
     Compute: FLOPs = k x parameters x tokens (k = 6 for full training, 4 with a frozen base, +2 with
-    gradient checkpointing) over GPUs x dense peak x MFU (formulas.md). 8B parameters, LoRA without
-    checkpointing, 1.8 million tokens on one H100 (989 TFLOPS) at 30% MFU:
+    gradient checkpointing) over GPUs x dense peak x MFU (Kaplan et al. 2020; EleutherAI, Transformer
+    Math 101). 8B parameters, LoRA without checkpointing, 1.8 million tokens on one H100 (989 TFLOPS) at 30% MFU:
     4 x 8e9 x 1.8e6 / (989e12 x 0.3) = 194 s, plus the per-run overhead.
     """
     time, memory = plan.time, plan.memory

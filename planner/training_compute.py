@@ -2,7 +2,7 @@
 
 FLOPs ~ 6 x parameters x tokens for full training (2 forward + 4 backward; Kaplan et al. 2020);
 ~ 4 x with a frozen base, which skips weight gradients (LoRA, QLoRA); gradient checkpointing adds a
-second forward pass (+2). Time = FLOPs / (GPUs x dense peak x MFU) (formulas.md).
+second forward pass (+2; Korthikanti et al. 2022). Time = FLOPs / (GPUs x dense peak x MFU).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The bundled price tables and examples, checked against the published figures they come from.
 
-Figures are from ../shared/reference/figures.md; each test names its source.
+Each test names the publisher of the figure it checks against.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_bundled_tables_load_without_problems(bundled):
 
 
 def test_openai_fine_tuning_is_marked_as_closing(bundled):
-    # figures.md: OpenAI "no longer accepts new users" to its fine-tuning platform.
+    # OpenAI's developer documentation (2026): its fine-tuning platform "no longer accepts new users".
     tuned = bundled.fine_tunable_model("openai/gpt-4o-mini")
     assert "no longer accepts new users" in (tuned.offering.status or "")
 
@@ -38,7 +38,7 @@ def test_openai_fine_tuning_is_marked_as_closing(bundled):
 def test_issue_sample_on_bundled_prices(bundled):
     result = estimate(load_scenario(ISSUE_SAMPLE), bundled)
     fine_tune = result.approaches["fine_tune"]
-    # OpenAI gpt-4o-mini training $3.00 per million (figures.md D1):
+    # OpenAI gpt-4o-mini training $3.00 per million (platform.openai.com/docs/pricing, fine-tuning table):
     # 1,000 examples x 600 tokens x 3 epochs = 1.8 M tokens x $3 = $5.40 a run, x 4 iterations
     assert line(fine_tune, "Training runs (4)").amount == pytest.approx(5.40 * 4)
     # Fine-tuned gpt-4o-mini $0.30 in / $1.20 out (D1): 100,000 x (200 + 400) = 60 M x $0.30 = $18;
@@ -80,7 +80,7 @@ def fine_tune_scenario(examples: int, iterations: int = 4):
 
 
 def test_expert_hours_for_500_examples_match_the_guide(bundled):
-    # Practitioners' guide (figures.md section 7): 500 excellent examples take 40-60 expert hours.
+    # Practitioners' fine-tuning guides (rule of thumb): 500 excellent examples take 40-60 expert hours.
     result = estimate(fine_tune_scenario(500), bundled).approaches["fine_tune"]
     assert 40 <= line(result, "Examples: write and review").quantity <= 60
 
@@ -94,7 +94,7 @@ def test_data_preparation_share_matches_the_field(bundled):
 
 @pytest.mark.parametrize("iterations", [3, 4, 5])
 def test_fine_tune_phases_fall_in_the_published_ranges(bundled, iterations):
-    # Practitioners' guide (figures.md section 7): task definition 1-2 weeks, training and iteration
+    # Practitioners' fine-tuning guides (rule of thumb): task definition 1-2 weeks, training and iteration
     # 2-4, evaluation 1-2, deployment 1-2; curation 2-6 (checked here for 1,000 examples, one person).
     result = estimate(fine_tune_scenario(1000, iterations), bundled).approaches["fine_tune"]
     weeks = {phase.name: phase.weeks for phase in result.phases}
@@ -106,7 +106,7 @@ def test_fine_tune_phases_fall_in_the_published_ranges(bundled, iterations):
 
 
 def test_retrieval_latency_is_in_the_published_range(bundled):
-    # Retrieval adds 200-800 ms (practitioners' guide, figures.md section 7).
+    # Retrieval adds 200-800 ms (practitioners' fine-tuning guides, rule of thumb).
     result = estimate(scenario_from_dict({}), bundled)
     assert 200 <= result.approaches["rag"].added_latency_ms <= 800
     assert result.approaches["prompt"].added_latency_ms == 0

@@ -112,7 +112,7 @@ def test_lora_paper_gpt3_memory(gpus, assume):
 @pytest.mark.parametrize(
     ("model_id", "method", "published_tokens_per_second_per_gpu"),
     [
-        # NVIDIA NeMo 24.07 performance summary, DGX-H100, FP8, sequence 4096 (figures.md section 1)
+        # NVIDIA NeMo 24.07 performance summary, DGX-H100, FP8, sequence 4096 (NVIDIA/NeMo performance_summary.md)
         ("llama-2-7b", "full", 17_120),
         ("llama-2-7b", "lora", 25_206),
         ("llama-2-13b", "full", 9_256),
