@@ -2,6 +2,11 @@
 
 Shared by the real-browser test and the browser benchmark. Chromium comes from Debian's package
 (/usr/bin/chromium); Playwright's own browser download is never used.
+
+The tests find elements by role and text wherever Streamlit gives them one. Three have neither, so
+they use Streamlit's ``data-testid`` attributes: the running indicator (``stStatusWidget``, the only
+sign that a rerun has ended), file uploaders (every input is labelled "file upload") and the
+editable grid (a canvas, clicked by pixel offsets).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -22,9 +28,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 STARTUP_SECONDS = 90
 
-# The comparison table as {row label: [cell per approach]}, read from the page's DOM.
+# The comparison table as {row label: [cell per approach]}, read from the page's DOM. It is the page's
+# only HTML table (st.table); st.dataframe grids draw on a canvas.
 READ_TABLE_JS = """() => {
-  const table = document.querySelector('[data-testid="stTable"] table');
+  const table = document.querySelector('table');
   if (!table) return null;
   const rows = {};
   for (const tr of table.querySelectorAll('tbody tr')) {
@@ -49,30 +56,34 @@ def served_app(prices: Path | None = None) -> Iterator[str]:
     env = {**os.environ, **({"LLM_PLANNER_PRICES": str(prices)} if prices is not None else {})}
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {process.returncode}: {process.stdout.read()}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s")
-            time.sleep(0.25)
-        yield url
-    finally:
-        process.terminate()
+    # The server's output goes to a temporary file, not a pipe: a pipe nobody reads fills up and
+    # stalls the server, and one left open leaks a file handle.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
+        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"streamlit exited with {process.returncode}: {log.read()}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                        if response.read().strip() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s")
+                time.sleep(0.25)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def launch(playwright):

@@ -32,7 +32,7 @@ def open_openai_editor(page) -> None:
     settle(page)
     page.get_by_text("Edit this table", exact=True).click()
     settle(page)
-    page.locator('[data-testid="stSelectbox"]').filter(has_text="Provider").click()
+    page.get_by_role("combobox", name="Provider").click()
     page.get_by_role("option", name="OpenAI (openai, USD)").click()
     settle(page)
     expect(page.get_by_text("models (add a row at the bottom")).to_be_visible()
@@ -50,7 +50,7 @@ def edit_cell(page, row: int, text: str) -> None:
     box = grid.bounding_box()
     page.mouse.click(box["x"] + ROW_MARKER_PX + ID_COLUMN_PX + 60, box["y"] + ROW_PX * (row + 1) + ROW_PX / 2)
     page.keyboard.press("Enter")
-    editor = page.locator("#portal input, #portal textarea").first
+    editor = page.locator("input:focus, textarea:focus").first  # the cell's editor takes the focus
     editor.wait_for(state="visible", timeout=5_000)
     editor.fill(text)
     editor.press("Enter")
