@@ -13,10 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from planner.limits import MAX_MAGNITUDE
 from planner.prices import AsOf
 from planner.validation import STRICT
 
-PositiveInt = Annotated[int, Field(gt=0)]
+PositiveInt = Annotated[int, Field(gt=0, le=int(MAX_MAGNITUDE))]
 LinearModule = Literal["q", "k", "v", "o", "gate", "up", "down"]
 ALL_LINEAR: tuple[LinearModule, ...] = ("q", "k", "v", "o", "gate", "up", "down")
 
@@ -35,7 +36,7 @@ class Architecture(BaseModel):
     gated_mlp: bool = Field(True, description="SwiGLU-style MLP with gate, up and down projections")
     qkv_bias: bool = False
     tied_embeddings: bool = Field(False, description="output layer shares the embedding matrix")
-    params_billion: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+    params_billion: Annotated[float, Field(gt=0, le=MAX_MAGNITUDE / 1e9, allow_inf_nan=False)] | None = Field(
         None, description="parameter count to use instead of the one computed from the architecture"
     )
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from planner.limits import MAX_MAGNITUDE, outside
 from planner.validation import STRICT
 
 
@@ -18,7 +19,7 @@ class Assumption(BaseModel):
     """One assumed figure, with its unit and where it comes from."""
 
     model_config = STRICT
-    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    value: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
     unit: str = Field(min_length=1)
     basis: Literal["sourced", "rule_of_thumb", "definition"]
     source: str = Field(min_length=1)
@@ -121,3 +122,26 @@ class Assumptions(BaseModel):
     retrieval_latency_ms: Assumption = _a(
         "Latency retrieval adds per request (query embedding, vector search, fetch)."
     )
+
+    @model_validator(mode="after")
+    def _within_meaning(self) -> Assumptions:
+        """Assumptions the model divides by must be above 0; fractions of a whole at most 1."""
+        for name, limits in ASSUMPTION_LIMITS.items():
+            value = getattr(self, name).value
+            broken = outside(value, limits)
+            if broken is not None:
+                raise ValueError(f"{name}.value must be {broken}, got {value:g}")
+        return self
+
+
+# Limits beyond the ">= 0" every assumption has: the model divides by the first group (0 would be a
+# division by zero; a batch is rounded to whole requests, so it needs at least one); the second
+# are fractions of a whole.
+ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
+    "productive_hours_per_person_week": [(">", 0)],
+    "hours_per_month": [(">", 0)],
+    "chunk_tokens": [(">", 0)],
+    "serving_batch_size": [(">=", 1)],
+    **{name: [(">", 0), ("<=", 1)] for name in (
+        "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
+}

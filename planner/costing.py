@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from planner.assumptions import Assumptions
-from planner.errors import PricingError, Problem
+from planner.errors import FieldProblem, PricingError, Problem
 from planner.lines import Approach, Category, LineItem
 from planner.pricebook import Price, PriceBook, Resolved, rate_price
 from planner.prices import RateCard
 from planner.scenario import Scenario
+from planner.vector import all_true, nonzero
 
 TOKENS_PER_MILLION = 1_000_000
 
@@ -45,6 +49,8 @@ class Costing:
     _rates: dict[str, Price] = field(init=False, repr=False)
     _values: dict[str, float] = field(init=False, repr=False)
     _resolved: dict[tuple[str, str], Resolved] = field(init=False, repr=False)
+    # Values of a range that cannot be costed: (scenario field, mask of those values, why).
+    infeasible: list[tuple[str, Any, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         workload = self.scenario.workload
@@ -58,7 +64,7 @@ class Costing:
         values = {name: getattr(self.assumptions, name).value for name in type(self.assumptions).model_fields}
         for name, value in (("currency", self.scenario.currency), ("months", months), ("requests", requests),
                             ("_conversions", {}), ("_rates", rates), ("_values", values),
-                            ("_resolved", {})):
+                            ("_resolved", {}), ("infeasible", [])):
             object.__setattr__(self, name, value)
 
     def resolve(self, lookup: Callable[[str], Resolved], ref: str) -> Resolved:
@@ -68,6 +74,15 @@ class Costing:
         if resolved is None:
             resolved = self._resolved[memo_key] = lookup(ref)
         return resolved
+
+    def check_fits(self, fits: Any, field: str, message: str) -> None:
+        """Go on where ``fits`` holds; a single value that does not fit, or a range none of whose
+        values fit, is a problem at ``field``; a range some of whose values fit marks the others."""
+        if all_true(fits):
+            return
+        if not nonzero(fits):
+            raise FieldProblem(field, message)
+        self.infeasible.append((field, ~np.asarray(fits), message))
 
     def value(self, name: str) -> float:
         """An assumption's value."""

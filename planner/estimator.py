@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from planner.architecture import parameters as model_parameters
 from planner.assumptions import Assumptions
@@ -26,7 +28,7 @@ from planner.training import (
     self_hosted_run,
     training_lines,
 )
-from planner.vector import vmax
+from planner.vector import vmax, vround
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,16 @@ class ApproachEstimate:
     added_latency_ms: float
     input_tokens_per_request: int
     sizing: SelfHostedSizing | None = None
+    # For a range: the values that cannot be costed, as (scenario field, mask over the values, why).
+    infeasible: tuple[tuple[str, Any, str], ...] = ()
+
+    @property
+    def infeasible_mask(self) -> Any:
+        """Which values of a range this approach cannot cost (False when it can cost them all)."""
+        mask: Any = False
+        for _, marked, _ in self.infeasible:
+            mask = mask | marked
+        return mask
 
     @property
     def one_time_cost(self) -> float:
@@ -111,7 +123,7 @@ def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
         raise ScenarioError(scenario.origin_problem("team.rates", str(exc))) from None
     c = Costing(book, assumptions, scenario, card_key, card)
     given = scenario.project.iterations
-    iterations = given if given is not None else round(c.value("iterations"))
+    iterations = given if given is not None else vround(c.value("iterations"))
     builders: dict[Approach, Callable[[], ApproachEstimate]] = {
         "prompt": lambda: _prompt(c, iterations),
         "rag": lambda: _rag(c, iterations),
@@ -123,8 +135,9 @@ def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
     results: dict[Approach, ApproachEstimate] = {}
     problems: list[Problem] = []
     for approach in APPROACHES:
+        marked = len(c.infeasible)
         try:
-            results[approach] = builders[approach]()
+            results[approach] = dataclasses.replace(builders[approach](), infeasible=tuple(c.infeasible[marked:]))
         except FieldProblem as exc:
             problems.append(scenario.origin_problem(exc.field, exc.message))
     if problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Hashable, Iterator
@@ -20,6 +21,7 @@ import filelock
 import yaml
 from yaml.constructor import SafeConstructor
 
+from planner import limits
 from planner.errors import PlannerError, Problem
 
 # libyaml's parser is about 20x faster than the pure-Python one; both build the same nodes.
@@ -62,53 +64,106 @@ def read_yaml(path: str | Path, error: type[PlannerError]) -> YamlDocument:
 
 
 def parse_yaml(text: str, file: str, error: type[PlannerError]) -> YamlDocument:
-    """Parse YAML text (named ``file`` in messages) into a mapping with its line map."""
+    """Parse YAML text (named ``file`` in messages) into a mapping with its line map.
+
+    The text is read within ``planner.limits``: its size, nesting depth, the length of each value
+    and the nodes its aliases expand to. Anything beyond them, or anything PyYAML cannot read,
+    raises ``error`` naming the file and line.
+    """
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > limits.MAX_YAML_BYTES:
+        raise error(Problem(file, None, "", (
+            f"the file is {size:,} bytes; at most {limits.MAX_YAML_BYTES:,} are read")))
     try:
+        _check_events(text, file, error)
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise error(Problem(file, line, "", f"malformed YAML: {problem}")) from exc
+        raise error(Problem(file, _line(exc), "", f"malformed YAML: {_problem_text(exc)}")) from None
     if node is None:
         raise error(Problem(file, None, "", "file is empty; expected a YAML mapping"))
     if not isinstance(node, yaml.MappingNode):
         raise error(
             Problem(file, node.start_mark.line + 1, "", "expected a YAML mapping (key: value) at the top")
         )
-    lines: dict[FieldPath, int] = {}
-    _index_lines(node, (), lines, file, error)
+    lines = _index_lines(node, file, error)
     try:
         data = SafeConstructor().construct_document(node)
     except yaml.YAMLError as exc:  # e.g. a tag the safe constructor refuses
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise error(Problem(file, line, "", f"malformed YAML: {getattr(exc, 'problem', None) or exc}")) from exc
+        raise error(Problem(file, _line(exc), "", f"malformed YAML: {_problem_text(exc)}")) from None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date like 2026-13-45
+        raise error(Problem(file, None, "", f"malformed YAML: a value cannot be read ({exc})")) from None
     return YamlDocument(data=data, file=file, lines=lines)
 
 
-def _index_lines(
-    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], file: str, error: type[PlannerError]
-) -> None:
-    """Record the line of every mapping key and list item, refusing duplicate keys.
+def _line(exc: yaml.YAMLError) -> int | None:
+    mark = getattr(exc, "problem_mark", None)
+    return mark.line + 1 if mark is not None else None
 
-    PyYAML silently keeps the last of two equal keys; in a price table that hides a mistake.
+
+def _problem_text(exc: yaml.YAMLError) -> str:
+    return str(getattr(exc, "problem", None) or exc)
+
+
+_NUMBER = re.compile(r"^[-+]?(\.?[0-9])")
+
+
+def _check_events(text: str, file: str, error: type[PlannerError]) -> None:
+    """Refuse, from the event stream (which needs no recursion), nesting deeper than
+    ``MAX_DEPTH`` and values longer than the limits, before a parser builds a tree of them."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > limits.MAX_DEPTH:
+                raise error(Problem(file, event.start_mark.line + 1, "", (
+                    f"nested more than {limits.MAX_DEPTH} levels deep; a scenario or price table needs a few")))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent):
+            value = event.value
+            if len(value) > limits.MAX_TEXT_CHARS:
+                raise error(Problem(file, event.start_mark.line + 1, "", (
+                    f"a value of {len(value):,} characters; at most {limits.MAX_TEXT_CHARS:,} are read")))
+            if event.implicit[0] and _NUMBER.match(value) and len(value) > limits.MAX_NUMBER_CHARS:
+                raise error(Problem(file, event.start_mark.line + 1, "", (
+                    f"a number written with {len(value):,} characters; at most {limits.MAX_NUMBER_CHARS} are read")))
+
+
+def _index_lines(root: yaml.Node, file: str, error: type[PlannerError]) -> dict[FieldPath, int]:
+    """The line of every mapping key and list item, walking the tree without recursion.
+
+    Refuses duplicate keys (PyYAML silently keeps the last of two equal keys; in a price table that
+    hides a mistake), keys that are not plain values, and documents whose aliases expand to more
+    than ``MAX_NODES`` nodes.
     """
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Hashable] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                raise error(
-                    Problem(file, key_node.start_mark.line + 1, _dotted((*path, key)), "duplicate key")
-                )
-            seen.add(key)
-            _index_lines(value_node, (*path, key), lines, file, error)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index_lines(item, (*path, index), lines, file, error)
+    lines: dict[FieldPath, int] = {}
+    stack: list[tuple[yaml.Node, FieldPath]] = [(root, ())]
+    visited = 0
+    while stack:
+        node, path = stack.pop()
+        visited += 1
+        if visited > limits.MAX_NODES:
+            raise error(Problem(file, node.start_mark.line + 1, "", (
+                f"the document expands to more than {limits.MAX_NODES:,} values (through YAML aliases?); "
+                "refused")))
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Hashable] = set()
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise error(Problem(file, key_node.start_mark.line + 1, _dotted(path), (
+                        "a key must be a plain name, not a list or mapping")))
+                key = key_node.value
+                if key in seen:
+                    raise error(
+                        Problem(file, key_node.start_mark.line + 1, _dotted((*path, key)), "duplicate key")
+                    )
+                seen.add(key)
+                lines[(*path, key)] = key_node.start_mark.line + 1
+                stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return lines
 
 
 def _dotted(path: FieldPath) -> str:

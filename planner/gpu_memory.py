@@ -19,7 +19,9 @@ Rules (each with the paper it comes from):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from planner.architecture import (
     ALL_LINEAR,
@@ -30,7 +32,7 @@ from planner.architecture import (
 )
 from planner.architecture import parameters as model_parameters
 from planner.prices import GpuSpec
-from planner.vector import all_true, is_many, nonzero, vceil, vmax
+from planner.vector import all_true, is_many, nonzero, vceil, vmax, where
 
 Method = Literal["full", "lora", "qlora"]
 Optimizer = Literal["adamw", "adamw_8bit"]
@@ -84,9 +86,14 @@ class TrainingMemory:
         return self.weights + self.gradients + self.optimizer + self.activations + self.overhead
 
     @property
+    def fits_each(self) -> Any:
+        """Whether some number of GPUs can hold the run: a bool, or one per value of a range."""
+        return self.gpus_needed > 0
+
+    @property
     def fits(self) -> bool:
         """Whether some number of GPUs can hold the run (at every value, for a range)."""
-        return all_true(self.gpus_needed > 0)
+        return all_true(self.fits_each)
 
     @property
     def sharded(self) -> bool:
@@ -144,17 +151,30 @@ def training_memory(arch: Architecture, setup: TrainingSetup, gpu: GpuSpec, over
             reason,
         )
 
-    if nonzero(room <= 0):
-        return result(0, (
-            f"does not fit: activations ({activations / BYTES_PER_GIB:.1f} GiB for sequence {setup.seq_len} x "
-            f"micro-batch {setup.micro_batch}) and overhead exceed the GPU's {gpu.memory_gib:g} GiB on their own; "
-            "turn on gradient checkpointing or shorten the sequence or micro-batch"
-        ))
-    gpus = vmax(1, vceil(states / room))
-    if nonzero(gpus > MAX_GPUS):
-        return result(0, f"does not fit: model states need more than {MAX_GPUS} GPUs of {gpu.memory_gib:g} GiB")
-    if is_many(gpus):
-        return result(gpus, "one GPU or more across the range (ZeRO stage 3 / FSDP where needed)")
+    no_room = room <= 0
+    too_big = (
+        f"activations ({activations / BYTES_PER_GIB:.1f} GiB for sequence {setup.seq_len} x "
+        f"micro-batch {setup.micro_batch}) and overhead exceed the GPU's {gpu.memory_gib:g} GiB on their own; "
+        "turn on gradient checkpointing or shorten the sequence or micro-batch"
+    )
+    gpus = vmax(1, vceil(states / where(no_room, 1.0, room)))  # no_room values are marked below
+    too_many = (gpus > MAX_GPUS) & ~no_room if is_many(no_room) else gpus > MAX_GPUS
+    too_many_text = f"model states need more than {MAX_GPUS} GPUs of {gpu.memory_gib:g} GiB"
+    if is_many(gpus) or is_many(no_room):
+        # Decided value by value: the values that fit are costed, the others marked (0 GPUs).
+        fits = ~(np.asarray(no_room) | np.asarray(too_many))
+        causes = [text for text, hit in ((too_big, no_room), (too_many_text, too_many)) if nonzero(hit)]
+        if not np.all(fits):
+            reason = f"does not fit at {1 - fits.mean():.0%} of the range's values: " + "; ".join(causes)
+        elif nonzero(gpus > 1):
+            reason = "one GPU or more across the range (ZeRO stage 3 / FSDP where needed)"
+        else:
+            reason = "fits on one GPU"
+        return result(where(fits, gpus, 0), reason)
+    if no_room:
+        return result(0, f"does not fit: {too_big}")
+    if too_many:
+        return result(0, f"does not fit: {too_many_text}")
     if gpus == 1:
         return result(1, "fits on one GPU")
     return result(gpus, f"model states sharded over {gpus} GPUs (ZeRO stage 3 / FSDP)")

@@ -19,6 +19,7 @@ from typing import Any
 
 from planner.errors import PricingError, Problem
 from planner.files import read_text
+from planner.limits import MAX_PRICE_MAP_BYTES
 from planner.price_editing import Change, diff_tables
 from planner.prices import PriceTable
 
@@ -37,12 +38,21 @@ MAP_NAME = "LiteLLM model_prices_and_context_window.json"
 
 def load_price_map(path: str | Path) -> dict[str, dict[str, Any]]:
     """Read the map; anything that is not LiteLLM's format raises ``PricingError`` saying why."""
-    text = read_text(path, PricingError)
+    return parse_price_map(read_text(path, PricingError), str(path))
+
+
+def parse_price_map(text: str | bytes, label: str) -> dict[str, dict[str, Any]]:
+    """The map in ``text`` (a file's or an upload's content, named ``label`` in messages), checked."""
+    if len(text) > MAX_PRICE_MAP_BYTES:
+        raise PricingError(Problem(label, None, "", (
+            f"{len(text):,} bytes; LiteLLM's price map is about 1.5 MB and at most {MAX_PRICE_MAP_BYTES:,} are read")))
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PricingError(Problem(str(path), None, "", f"not LiteLLM's price map: not JSON ({exc})")) from exc
-    return check_price_map(data, str(path))
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise PricingError(Problem(label, None, "", f"not LiteLLM's price map: not JSON ({exc})")) from None
+    except RecursionError:
+        raise PricingError(Problem(label, None, "", "not LiteLLM's price map: nested too deeply")) from None
+    return check_price_map(data, label)
 
 
 def check_price_map(data: Any, label: str) -> dict[str, dict[str, Any]]:

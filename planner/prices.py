@@ -18,10 +18,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from planner.limits import MAX_MAGNITUDE
 from planner.validation import STRICT
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# Every price and quantity is at most a quadrillion (planner.limits.MAX_MAGNITUDE).
+NonNegative = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 # A quoted date ("2026-03-01") is as clear as an unquoted one; accept both.
 AsOf = Annotated[datetime.date, Field(strict=False)]
@@ -77,7 +79,7 @@ class EmbeddingModel(Offering):
     """An embedding model's price per million input tokens and its vector size."""
 
     per_million_tokens: NonNegative
-    dimensions: Annotated[int, Field(gt=0)]
+    dimensions: Annotated[int, Field(gt=0, le=1_000_000)]
     litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
 
 
@@ -95,7 +97,7 @@ class GpuInstance(Offering):
     """A cloud instance: which GPU (an id in ``hardware.yaml``), how many, and its hourly price."""
 
     gpu: Identifier
-    gpu_count: Annotated[int, Field(gt=0)]
+    gpu_count: Annotated[int, Field(gt=0, le=1_000_000)]
     per_hour: NonNegative = Field(description="price per instance-hour")
     region: str | None = None
 

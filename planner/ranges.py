@@ -12,19 +12,23 @@ the single-point estimate, as arrays (``planner.vector``).
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
+from planner.assumptions import ASSUMPTION_LIMITS, Assumption
 from planner.comparison import crossovers
 from planner.errors import ScenarioError
 from planner.estimator import Estimate, estimate
+from planner.limits import outside
 from planner.lines import APPROACH_LABELS, APPROACHES, Approach
 from planner.pricebook import PriceBook
 from planner.scenario import Scenario
-from planner.vector import Draws
+from planner.vector import Draws, nonzero
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
@@ -47,11 +51,23 @@ class RangedInput:
 
 @dataclass(frozen=True)
 class Percentiles:
-    """P10, P50 and P90 of one figure."""
+    """P10, P50 and P90 of one figure, over the draws the approach could cost.
+
+    ``excluded_share`` of the draws could not be costed (e.g. a run that does not fit on the GPUs
+    at that value), for the reasons in ``excluded_because``; they are left out of the percentiles.
+    """
 
     p10: float
     p50: float
     p90: float
+    excluded_share: float = 0.0
+    excluded_because: tuple[str, ...] = ()
+
+
+# Inputs that shape the computation itself rather than enter its arithmetic: they cannot be ranged.
+NOT_RANGEABLE = {
+    "horizon_months": "it sets how many months are costed; compare horizons as separate scenarios",
+}
 
 
 def _value(scenario: Scenario, book: PriceBook, path: str) -> Any:
@@ -69,24 +85,79 @@ def _value(scenario: Scenario, book: PriceBook, path: str) -> Any:
     return node
 
 
+def field_limits(path: str) -> list[tuple[str, float]]:
+    """The bounds an input's own field sets, as (operator, value): [(">=", 0), ("<=", 1)] for a share.
+
+    >>> field_limits("workload.requests_per_month")
+    [('>=', 0), ('<=', 1000000000000000)]
+    >>> field_limits("assumptions.training_mfu")
+    [('>=', 0), ('<=', 1000000000000000.0), ('>', 0), ('<=', 1)]
+    """
+    if path.startswith("assumptions."):
+        return _bounds(Assumption.model_fields["value"].metadata) + ASSUMPTION_LIMITS.get(
+            path.removeprefix("assumptions."), [])
+    model: Any = Scenario
+    info = None
+    for part in path.split("."):
+        model = next((m for m in _members(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
+        if model is None or part not in model.model_fields:
+            return []
+        info = model.model_fields[part]
+        model = info.annotation
+    if info is None:
+        return []
+    metadata = list(info.metadata)
+    for member in typing.get_args(info.annotation) or ():  # Optional[Annotated[int, Field(ge=1)]]
+        if typing.get_origin(member) is typing.Annotated:
+            metadata += [m for extra in typing.get_args(member)[1:] for m in getattr(extra, "metadata", [extra])]
+    return _bounds(metadata)
+
+
+def _members(annotation: Any) -> list[Any]:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _members(args[0])
+    return [m for arg in args for m in _members(arg)] if args else [annotation]
+
+
+_OPERATORS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+
+
+def _bounds(metadata: list[Any]) -> list[tuple[str, float]]:
+    return [(symbol, getattr(item, name)) for item in metadata for name, symbol in _OPERATORS.items()
+            if getattr(item, name, None) is not None]
+
+
 def ranged_inputs(scenario: Scenario, book: PriceBook) -> list[RangedInput]:
-    """The scenario's ranges, checked: each names a numeric input and has low <= likely <= high."""
+    """The scenario's ranges, checked: each names a numeric input that can be ranged, has
+    low <= likely <= high, and stays within the input's own limits (a share within 0 to 1)."""
     found, problems = [], []
     for path, spec in scenario.ranges.items():
         field = f"ranges.{path}"
+        if path in NOT_RANGEABLE:
+            problems.append(scenario.origin_problem(field, f"{path} cannot have a range: {NOT_RANGEABLE[path]}"))
+            continue
         try:
             likely = _value(scenario, book, path)
         except LookupError as exc:
             problems.append(scenario.origin_problem(field, str(exc)))
             continue
         if isinstance(likely, bool) or not isinstance(likely, (int, float)):
-            problems.append(scenario.origin_problem(field, f"{path} is not a number, so it cannot have a range"))
+            problems.append(scenario.origin_problem(field, (
+                f"{path} is not a number here (it is left to its default), so it cannot have a range; "
+                "give it a value, or range the assumption behind it")))
             continue
+        limits = field_limits(path)
+        broken = [(end, value, outside(value, limits)) for end, value in (("low", spec.low), ("high", spec.high))]
+        broken = [(end, value, why) for end, value, why in broken if why is not None]
         if spec.likely is not None and spec.likely != likely:
             problems.append(scenario.origin_problem(f"{field}.likely", f"must equal {path}'s value {likely:g}"))
         elif not spec.low <= likely <= spec.high:
             problems.append(scenario.origin_problem(
                 field, f"expected low <= likely <= high, got {spec.low:g} <= {likely:g} <= {spec.high:g}"))
+        elif broken:
+            problems.extend(scenario.origin_problem(f"{field}.{end}", f"{path} must be {why}, got {value:g}")
+                            for end, value, why in broken)
         else:
             found.append(RangedInput(path, spec.low, float(likely), spec.high))
     if problems:
@@ -134,11 +205,16 @@ def simulate(scenario: Scenario, book: PriceBook, draws: int = DEFAULT_DRAWS,
     result = _run(scenario, book, values)
     summary = {}
     for name, approach in result.approaches.items():
+        costed = ~np.broadcast_to(np.asarray(approach.infeasible_mask, dtype=bool), (draws,))
+        because = tuple(dict.fromkeys(f"{field}: {why}" for field, _, why in approach.infeasible))
+        if not costed.any():
+            raise ScenarioError(scenario.origin_problem("ranges", (
+                f"{approach.label}: no draw of the ranges can be costed ({'; '.join(because)})")))
         summary[name] = {}
         for metric in METRICS:
-            samples = np.broadcast_to(np.asarray(getattr(approach, metric), dtype=float), (draws,))
+            samples = np.broadcast_to(np.asarray(getattr(approach, metric), dtype=float), (draws,))[costed]
             p10, p50, p90 = np.percentile(samples, [10, 50, 90])
-            summary[name][metric] = Percentiles(float(p10), float(p50), float(p90))
+            summary[name][metric] = Percentiles(float(p10), float(p50), float(p90), float(1 - costed.mean()), because)
     return summary
 
 
@@ -164,6 +240,8 @@ def tornado(scenario: Scenario, book: PriceBook) -> dict[Approach, list[Swing]]:
     for ranged in ranged_inputs(scenario, book):
         result = _run(scenario, book, {ranged.path: Draws([ranged.low, ranged.high])})
         for name, approach in result.approaches.items():
+            if nonzero(approach.infeasible_mask):  # one end cannot be costed: no swing to show
+                continue
             low, high = np.broadcast_to(np.asarray(approach.horizon_cost, dtype=float), (2,))
             swings[name].append(Swing(ranged.path, ranged.low, ranged.high, float(low), float(high)))
     return {name: sorted(items, key=lambda s: -s.width) for name, items in swings.items()}

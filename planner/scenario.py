@@ -15,11 +15,14 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 from planner.architecture import Architecture
 from planner.errors import Problem, ScenarioError
 from planner.files import YamlDocument, parse_yaml, read_yaml
+from planner.limits import MAX_MAGNITUDE, MAX_TEXT_CHARS
 from planner.validation import STRICT, validate_data, validate_document
 
-Count = Annotated[int, Field(ge=0)]
+# Every number a scenario holds is at most a quadrillion (planner.limits.MAX_MAGNITUDE).
+MAX_COUNT = int(MAX_MAGNITUDE)
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Share = Annotated[float, Field(ge=0, le=1)]
-Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$")]
+Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$", max_length=200)]
 
 DEFAULT_MODEL = "openai/gpt-4o-mini"
 DEFAULT_EMBEDDING_MODEL = "openai/text-embedding-3-small"
@@ -83,7 +86,7 @@ class FineTuneBlock(BaseModel):
     model_config = STRICT
     route: Literal["api", "self_hosted"] = Field("api", description="who trains and serves the model")
     model: str = Field(
-        DEFAULT_MODEL,
+        DEFAULT_MODEL, max_length=200,
         description="api: a fine-tunable chat model (provider/id); self_hosted: an id in open_models.yaml",
     )
     system_prompt_tokens: Count = Field(200, description="static instructions left after fine-tuning")
@@ -91,7 +94,7 @@ class FineTuneBlock(BaseModel):
         0.0, description="share of the system prompt billed at the cached-input price (api route)"
     )
     examples: Count = Field(1000, description="training examples prepared")
-    tokens_per_example: Annotated[int, Field(ge=1)] = Field(
+    tokens_per_example: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
         600, description="tokens per training example; also the training sequence length (self_hosted)"
     )
     epochs: Annotated[int, Field(ge=1, le=100)] = Field(3, description="passes over the training set")
@@ -112,7 +115,7 @@ class FineTuneBlock(BaseModel):
         None, description="self_hosted: GPU instance for serving; default: the training instance"
     )
     serving_precision: Literal["bf16", "fp8", "int4"] = Field("bf16", description="self_hosted: served weights")
-    serving_instances: Annotated[int, Field(ge=1)] | None = Field(
+    serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = Field(
         None, description="self_hosted: serving instances kept running; default: sized from the peak load"
     )
     hosting: Literal["dedicated", "shared_adapter"] = Field(
@@ -147,11 +150,11 @@ class HybridBlock(BaseModel):
     model_config = STRICT
     # Every key of FineTuneBlock and RetrievalFields, all optional; filled in by Scenario.
     route: Literal["api", "self_hosted"] | None = None
-    model: str | None = None
+    model: str | None = Field(None, max_length=200)
     system_prompt_tokens: Count | None = None
     cached_prompt_share: Share | None = None
     examples: Count | None = None
-    tokens_per_example: Annotated[int, Field(ge=1)] | None = None
+    tokens_per_example: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
     epochs: Annotated[int, Field(ge=1, le=100)] | None = None
     retrain_every_months: Count | None = None
     architecture: Architecture | None = None
@@ -163,7 +166,7 @@ class HybridBlock(BaseModel):
     training_gpu: Ref | None = None
     serving_gpu: Ref | None = None
     serving_precision: Literal["bf16", "fp8", "int4"] | None = None
-    serving_instances: Annotated[int, Field(ge=1)] | None = None
+    serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
     hosting: Literal["dedicated", "shared_adapter"] | None = None
     adapter_share: Annotated[float, Field(gt=0, le=1)] | None = None
     retrieved_tokens: Count | None = None
@@ -190,10 +193,10 @@ class Project(BaseModel):
     iterations: Annotated[int, Field(ge=1, le=50)] | None = Field(
         None, description="evaluation (and, for fine-tuning, training) cycles; default: assumptions"
     )
-    data_preparers: Annotated[int, Field(ge=1)] = Field(
+    data_preparers: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
         1, description="people preparing training data in parallel"
     )
-    engineers: Annotated[int, Field(ge=1)] = Field(1, description="ML engineers building in parallel")
+    engineers: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(1, description="ML engineers building in parallel")
     judge_model: Ref = Field(DEFAULT_MODEL, description="chat model used as LLM judge in evaluation")
 
 
@@ -201,16 +204,19 @@ class Team(BaseModel):
     """Who does the work."""
 
     model_config = STRICT
-    rates: str = Field("us", description="rate card id in pricing/people.yaml")
+    rates: str = Field("us", max_length=200, description="rate card id in pricing/people.yaml")
+
+
+Bounded = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)]
 
 
 class Range(BaseModel):
     """A guess as three points; the scenario's own value (or the assumption's) is the likely one."""
 
     model_config = STRICT
-    low: Annotated[float, Field(allow_inf_nan=False)]
-    high: Annotated[float, Field(allow_inf_nan=False)]
-    likely: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+    low: Bounded
+    high: Bounded
+    likely: Bounded | None = Field(
         None, description="must equal the input's value when given; it is there for readers of the file"
     )
 
@@ -219,8 +225,8 @@ class Scenario(BaseModel):
     """Everything the planner needs to estimate the four approaches."""
 
     model_config = STRICT
-    name: str = Field("Untitled scenario", min_length=1)
-    description: str = ""
+    name: str = Field("Untitled scenario", min_length=1, max_length=200)
+    description: str = Field("", max_length=MAX_TEXT_CHARS)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
         "USD", description="currency of the report"
     )
@@ -254,7 +260,8 @@ class Scenario(BaseModel):
         rag = self.approaches.rag
         base = {name: getattr(rag, name) for name in RetrievalFields.model_fields}
         base.update(_set_fields(self.approaches.hybrid, RetrievalFields.model_fields))
-        return RetrievalFields(**base)
+        # Both blocks are validated already; not validating again lets a simulation pass arrays of draws.
+        return RetrievalFields.model_construct(**base)
 
     def origin_problem(self, field: str, message: str) -> Problem:
         """A problem located in this scenario's file (line found where the field was written)."""

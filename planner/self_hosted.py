@@ -20,7 +20,7 @@ from planner.prices import GpuSpec
 from planner.scenario import FineTuneBlock
 from planner.serving import Efficiency, ServingEstimate, ServingGpu, replicas_needed, serving_estimate
 from planner.training_compute import SECONDS_PER_HOUR, FlopsRule, Precision, TrainingTime, peak_tflops, training_time
-from planner.vector import vceil
+from planner.vector import vceil, vmax, vround
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,8 @@ def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance
     setup = TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
                           block.lora_rank)
     memory = training_memory(arch, setup, gpu, c.value("framework_overhead_gib"))
-    if not memory.fits:
-        raise FieldProblem(field, f"{block.method} training of {block.model} on {gpu.display_name}: {memory.reason}")
+    c.check_fits(memory.fits_each, field, f"{block.method} training of {block.model} on {gpu.display_name}: "
+                                          f"{memory.reason}")
     try:
         peak_tflops(gpu, block.training_precision)
     except ValueError as exc:
@@ -101,7 +101,8 @@ def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, g
     rule = FlopsRule.from_assumptions(assumptions)
     time = training_time(
         model_parameters(arch), tokens, rule.per_param_token(setup.method, setup.gradient_checkpointing),
-        gpu, instances * gpus_per_instance, assumptions.training_mfu.value, precision,
+        # Values that do not fit have 0 instances, so they bill 0 hours whatever their time.
+        gpu, vmax(instances, 1) * gpus_per_instance, assumptions.training_mfu.value, precision,
     )
     return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value)
 
@@ -114,13 +115,12 @@ def plan_serving(
     precision_peak = gpu.fp8_tflops if block.serving_precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
     replica = serving_estimate(
         arch, ServingGpu(gpu.memory_gib, precision_peak, gpu.bandwidth_gb_per_s),
-        round(c.value("serving_batch_size")), prompt_tokens, c.scenario.workload.output_tokens,
+        vround(c.value("serving_batch_size")), prompt_tokens, c.scenario.workload.output_tokens,
         block.serving_precision,
         Efficiency.from_assumptions(c.assumptions),
         c.value("framework_overhead_gib"),
     )
-    if not replica.fits:
-        raise FieldProblem(field, f"serving {block.model} on {gpu.display_name}: {replica.reason}")
+    c.check_fits(replica.fits_each, field, f"serving {block.model} on {gpu.display_name}: {replica.reason}")
     seconds = c.value("hours_per_month") * SECONDS_PER_HOUR
     peaks = tuple(r / seconds * c.value("peak_to_average_requests") for r in c.requests)
     utilisation = c.value("serving_target_utilisation")

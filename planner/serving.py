@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from planner.architecture import Architecture
 from planner.architecture import parameters as model_parameters
 from planner.assumptions import Assumptions
 from planner.gpu_memory import BYTES_PER_GIB
-from planner.vector import all_true, is_many, nonzero, vceil, vmax
+from planner.vector import all_true, is_many, nonzero, vceil, vmax, where
 
 ServingPrecision = Literal["bf16", "fp8", "int4"]
 BYTES_PER_PARAM: dict[ServingPrecision, float] = {"bf16": 2, "fp8": 1, "int4": 0.5}
@@ -78,9 +78,14 @@ class ServingEstimate:
         return self.weights_gib + self.kv_cache_gib + self.overhead_gib
 
     @property
+    def fits_each(self) -> Any:
+        """Whether a replica can hold the model and the batch's KV cache: a bool, or one per value."""
+        return self.tensor_parallel > 0
+
+    @property
     def fits(self) -> bool:
         """Whether a replica can hold the model and the batch's KV cache (at every value, for a range)."""
-        return all_true(self.tensor_parallel > 0)
+        return all_true(self.fits_each)
 
     @cached_property
     def request_ms(self) -> float:
@@ -122,11 +127,16 @@ def serving_estimate(
     context = prompt_tokens + output_tokens
     kv = kv_bytes_per_token(arch, precision) * batch * context
     usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
-    tp = _tensor_parallel((weights + kv) / usable)
-    if nonzero(tp > MAX_TENSOR_PARALLEL):
+    # With no memory left after the overhead, no number of GPUs holds the model.
+    tp = _tensor_parallel(where(usable > 0, (weights + kv) / where(usable > 0, usable, 1.0), math.inf))
+    too_big = f"does not fit on {MAX_TENSOR_PARALLEL} GPUs of {gpu.memory_gib:g} GiB"
+    fits = tp <= MAX_TENSOR_PARALLEL
+    if not is_many(fits) and not fits:
         return ServingEstimate(batch, prompt_tokens, output_tokens, 0, weights / BYTES_PER_GIB,
                                kv / BYTES_PER_GIB, overhead_gib, gpu.memory_gib, math.inf, math.inf, "memory",
-                               f"does not fit on {MAX_TENSOR_PARALLEL} GPUs of {gpu.memory_gib:g} GiB")
+                               too_big)
+    # Values that do not fit are worked out at the largest split and marked with 0 GPUs at the end.
+    tp = where(fits, tp, MAX_TENSOR_PARALLEL)
     compute = tp * gpu.peak_tflops * 1e12 * efficiency.compute  # FLOP/s
     bandwidth = tp * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth  # bytes/s
     prefill_s = vmax(FLOPS_PER_PARAM_TOKEN * params * prompt_tokens * batch / compute, weights / bandwidth)
@@ -134,13 +144,15 @@ def serving_estimate(
     kv_read = kv_bytes_per_token(arch, precision) * batch * (prompt_tokens + output_tokens / 2)
     decode_compute_s = FLOPS_PER_PARAM_TOKEN * params * batch / compute
     decode_memory_s = (weights + kv_read) / bandwidth
-    if is_many(tp):
+    if is_many(fits) and not np.all(fits):
+        reason = f"{too_big} at {1 - np.mean(fits):.0%} of the range's values"
+    elif is_many(tp) and nonzero(tp > 1):
         reason = "one GPU or more across the range (tensor parallel where needed)"
     else:
-        reason = "fits on one GPU" if tp == 1 else f"split over {tp} GPUs (tensor parallel)"
+        reason = "fits on one GPU" if all_true(tp == 1) else f"split over {tp:g} GPUs (tensor parallel)"
     compute_bound = decode_compute_s > decode_memory_s
     return ServingEstimate(
-        batch, prompt_tokens, output_tokens, tp, weights / tp / BYTES_PER_GIB, kv / tp / BYTES_PER_GIB,
+        batch, prompt_tokens, output_tokens, where(fits, tp, 0), weights / tp / BYTES_PER_GIB, kv / tp / BYTES_PER_GIB,
         overhead_gib, gpu.memory_gib, prefill_s * 1000, vmax(decode_compute_s, decode_memory_s) * 1000,
         "compute" if all_true(compute_bound) else "memory", reason,
     )

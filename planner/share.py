@@ -8,6 +8,7 @@ import json
 import zlib
 
 from planner.errors import Problem, ScenarioError
+from planner.limits import MAX_LINK_JSON_BYTES
 from planner.scenario import Scenario, scenario_from_dict
 
 TOKEN_VERSION = "1"
@@ -37,10 +38,18 @@ def decode_scenario(token: str, origin: str = "link") -> Scenario:
         raise bad("the link's scenario is from an unknown version of llm-planner")
     body = token[len(TOKEN_VERSION):]
     try:
-        raw = zlib.decompress(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        # Inflate at most the limit (plus one byte, to tell "exactly the limit" from "more"): a small
+        # link can inflate to gigabytes, so the size is checked before the text exists, not after.
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_LINK_JSON_BYTES + 1)
+        if len(raw) > MAX_LINK_JSON_BYTES or inflater.unconsumed_tail:
+            raise bad(f"the link's scenario inflates to more than {MAX_LINK_JSON_BYTES:,} bytes; refused")
         data = json.loads(raw)
     except (binascii.Error, zlib.error, ValueError) as exc:
         raise bad(f"the link's scenario is damaged ({exc.__class__.__name__}); was it cut short?") from None
+    except RecursionError:
+        raise bad("the link's scenario is nested too deeply; refused") from None
     if not isinstance(data, dict):
         raise bad("the link's scenario is not a mapping")
     return scenario_from_dict(data, name=origin)

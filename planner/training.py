@@ -9,7 +9,7 @@ from planner.lines import PERSON_HOURS, Approach, LineItem
 from planner.pricebook import Price, Resolved
 from planner.scenario import FineTuneBlock
 from planner.self_hosted import ServingPlan, TrainingPlan
-from planner.vector import divide_or_zero, is_many, nonzero
+from planner.vector import divide_or_zero, nonzero, vround
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,7 @@ def retrain_every_months(c: Costing, block: FineTuneBlock) -> int:
     """Months between retraining runs: the scenario's value, else the assumption; 0 = never."""
     if block.retrain_every_months is not None:
         return block.retrain_every_months
-    value = c.value("retrain_every_months")
-    return value if is_many(value) else round(value)
+    return vround(c.value("retrain_every_months"))
 
 
 def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBlock) -> list[LineItem]:

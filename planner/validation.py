@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from planner.errors import PlannerError, Problem
 from planner.files import FieldPath, YamlDocument
+from planner.limits import quote
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,7 +54,7 @@ def _problem(model: type[BaseModel], err: Any, file: str, doc: YamlDocument | No
     message = message[0].lower() + message[1:]
     given = err.get("input")
     if not isinstance(given, (dict, list)):
-        message += f", got {given!r}"
+        message += f", got {quote(given)}"
     return Problem(file, line, field, message)
 
 

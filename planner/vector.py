@@ -1,10 +1,14 @@
 """Running the cost model on many values at once, for ranges (Monte Carlo) and volume sweeps.
 
-The cost modules are written for single numbers. A ``Draws`` array (a numpy array whose text form
-is "(range)") passes through the same arithmetic, and the few operations that are not arithmetic
-(maximum, ceiling, "is it zero?") go through the helpers here, which keep plain Python numbers for
-single values and use numpy for arrays. So one implementation serves both the line-item estimate
-and the vectorised simulation.
+The cost modules are written once. A single estimate passes plain numbers through them; a
+simulation passes ``Draws`` (a numpy array of one quantity's values). Arithmetic is the same for
+both; the few operations that are not (maximum, rounding, "is it zero?", "does it fit?") go through
+the helpers here, which give a number the same answer as an array holding that number, value by
+value. ``tests/test_properties.py`` checks that for every input the app lets a user range.
+
+Decisions that can differ between values (whether a run fits on the GPUs) are made per value: the
+cost modules mark the values that cannot be costed (``infeasible``) instead of deciding for all of
+them from one, and the simulation reports the share of draws so marked.
 """
 
 from __future__ import annotations
@@ -22,7 +26,25 @@ class Draws(np.ndarray):
         return np.asarray(values, dtype=float).view(cls)
 
     def __format__(self, spec: str) -> str:
-        return "(range)"
+        """The span of the values, each formatted with ``spec``: "1,000 to 4,000"."""
+        if self.size == 0:
+            return "(no values)"
+        low, high = (_format_one(float(v), spec) for v in (np.min(self), np.max(self)))
+        return low if low == high else f"{low} to {high}"
+
+    def __round__(self, ndigits: int | None = None) -> Draws:
+        return Draws(np.round(np.asarray(self), ndigits or 0))
+
+
+def _format_one(value: float, spec: str) -> str:
+    if spec in ("", ","):  # a draw of a whole-number input: no ".0", and no 15 decimals either
+        if value.is_integer() or abs(value) >= 100:
+            return format(round(value), spec)
+        return format(value, ".3g")
+    try:
+        return format(value, spec)
+    except ValueError:  # an integer-only spec such as "d"
+        return format(round(value), spec)
 
 
 def is_many(value: Any) -> bool:
@@ -48,6 +70,21 @@ def vceil(x: Any) -> Any:
         return math.ceil(x)
     except TypeError:  # an array of more than one value
         return np.ceil(x)
+
+
+def vround(x: Any) -> Any:
+    """Round to the nearest whole number (halves to even, as ``round`` does): an ``int`` for a
+    number, elementwise for an array."""
+    if is_many(x):
+        return Draws(np.round(np.asarray(x)))
+    return round(x)
+
+
+def where(condition: Any, if_true: Any, if_false: Any) -> Any:
+    """``if_true`` where ``condition`` holds, else ``if_false``: elementwise for arrays."""
+    if is_many(condition) or is_many(if_true) or is_many(if_false):
+        return Draws(np.where(condition, if_true, if_false))
+    return if_true if condition else if_false
 
 
 def nonzero(x: Any) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from planner import PlannerError, PriceBook, Scenario, estimate
-from planner.litellm_import import check_price_map, import_prices
+from planner.litellm_import import import_prices, parse_price_map
 from planner.price_editing import (
     HEADER_FIELDS,
     SECTIONS,
@@ -161,7 +160,7 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
 def _render_import(directory: Path, provider: str, current: PriceTable, text: str, version: str,
                    upload: UploadedFile) -> None:
     try:
-        price_map = check_price_map(json.loads(upload.getvalue()), upload.name)
+        price_map = parse_price_map(upload.getvalue(), upload.name)
         new, changes, missing = import_prices(current, price_map, datetime.date.today())
     except (PlannerError, ValueError) as exc:
         st.error(f"Not imported:\n\n{exc}")

@@ -13,6 +13,7 @@ from planner.lines import APPROACH_LABELS
 from planner.ranges import (
     DEFAULT_DRAWS,
     METRICS,
+    NOT_RANGEABLE,
     breakeven_months,
     breakeven_volumes,
     describe_month,
@@ -29,7 +30,8 @@ METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month 
 
 def rangeable_paths(book: PriceBook) -> list[str]:
     """Numeric inputs of the sidebar (scenario units) and every assumption."""
-    paths = [item.path for item in ALL_INPUTS if item.kind != "select" and "@" not in item.path]
+    paths = [item.path for item in ALL_INPUTS
+             if item.kind != "select" and "@" not in item.path and item.path not in NOT_RANGEABLE]
     if book.assumptions is not None:
         paths += [f"assumptions.{name}" for name in type(book.assumptions).model_fields]
     return paths

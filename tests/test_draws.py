@@ -1,0 +1,107 @@
+"""One cost model for numbers and for draws: for every input the app lets a user range, an array of
+values gives, value by value, what single-number estimates give (or marks the values they refuse),
+and every such range gives finite, ordered percentiles or our error."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import REPO
+
+from planner import PlannerError, estimate, load_price_book, load_scenario
+from planner.ranges import NOT_RANGEABLE, _value, field_limits, simulate, with_values
+from planner.scenario import Range
+from planner.vector import Draws
+from ui.ranges_view import rangeable_paths
+
+EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+BOOK = load_price_book(REPO / "pricing")
+PATHS = rangeable_paths(BOOK)
+METRICS = ("one_time_cost", "monthly_cost", "horizon_cost", "weeks_to_production", "effort_hours")
+
+
+def within(value: float, limits: list[tuple[str, float]]) -> float:
+    """``value`` moved inside the field's limits (a strict bound is approached, not reached)."""
+    for symbol, bound in limits:
+        if symbol == ">=" and value < bound:
+            value = bound
+        elif symbol == ">" and value <= bound:
+            value = bound + abs(bound) * 0.01 + 0.01
+        elif symbol == "<=" and value > bound:
+            value = bound
+        elif symbol == "<" and value >= bound:
+            value = bound - abs(bound) * 0.01 - 0.01
+    return value
+
+
+def spread(likely: float, path: str) -> list[float]:
+    """Values around ``likely`` a user could range over: down to the field's floor, up to a few times it."""
+    limits = field_limits(path)
+    candidates = [0.0, likely * 0.5, likely, likely * 1.5 + 0.5, likely * 4 + 1, 0.37]
+    return sorted({within(v, limits) for v in candidates})
+
+
+def run(scenario, value, path):
+    return estimate(*with_values(scenario, BOOK, {path: value}))
+
+
+def cases():
+    for example in EXAMPLES:
+        scenario = load_scenario(example)
+        for path in PATHS:
+            if path in NOT_RANGEABLE:
+                continue
+            likely = _value(scenario, BOOK, path)
+            if isinstance(likely, (int, float)) and not isinstance(likely, bool):
+                yield pytest.param(scenario, path, float(likely), id=f"{example.stem}:{path}")
+
+
+@pytest.mark.parametrize(("scenario", "path", "likely"), list(cases()))
+def test_an_array_gives_what_single_numbers_give_value_by_value(scenario, path, likely):
+    values = spread(likely, path)
+    singles = []
+    for value in values:
+        try:
+            singles.append(run(scenario, value, path))
+        except PlannerError:
+            singles.append(None)
+    try:
+        many = run(scenario, Draws(values), path)
+    except PlannerError:
+        # Only where no value can be costed, or a value's refusal is not about fitting (then it holds for all).
+        assert any(s is None for s in singles), "the array was refused though every single value estimates"
+        return
+    for i, single in enumerate(singles):
+        marked = {name: bool(np.broadcast_to(a.infeasible_mask, (len(values),))[i])
+                  for name, a in many.approaches.items()}
+        if single is None:
+            assert any(marked.values()), f"{path}={values[i]:g} is refused alone but costed in an array"
+            continue
+        assert not any(marked.values()), f"{path}={values[i]:g} is costed alone but marked in an array"
+        for name, approach in many.approaches.items():
+            for metric in METRICS:
+                got = float(np.broadcast_to(np.asarray(getattr(approach, metric), dtype=float), (len(values),))[i])
+                expected = getattr(single.approaches[name], metric)
+                assert got == pytest.approx(expected, rel=1e-9, abs=1e-9), (name, metric, values[i])
+
+
+@pytest.mark.parametrize(("scenario", "path", "likely"), list(cases()))
+def test_a_range_on_any_offered_input_gives_ordered_finite_percentiles_or_our_error(scenario, path, likely):
+    values = spread(likely, path)
+    ranged = scenario.model_copy(update={"ranges": {path: Range(low=values[0], high=values[-1])}})
+    try:
+        summary = simulate(ranged, BOOK, draws=500)
+    except PlannerError as exc:
+        assert "(range)" not in str(exc) and "Traceback" not in str(exc)
+        return
+    for metrics in summary.values():
+        for p in metrics.values():
+            assert all(math.isfinite(x) for x in (p.p10, p.p50, p.p90))
+            assert p.p10 <= p.p50 <= p.p90
+            assert 0 <= p.excluded_share < 1
+
+
+def test_the_app_does_not_offer_to_range_what_cannot_be_ranged():
+    assert not set(PATHS) & set(NOT_RANGEABLE)
