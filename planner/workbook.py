@@ -10,6 +10,7 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -38,9 +39,9 @@ def budget_pack(estimate: Estimate, book: PriceBook,
           [[name, r.label, r.one_time_cost, r.monthly_cost, r.horizon_cost, r.weeks_to_production, r.effort_hours,
             r.added_latency_ms] for name, r in estimate.approaches.items()], {2: money, 3: money, 4: money})
     summary.append([])
-    summary.append([f"Scenario: {estimate.scenario.name}"])
+    _append(summary, [f"Scenario: {estimate.scenario.name}"])
     for label, values in summary_rows(estimate):
-        summary.append([label, *values])
+        _append(summary, [label, *values])
 
     lines = workbook.create_sheet("Line items")
     money_at = {i: money for i, name in enumerate(CSV_COLUMNS) if name in MONEY_COLUMNS}
@@ -58,7 +59,7 @@ def budget_pack(estimate: Estimate, book: PriceBook,
                     cell.number_format = money
         sheet.append([])
         for path, spec in estimate.scenario.ranges.items():
-            sheet.append([path, "low", spec.low, "high", spec.high])
+            _append(sheet, [path, "low", spec.low, "high", spec.high])
 
     assumptions = workbook.create_sheet("Assumptions")
     _rows(assumptions, ["assumption", "value", "unit", "source"],
@@ -83,12 +84,18 @@ def _cell(value: Any) -> Any:
     return "; ".join(value) if isinstance(value, tuple) else value
 
 
+def _append(sheet: Any, row: list[Any]) -> None:
+    """Append a row, with the control characters a workbook cannot hold (any a user typed into a
+    name or a source) removed from its text."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+
+
 def _rows(sheet: Any, header: list[str], rows: list[list[Any]], formats: dict[int, str]) -> None:
-    sheet.append(header)
+    _append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        _append(sheet, row)
         for index, number_format in formats.items():
             sheet.cell(row=sheet.max_row, column=index + 1).number_format = number_format
     for index, name in enumerate(header, start=1):
