@@ -76,6 +76,11 @@ def load(data: dict[str, Any], book: PriceBook) -> None:
     st.session_state.update(state_from_scenario(data, book, assumption_defaults(book)))
 
 
+def replace_base(data: dict[str, Any]) -> None:
+    """Make ``data`` the loaded scenario without resetting the widgets (for a change of its ranges)."""
+    st.session_state[BASE] = data
+
+
 def on_example(book: PriceBook) -> None:
     name = st.session_state.get("example")
     path = examples().get(name or "")
@@ -144,7 +149,7 @@ def main() -> None:
 
     try:
         state = st.session_state.to_dict()  # one snapshot: each read of st.session_state filters it anew
-        scenario = scenario_from_dict(scenario_data(state[BASE], state), name="inputs")
+        scenario = scenario_from_dict(scenario_data(state[BASE], state, assumption_defaults(book)), name="inputs")
         result = estimate(scenario, book)
         st.session_state[LAST_GOOD] = (scenario, result)
         token = encode_scenario(scenario)
@@ -166,7 +171,7 @@ def main() -> None:
     if view == "Charts":
         views.render_charts(result)
     elif view == "Ranges and break-even":
-        render_range_editor(st.session_state[BASE], book)
+        render_range_editor(st.session_state[BASE], book, replace_base)
         render_ranges(result, scenario, book)
     elif view == "Why these numbers?":
         views.render_why(result)

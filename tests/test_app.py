@@ -199,3 +199,34 @@ def test_price_grid_cells_left_empty_reach_the_planner_as_none_whatever_pandas_m
                           "note": ["x", None]})
     assert grid_records(frame) == [{"id": "a", "price": 1.5, "note": "x"},
                                    {"id": None, "price": None, "note": None}]
+
+
+def test_defaults_stay_defaults_so_the_app_and_the_cli_give_the_same_ranges():
+    from planner.ranges import simulate
+    from planner.share import decode_scenario
+
+    book = load_price_book(REPO / "pricing")
+    data = load_scenario(REPO / "examples" / "support_assistant.yaml").model_dump(mode="json", exclude_defaults=True)
+    data["project"].pop("iterations")  # left to the assumptions table, as is retrain_every_months
+    data["ranges"] = {"assumptions.retrain_every_months": {"low": 1, "high": 12}}
+    from_file = scenario_from_dict(data)
+    app = ok(start({"s": encode_scenario(from_file)}))
+    app.radio(key="view").set_value("Ranges and break-even").run()
+    ok(app)
+    token = app.query_params["s"]
+    in_app = decode_scenario(token[0] if isinstance(token, list) else token)
+    assert in_app.project.iterations is None and in_app.approaches.fine_tune.retrain_every_months is None
+    expected = simulate(from_file, book)["fine_tune"]["horizon_cost"]
+    assert expected.p10 < expected.p90  # the range moves the cost (it moved it by 0 in the app before)
+    shown = app.table[1].value.loc["Horizon cost (USD)", "Fine-tuning"]
+    assert shown == f"{expected.p10:,.1f} / {expected.p50:,.1f} / {expected.p90:,.1f}"
+
+
+def test_the_stale_price_setting_outlives_its_view():
+    app = ok(start())
+    app.radio(key="view").set_value("Price tables").run()
+    app.number_input(key="prices:max_age_input").set_value(1).run()
+    app.radio(key="view").set_value("Charts").run()
+    ok(app)
+    warnings = [w.value for w in app.warning]
+    assert any("older than 1 day:" in w for w in warnings), warnings

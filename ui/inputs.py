@@ -170,8 +170,16 @@ def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[st
     return values
 
 
-def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any]) -> dict[str, Any]:
-    """The loaded scenario with every widget's value written over it."""
+def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any],
+                  defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The loaded scenario with every widget's value written over it.
+
+    A key the scenario leaves to the assumptions table (``project.iterations``) shows the
+    assumption's value (``defaults``) in its widget; while the widget still shows that value, the
+    key stays unset, so the estimate, the link and the exports follow the assumption (and a range
+    on the assumption moves it), as the command line does for the same file.
+    """
+    defaults = defaults or {}
     data = copy.deepcopy(base)
     route = state.get(PREFIX + "approaches.fine_tune.route", "api")
     for item in ALL_INPUTS:
@@ -180,6 +188,8 @@ def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any]) -> dict
         value = state.get(item.key)
         if value is None:
             continue
+        if _get(base, _path(item)) is None and item.path in defaults and value == defaults[item.path]:
+            continue  # left to the assumption
         if item.kind == "percent":
             value = value / 100
         node = data

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -15,13 +17,11 @@ from planner.ranges import (
     METRICS,
     NOT_RANGEABLE,
     breakeven_months,
-    breakeven_volumes,
     describe_month,
-    simulate,
     top_drivers,
-    tornado,
 )
 from ui import charts
+from ui.cached import ranges_analysis
 from ui.inputs import ALL_INPUTS
 
 METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
@@ -37,9 +37,13 @@ def rangeable_paths(book: PriceBook) -> list[str]:
     return paths
 
 
-def render_range_editor(base: dict[str, Any], book: PriceBook) -> None:
-    """Add, change or remove ranges; they live in the scenario (and so in its link and YAML)."""
-    ranges: dict[str, dict[str, float]] = base.setdefault("ranges", {})
+def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable[[dict[str, Any]], None]) -> None:
+    """Add, change or remove ranges; they live in the scenario (and so in its link and YAML).
+
+    ``base`` is the loaded scenario as plain data; it is not changed: a new one with the changed
+    ranges goes to ``replace``.
+    """
+    ranges: dict[str, dict[str, float]] = copy.deepcopy(base.get("ranges") or {})
     left, middle, right = st.columns([3, 1, 1])
     path = left.selectbox("Input to give a range (scenario units: shares as fractions, e.g. 0.05)",
                           rangeable_paths(book), key="range:path")
@@ -47,13 +51,12 @@ def render_range_editor(base: dict[str, Any], book: PriceBook) -> None:
     high = right.number_input("High", value=0.0, key="range:high", format="%.4g")
     add, remove = st.columns(2)
     if add.button("Add or change this range", key="range:add"):
-        ranges[path] = {"low": float(low), "high": float(high)}
+        replace({**base, "ranges": {**ranges, path: {"low": float(low), "high": float(high)}}})
         st.rerun()  # the estimate at the top of the page must see the new range
     if ranges:
         removed = remove.multiselect("Remove ranges", list(ranges), key="range:remove")
         if removed and remove.button("Remove", key="range:remove-button"):
-            for item in removed:
-                ranges.pop(item, None)
+            replace({**base, "ranges": {p: r for p, r in ranges.items() if p not in removed}})
             st.rerun()
         st.dataframe(pd.DataFrame([{"input": p, "low": r["low"], "high": r["high"]} for p, r in ranges.items()]),
                      hide_index=True)
@@ -62,18 +65,12 @@ def render_range_editor(base: dict[str, Any], book: PriceBook) -> None:
 def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None:
     """Percentiles, tornado charts and break-even for the current scenario."""
     cur = result.currency
-    progress = st.progress(0.0, text="Break-even volumes: searching 0 to 10 billion requests a month")
     try:
-        found, sweep = breakeven_volumes(scenario, book)
-        progress.progress(0.4, text=f"Simulating {DEFAULT_DRAWS:,} draws")
-        spread = simulate(scenario, book) if scenario.ranges else None
-        progress.progress(0.8, text="Sensitivity: each range at its low and high value")
-        swings = tornado(scenario, book) if scenario.ranges else None
+        with st.spinner(f"Break-even volumes, {DEFAULT_DRAWS:,} draws and the sensitivity of each range"):
+            found, sweep, spread, swings = ranges_analysis(scenario, book)
     except PlannerError as exc:
-        progress.empty()
         st.error(f"The ranges cannot be evaluated:\n\n{exc}")
         return
-    progress.empty()
 
     if spread is None:
         st.info("Give an input a range above to see P10 / P50 / P90 of every total and which inputs matter most.")
@@ -84,6 +81,11 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
                  for name in result.approaches] for m in METRICS}
         st.table(pd.DataFrame(rows, index=[r.label for r in result.approaches.values()]).T)
         st.caption("Each cell: P10 / P50 / P90.")
+        for name, metrics in spread.items():
+            first = next(iter(metrics.values()))
+            if first.excluded_share:
+                st.warning(f"{APPROACH_LABELS[name]}: {first.excluded_share:.0%} of the draws cannot be costed and "
+                           f"are left out of its percentiles: {'; '.join(first.excluded_because)}")
         st.subheader("What moves the horizon cost most")
         columns = st.columns(2)
         for index, (name, items) in enumerate(swings.items()):

@@ -16,15 +16,15 @@ from planner.export import summary_csv, summary_rows, to_csv
 from planner.files import dump_yaml
 from planner.lines import APPROACH_LABELS
 from planner.pricebook import SPECIAL_TABLES, all_offerings
-from planner.ranges import simulate
 from planner.recommend import DecisionAnswers, recommend
 from planner.share import encode_scenario
 from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
-from planner.workbook import budget_pack
 from ui import charts
+from ui.cached import budget_pack_bytes, simulation
 from ui.price_editor import render_editor
 
 SPECIAL = set(SPECIAL_TABLES)
+MAX_AGE = "prices:max_age"  # days after which a price is flagged as stale; kept across views
 
 
 def line_columns(currency: str) -> dict[str, str]:
@@ -60,11 +60,11 @@ def render_comparison(estimate: Estimate) -> None:
     st.table(comparison_frame(estimate))
     for note in sorted({note for r in estimate.approaches.values() for note in r.notes}):
         st.info(note)
-    max_age = int(st.session_state.get("prices:max_age", DEFAULT_MAX_AGE_DAYS))
+    max_age = int(st.session_state.get(MAX_AGE, DEFAULT_MAX_AGE_DAYS))
     stale = stale_in_estimate(estimate, datetime.date.today(), max_age)
     if stale:
         st.warning(f"{len(stale)} price{'s' if len(stale) > 1 else ''} used here {'are' if len(stale) > 1 else 'is'} "
-                   f"older than {max_age} days: " + "; ".join(str(s) for s in stale))
+                   f"older than {max_age} day{'s' if max_age != 1 else ''}: " + "; ".join(str(s) for s in stale))
 
 
 def render_charts(estimate: Estimate) -> None:
@@ -134,11 +134,11 @@ def render_export(estimate: Estimate, scenario: Scenario, book: PriceBook) -> No
     slug = "".join(ch if ch.isalnum() else "-" for ch in scenario.name.lower()).strip("-") or "scenario"
     st.download_button("Line items (CSV)", to_csv(estimate), f"{slug}-line-items.csv", "text/csv", key="dl:lines")
     try:
-        spread = simulate(scenario, book) if scenario.ranges else None
+        spread = simulation(scenario, book)
     except PlannerError:
-        spread = None
+        spread = None  # the Ranges view says why; the pack is still useful without its ranges sheet
     st.download_button("Budget pack (Excel: summary, line items, ranges, assumptions, prices)",
-                       budget_pack(estimate, book, spread), f"{slug}-budget-pack.xlsx",
+                       budget_pack_bytes(estimate, scenario, book, spread), f"{slug}-budget-pack.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl:xlsx")
     st.download_button("Summary (CSV)", summary_csv(estimate), f"{slug}-summary.csv", "text/csv", key="dl:summary")
     st.download_button("Scenario (YAML)", dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True)),
@@ -170,8 +170,12 @@ def render_prices(book: PriceBook, scenario: Scenario) -> None:
     provider = st.selectbox("Provider", providers, key="prices:provider",
                             format_func=lambda p: f"{table[p].display_name} ({p}, {table[p].currency})"
                             if p in table else f"{p} (does not load)")
-    max_age = st.number_input("Flag prices older than (days)", 1, 3650, DEFAULT_MAX_AGE_DAYS, 30, key="prices:max_age",
+    # The widget's own state is dropped whenever this view is not drawn, so the setting is kept
+    # under a key of its own, which the comparison reads on every view.
+    max_age = st.number_input("Flag prices older than (days)", 1, 3650,
+                              int(st.session_state.get(MAX_AGE, DEFAULT_MAX_AGE_DAYS)), 30, key="prices:max_age_input",
                               help="Stale prices are flagged here and under the comparison.")
+    st.session_state[MAX_AGE] = int(max_age)
     stale = {s.key.split(" ")[0] for s in stale_prices(book, datetime.date.today(), int(max_age))}
     rows = offering_rows(book, provider)
     for row in rows:
