@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from planner.lines import Approach, Category, LineItem
 from planner.pricebook import Price, PriceBook, Resolved, rate_price
 from planner.prices import RateCard
 from planner.scenario import Scenario
-from planner.vector import all_true, nonzero
+from planner.vector import Flags, all_true, nonzero
 
 TOKENS_PER_MILLION = 1_000_000
 
@@ -50,7 +49,7 @@ class Costing:
     _values: dict[str, float] = field(init=False, repr=False)
     _resolved: dict[tuple[str, str], Resolved] = field(init=False, repr=False)
     # Values of a range that cannot be costed: (scenario field, mask of those values, why).
-    infeasible: list[tuple[str, Any, str]] = field(init=False, repr=False)
+    infeasible: list[tuple[str, Flags, str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         workload = self.scenario.workload
@@ -75,7 +74,7 @@ class Costing:
             resolved = self._resolved[memo_key] = lookup(ref)
         return resolved
 
-    def check_fits(self, fits: Any, field: str, message: str) -> None:
+    def check_fits(self, fits: Flags, field: str, message: str) -> None:
         """Go on where ``fits`` holds; a single value that does not fit, or a range none of whose
         values fit, is a problem at ``field``; a range some of whose values fit marks the others."""
         if all_true(fits):

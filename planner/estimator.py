@@ -6,7 +6,6 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from planner.architecture import parameters as model_parameters
 from planner.assumptions import Assumptions
@@ -28,7 +27,7 @@ from planner.training import (
     self_hosted_run,
     training_lines,
 )
-from planner.vector import vmax, vround
+from planner.vector import Flags, vmax, vround
 
 
 @dataclass(frozen=True)
@@ -45,12 +44,12 @@ class ApproachEstimate:
     input_tokens_per_request: int
     sizing: SelfHostedSizing | None = None
     # For a range: the values that cannot be costed, as (scenario field, mask over the values, why).
-    infeasible: tuple[tuple[str, Any, str], ...] = ()
+    infeasible: tuple[tuple[str, Flags, str], ...] = ()
 
     @property
-    def infeasible_mask(self) -> Any:
+    def infeasible_mask(self) -> Flags:
         """Which values of a range this approach cannot cost (False when it can cost them all)."""
-        mask: Any = False
+        mask: Flags = False
         for _, marked, _ in self.infeasible:
             mask = mask | marked
         return mask

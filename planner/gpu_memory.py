@@ -19,7 +19,7 @@ Rules (each with the paper it comes from):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from planner.architecture import (
 )
 from planner.architecture import parameters as model_parameters
 from planner.prices import GpuSpec
-from planner.vector import all_true, is_many, nonzero, vceil, vmax, where
+from planner.vector import Flags, all_true, is_many, nonzero, vceil, vmax, where
 
 Method = Literal["full", "lora", "qlora"]
 Optimizer = Literal["adamw", "adamw_8bit"]
@@ -86,7 +86,7 @@ class TrainingMemory:
         return self.weights + self.gradients + self.optimizer + self.activations + self.overhead
 
     @property
-    def fits_each(self) -> Any:
+    def fits_each(self) -> Flags:
         """Whether some number of GPUs can hold the run: a bool, or one per value of a range."""
         return self.gpus_needed > 0
 

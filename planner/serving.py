@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from planner.architecture import Architecture
 from planner.architecture import parameters as model_parameters
 from planner.assumptions import Assumptions
 from planner.gpu_memory import BYTES_PER_GIB
-from planner.vector import all_true, is_many, nonzero, vceil, vmax, where
+from planner.vector import Flags, all_true, is_many, nonzero, vceil, vmax, where
 
 ServingPrecision = Literal["bf16", "fp8", "int4"]
 BYTES_PER_PARAM: dict[ServingPrecision, float] = {"bf16": 2, "fp8": 1, "int4": 0.5}
@@ -78,7 +78,7 @@ class ServingEstimate:
         return self.weights_gib + self.kv_cache_gib + self.overhead_gib
 
     @property
-    def fits_each(self) -> Any:
+    def fits_each(self) -> Flags:
         """Whether a replica can hold the model and the batch's KV cache: a bool, or one per value."""
         return self.tensor_parallel > 0
 

@@ -47,6 +47,12 @@ def _format_one(value: float, spec: str) -> str:
         return format(round(value), spec)
 
 
+# What flows through the cost modules: one number, or the draws of a range; and a yes/no answer
+# for each (whether a run fits), one bool or an array of them.
+Quantity = float | Draws
+Flags = bool | np.ndarray
+
+
 def is_many(value: Any) -> bool:
     """Whether ``value`` holds many values (an array) rather than one number."""
     return isinstance(value, np.ndarray)
