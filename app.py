@@ -21,10 +21,10 @@ from planner import (
     parse_scenario,
     scenario_from_dict,
 )
-from planner.files import files_signature
-from planner.pricebook import DEFAULT_PRICES_DIR
-from planner.scenario import Scenario
-from planner.share import decode_scenario, encode_scenario
+from planner.inputs.files import files_signature
+from planner.inputs.pricebook import DEFAULT_PRICES_DIR
+from planner.inputs.scenario import Scenario
+from planner.outputs.share import decode_scenario, encode_scenario
 from ui import views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
 from ui.ranges_view import render_range_editor, render_ranges

@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from planner import load_price_book, load_scenario  # noqa: E402
-from planner.ranges import DEFAULT_DRAWS, simulate  # noqa: E402
-from planner.scenario import Range, Scenario  # noqa: E402
+from planner.analysis.ranges import DEFAULT_DRAWS, simulate  # noqa: E402
+from planner.inputs.scenario import Range, Scenario  # noqa: E402
 
 TARGET_MS = 100
 REPEATS = 7

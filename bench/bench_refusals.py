@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from planner import PlannerError, parse_scenario  # noqa: E402
-from planner.share import decode_scenario  # noqa: E402
+from planner.outputs.share import decode_scenario  # noqa: E402
 
 TARGET_S = 1.0
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(

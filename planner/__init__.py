@@ -7,10 +7,10 @@ Typical use::
     result.approaches["fine_tune"].horizon_cost
 """
 
-from planner.errors import PlannerError, PricingError, Problem, ScenarioError
-from planner.estimator import ApproachEstimate, Estimate, estimate
-from planner.pricebook import PriceBook, load_price_book
-from planner.scenario import Scenario, load_scenario, parse_scenario, scenario_from_dict
+from planner.core.errors import PlannerError, PricingError, Problem, ScenarioError
+from planner.costs.estimator import ApproachEstimate, Estimate, estimate
+from planner.inputs.pricebook import PriceBook, load_price_book
+from planner.inputs.scenario import Scenario, load_scenario, parse_scenario, scenario_from_dict
 
 __all__ = [
     "ApproachEstimate",

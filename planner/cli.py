@@ -10,24 +10,31 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.errors import PlannerError, Problem
-from planner.estimator import estimate
-from planner.export import to_csv, to_dict, to_json, to_table
-from planner.files import write_atomically
-from planner.lines import APPROACH_LABELS
-from planner.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_book
-from planner.ranges import DEFAULT_DRAWS, MAX_VOLUME, breakeven_months, breakeven_volumes, describe_month, simulate
-from planner.scenario import load_scenario
-from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
-from planner.validation import validate_data
+from planner.analysis.ranges import (
+    DEFAULT_DRAWS,
+    MAX_VOLUME,
+    breakeven_months,
+    breakeven_volumes,
+    describe_month,
+    simulate,
+)
+from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
+from planner.core.errors import PlannerError, Problem
+from planner.costs.estimator import estimate
+from planner.costs.lines import APPROACH_LABELS
+from planner.inputs.files import write_atomically
+from planner.inputs.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_book
+from planner.inputs.scenario import load_scenario
+from planner.inputs.validation import validate_data
+from planner.outputs.export import to_csv, to_dict, to_json, to_table
 
 # The modules only some commands need (the Excel writer, sizing reports, the simulation, the price
 # store and the LiteLLM import) are imported inside those commands, so that a plain `estimate`
 # starts without loading them.
 if TYPE_CHECKING:
-    from planner.architecture import Architecture
-    from planner.pricebook import Resolved
-    from planner.prices import GpuSpec
+    from planner.inputs.architecture import Architecture
+    from planner.inputs.price_tables import GpuSpec
+    from planner.inputs.pricebook import Resolved
 
 FORMATTERS = {"table": to_table, "json": to_json, "csv": to_csv}
 FORMAT_CHOICES = [*FORMATTERS, "xlsx"]
@@ -132,7 +139,7 @@ def _estimate(args: argparse.Namespace) -> int:
     if args.format == "xlsx":
         if args.output is None:
             raise _usage("--format xlsx writes a workbook: give --output FILE.xlsx")
-        from planner.workbook import budget_pack
+        from planner.outputs.workbook import budget_pack
         return _write(args.output, budget_pack(result, book, spread))
     if args.format == "json":
         data = to_dict(result)
@@ -204,7 +211,7 @@ ARCHITECTURE_FLAGS = {"layers": "layers", "hidden": "hidden", "heads": "heads", 
 
 
 def _architecture(args: argparse.Namespace, book: PriceBook) -> tuple[str, Architecture]:
-    from planner.architecture import Architecture
+    from planner.inputs.architecture import Architecture
     given = {name: getattr(args, flag) for flag, name in ARCHITECTURE_FLAGS.items() if getattr(args, flag) is not None}
     if args.model is not None:
         if given:
@@ -242,8 +249,8 @@ def _usage(message: str) -> PlannerError:
 
 
 def _size(args: argparse.Namespace) -> int:
-    from planner.gpu_memory import TrainingSetup
-    from planner.sizing_report import architecture_note, report_table, serving_report, training_report
+    from planner.outputs.sizing_report import architecture_note, report_table, serving_report, training_report
+    from planner.sizing.memory import TrainingSetup
 
     book = load_price_book(args.prices)
     label, arch = _architecture(args, book)
@@ -271,9 +278,9 @@ def _size(args: argparse.Namespace) -> int:
 
 
 def _import_litellm(args: argparse.Namespace) -> int:
-    from planner.litellm_import import import_prices, load_price_map
-    from planner.price_editing import header_comment, table_to_yaml
-    from planner.price_store import read_table, save_table, table_path
+    from planner.price_admin.editing import header_comment, table_to_yaml
+    from planner.price_admin.litellm_import import import_prices, load_price_map
+    from planner.price_admin.store import read_table, save_table, table_path
 
     book = load_price_book(args.prices)
     price_map = load_price_map(args.file)
@@ -302,7 +309,7 @@ def _import_litellm(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from planner.price_store import history
+    from planner.price_admin.store import history
 
     versions = history(args.prices, args.provider)
     if not versions:
@@ -314,7 +321,7 @@ def _history(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from planner.price_store import read_table, restore, table_path
+    from planner.price_admin.store import read_table, restore, table_path
 
     _, current = read_table(args.prices, args.provider)
     restore(args.prices, args.provider, args.version, current)
@@ -323,7 +330,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    from planner.price_store import read_table, reset_to_bundled, table_path
+    from planner.price_admin.store import read_table, reset_to_bundled, table_path
 
     _, current = read_table(args.prices, args.provider)
     reset_to_bundled(args.prices, args.provider, current)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from planner import PriceBook, Scenario, load_price_book, scenario_from_dict
-from planner.estimator import ApproachEstimate
-from planner.lines import LineItem
+from planner.costs.estimator import ApproachEstimate
+from planner.costs.lines import LineItem
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_PRICES = FIXTURES / "prices"

@@ -7,8 +7,8 @@ from conftest import REPO
 from streamlit.testing.v1 import AppTest
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
-from planner.export import summary_rows
-from planner.share import encode_scenario
+from planner.outputs.export import summary_rows
+from planner.outputs.share import encode_scenario
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 REQUESTS = "in:workload.requests_per_month"
@@ -153,7 +153,7 @@ def test_ranges_view_shows_percentiles_tornado_and_breakeven():
     app = ok(start())  # the support-assistant example carries ranges
     app.radio(key="view").set_value("Ranges and break-even").run()
     ok(app)
-    from planner.ranges import simulate
+    from planner.analysis.ranges import simulate
 
     scenario = load_scenario(REPO / "examples" / "support_assistant.yaml")
     spread = simulate(scenario, load_price_book(REPO / "pricing"))
@@ -176,7 +176,7 @@ def test_adding_a_range_in_the_app_changes_the_spread():
     assert app.table[1].value.loc["First-month cost (USD)", "Prompt engineering"] != before
     token = app.query_params["s"]
     token = token[0] if isinstance(token, list) else token
-    from planner.share import decode_scenario
+    from planner.outputs.share import decode_scenario
 
     assert decode_scenario(token).ranges["workload.output_tokens"].high == 2000  # the link holds the range
 
@@ -202,8 +202,8 @@ def test_price_grid_cells_left_empty_reach_the_planner_as_none_whatever_pandas_m
 
 
 def test_defaults_stay_defaults_so_the_app_and_the_cli_give_the_same_ranges():
-    from planner.ranges import simulate
-    from planner.share import decode_scenario
+    from planner.analysis.ranges import simulate
+    from planner.outputs.share import decode_scenario
 
     book = load_price_book(REPO / "pricing")
     data = load_scenario(REPO / "examples" / "support_assistant.yaml").model_dump(mode="json", exclude_defaults=True)

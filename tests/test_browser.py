@@ -13,8 +13,8 @@ from playwright.sync_api import expect, sync_playwright
 from served_app import REPO, launch, served_app, wait_for_table
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
-from planner.export import summary_rows
-from planner.share import decode_scenario
+from planner.outputs.export import summary_rows
+from planner.outputs.share import decode_scenario
 
 EXAMPLE = REPO / "examples" / "support_assistant.yaml"  # the app's default
 MONTH_1 = "First-month cost (USD)"

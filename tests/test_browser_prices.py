@@ -12,7 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 from served_app import REPO, launch, served_app, settle, wait_for_table
 
 from planner import load_price_book
-from planner.price_store import history
+from planner.price_admin.store import history
 
 ROW_PX = 35  # Streamlit's data grid: header and rows are 35 px high
 ROW_MARKER_PX = 30

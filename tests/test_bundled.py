@@ -12,8 +12,8 @@ import pytest
 from conftest import REPO, line
 
 from planner import estimate, load_scenario, scenario_from_dict
-from planner.export import to_json
-from planner.pricebook import all_offerings
+from planner.inputs.pricebook import all_offerings
+from planner.outputs.export import to_json
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 ISSUE_SAMPLE = Path(__file__).parent / "issue_sample.yaml"
@@ -113,7 +113,7 @@ def test_retrieval_latency_is_in_the_published_range(bundled):
 
 
 def test_readme_documents_every_assumption():
-    from planner.assumptions import Assumptions
+    from planner.inputs.assumptions import Assumptions
 
     readme = (REPO / "README.md").read_text()
     missing = [name for name in Assumptions.model_fields if f"`{name}`" not in readme]

@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURE_PRICES, REPO, WORKED
 
 from planner.cli import main
-from planner.files import dump_yaml
+from planner.inputs.files import dump_yaml
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import pytest
 from conftest import worked
 
 from planner import estimate
-from planner.comparison import Crossover, cheapest, crossovers, cumulative_costs, fastest
-from planner.recommend import DecisionAnswers, recommend
+from planner.analysis.comparison import Crossover, cheapest, crossovers, cumulative_costs, fastest
+from planner.analysis.recommend import DecisionAnswers, recommend
 
 
 def test_cumulative_cost_starts_with_the_one_time_cost(book):

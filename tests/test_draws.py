@@ -11,9 +11,9 @@ import pytest
 from conftest import REPO
 
 from planner import PlannerError, estimate, load_price_book, load_scenario
-from planner.ranges import NOT_RANGEABLE, _value, field_limits, simulate, with_values
-from planner.scenario import Range
-from planner.vector import Draws
+from planner.analysis.ranges import NOT_RANGEABLE, _value, field_limits, simulate, with_values
+from planner.core.draws import Draws
+from planner.inputs.scenario import Range
 from ui.ranges_view import rangeable_paths
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))

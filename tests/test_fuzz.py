@@ -28,13 +28,13 @@ import yaml
 from conftest import REPO
 
 from planner import PlannerError, estimate, load_price_book, parse_scenario
+from planner.analysis.ranges import _run, simulate
 from planner.cli import main as cli_main
-from planner.export import to_csv, to_json
-from planner.price_store import check_table_text
-from planner.pricebook import SPECIAL_TABLES
-from planner.ranges import _run, simulate
-from planner.share import decode_scenario
-from planner.vector import Draws
+from planner.core.draws import Draws
+from planner.inputs.pricebook import SPECIAL_TABLES
+from planner.outputs.export import to_csv, to_json
+from planner.outputs.share import decode_scenario
+from planner.price_admin.store import check_table_text
 from ui.ranges_view import rangeable_paths
 
 SEED = 20261123

@@ -9,9 +9,9 @@ import pytest
 from conftest import FIXTURE_PRICES
 
 from planner import PricingError, ScenarioError, estimate, load_price_book, parse_scenario
-from planner.limits import MAX_DEPTH, MAX_LINK_JSON_BYTES, MAX_NODES
-from planner.litellm_import import parse_price_map
-from planner.share import decode_scenario
+from planner.core.limits import MAX_DEPTH, MAX_LINK_JSON_BYTES, MAX_NODES
+from planner.outputs.share import decode_scenario
+from planner.price_admin.litellm_import import parse_price_map
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
@@ -96,7 +96,7 @@ def test_control_characters_in_a_name_do_not_break_the_budget_pack(book):
     from conftest import worked
     from openpyxl import load_workbook
 
-    from planner.workbook import budget_pack
+    from planner.outputs.workbook import budget_pack
 
     scenario = worked(name="Plan\x07 with a bell\x1b")
     pack = load_workbook(io.BytesIO(budget_pack(estimate(scenario, book), book)))

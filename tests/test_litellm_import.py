@@ -12,8 +12,8 @@ from conftest import REPO
 
 from planner import PricingError, load_price_book
 from planner.cli import main
-from planner.litellm_import import check_price_map, import_prices, load_price_map
-from planner.price_store import history
+from planner.price_admin.litellm_import import check_price_map, import_prices, load_price_map
+from planner.price_admin.store import history
 
 MAP = REPO / "tests" / "fixtures" / "litellm_prices.json"
 TODAY = datetime.date(2026, 11, 23)

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner import PricingError, load_price_book
-from planner.price_editing import section_rows, table_from_rows, table_to_yaml
-from planner.price_store import (
+from planner.price_admin.editing import section_rows, table_from_rows, table_to_yaml
+from planner.price_admin.store import (
     SaveConflict,
     history,
     read_table,
@@ -60,9 +60,9 @@ def test_a_save_keeps_the_tables_file_mode_and_so_does_its_history_copy(prices, 
 def test_a_save_waiting_on_another_sessions_lock_gives_up_with_our_error(prices, monkeypatch):
     import filelock
 
-    import planner.files
+    import planner.inputs.files
 
-    monkeypatch.setattr(planner.files, "LOCK_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(planner.inputs.files, "LOCK_TIMEOUT_SECONDS", 0.05)
     _, version = read_table(prices, "acme")
     with filelock.FileLock(str(prices / ".lock")), pytest.raises(PricingError, match="held its lock"):
         # a second lock object on the same file waits, as another process's save would

@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planner import ScenarioError, estimate
-from planner.export import to_csv
-from planner.ranges import (
+from planner.analysis.ranges import (
     METRICS,
     breakeven_months,
     breakeven_volumes,
@@ -23,9 +22,10 @@ from planner.ranges import (
     tornado,
     with_values,
 )
-from planner.scenario import Range
-from planner.vector import Draws
-from planner.workbook import budget_pack
+from planner.core.draws import Draws
+from planner.inputs.scenario import Range
+from planner.outputs.export import to_csv
+from planner.outputs.workbook import budget_pack
 
 
 def ranged(**ranges):

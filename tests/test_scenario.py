@@ -8,7 +8,7 @@ import pytest
 from conftest import WORKED, worked
 
 from planner import ScenarioError, estimate, load_scenario, parse_scenario
-from planner.files import dump_yaml
+from planner.inputs.files import dump_yaml
 
 
 def test_an_empty_mapping_takes_every_default():
@@ -114,6 +114,6 @@ def test_scenario_round_trips_through_yaml(tmp_path):
 
 
 def test_hybrid_block_offers_every_fine_tune_and_retrieval_key():
-    from planner.scenario import FineTuneBlock, HybridBlock, RetrievalFields
+    from planner.inputs.scenario import FineTuneBlock, HybridBlock, RetrievalFields
 
     assert set(HybridBlock.model_fields) == set(FineTuneBlock.model_fields) | set(RetrievalFields.model_fields)

@@ -6,7 +6,7 @@ import pytest
 from conftest import REPO
 
 from planner import ScenarioError, load_scenario
-from planner.share import decode_scenario, encode_scenario
+from planner.outputs.share import decode_scenario, encode_scenario
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.architecture import Architecture, computed_parameters, lora_parameters
-from planner.gpu_memory import BYTES_PER_GIB, TrainingSetup, activation_bytes, model_state_bytes, training_memory
-from planner.serving import Efficiency, ServingGpu, kv_bytes_per_token, serving_estimate
-from planner.training_compute import FlopsRule, training_time
+from planner.inputs.architecture import Architecture, computed_parameters, lora_parameters
+from planner.sizing.compute import FlopsRule, training_time
+from planner.sizing.memory import BYTES_PER_GIB, TrainingSetup, activation_bytes, model_state_bytes, training_memory
+from planner.sizing.serving import Efficiency, ServingGpu, kv_bytes_per_token, serving_estimate
 
 MEMORY_TOLERANCE = 0.20
 TIME_TOLERANCE = 0.35

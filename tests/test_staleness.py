@@ -7,7 +7,7 @@ import datetime
 from conftest import worked
 
 from planner import estimate
-from planner.staleness import stale_in_estimate, stale_prices
+from planner.analysis.staleness import stale_in_estimate, stale_prices
 
 
 def test_nothing_is_stale_on_the_day(book):

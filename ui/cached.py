@@ -13,10 +13,10 @@ from typing import Any
 import streamlit as st
 
 from planner import PriceBook, Scenario
-from planner.estimator import Estimate
-from planner.files import files_signature
-from planner.ranges import breakeven_volumes, simulate, tornado
-from planner.workbook import budget_pack
+from planner.analysis.ranges import breakeven_volumes, simulate, tornado
+from planner.costs.estimator import Estimate
+from planner.inputs.files import files_signature
+from planner.outputs.workbook import budget_pack
 
 MAX_ENTRIES = 16
 

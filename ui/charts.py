@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from planner.comparison import Crossover, cumulative_costs
-from planner.estimator import Estimate
-from planner.lines import APPROACH_LABELS
-from planner.ranges import Swing, VolumeBreakEven, VolumeSweep
-from planner.self_hosted import SelfHostedSizing
+from planner.analysis.comparison import Crossover, cumulative_costs
+from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep
+from planner.costs.estimator import Estimate
+from planner.costs.lines import APPROACH_LABELS
+from planner.costs.self_hosted import SelfHostedSizing
 
 FONT = {"size": 16}
 APPROACH_COLOURS = {"prompt": "#4C78A8", "rag": "#F58518", "fine_tune": "#54A24B", "hybrid": "#B279A2"}

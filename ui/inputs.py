@@ -15,7 +15,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from planner import PriceBook
-from planner.pricebook import all_offerings
+from planner.inputs.pricebook import all_offerings
 
 Kind = Literal["int", "float", "percent", "select"]
 PREFIX = "in:"

@@ -12,8 +12,8 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from planner import PlannerError, PriceBook, Scenario, estimate
-from planner.litellm_import import import_prices, parse_price_map
-from planner.price_editing import (
+from planner.inputs.price_tables import PriceTable
+from planner.price_admin.editing import (
     HEADER_FIELDS,
     SECTIONS,
     diff_tables,
@@ -23,7 +23,8 @@ from planner.price_editing import (
     table_from_rows,
     table_to_yaml,
 )
-from planner.price_store import (
+from planner.price_admin.litellm_import import import_prices, parse_price_map
+from planner.price_admin.store import (
     check_table_text,
     history,
     read_table,
@@ -31,7 +32,6 @@ from planner.price_store import (
     restore,
     save_table,
 )
-from planner.prices import PriceTable
 
 OPENED = "prices:opened"  # provider -> (text, version) read when the editor opened it
 MESSAGE = "prices:message"

@@ -10,9 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from planner import PlannerError, PriceBook, Scenario
-from planner.estimator import Estimate
-from planner.lines import APPROACH_LABELS
-from planner.ranges import (
+from planner.analysis.ranges import (
     DEFAULT_DRAWS,
     METRICS,
     NOT_RANGEABLE,
@@ -20,6 +18,8 @@ from planner.ranges import (
     describe_month,
     top_drivers,
 )
+from planner.costs.estimator import Estimate
+from planner.costs.lines import APPROACH_LABELS
 from ui import charts
 from ui.cached import ranges_analysis
 from ui.inputs import ALL_INPUTS

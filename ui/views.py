@@ -10,15 +10,15 @@ import pandas as pd
 import streamlit as st
 
 from planner import PlannerError, PriceBook, Scenario
-from planner.comparison import cheapest, crossovers, fastest
-from planner.estimator import Estimate
-from planner.export import summary_csv, summary_rows, to_csv
-from planner.files import dump_yaml
-from planner.lines import APPROACH_LABELS
-from planner.pricebook import SPECIAL_TABLES, all_offerings
-from planner.recommend import DecisionAnswers, recommend
-from planner.share import encode_scenario
-from planner.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
+from planner.analysis.comparison import cheapest, crossovers, fastest
+from planner.analysis.recommend import DecisionAnswers, recommend
+from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
+from planner.costs.estimator import Estimate
+from planner.costs.lines import APPROACH_LABELS
+from planner.inputs.files import dump_yaml
+from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
+from planner.outputs.export import summary_csv, summary_rows, to_csv
+from planner.outputs.share import encode_scenario
 from ui import charts
 from ui.cached import budget_pack_bytes, simulation
 from ui.price_editor import render_editor

@@ -1,0 +1,348 @@
+"""How sure is the estimate: Monte Carlo over three-point inputs, sensitivity, break-even.
+
+Any numeric scenario input (by dotted path, e.g. ``approaches.fine_tune.examples``) or assumption
+(``assumptions.expert_minutes_per_example``) may be given a range in the scenario's ``ranges``; its
+own value is the likely one. Draws follow a PERT distribution, the three-point estimate used in
+project planning: a beta distribution on [low, high] with mode at the likely value and shape
+1 + 4 x (likely - low) / (high - low), 1 + 4 x (high - likely) / (high - low). Whole-number inputs
+(examples, iterations) are drawn as real numbers. Every draw runs through the same cost model as
+the single-point estimate, as arrays (``planner.core.draws``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from planner.analysis.comparison import crossovers
+from planner.core.draws import Draws, nonzero
+from planner.core.errors import ScenarioError
+from planner.core.limits import outside
+from planner.costs.estimator import Estimate, estimate
+from planner.costs.lines import APPROACH_LABELS, APPROACHES, Approach
+from planner.inputs.assumptions import ASSUMPTION_LIMITS, Assumption
+from planner.inputs.pricebook import PriceBook
+from planner.inputs.scenario import Scenario
+
+DEFAULT_DRAWS = 10_000
+DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
+PERT_WEIGHT = 4
+METRICS = ("one_time_cost", "monthly_cost", "horizon_cost", "weeks_to_production")
+MAX_VOLUME = 1e10  # requests a month searched for break-even
+VOLUME_GRID = 800
+BISECTION_STEPS = 40
+
+
+@dataclass(frozen=True)
+class RangedInput:
+    """One input given as a range."""
+
+    path: str
+    low: float
+    likely: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """P10, P50 and P90 of one figure, over the draws the approach could cost.
+
+    ``excluded_share`` of the draws could not be costed (e.g. a run that does not fit on the GPUs
+    at that value), for the reasons in ``excluded_because``; they are left out of the percentiles.
+    """
+
+    p10: float
+    p50: float
+    p90: float
+    excluded_share: float = 0.0
+    excluded_because: tuple[str, ...] = ()
+
+
+# Inputs that shape the computation itself rather than enter its arithmetic: they cannot be ranged.
+NOT_RANGEABLE = {
+    "horizon_months": "it sets how many months are costed; compare horizons as separate scenarios",
+}
+
+
+def _value(scenario: Scenario, book: PriceBook, path: str) -> Any:
+    parts = path.split(".")
+    if parts[0] == "assumptions":
+        assumptions = book.require_assumptions()
+        if len(parts) != 2 or parts[1] not in type(assumptions).model_fields:
+            raise LookupError(f"no assumption {'.'.join(parts[1:])!r}")
+        return getattr(assumptions, parts[1]).value
+    node: Any = scenario
+    for part in parts:
+        if not hasattr(node, part) or part == "ranges":
+            raise LookupError(f"no scenario input {path!r}")
+        node = getattr(node, part)
+    return node
+
+
+def field_limits(path: str) -> list[tuple[str, float]]:
+    """The bounds an input's own field sets, as (operator, value): [(">=", 0), ("<=", 1)] for a share.
+
+    >>> field_limits("workload.requests_per_month")
+    [('>=', 0), ('<=', 1000000000000000)]
+    >>> field_limits("assumptions.training_mfu")
+    [('>=', 0), ('<=', 1000000000000000.0), ('>', 0), ('<=', 1)]
+    """
+    if path.startswith("assumptions."):
+        return _bounds(Assumption.model_fields["value"].metadata) + ASSUMPTION_LIMITS.get(
+            path.removeprefix("assumptions."), [])
+    model: Any = Scenario
+    info = None
+    for part in path.split("."):
+        model = next((m for m in _members(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
+        if model is None or part not in model.model_fields:
+            return []
+        info = model.model_fields[part]
+        model = info.annotation
+    if info is None:
+        return []
+    metadata = list(info.metadata)
+    for member in typing.get_args(info.annotation) or ():  # Optional[Annotated[int, Field(ge=1)]]
+        if typing.get_origin(member) is typing.Annotated:
+            metadata += [m for extra in typing.get_args(member)[1:] for m in getattr(extra, "metadata", [extra])]
+    return _bounds(metadata)
+
+
+def _members(annotation: Any) -> list[Any]:
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _members(args[0])
+    return [m for arg in args for m in _members(arg)] if args else [annotation]
+
+
+_OPERATORS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+
+
+def _bounds(metadata: list[Any]) -> list[tuple[str, float]]:
+    return [(symbol, getattr(item, name)) for item in metadata for name, symbol in _OPERATORS.items()
+            if getattr(item, name, None) is not None]
+
+
+def ranged_inputs(scenario: Scenario, book: PriceBook) -> list[RangedInput]:
+    """The scenario's ranges, checked: each names a numeric input that can be ranged, has
+    low <= likely <= high, and stays within the input's own limits (a share within 0 to 1)."""
+    found, problems = [], []
+    for path, spec in scenario.ranges.items():
+        field = f"ranges.{path}"
+        if path in NOT_RANGEABLE:
+            problems.append(scenario.origin_problem(field, f"{path} cannot have a range: {NOT_RANGEABLE[path]}"))
+            continue
+        try:
+            likely = _value(scenario, book, path)
+        except LookupError as exc:
+            problems.append(scenario.origin_problem(field, str(exc)))
+            continue
+        if isinstance(likely, bool) or not isinstance(likely, (int, float)):
+            problems.append(scenario.origin_problem(field, (
+                f"{path} is not a number here (it is left to its default), so it cannot have a range; "
+                "give it a value, or range the assumption behind it")))
+            continue
+        limits = field_limits(path)
+        broken = [(end, value, outside(value, limits)) for end, value in (("low", spec.low), ("high", spec.high))]
+        broken = [(end, value, why) for end, value, why in broken if why is not None]
+        if spec.likely is not None and spec.likely != likely:
+            problems.append(scenario.origin_problem(f"{field}.likely", f"must equal {path}'s value {likely:g}"))
+        elif not spec.low <= likely <= spec.high:
+            problems.append(scenario.origin_problem(
+                field, f"expected low <= likely <= high, got {spec.low:g} <= {likely:g} <= {spec.high:g}"))
+        elif broken:
+            problems.extend(scenario.origin_problem(f"{field}.{end}", f"{path} must be {why}, got {value:g}")
+                            for end, value, why in broken)
+        else:
+            found.append(RangedInput(path, spec.low, float(likely), spec.high))
+    if problems:
+        raise ScenarioError(problems)
+    return found
+
+
+def with_values(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> tuple[Scenario, PriceBook]:
+    """The scenario and price book with inputs set to ``values`` (numbers or ``Draws``), unvalidated."""
+    assumptions = book.assumptions
+    for path, value in values.items():
+        parts = path.split(".")
+        if parts[0] == "assumptions":
+            item = getattr(assumptions, parts[1])
+            assumptions = assumptions.model_copy(update={parts[1]: item.model_copy(update={"value": value})})
+        else:
+            scenario = _set(scenario, parts, value)
+    return scenario, dataclasses.replace(book, assumptions=assumptions)
+
+
+def _set(model: Any, parts: list[str], value: Any) -> Any:
+    if len(parts) == 1:
+        return model.model_copy(update={parts[0]: value})
+    return model.model_copy(update={parts[0]: _set(getattr(model, parts[0]), parts[1:], value)})
+
+
+def pert(low: float, likely: float, high: float, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """PERT draws on [low, high] with mode ``likely``; a collapsed range gives the value itself."""
+    if high == low:
+        return np.full(draws, float(low))
+    alpha = 1 + PERT_WEIGHT * (likely - low) / (high - low)
+    beta = 1 + PERT_WEIGHT * (high - likely) / (high - low)
+    return low + (high - low) * rng.beta(alpha, beta, draws)
+
+
+def _run(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> Estimate:
+    return estimate(*with_values(scenario, book, values))
+
+
+def simulate(scenario: Scenario, book: PriceBook, draws: int = DEFAULT_DRAWS,
+             seed: int = DEFAULT_SEED) -> dict[Approach, dict[str, Percentiles]]:
+    """P10 / P50 / P90 of each approach's one-time, first-month and horizon cost and weeks to production."""
+    rng = np.random.default_rng(seed)
+    values = {r.path: Draws(pert(r.low, r.likely, r.high, draws, rng)) for r in ranged_inputs(scenario, book)}
+    result = _run(scenario, book, values)
+    summary = {}
+    for name, approach in result.approaches.items():
+        costed = ~np.broadcast_to(np.asarray(approach.infeasible_mask, dtype=bool), (draws,))
+        because = tuple(dict.fromkeys(f"{field}: {why}" for field, _, why in approach.infeasible))
+        if not costed.any():
+            raise ScenarioError(scenario.origin_problem("ranges", (
+                f"{approach.label}: no draw of the ranges can be costed ({'; '.join(because)})")))
+        summary[name] = {}
+        for metric in METRICS:
+            samples = np.broadcast_to(np.asarray(getattr(approach, metric), dtype=float), (draws,))[costed]
+            p10, p50, p90 = np.percentile(samples, [10, 50, 90])
+            summary[name][metric] = Percentiles(float(p10), float(p50), float(p90), float(1 - costed.mean()), because)
+    return summary
+
+
+@dataclass(frozen=True)
+class Swing:
+    """How far an approach's horizon cost moves when one input goes from its low to its high value."""
+
+    path: str
+    low: float
+    high: float
+    cost_at_low: float
+    cost_at_high: float
+
+    @property
+    def width(self) -> float:
+        """The swing's size, in the report currency."""
+        return abs(self.cost_at_high - self.cost_at_low)
+
+
+def tornado(scenario: Scenario, book: PriceBook) -> dict[Approach, list[Swing]]:
+    """Per approach, each ranged input's swing of the horizon cost (others at likely), widest first."""
+    swings: dict[Approach, list[Swing]] = {name: [] for name in APPROACHES}
+    for ranged in ranged_inputs(scenario, book):
+        result = _run(scenario, book, {ranged.path: Draws([ranged.low, ranged.high])})
+        for name, approach in result.approaches.items():
+            if nonzero(approach.infeasible_mask):  # one end cannot be costed: no swing to show
+                continue
+            low, high = np.broadcast_to(np.asarray(approach.horizon_cost, dtype=float), (2,))
+            swings[name].append(Swing(ranged.path, ranged.low, ranged.high, float(low), float(high)))
+    return {name: sorted(items, key=lambda s: -s.width) for name, items in swings.items()}
+
+
+def top_drivers(swings: list[Swing], currency: str, count: int = 3) -> str:
+    """The inputs that move a horizon cost most, in words."""
+    moving = [s for s in swings if s.width > 0][:count]
+    if not moving:
+        return "no ranged input moves it"
+    return "; ".join(f"{s.path} ({s.low:g} to {s.high:g}) moves it by {s.width:,.0f} {currency}" for s in moving)
+
+
+@dataclass(frozen=True)
+class VolumeBreakEven:
+    """Above ``requests_per_month``, ``cheaper`` costs less over the horizon than ``dearer``."""
+
+    requests_per_month: float
+    cheaper: Approach
+    dearer: Approach
+    horizon_cost: float
+
+
+@dataclass(frozen=True)
+class VolumeSweep:
+    """Each approach's horizon cost at each volume of a grid (for the chart)."""
+
+    volumes: np.ndarray
+    horizon_costs: dict[Approach, np.ndarray]
+
+
+def volume_sweep(scenario: Scenario, book: PriceBook, volumes: np.ndarray) -> VolumeSweep:
+    """Horizon cost of every approach at each first-month volume, everything else as in the scenario."""
+    result = _run(scenario, book, {"workload.requests_per_month": Draws(volumes)})
+    return VolumeSweep(np.asarray(volumes, dtype=float), {
+        name: np.broadcast_to(np.asarray(a.horizon_cost, dtype=float), volumes.shape).copy()
+        for name, a in result.approaches.items()})
+
+
+def breakeven_volumes(scenario: Scenario, book: PriceBook, max_volume: float = MAX_VOLUME) -> tuple[
+        list[VolumeBreakEven], VolumeSweep]:
+    """Every first-month volume (0 to ``max_volume``) at which two approaches' horizon costs are equal.
+
+    The horizon costs are computed on a log grid, and each sign change of a difference is narrowed
+    down by bisection to a fraction of a request.
+    """
+    grid = np.concatenate([[0.0], np.logspace(0, np.log10(max_volume), VOLUME_GRID)])
+    sweep = volume_sweep(scenario, book, grid)
+    found = []
+    for a, b in combinations(sweep.horizon_costs, 2):
+        diff = sweep.horizon_costs[a] - sweep.horizon_costs[b]
+        for i in np.nonzero(np.sign(diff[:-1]) * np.sign(diff[1:]) < 0)[0]:
+            low, high = grid[i], grid[i + 1]
+            for _ in range(BISECTION_STEPS):
+                mid = (low + high) / 2
+                point = _run(scenario, book, {"workload.requests_per_month": mid}).approaches
+                d = point[a].horizon_cost - point[b].horizon_cost
+                if np.sign(d) == np.sign(diff[i]):
+                    low = mid
+                else:
+                    high = mid
+            volume = (low + high) / 2
+            # The one whose cost grows more slowly with volume is cheaper above the crossing.
+            cheaper, dearer = (a, b) if diff[i] > 0 else (b, a)
+            cost = _run(scenario, book, {"workload.requests_per_month": volume}).approaches[a].horizon_cost
+            found.append(VolumeBreakEven(float(volume), cheaper, dearer, cost))
+    return sorted(found, key=lambda f: f.requests_per_month), sweep
+
+
+@dataclass(frozen=True)
+class MonthBreakEven:
+    """The month a fine-tuned approach's cost to date drops below a prompt or RAG approach's, or None."""
+
+    tuned: Approach
+    other: Approach
+    month: int | None
+
+
+def breakeven_months(result: Estimate) -> list[MonthBreakEven]:
+    """For fine-tune and hybrid against prompt and RAG: the first month the tuned one is cheaper to date.
+
+    None when it never is within the horizon. If it is cheaper from the start (month 0, before any
+    monthly cost), the month is 0.
+    """
+    overtakes = crossovers(result)
+    found = []
+    for tuned in ("fine_tune", "hybrid"):
+        for other in ("prompt", "rag"):
+            a, b = result.approaches[tuned], result.approaches[other]
+            if a.one_time_cost < b.one_time_cost and all(
+                    x <= y for x, y in zip(a.monthly_costs, b.monthly_costs, strict=True)):
+                found.append(MonthBreakEven(tuned, other, 0))
+                continue
+            months = [c.month for c in overtakes if c.cheaper == tuned and c.dearer == other]
+            found.append(MonthBreakEven(tuned, other, months[0] if months else None))
+    return found
+
+
+def describe_month(item: MonthBreakEven, horizon_months: int) -> str:
+    """A break-even month in words."""
+    tuned, other = APPROACH_LABELS[item.tuned], APPROACH_LABELS[item.other]
+    if item.month is None:
+        return f"{tuned} never becomes cheaper to date than {other} within the {horizon_months}-month horizon"
+    return f"{tuned} is cheaper to date than {other} from month {item.month}"

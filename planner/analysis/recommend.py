@@ -1,0 +1,111 @@
+"""Which approach fits: the field's decision questions, answered, turned into a recommendation with reasons.
+
+The rules follow practitioners' fine-tuning guidance: fine-tuning changes behaviour (format,
+tone, terminology) and RAG supplies knowledge; knowledge that changes often belongs in an index,
+not in weights; a fine-tune needs a few hundred good examples and 3-5 iterations; prompting should
+be pushed as far as it goes first; retrieval adds latency; data that must stay in-house needs a
+self-hosted model. The recommendation never replaces the numbers: it cites them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from planner.costs.estimator import Estimate
+from planner.costs.lines import APPROACH_LABELS, Approach
+from planner.inputs.validation import STRICT
+
+# Fewer examples than this make a fine-tune unlikely to help (OpenAI: improvements from 50-100;
+# the practitioners' guide: 500-1,000 for a minimum viable dataset).
+MIN_EXAMPLES_TO_FINE_TUNE = 100
+EXAMPLES_FOR_A_SOLID_FINE_TUNE = 500
+
+
+class DecisionAnswers(BaseModel):
+    """The team's answers to the field's decision questions."""
+
+    model_config = STRICT
+    goal: Literal["knowledge", "behaviour", "both"] = Field(
+        "knowledge", description="what the model lacks: facts it must look up, or a way of answering"
+    )
+    knowledge_changes: Literal["rarely", "monthly", "weekly"] = Field(
+        "monthly", description="how often the facts it needs change"
+    )
+    good_examples: Annotated[int, Field(ge=0)] = Field(0, description="good input/output examples available")
+    prompting_exhausted: bool = Field(False, description="prompting has been pushed as far as it goes")
+    budget_for_iterations: bool = Field(True, description="there is budget for 3-5 train-evaluate cycles")
+    data_must_stay_in_house: bool = Field(False, description="data may not leave own infrastructure")
+    latency_budget_ms: Annotated[int, Field(ge=0)] = Field(
+        2000, description="latency a request may add beyond the model's own, in ms"
+    )
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The approach that fits best, why, and what rules the others out or weighs against them."""
+
+    approach: Approach
+    reasons: list[str]
+    ruled_out: dict[Approach, str] = field(default_factory=dict)
+    cautions: list[str] = field(default_factory=list)
+
+
+def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
+    """Apply the decision rules to ``answers``, citing costs and latency from ``estimate``."""
+    ruled_out: dict[Approach, str] = {}
+    cautions: list[str] = []
+    results = estimate.approaches
+    cur = estimate.currency
+
+    def cost(name: Approach) -> str:
+        r = results[name]
+        return (f"{APPROACH_LABELS[name]}: {r.one_time_cost:,.0f} {cur} one-time, {r.monthly_cost:,.0f} {cur} "
+                f"in month 1, {r.weeks_to_production:.1f} weeks")
+
+    for name, result in results.items():
+        if result.added_latency_ms > answers.latency_budget_ms:
+            ruled_out[name] = (f"retrieval adds {result.added_latency_ms:,.0f} ms, over the "
+                               f"{answers.latency_budget_ms:,} ms latency budget")
+    for name in ("fine_tune", "hybrid"):
+        if answers.good_examples < MIN_EXAMPLES_TO_FINE_TUNE:
+            ruled_out.setdefault(name, f"only {answers.good_examples:,} good examples; a fine-tune needs at "
+                                       f"least {MIN_EXAMPLES_TO_FINE_TUNE}, and does best with "
+                                       f"{EXAMPLES_FOR_A_SOLID_FINE_TUNE}+")
+        elif not answers.budget_for_iterations:
+            ruled_out.setdefault(name, "no budget for the 3-5 train-evaluate cycles a fine-tune needs")
+    if answers.data_must_stay_in_house:
+        for name, result in results.items():
+            if result.sizing is None:  # served by a hosted API
+                cautions.append(f"{APPROACH_LABELS[name]} is costed on a hosted API ({result.serves_with}), but "
+                                "data must stay in-house: it needs a self-hosted model instead")
+
+    wanted: list[Approach]
+    reasons: list[str]
+    if answers.goal == "knowledge":
+        wanted = ["rag", "prompt"]
+        reasons = ["the model lacks knowledge, which retrieval supplies and fine-tuning does not"]
+    elif answers.goal == "behaviour":
+        wanted = ["fine_tune", "prompt"] if answers.prompting_exhausted else ["prompt", "fine_tune"]
+        reasons = ["the model lacks a way of answering (format, tone, terminology), which fine-tuning changes"]
+        if not answers.prompting_exhausted:
+            reasons.append("prompting has not been pushed as far as it goes; try it first, it is the cheapest to "
+                           "change")
+    else:
+        wanted = ["hybrid", "rag", "fine_tune", "prompt"]
+        reasons = ["the model lacks both knowledge (retrieval) and a way of answering (fine-tuning)"]
+    if answers.knowledge_changes == "weekly" and answers.goal != "behaviour":
+        reasons.append("the knowledge changes weekly: an index updates in minutes, a retrain takes days")
+    if answers.good_examples < EXAMPLES_FOR_A_SOLID_FINE_TUNE and answers.good_examples >= MIN_EXAMPLES_TO_FINE_TUNE:
+        cautions.append(f"{answers.good_examples:,} examples is below the {EXAMPLES_FOR_A_SOLID_FINE_TUNE:,}-1,000 "
+                        "of a minimum viable dataset; budget for writing more")
+
+    candidates = [name for name in wanted if name not in ruled_out]
+    if not candidates:
+        candidates = [name for name in ("prompt", "rag", "fine_tune", "hybrid") if name not in ruled_out] or ["prompt"]
+        reasons.append("the preferred approaches are ruled out (below); this is the best of the rest")
+    choice = candidates[0]
+    reasons.append(f"its figures: {cost(choice)}")
+    return Recommendation(choice, reasons, ruled_out, cautions)

@@ -1,0 +1,134 @@
+"""Sizing the self-hosted route: which GPUs, how many, for how long, from the model's architecture.
+
+Training: the run's memory on the training instance's GPU decides how many GPUs (and so instances)
+it needs; its FLOPs over all of those GPUs decide the hours. Serving: one replica's roofline
+decides how many requests a second it completes; the month's peak rate decides the replicas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.core.draws import vceil, vmax, vround
+from planner.core.errors import FieldProblem
+from planner.costs.costing import Costing
+from planner.inputs.architecture import Architecture
+from planner.inputs.architecture import parameters as model_parameters
+from planner.inputs.assumptions import Assumptions
+from planner.inputs.price_tables import GpuSpec
+from planner.inputs.pricebook import Resolved
+from planner.inputs.scenario import FineTuneBlock
+from planner.sizing.compute import SECONDS_PER_HOUR, FlopsRule, Precision, TrainingTime, peak_tflops, training_time
+from planner.sizing.memory import TrainingMemory, TrainingSetup, training_memory
+from planner.sizing.serving import Efficiency, ServingEstimate, ServingGpu, replicas_needed, serving_estimate
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """One training run on rented instances."""
+
+    memory: TrainingMemory
+    instances: int
+    time: TrainingTime
+    overhead_hours: float
+
+    @property
+    def instance_hours(self) -> float:
+        """Instances x (compute hours + overhead hours) for one run."""
+        return self.instances * (self.time.hours + self.overhead_hours)
+
+
+@dataclass(frozen=True)
+class ServingPlan:
+    """The serving deployment month by month."""
+
+    replica: ServingEstimate
+    peak_requests_per_second: tuple[float, ...]
+    replicas: tuple[int, ...]
+    instances: tuple[int, ...]
+    share: float  # of the deployment's cost billed to this approach
+    fixed: bool  # instances given by the scenario rather than sized
+
+
+@dataclass(frozen=True)
+class SelfHostedSizing:
+    """What the estimate used for a self-hosted approach, for reports."""
+
+    model: str
+    params: float
+    training: TrainingPlan
+    serving: ServingPlan
+
+
+def architecture_of(c: Costing, block: FineTuneBlock, field: str) -> Architecture:
+    """The block's architecture: given inline, or the catalogue entry named by ``model``."""
+    if block.architecture is not None:
+        return block.architecture
+    try:
+        return c.book.open_model(block.model)
+    except LookupError as exc:
+        raise FieldProblem(field, str(exc)) from None
+
+
+def gpu_of(c: Costing, instance: Resolved, field: str) -> GpuSpec:
+    """The datasheet of the GPU an instance carries."""
+    try:
+        return c.book.gpu_spec(instance.offering.gpu)
+    except LookupError as exc:
+        raise FieldProblem(field, str(exc)) from None
+
+
+def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance: Resolved, field: str) -> TrainingPlan:
+    """Memory, instances and hours of one run; a run that cannot fit is a problem at ``field``."""
+    gpu = gpu_of(c, instance, field)
+    setup = TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
+                          block.lora_rank)
+    memory = training_memory(arch, setup, gpu, c.value("framework_overhead_gib"))
+    c.check_fits(memory.fits_each, field, f"{block.method} training of {block.model} on {gpu.display_name}: "
+                                          f"{memory.reason}")
+    try:
+        peak_tflops(gpu, block.training_precision)
+    except ValueError as exc:
+        raise FieldProblem(field, str(exc)) from None
+    return run_plan(arch, setup, memory, gpu, instance.offering.gpu_count, block.training_tokens,
+                    block.training_precision, c.assumptions)
+
+
+def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, gpu: GpuSpec, gpus_per_instance: int,
+             tokens: float, precision: Precision, assumptions: Assumptions) -> TrainingPlan:
+    """Instances and hours of one run that fits: every GPU of the instances it needs trains, in parallel."""
+    instances = vceil(memory.gpus_needed / gpus_per_instance)
+    rule = FlopsRule.from_assumptions(assumptions)
+    time = training_time(
+        model_parameters(arch), tokens, rule.per_param_token(setup.method, setup.gradient_checkpointing),
+        # Values that do not fit have 0 instances, so they bill 0 hours whatever their time.
+        gpu, vmax(instances, 1) * gpus_per_instance, assumptions.training_mfu.value, precision,
+    )
+    return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value)
+
+
+def plan_serving(
+    c: Costing, block: FineTuneBlock, arch: Architecture, instance: Resolved, prompt_tokens: int, field: str
+) -> ServingPlan:
+    """One replica's capacity and the replicas and instances each month's peak needs."""
+    gpu = gpu_of(c, instance, field)
+    precision_peak = gpu.fp8_tflops if block.serving_precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
+    replica = serving_estimate(
+        arch, ServingGpu(gpu.memory_gib, precision_peak, gpu.bandwidth_gb_per_s),
+        vround(c.value("serving_batch_size")), prompt_tokens, c.scenario.workload.output_tokens,
+        block.serving_precision,
+        Efficiency.from_assumptions(c.assumptions),
+        c.value("framework_overhead_gib"),
+    )
+    c.check_fits(replica.fits_each, field, f"serving {block.model} on {gpu.display_name}: {replica.reason}")
+    seconds = c.value("hours_per_month") * SECONDS_PER_HOUR
+    peaks = tuple(r / seconds * c.value("peak_to_average_requests") for r in c.requests)
+    utilisation = c.value("serving_target_utilisation")
+    replicas = tuple(replicas_needed(peak, replica, utilisation) for peak in peaks)
+    per_instance = instance.offering.gpu_count
+    if block.serving_instances is not None:
+        instances = (block.serving_instances,) * len(peaks)
+    else:
+        instances = tuple(vceil(n * replica.tensor_parallel / per_instance) for n in replicas)
+    share = block.adapter_share if block.hosting == "shared_adapter" else 1.0
+    return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None)

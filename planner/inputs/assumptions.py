@@ -1,0 +1,147 @@
+"""The named assumptions every estimate rests on; their values live in ``pricing/assumptions.yaml``.
+
+Each assumption states its unit and its basis: ``sourced`` (a published figure), ``rule_of_thumb``
+(the field's guidance, not a measurement) or ``definition`` (true by arithmetic). The field
+descriptions below are the documentation of what each one means; the README lists them too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from planner.core.limits import MAX_MAGNITUDE, outside
+from planner.inputs.validation import STRICT
+
+
+class Assumption(BaseModel):
+    """One assumed figure, with its unit and where it comes from."""
+
+    model_config = STRICT
+    value: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+    unit: str = Field(min_length=1)
+    basis: Literal["sourced", "rule_of_thumb", "definition"]
+    source: str = Field(min_length=1)
+    note: str | None = None
+
+
+def _a(description: str) -> object:
+    return Field(description=description)
+
+
+class Assumptions(BaseModel):
+    """Every assumption the cost, effort and timeline model uses, by name."""
+
+    model_config = STRICT
+
+    # People effort
+    expert_minutes_per_example: Assumption = _a(
+        "Domain-expert minutes to write or review one good training example."
+    )
+    annotator_minutes_per_example: Assumption = _a(
+        "Annotator minutes to select, clean and format one training example."
+    )
+    human_eval_samples_per_iteration: Assumption = _a(
+        "Model outputs a domain expert reviews in each evaluation round."
+    )
+    expert_minutes_per_eval_sample: Assumption = _a("Domain-expert minutes to judge one output.")
+    judge_samples_per_iteration: Assumption = _a(
+        "Outputs scored by an LLM judge in each evaluation round."
+    )
+    judge_input_tokens_per_sample: Assumption = _a(
+        "Tokens the judge reads per scored output (rubric, request, answer)."
+    )
+    judge_output_tokens_per_sample: Assumption = _a("Tokens the judge writes per scored output.")
+    prompt_design_hours: Assumption = _a("ML-engineer hours to design and harden a prompt.")
+    rag_pipeline_hours: Assumption = _a(
+        "ML-engineer hours to build ingestion, chunking, indexing and retrieval."
+    )
+    training_pipeline_hours: Assumption = _a(
+        "ML-engineer hours to build the fine-tuning data and training pipeline."
+    )
+    engineer_hours_per_training_run: Assumption = _a(
+        "ML-engineer hours to launch, watch and analyse one training run."
+    )
+    deployment_hours_api: Assumption = _a(
+        "MLOps hours to deploy and monitor an approach served by a hosted API."
+    )
+    deployment_hours_self_hosted: Assumption = _a(
+        "MLOps hours to deploy and monitor a model on own GPUs."
+    )
+    productive_hours_per_person_week: Assumption = _a(
+        "Hours a person assigned to the project spends on it in a week."
+    )
+
+    # Project shape and timeline
+    iterations: Assumption = _a("Train-evaluate cycles, used when the scenario gives none.")
+    task_definition_weeks: Assumption = _a("Weeks for task definition and baseline.")
+    prompt_iteration_weeks: Assumption = _a("Calendar weeks per prompt or retrieval tuning cycle.")
+    training_iteration_weeks: Assumption = _a("Calendar weeks per train-evaluate cycle.")
+    evaluation_weeks: Assumption = _a("Weeks for final evaluation and human review.")
+    deployment_weeks: Assumption = _a("Weeks for deployment and monitoring set-up.")
+    retrain_every_months: Assumption = _a(
+        "Months between retraining runs after launch, used when the scenario gives none; 0 = never."
+    )
+
+    # Compute
+    training_mfu: Assumption = _a(
+        "Model-FLOPs utilisation of a self-hosted fine-tuning run (fraction of dense BF16 peak)."
+    )
+    full_training_flops_per_param_token: Assumption = _a(
+        "Training FLOPs per parameter per token, full fine-tuning (forward 2 + backward 4)."
+    )
+    adapter_training_flops_per_param_token: Assumption = _a(
+        "Training FLOPs per parameter per token with a frozen base (LoRA, QLoRA)."
+    )
+    training_run_overhead_hours: Assumption = _a(
+        "Wall-clock hours per training run beyond compute: provisioning, loading, evaluation passes."
+    )
+    hours_per_month: Assumption = _a("Hours in an average month, for always-on GPU hosting.")
+    recompute_flops_per_param_token: Assumption = _a(
+        "Extra training FLOPs per parameter per token when gradient checkpointing recomputes the forward pass."
+    )
+    framework_overhead_gib: Assumption = _a(
+        "GPU memory taken by the CUDA context, kernels and allocator fragmentation, per GPU."
+    )
+
+    # Serving on own GPUs
+    serving_compute_efficiency: Assumption = _a("Fraction of the dense tensor peak reached in prefill and decode.")
+    serving_bandwidth_efficiency: Assumption = _a("Fraction of the memory bandwidth reached when decoding.")
+    serving_batch_size: Assumption = _a("Requests a serving replica processes together (concurrency).")
+    serving_target_utilisation: Assumption = _a("Share of a replica's capacity planned to be in use at the peak.")
+    peak_to_average_requests: Assumption = _a("Peak request rate over the month's average rate.")
+
+    # Retrieval
+    chunk_tokens: Assumption = _a("Tokens per indexed chunk; one vector per chunk.")
+    vector_metadata_bytes: Assumption = _a(
+        "Bytes stored with each vector besides the vector itself (chunk text, ids)."
+    )
+    vector_db_read_units_per_query: Assumption = _a("Read units a vector database bills per query.")
+    vector_db_write_units_per_vector: Assumption = _a("Write units billed per vector written.")
+    retrieval_latency_ms: Assumption = _a(
+        "Latency retrieval adds per request (query embedding, vector search, fetch)."
+    )
+
+    @model_validator(mode="after")
+    def _within_meaning(self) -> Assumptions:
+        """Assumptions the model divides by must be above 0; fractions of a whole at most 1."""
+        for name, limits in ASSUMPTION_LIMITS.items():
+            value = getattr(self, name).value
+            broken = outside(value, limits)
+            if broken is not None:
+                raise ValueError(f"{name}.value must be {broken}, got {value:g}")
+        return self
+
+
+# Limits beyond the ">= 0" every assumption has: the model divides by the first group (0 would be a
+# division by zero; a batch is rounded to whole requests, so it needs at least one); the second
+# are fractions of a whole.
+ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
+    "productive_hours_per_person_week": [(">", 0)],
+    "hours_per_month": [(">", 0)],
+    "chunk_tokens": [(">", 0)],
+    "serving_batch_size": [(">=", 1)],
+    **{name: [(">", 0), ("<=", 1)] for name in (
+        "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
+}

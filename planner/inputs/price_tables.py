@@ -1,0 +1,183 @@
+"""Price tables: what each file in ``pricing/`` may hold, and how the planner looks prices up.
+
+One YAML file per provider holds that provider's offerings in any of these sections: ``models``
+(chat models, with an optional ``fine_tuning`` block), ``fine_tuning_bands`` (open-model
+fine-tuning APIs priced by model size), ``embeddings``, ``vector_dbs`` and ``gpu_instances``.
+Four further files are not providers: ``people.yaml`` (rate cards), ``hardware.yaml`` (GPU specs),
+``assumptions.yaml`` (see ``planner.inputs.assumptions``) and ``fx.yaml`` (exchange rates).
+
+Every offering carries ``source`` and ``as_of``, and may carry a ``status`` note (for example that
+a provider no longer takes new fine-tuning customers) which every estimate using it repeats.
+Money fields are in the table's ``currency``; their unit is in their name.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from planner.core.limits import MAX_MAGNITUDE
+from planner.inputs.validation import STRICT
+
+# Every price and quantity is at most a quadrillion (planner.core.limits.MAX_MAGNITUDE).
+NonNegative = Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, le=MAX_MAGNITUDE, allow_inf_nan=False)]
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+# A quoted date ("2026-03-01") is as clear as an unquoted one; accept both.
+AsOf = Annotated[datetime.date, Field(strict=False)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+
+
+class Offering(BaseModel):
+    """Provenance every priced thing carries."""
+
+    model_config = STRICT
+    source: str = Field(min_length=1, description="where the figure was published")
+    as_of: AsOf = Field(description="date the figure was read or published")
+    status: str | None = Field(default=None, description="a caveat shown with any estimate using it")
+
+
+class FineTunedPrices(Offering):
+    """Training price and the fine-tuned model's own inference prices, per million tokens."""
+
+    training_per_million_tokens: NonNegative
+    input_per_million_tokens: NonNegative
+    output_per_million_tokens: NonNegative
+    cached_input_per_million_tokens: NonNegative | None = None
+
+
+class ChatModel(Offering):
+    """A hosted model's inference prices per million tokens, and its fine-tuning prices if any."""
+
+    input_per_million_tokens: NonNegative
+    output_per_million_tokens: NonNegative
+    cached_input_per_million_tokens: NonNegative | None = None
+    batch_input_per_million_tokens: NonNegative | None = None
+    batch_output_per_million_tokens: NonNegative | None = None
+    litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
+    fine_tuning: FineTunedPrices | None = None
+
+
+class FineTuningBand(Offering):
+    """An open-model fine-tuning API's training price for models within a size band."""
+
+    method: Literal["lora", "full"]
+    min_params_billion: NonNegative
+    max_params_billion: Positive
+    training_per_million_tokens: NonNegative
+
+    @model_validator(mode="after")
+    def _band_is_ordered(self) -> FineTuningBand:
+        if self.max_params_billion < self.min_params_billion:
+            raise ValueError("max_params_billion must be >= min_params_billion")
+        return self
+
+
+class EmbeddingModel(Offering):
+    """An embedding model's price per million input tokens and its vector size."""
+
+    per_million_tokens: NonNegative
+    dimensions: Annotated[int, Field(gt=0, le=1_000_000)]
+    litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
+
+
+class VectorDb(Offering):
+    """A vector database plan; a usage component the plan does not bill is left at 0."""
+
+    storage_per_gb_month: NonNegative = 0.0
+    per_million_vector_dimensions_month: NonNegative = 0.0
+    reads_per_million_units: NonNegative = 0.0
+    writes_per_million_units: NonNegative = 0.0
+    monthly_minimum: NonNegative = 0.0
+
+
+class GpuInstance(Offering):
+    """A cloud instance: which GPU (an id in ``hardware.yaml``), how many, and its hourly price."""
+
+    gpu: Identifier
+    gpu_count: Annotated[int, Field(gt=0, le=1_000_000)]
+    per_hour: NonNegative = Field(description="price per instance-hour")
+    region: str | None = None
+
+
+class PriceTable(BaseModel):
+    """One provider's file."""
+
+    model_config = STRICT
+    provider: Identifier = Field(description="must equal the file name without .yaml")
+    display_name: str = Field(min_length=1)
+    currency: CurrencyCode
+    litellm_provider: str | None = Field(None, description="this provider's name in LiteLLM's price map")
+    models: dict[Identifier, ChatModel] = {}
+    fine_tuning_bands: dict[Identifier, FineTuningBand] = {}
+    embeddings: dict[Identifier, EmbeddingModel] = {}
+    vector_dbs: dict[Identifier, VectorDb] = {}
+    gpu_instances: dict[Identifier, GpuInstance] = {}
+
+
+class Rate(Offering):
+    """An hourly people rate (fully loaded cost to the employer)."""
+
+    per_hour: NonNegative
+
+
+class Roles(BaseModel):
+    """The roles a customisation project draws on."""
+
+    model_config = STRICT
+    ml_engineer: Rate
+    domain_expert: Rate
+    annotator: Rate
+    mlops_engineer: Rate
+
+
+class RateCard(BaseModel):
+    """People rates for one market, in one currency."""
+
+    model_config = STRICT
+    display_name: str = Field(min_length=1)
+    currency: CurrencyCode
+    roles: Roles
+
+
+class PeopleTable(BaseModel):
+    """``people.yaml``: rate cards by id (``us``, ``uk``, ...)."""
+
+    model_config = STRICT
+    rate_cards: dict[Identifier, RateCard] = Field(min_length=1)
+
+
+class GpuSpec(Offering):
+    """A GPU's datasheet figures (dense tensor throughput, without sparsity).
+
+    Datasheets give GPU memory in "GB" but size it in binary units (an 80 GB H100 has 80 GiB),
+    hence ``memory_gib``.
+    """
+
+    display_name: str = Field(min_length=1)
+    memory_gib: Positive
+    bf16_tflops: Positive
+    fp8_tflops: Positive | None = None
+    bandwidth_gb_per_s: Positive
+
+
+class HardwareTable(BaseModel):
+    """``hardware.yaml``: GPU specs by id (``h100-sxm``, ``a100-80gb``, ...)."""
+
+    model_config = STRICT
+    gpus: dict[Identifier, GpuSpec] = Field(min_length=1)
+
+
+class FxRate(Offering):
+    """Value of one unit of a currency in US dollars."""
+
+    usd_per_unit: Positive
+
+
+class FxTable(BaseModel):
+    """``fx.yaml``: exchange rates against the US dollar."""
+
+    model_config = STRICT
+    rates: dict[CurrencyCode, FxRate] = {}

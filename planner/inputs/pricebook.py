@@ -1,0 +1,273 @@
+"""Load the price directory into a ``PriceBook`` and look prices up with their provenance.
+
+A table that fails to load is reported in ``PriceBook.problems`` and left out; the others load.
+Lookups return ``Price`` objects that carry the key, unit, currency, source and date, so every
+estimate line can say where its unit price came from.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel
+
+from planner.core.errors import PricingError, Problem
+from planner.inputs.architecture import OpenModel, OpenModelTable
+from planner.inputs.assumptions import Assumptions
+from planner.inputs.files import list_files, read_yaml
+from planner.inputs.price_tables import (
+    FxTable,
+    GpuSpec,
+    HardwareTable,
+    Offering,
+    PeopleTable,
+    PriceTable,
+    RateCard,
+)
+from planner.inputs.validation import validate_document
+
+DEFAULT_PRICES_DIR = Path(__file__).resolve().parents[2] / "pricing"
+
+# Files in the price directory that are not provider tables, and what each must hold.
+SPECIAL_TABLES: dict[str, type[BaseModel]] = {
+    "assumptions": Assumptions,
+    "people": PeopleTable,
+    "hardware": HardwareTable,
+    "fx": FxTable,
+    "open_models": OpenModelTable,
+}
+
+class Price(NamedTuple):  # NamedTuple, not a frozen dataclass, for the reason given at LineItem
+    """A looked-up figure with everything needed to explain it.
+
+    ``currency`` is None for assumptions and quantities that are not money.
+    """
+
+    key: str
+    value: float
+    unit: str
+    currency: str | None
+    source: str
+    as_of: datetime.date | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """An offering found by reference (``provider/id``), with its key prefix and currency."""
+
+    key: str
+    currency: str
+    offering: Any
+    # Prices already built from this offering (an estimate asks for the same ones repeatedly).
+    _prices: dict[tuple[str, str], Price] = field(default_factory=dict, compare=False, repr=False)
+
+    def price(self, field: str, unit: str) -> Price:
+        """The offering's ``field`` as a Price; raises ``KeyError`` if the field is unset."""
+        cached = self._prices.get((field, unit))
+        if cached is not None:
+            return cached
+        value = getattr(self.offering, field)
+        if value is None:
+            raise KeyError(f"{self.key} has no {field}")
+        price = Price(
+            key=f"{self.key}.{field}",
+            value=float(value),
+            unit=unit,
+            currency=self.currency,
+            source=self.offering.source,
+            as_of=self.offering.as_of,
+            status=self.offering.status,
+        )
+        self._prices[(field, unit)] = price
+        return price
+
+    def nested(self, name: str) -> Resolved | None:
+        """A nested offering block (e.g. a chat model's ``fine_tuning``), if present."""
+        inner = getattr(self.offering, name)
+        return None if inner is None else Resolved(f"{self.key}.{name}", self.currency, inner)
+
+
+class UnknownOffering(LookupError):
+    """An offering reference that names nothing in the loaded tables (message says why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBook:
+    """Every table that loaded from one price directory, plus the problems of those that did not."""
+
+    directory: str
+    tables: Mapping[str, PriceTable]
+    assumptions: Assumptions | None
+    people: PeopleTable | None
+    hardware: HardwareTable | None
+    fx: FxTable | None
+    open_models: OpenModelTable | None
+    problems: tuple[Problem, ...]
+
+    # -- lookups ---------------------------------------------------------------------------------
+    def _find(self, ref: str, section: str, kind: str) -> Resolved:
+        provider, sep, offering_id = ref.partition("/")
+        if not sep or not provider or not offering_id:
+            raise UnknownOffering(f"expected a reference of the form provider/id, got {ref!r}")
+        table = self.tables.get(provider)
+        if table is None:
+            failed = [p for p in self.problems if Path(p.file).stem == provider]
+            why = f" (its table failed to load: {failed[0]})" if failed else ""
+            raise UnknownOffering(f"unknown provider {provider!r} in {ref!r}{why}")
+        entries: Mapping[str, Offering] = getattr(table, section)
+        if offering_id not in entries:
+            known = ", ".join(f"{provider}/{k}" for k in entries) or "none"
+            raise UnknownOffering(f"{ref!r} is not a {kind} in pricing/{provider}.yaml (known: {known})")
+        return Resolved(f"{provider}.{section}.{offering_id}", table.currency, entries[offering_id])
+
+    def chat_model(self, ref: str) -> Resolved:
+        """A chat model (``openai/gpt-4o-mini``)."""
+        return self._find(ref, "models", "chat model")
+
+    def fine_tunable_model(self, ref: str) -> Resolved:
+        """A chat model's fine-tuning block; raises if the model cannot be fine-tuned."""
+        resolved = self.chat_model(ref).nested("fine_tuning")
+        if resolved is None:
+            raise UnknownOffering(f"{ref!r} has no fine_tuning prices, so it cannot be fine-tuned by API")
+        return resolved
+
+    def embedding_model(self, ref: str) -> Resolved:
+        """An embedding model (``openai/text-embedding-3-small``)."""
+        return self._find(ref, "embeddings", "embedding model")
+
+    def vector_db(self, ref: str) -> Resolved:
+        """A vector database plan (``pinecone/standard``)."""
+        return self._find(ref, "vector_dbs", "vector database plan")
+
+    def gpu_instance(self, ref: str) -> Resolved:
+        """A GPU cloud offering (``runpod/h100-sxm-secure``)."""
+        return self._find(ref, "gpu_instances", "GPU instance")
+
+    def gpu_spec(self, gpu_id: str) -> GpuSpec:
+        """Datasheet figures of a GPU by id (``h100-sxm``)."""
+        if self.hardware is None or gpu_id not in self.hardware.gpus:
+            raise UnknownOffering(f"no GPU {gpu_id!r} in pricing/hardware.yaml")
+        return self.hardware.gpus[gpu_id]
+
+    def open_model(self, model_id: str) -> OpenModel:
+        """An open model's architecture by id (``llama-3.1-8b``)."""
+        if self.open_models is None or model_id not in self.open_models.models:
+            known = ", ".join(self.open_models.models) if self.open_models else "none"
+            raise UnknownOffering(f"no open model {model_id!r} in pricing/open_models.yaml (known: {known})")
+        return self.open_models.models[model_id]
+
+    def rate_card(self, card_id: str) -> tuple[str, RateCard]:
+        """A people rate card by id, with its key prefix."""
+        if self.people is None:
+            raise UnknownOffering("pricing/people.yaml did not load, so no people rates are known")
+        if card_id not in self.people.rate_cards:
+            known = ", ".join(self.people.rate_cards)
+            raise UnknownOffering(f"no rate card {card_id!r} in pricing/people.yaml (known: {known})")
+        return f"people.rate_cards.{card_id}", self.people.rate_cards[card_id]
+
+    def require_assumptions(self) -> Assumptions:
+        """The assumptions table; estimating without it is impossible, so its absence raises."""
+        if self.assumptions is None:
+            why = [p for p in self.problems if Path(p.file).stem == "assumptions"]
+            raise PricingError(
+                why or [Problem(f"{self.directory}/assumptions.yaml", None, "", "file is missing")]
+            )
+        return self.assumptions
+
+
+def rate_price(card_key: str, card: RateCard, role: str) -> Price:
+    """One role's hourly rate from a rate card, as a Price."""
+    rate = getattr(card.roles, role)
+    return Price(
+        key=f"{card_key}.roles.{role}.per_hour",
+        value=rate.per_hour,
+        unit="hour",
+        currency=card.currency,
+        source=rate.source,
+        as_of=rate.as_of,
+        status=rate.status,
+    )
+
+
+def assumption_price(assumptions: Assumptions, name: str) -> Price:
+    """A named assumption as a Price (``currency`` None), keyed ``assumptions.<name>``."""
+    item = getattr(assumptions, name)
+    source = item.source if item.basis == "sourced" else f"{item.basis.replace('_', ' ')}: {item.source}"
+    return Price(key=f"assumptions.{name}", value=item.value, unit=item.unit, currency=None, source=source)
+
+
+def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
+    """Load every ``*.yaml`` in ``directory``; failures become ``problems``, never exceptions.
+
+    Raises ``PricingError`` only if the directory itself cannot be read.
+    """
+    directory = Path(directory)
+    paths = list_files(directory)
+    if not paths and not list_files(directory, "*"):
+        raise PricingError(Problem(str(directory), None, "", "price directory not found, or empty"))
+    tables: dict[str, PriceTable] = {}
+    special: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            doc = read_yaml(path, PricingError)
+            model = SPECIAL_TABLES.get(path.stem, PriceTable)
+            table = validate_document(model, doc, PricingError)
+            if isinstance(table, PriceTable) and table.provider != path.stem:
+                raise PricingError(
+                    Problem(str(path), doc.line_of(("provider",)), "provider",
+                            f"must equal the file name {path.stem!r}, got {table.provider!r}")
+                )
+        except PricingError as exc:
+            problems.extend(exc.problems)
+            continue
+        if isinstance(table, PriceTable):
+            tables[table.provider] = table
+        else:
+            special[path.stem] = table
+    hardware: HardwareTable | None = special.get("hardware")
+    tables = _drop_unknown_gpus(tables, hardware, directory, problems)
+    return PriceBook(
+        directory=str(directory),
+        tables=tables,
+        assumptions=special.get("assumptions"),
+        people=special.get("people"),
+        hardware=hardware,
+        fx=special.get("fx"),
+        open_models=special.get("open_models"),
+        problems=tuple(problems),
+    )
+
+
+def _drop_unknown_gpus(
+    tables: dict[str, PriceTable], hardware: HardwareTable | None, directory: Path, problems: list[Problem]
+) -> dict[str, PriceTable]:
+    """Leave out a table whose GPU instances name a GPU that ``hardware.yaml`` lacks."""
+    known = set(hardware.gpus) if hardware is not None else set()
+    kept: dict[str, PriceTable] = {}
+    for provider, table in tables.items():
+        bad = [(i, inst) for i, inst in table.gpu_instances.items() if inst.gpu not in known]
+        for instance_id, instance in bad:
+            problems.append(
+                Problem(str(directory / f"{provider}.yaml"), None, f"gpu_instances.{instance_id}.gpu",
+                        f"unknown GPU {instance.gpu!r}; expected an id in hardware.yaml")
+            )
+        if not bad:
+            kept[provider] = table
+    return kept
+
+
+def all_offerings(book: PriceBook) -> list[tuple[str, str, Offering]]:
+    """(reference, section, offering) for every offering in the book, for listings."""
+    rows: list[tuple[str, str, Offering]] = []
+    for provider, table in book.tables.items():
+        for section in ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances"):
+            for offering_id, offering in getattr(table, section).items():
+                rows.append((f"{provider}/{offering_id}", section, offering))
+    return rows
+

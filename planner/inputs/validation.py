@@ -1,0 +1,90 @@
+"""Turn pydantic's validation errors into our own, naming file, line, field path and expectation."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from planner.core.errors import PlannerError, Problem
+from planner.core.limits import quote
+from planner.inputs.files import FieldPath, YamlDocument
+
+M = TypeVar("M", bound=BaseModel)
+
+# Every model a user writes: unknown keys are errors (a typo must not become a silent default),
+# types are not coerced (``"0.15"`` is not a price), and validated objects are immutable.
+STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def validate_document(model: type[M], doc: YamlDocument, error: type[PlannerError]) -> M:
+    """Validate a parsed YAML document against ``model``; raise ``error`` listing every problem."""
+    return validate_data(model, doc.data, doc.file, error, doc)
+
+
+def validate_data(
+    model: type[M],
+    data: Any,
+    file: str,
+    error: type[PlannerError],
+    doc: YamlDocument | None = None,
+) -> M:
+    """Validate plain data against ``model``; ``file`` names its origin in messages."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [_problem(model, err, file, doc) for err in exc.errors()]
+        raise error(problems) from None
+
+
+def _problem(model: type[BaseModel], err: Any, file: str, doc: YamlDocument | None) -> Problem:
+    loc: FieldPath = tuple(err["loc"])
+    line = doc.line_of(loc) if doc is not None else None
+    field = ".".join(str(part) for part in loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        return Problem(file, line, field, f"unknown key{hint}")
+    if kind == "missing":
+        return Problem(file, line, field, "required field is missing")
+    message = err["msg"].removeprefix("Value error, ")
+    message = message[0].lower() + message[1:]
+    given = err.get("input")
+    if not isinstance(given, (dict, list)):
+        message += f", got {quote(given)}"
+    return Problem(file, line, field, message)
+
+
+def _allowed_keys(model: type[BaseModel], path: FieldPath) -> list[str]:
+    """Field names of the model found by walking ``path`` down from ``model`` (best effort)."""
+    current: Any = model
+    for part in path:
+        current = _step(current, part)
+        if current is None:
+            return []
+    models = [m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
+    return sorted({name for m in models for name in m.model_fields})
+
+
+def _step(annotation: Any, part: str | int) -> Any:
+    for member in _members(annotation):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            field = member.model_fields.get(str(part))
+            if field is not None:
+                return field.annotation
+        origin = typing.get_origin(member)
+        if origin in (dict, list):
+            return typing.get_args(member)[-1]
+    return None
+
+
+def _members(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _members(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
+    return [annotation]

@@ -1,0 +1,205 @@
+"""An estimate as CSV line items, as JSON, and as a side-by-side text table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from planner.analysis.comparison import cheapest, fastest
+from planner.costs.estimator import ApproachEstimate, Estimate
+from planner.costs.lines import LineItem
+from planner.costs.self_hosted import SelfHostedSizing
+
+CSV_COLUMNS = [name for name in LineItem._fields if name != "monthly_amounts"]
+MONEY_DECIMALS = 6  # enough for fractions of a cent on per-token lines
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return "; ".join(value)
+    if isinstance(value, float):
+        return round(value, MONEY_DECIMALS)
+    return "" if value is None else value
+
+
+def to_csv(estimate: Estimate) -> str:
+    """Every line item of every approach, one row each, with a header row (``\\n`` line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for result in estimate.approaches.values():
+        for line in result.lines:
+            writer.writerow([_cell(getattr(line, name)) for name in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _line_dict(line: LineItem) -> dict[str, Any]:
+    data = line._asdict()
+    data["as_of"] = line.as_of.isoformat() if line.as_of else None
+    data["monthly_amounts"] = list(line.monthly_amounts)
+    data["caveats"] = list(line.caveats)
+    return data
+
+
+def _approach_dict(result: ApproachEstimate) -> dict[str, Any]:
+    return {
+        "label": result.label,
+        "serves_with": result.serves_with,
+        "one_time_cost": result.one_time_cost,
+        "monthly_cost": result.monthly_cost,
+        "horizon_cost": result.horizon_cost,
+        "monthly_costs": list(result.monthly_costs),
+        "weeks_to_production": result.weeks_to_production,
+        "effort_hours": result.effort_hours,
+        "iterations": result.iterations,
+        "added_latency_ms": result.added_latency_ms,
+        "input_tokens_per_request": result.input_tokens_per_request,
+        "notes": list(result.notes),
+        "phases": [
+            {"name": p.name, "start_week": p.start_week, "end_week": p.end_week, "basis": p.basis}
+            for p in result.phases
+        ],
+        "lines": [_line_dict(line) for line in result.lines],
+        "sizing": _sizing_dict(result.sizing) if result.sizing is not None else None,
+    }
+
+
+def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
+    """The sizing of a self-hosted approach in a few lines of text, with units."""
+    training, serving = sizing.training, sizing.serving
+    memory, replica = training.memory, serving.replica
+    return [
+        f"model: {sizing.model}, {sizing.params / 1e9:.2f}B parameters",
+        f"training: {memory.total:.1f} GiB per GPU ({memory.reason}); {training.time.gpus} GPU(s) on "
+        f"{training.instances} instance(s); {training.time.hours:.2f} h compute + {training.overhead_hours:g} h "
+        f"overhead per run",
+        f"serving: {replica.total_gib:.1f} GiB per GPU, {replica.tensor_parallel} GPU(s) a replica, "
+        f"{replica.requests_per_second:.2f} requests/s a replica (batch {replica.batch}); month 1: peak "
+        f"{serving.peak_requests_per_second[0]:.3g} requests/s -> {serving.replicas[0]} replica(s), "
+        f"{serving.instances[0]} instance(s)",
+    ]
+
+
+def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
+    training, serving = sizing.training, sizing.serving
+    memory, replica = training.memory, serving.replica
+    return {
+        "model": sizing.model,
+        "params": sizing.params,
+        "training": {
+            "memory_gib": {"weights": memory.weights, "gradients": memory.gradients, "optimizer": memory.optimizer,
+                           "activations": memory.activations, "overhead": memory.overhead, "total": memory.total},
+            "gpus_needed": memory.gpus_needed,
+            "reason": memory.reason,
+            "instances": training.instances,
+            "gpus_used": training.time.gpus,
+            "compute_hours": training.time.hours,
+            "overhead_hours": training.overhead_hours,
+            "instance_hours_per_run": training.instance_hours,
+        },
+        "serving": {
+            "memory_gib": {"weights": replica.weights_gib, "kv_cache": replica.kv_cache_gib,
+                           "overhead": replica.overhead_gib, "total": replica.total_gib},
+            "gpus_per_replica": replica.tensor_parallel,
+            "batch": replica.batch,
+            "prefill_ms": replica.prefill_ms,
+            "decode_ms_per_token": replica.decode_ms_per_token,
+            "requests_per_second_per_replica": replica.requests_per_second,
+            "peak_requests_per_second": list(serving.peak_requests_per_second),
+            "replicas": list(serving.replicas),
+            "instances": list(serving.instances),
+            "cost_share": serving.share,
+        },
+    }
+
+
+def to_dict(estimate: Estimate) -> dict[str, Any]:
+    """The estimate as plain data (the JSON format)."""
+    return {
+        "scenario": estimate.scenario.name,
+        "currency": estimate.currency,
+        "horizon_months": estimate.horizon_months,
+        "approaches": {name: _approach_dict(result) for name, result in estimate.approaches.items()},
+        "assumptions": [
+            {"key": a.key, "value": a.value, "unit": a.unit, "source": a.source} for a in estimate.assumptions
+        ],
+        "price_problems": [str(p) for p in estimate.price_problems],
+    }
+
+
+def to_json(estimate: Estimate) -> str:
+    """The estimate as indented JSON."""
+    return json.dumps(to_dict(estimate), indent=2) + "\n"
+
+
+def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
+    """The comparison as (metric with unit, one formatted value per approach) rows."""
+    cur = estimate.currency
+    results = list(estimate.approaches.values())
+
+    def money(value: float) -> str:
+        return f"{value:,.0f}"
+
+    return [
+        ("Runs on", [r.serves_with for r in results]),
+        (f"One-time cost ({cur})", [money(r.one_time_cost) for r in results]),
+        (f"First-month cost ({cur})", [money(r.monthly_cost) for r in results]),
+        (f"{estimate.horizon_months}-month cost ({cur})", [money(r.horizon_cost) for r in results]),
+        (f"Cost per 1,000 requests, month 1 ({cur})", [
+            f"{r.monthly_cost / estimate.scenario.workload.requests_per_month * 1000:,.2f}"
+            if estimate.scenario.workload.requests_per_month else "n/a"
+            for r in results
+        ]),
+        ("Weeks to production", [f"{r.weeks_to_production:.1f}" for r in results]),
+        ("People-hours before launch", [f"{r.effort_hours:,.0f}" for r in results]),
+        ("Iterations", [str(r.iterations) for r in results]),
+        ("Added latency (ms per request)", [f"{r.added_latency_ms:,.0f}" for r in results]),
+        ("Input tokens per request", [f"{r.input_tokens_per_request:,}" for r in results]),
+    ]
+
+
+def to_table(estimate: Estimate) -> str:
+    """The side-by-side comparison as aligned text, followed by status notes and price problems."""
+    header = ["", *(r.label for r in estimate.approaches.values())]
+    rows = [header, *([label, *values] for label, values in summary_rows(estimate))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    out = [f"{estimate.scenario.name} ({estimate.currency}, {estimate.horizon_months}-month horizon)", ""]
+    for index, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=False)]
+        out.append("  ".join(cells).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * w for w in widths))
+    for r in estimate.approaches.values():
+        if r.sizing is not None:
+            out += ["", f"{r.label}: sizing used", *(f"  {line}" for line in sizing_lines(r.sizing))]
+    notes = {note for r in estimate.approaches.values() for note in r.notes}
+    if notes:
+        out += ["", "Notes:", *(f"  - {note}" for note in sorted(notes))]
+    if estimate.price_problems:
+        out += ["", "Price tables left out:", *(f"  - {p}" for p in estimate.price_problems)]
+    return "\n".join(out) + "\n"
+
+
+def summary_csv(estimate: Estimate) -> str:
+    """One row per approach with the comparison's figures as numbers, units in the column names."""
+    cur = estimate.currency
+    requests = estimate.scenario.workload.requests_per_month
+    low, quick = cheapest(estimate), fastest(estimate)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([
+        "approach", "label", "runs_on", f"one_time_cost_{cur}", f"first_month_cost_{cur}",
+        f"horizon_cost_{cur}", "horizon_months", f"cost_per_1000_requests_{cur}", "weeks_to_production",
+        "people_hours", "iterations", "added_latency_ms", "input_tokens_per_request", "lowest_horizon_cost",
+        "fastest",
+    ])
+    for r in estimate.approaches.values():
+        per_thousand = r.monthly_cost / requests * 1000 if requests else ""
+        writer.writerow([_cell(v) for v in (
+            r.approach, r.label, r.serves_with, r.one_time_cost, r.monthly_cost, r.horizon_cost,
+            estimate.horizon_months, per_thousand, r.weeks_to_production, r.effort_hours, r.iterations,
+            r.added_latency_ms, r.input_tokens_per_request, r.approach == low, r.approach == quick,
+        )])
+    return buffer.getvalue()

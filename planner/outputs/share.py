@@ -1,0 +1,55 @@
+"""A scenario as a short URL-safe token, so a link reopens it, and back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+
+from planner.core.errors import Problem, ScenarioError
+from planner.core.limits import MAX_LINK_JSON_BYTES
+from planner.inputs.scenario import Scenario, scenario_from_dict
+
+TOKEN_VERSION = "1"
+MAX_TOKEN_CHARS = 16_000  # browsers and servers cap URL length around here
+
+
+def encode_scenario(scenario: Scenario) -> str:
+    """Version prefix + base64url(zlib(JSON of the scenario)); only the keys that differ from defaults.
+
+    >>> from planner.inputs.scenario import Scenario
+    >>> decode_scenario(encode_scenario(Scenario(name="Triage"))).name
+    'Triage'
+    """
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    packed = zlib.compress(json.dumps(data, separators=(",", ":"), sort_keys=True).encode(), level=9)
+    return TOKEN_VERSION + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def decode_scenario(token: str, origin: str = "link") -> Scenario:
+    """The scenario a token encodes; raises ``ScenarioError`` for a damaged or invalid one."""
+    def bad(message: str) -> ScenarioError:
+        return ScenarioError(Problem(origin, None, "", message))
+
+    if len(token) > MAX_TOKEN_CHARS:
+        raise bad(f"the scenario in the link is too long ({len(token):,} characters)")
+    if not token.startswith(TOKEN_VERSION):
+        raise bad("the link's scenario is from an unknown version of llm-planner")
+    body = token[len(TOKEN_VERSION):]
+    try:
+        packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        # Inflate at most the limit (plus one byte, to tell "exactly the limit" from "more"): a small
+        # link can inflate to gigabytes, so the size is checked before the text exists, not after.
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(packed, MAX_LINK_JSON_BYTES + 1)
+        if len(raw) > MAX_LINK_JSON_BYTES or inflater.unconsumed_tail:
+            raise bad(f"the link's scenario inflates to more than {MAX_LINK_JSON_BYTES:,} bytes; refused")
+        data = json.loads(raw)
+    except (binascii.Error, zlib.error, ValueError) as exc:
+        raise bad(f"the link's scenario is damaged ({exc.__class__.__name__}); was it cut short?") from None
+    except RecursionError:
+        raise bad("the link's scenario is nested too deeply; refused") from None
+    if not isinstance(data, dict):
+        raise bad("the link's scenario is not a mapping")
+    return scenario_from_dict(data, name=origin)

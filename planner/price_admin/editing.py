@@ -1,0 +1,213 @@
+"""Editing a provider's table as grids of rows: rows to a validated table, per-cell errors, YAML, diff.
+
+Each section (``models``, ``embeddings``, ...) is a grid: one row per offering, an ``id`` column and
+one column per field; a nested block (a model's ``fine_tuning``) becomes ``fine_tuning.<field>``
+columns. An empty cell leaves an optional field unset.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from planner.inputs.files import dump_yaml
+from planner.inputs.price_tables import PriceTable
+
+SECTIONS = ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances")
+HEADER_FIELDS = ("provider", "display_name", "currency", "litellm_provider")
+NESTED = "fine_tuning"
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A problem in one cell of a grid (``row`` counts from 0; ``column`` is a grid column)."""
+
+    section: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.section} row {self.row + 1}" if self.row is not None else self.section or "table"
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two versions of a table."""
+
+    offering: str  # provider/id
+    field: str
+    old: Any
+    new: Any
+
+    def __str__(self) -> str:
+        if self.field == "":
+            return f"{self.offering}: {'added' if self.old is None else 'removed'}"
+        return f"{self.offering}.{self.field}: {self.old!r} → {self.new!r}"
+
+
+def section_columns(section: str) -> list[str]:
+    """The grid columns of a section, in the table model's field order."""
+    model = typing.get_args(PriceTable.model_fields[section].annotation)[1]  # dict[str, Model]
+    columns, nested_columns = ["id"], []
+    for name, field in model.model_fields.items():
+        nested = _nested_model(field.annotation)
+        if nested is not None:
+            nested_columns += [f"{name}.{sub}" for sub in _prices_first(list(nested.model_fields))]
+        else:
+            columns.append(name)
+    return _prices_first(columns) + nested_columns
+
+
+def _prices_first(names: list[str]) -> list[str]:
+    return [n for n in names if n not in PROVENANCE] + [n for n in names if n in PROVENANCE]
+
+
+def _nested_model(annotation: Any) -> type[BaseModel] | None:
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def section_rows(table: PriceTable, section: str) -> list[dict[str, Any]]:
+    """The grid rows of a section: one per offering, every column present (None where unset)."""
+    columns = section_columns(section)
+    rows = []
+    for offering_id, offering in getattr(table, section).items():
+        flat: dict[str, Any] = {"id": offering_id}
+        for name, value in offering.model_dump().items():
+            if isinstance(value, dict):
+                flat.update({f"{name}.{k}": v for k, v in value.items()})
+            else:
+                flat[name] = value
+        rows.append({column: flat.get(column) for column in columns})
+    return rows
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value == "") or (isinstance(value, float) and math.isnan(value))
+
+
+def _cell(value: Any) -> Any:
+    """A grid cell as YAML would give it: whole floats from the grid stay numbers, dates stay dates."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if hasattr(value, "item"):  # numpy scalars from a DataFrame
+        value = value.item()
+    return value
+
+
+def table_from_rows(header: dict[str, Any], sections: dict[str, list[dict[str, Any]]]) -> tuple[
+        PriceTable | None, list[CellError]]:
+    """Build and validate a table from grid rows; return it, or None with every cell's problem."""
+    errors: list[CellError] = []
+    data: dict[str, Any] = {k: v for k, v in header.items() if not _blank(v)}
+    row_of: dict[tuple[str, str], int] = {}
+    for section, rows in sections.items():
+        entries: dict[str, Any] = {}
+        for index, row in enumerate(rows):
+            offering_id = row.get("id")
+            if _blank(offering_id):
+                if all(_blank(v) for v in row.values()):
+                    continue  # an empty row the grid added
+                errors.append(CellError(section, index, "id", "every row needs an id"))
+                continue
+            offering_id = str(offering_id).strip()
+            if offering_id in entries:
+                errors.append(CellError(section, index, "id", f"{offering_id!r} appears twice"))
+                continue
+            entry: dict[str, Any] = {}
+            for column, value in row.items():
+                if column == "id" or _blank(value):
+                    continue
+                if "." in column:
+                    parent, child = column.split(".", 1)
+                    entry.setdefault(parent, {})[child] = _cell(value)
+                else:
+                    entry[column] = _cell(value)
+            entries[offering_id] = entry
+            row_of[(section, offering_id)] = index
+        if entries:
+            data[section] = entries
+    if errors:
+        return None, errors
+    try:
+        return PriceTable.model_validate(data), []
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = [str(part) for part in err["loc"]]
+            message = err["msg"].removeprefix("Value error, ")
+            message = message[0].lower() + message[1:]
+            if not isinstance(err.get("input"), (dict, list)):
+                message += f", got {err['input']!r}"
+            if len(loc) >= 3 and loc[0] in SECTIONS:
+                column = ".".join(loc[2:]) if loc[2] == NESTED else loc[2]
+                errors.append(CellError(loc[0], row_of.get((loc[0], loc[1])), column, message))
+            else:
+                errors.append(CellError("", None, ".".join(loc), message))
+        return None, errors
+
+
+def table_to_yaml(table: PriceTable, header_comment: str = "") -> str:
+    """The table as YAML in a stable order (the models' field order), unset fields left out.
+
+    ``header_comment`` (the original file's leading comment lines) is kept on top; comments inside
+    the table are not kept.
+    """
+    data = table.model_dump(exclude_none=True)
+    for section in SECTIONS:
+        if not data.get(section):
+            data.pop(section, None)
+            continue
+        data[section] = {key: _provenance_last(entry) for key, entry in data[section].items()}
+    return header_comment + dump_yaml(data)
+
+
+PROVENANCE = ("source", "as_of", "status")
+
+
+def _provenance_last(entry: dict[str, Any]) -> dict[str, Any]:
+    """Prices first, then where they came from: the order the bundled files use."""
+    ordered = {k: (_provenance_last(v) if isinstance(v, dict) else v) for k, v in entry.items()
+               if k not in PROVENANCE}
+    ordered.update({k: entry[k] for k in PROVENANCE if k in entry})
+    return ordered
+
+
+def header_comment(text: str) -> str:
+    """The comment lines at the top of a YAML file."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return "".join(lines)
+
+
+def diff_tables(provider: str, old: PriceTable, new: PriceTable) -> list[Change]:
+    """Every added or removed offering and every changed field, section by section."""
+    changes: list[Change] = []
+    for section in SECTIONS:
+        before, after = getattr(old, section), getattr(new, section)
+        for offering_id in sorted(set(before) | set(after)):
+            ref = f"{provider}/{offering_id}"
+            if offering_id not in after:
+                changes.append(Change(ref, "", "present", None))
+            elif offering_id not in before:
+                changes.append(Change(ref, "", None, "present"))
+            else:
+                old_flat = section_rows(old, section)[list(before).index(offering_id)]
+                new_flat = section_rows(new, section)[list(after).index(offering_id)]
+                changes += [Change(ref, column, old_flat[column], new_flat[column])
+                            for column in old_flat if column != "id" and old_flat[column] != new_flat[column]]
+    for name in HEADER_FIELDS:
+        if getattr(old, name) != getattr(new, name):
+            changes.append(Change(provider, name, getattr(old, name), getattr(new, name)))
+    return changes

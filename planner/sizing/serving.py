@@ -1,0 +1,176 @@
+"""Serving a model on own GPUs: memory, prefill and decode time by roofline, and capacity.
+
+- Weights: parameters x bytes per parameter at the serving precision.
+- KV cache per token: 2 (K and V) x layers x KV heads x head size x bytes; grouped-query attention
+  has fewer KV heads than attention heads. Times context length and batch.
+- Prefill is compute-bound: 2 x parameters x prompt tokens x batch FLOPs. Decode reads every weight
+  and the batch's KV cache once per step. Each phase takes the larger of its compute time and its
+  memory time (roofline: Williams et al. 2009), at efficiencies below the datasheet peaks.
+- Tensor parallelism splits weights, KV cache, compute and bandwidth evenly over the GPUs of a
+  replica; replicas serve requests side by side.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+
+from planner.core.draws import Flags, all_true, is_many, nonzero, vceil, vmax, where
+from planner.inputs.architecture import Architecture
+from planner.inputs.architecture import parameters as model_parameters
+from planner.inputs.assumptions import Assumptions
+from planner.sizing.memory import BYTES_PER_GIB
+
+ServingPrecision = Literal["bf16", "fp8", "int4"]
+BYTES_PER_PARAM: dict[ServingPrecision, float] = {"bf16": 2, "fp8": 1, "int4": 0.5}
+KV_BYTES: dict[ServingPrecision, float] = {"bf16": 2, "fp8": 1, "int4": 2}  # int4 weights keep a 16-bit cache
+FLOPS_PER_PARAM_TOKEN = 2  # one forward pass
+GB = 1e9
+MAX_TENSOR_PARALLEL = 64
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Fractions of the datasheet peaks a serving engine achieves."""
+
+    compute: float
+    bandwidth: float
+
+    @classmethod
+    def from_assumptions(cls, a: Assumptions) -> Efficiency:
+        """The efficiencies the assumptions table gives."""
+        return cls(a.serving_compute_efficiency.value, a.serving_bandwidth_efficiency.value)
+
+
+@dataclass(frozen=True)
+class ServingGpu:
+    """The figures of a GPU that serving depends on."""
+
+    memory_gib: float
+    peak_tflops: float
+    bandwidth_gb_per_s: float
+
+
+@dataclass(frozen=True)
+class ServingEstimate:
+    """One replica serving ``batch`` requests of ``prompt_tokens`` in and ``output_tokens`` out."""
+
+    batch: int
+    prompt_tokens: int
+    output_tokens: int
+    tensor_parallel: int
+    weights_gib: float  # per GPU
+    kv_cache_gib: float  # per GPU
+    overhead_gib: float
+    capacity_gib: float
+    prefill_ms: float
+    decode_ms_per_token: float
+    decode_bound: Literal["compute", "memory"]
+    reason: str
+
+    @property
+    def total_gib(self) -> float:
+        """Memory per GPU, GiB."""
+        return self.weights_gib + self.kv_cache_gib + self.overhead_gib
+
+    @property
+    def fits_each(self) -> Flags:
+        """Whether a replica can hold the model and the batch's KV cache: a bool, or one per value."""
+        return self.tensor_parallel > 0
+
+    @property
+    def fits(self) -> bool:
+        """Whether a replica can hold the model and the batch's KV cache (at every value, for a range)."""
+        return all_true(self.fits_each)
+
+    @cached_property
+    def request_ms(self) -> float:
+        """Time from a batch's arrival to its last token: prefill plus every decode step."""
+        return self.prefill_ms + self.output_tokens * self.decode_ms_per_token
+
+    @property
+    def tokens_per_second(self) -> float:
+        """Output tokens per second per GPU."""
+        return self.batch * self.output_tokens / (self.request_ms / 1000) / self.tensor_parallel
+
+    @cached_property
+    def requests_per_second(self) -> float:
+        """Requests a replica completes per second, batch after batch."""
+        return self.batch / (self.request_ms / 1000)
+
+
+def kv_bytes_per_token(arch: Architecture, precision: ServingPrecision) -> float:
+    """KV-cache bytes per token of context.
+
+    Llama 3.1 8B in bf16: 2 x 32 layers x 8 KV heads x 128 x 2 bytes = 131,072 bytes (128 KiB).
+    """
+    return 2 * arch.layers * arch.kv_heads * arch.dim_per_head * KV_BYTES[precision]
+
+
+def serving_estimate(
+    arch: Architecture,
+    gpu: ServingGpu,
+    batch: int,
+    prompt_tokens: int,
+    output_tokens: int,
+    precision: ServingPrecision,
+    efficiency: Efficiency,
+    overhead_gib: float,
+) -> ServingEstimate:
+    """Memory, latency and throughput of one replica, on the fewest GPUs (a power of two) that hold it."""
+    params = model_parameters(arch)
+    weights = params * BYTES_PER_PARAM[precision]
+    context = prompt_tokens + output_tokens
+    kv = kv_bytes_per_token(arch, precision) * batch * context
+    usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
+    # With no memory left after the overhead, no number of GPUs holds the model.
+    tp = _tensor_parallel(where(usable > 0, (weights + kv) / where(usable > 0, usable, 1.0), math.inf))
+    too_big = f"does not fit on {MAX_TENSOR_PARALLEL} GPUs of {gpu.memory_gib:g} GiB"
+    fits = tp <= MAX_TENSOR_PARALLEL
+    if not is_many(fits) and not fits:
+        return ServingEstimate(batch, prompt_tokens, output_tokens, 0, weights / BYTES_PER_GIB,
+                               kv / BYTES_PER_GIB, overhead_gib, gpu.memory_gib, math.inf, math.inf, "memory",
+                               too_big)
+    # Values that do not fit are worked out at the largest split and marked with 0 GPUs at the end.
+    tp = where(fits, tp, MAX_TENSOR_PARALLEL)
+    compute = tp * gpu.peak_tflops * 1e12 * efficiency.compute  # FLOP/s
+    bandwidth = tp * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth  # bytes/s
+    prefill_s = vmax(FLOPS_PER_PARAM_TOKEN * params * prompt_tokens * batch / compute, weights / bandwidth)
+    # Decode reads the weights and, on average, the cache up to the middle of the output.
+    kv_read = kv_bytes_per_token(arch, precision) * batch * (prompt_tokens + output_tokens / 2)
+    decode_compute_s = FLOPS_PER_PARAM_TOKEN * params * batch / compute
+    decode_memory_s = (weights + kv_read) / bandwidth
+    if is_many(fits) and not np.all(fits):
+        reason = f"{too_big} at {1 - np.mean(fits):.0%} of the range's values"
+    elif is_many(tp) and nonzero(tp > 1):
+        reason = "one GPU or more across the range (tensor parallel where needed)"
+    else:
+        reason = "fits on one GPU" if all_true(tp == 1) else f"split over {tp:g} GPUs (tensor parallel)"
+    compute_bound = decode_compute_s > decode_memory_s
+    return ServingEstimate(
+        batch, prompt_tokens, output_tokens, where(fits, tp, 0), weights / tp / BYTES_PER_GIB, kv / tp / BYTES_PER_GIB,
+        overhead_gib, gpu.memory_gib, prefill_s * 1000, vmax(decode_compute_s, decode_memory_s) * 1000,
+        "compute" if all_true(compute_bound) else "memory", reason,
+    )
+
+
+def _tensor_parallel(gpus_of_memory: float) -> int:
+    """The smallest power of two not below ``gpus_of_memory`` (at least 1)."""
+    if is_many(gpus_of_memory):
+        return 2 ** np.ceil(np.log2(np.maximum(gpus_of_memory, 1.0)))
+    tp = 1
+    while gpus_of_memory > tp and tp <= MAX_TENSOR_PARALLEL:
+        tp *= 2
+    return tp
+
+
+def replicas_needed(peak_requests_per_second: float, replica: ServingEstimate, target_utilisation: float) -> int:
+    """Replicas to serve the peak rate with each replica busy ``target_utilisation`` of the time (at least 1).
+
+    A replica completing 4 requests a second at 70% target serves 2.8; a peak of 10 needs 4.
+    """
+    return vmax(1, vceil(peak_requests_per_second / (replica.requests_per_second * target_utilisation)))
