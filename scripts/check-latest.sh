@@ -21,4 +21,5 @@ python -m pip install -q --upgrade "${requirements[@]}"
 python -m pip list --format=freeze | grep -iE '^(streamlit|pandas|plotly|pydantic|numpy|pytest|hypothesis|playwright)=='
 bash scripts/ensure-chromium.sh
 python -m ruff check .
+lint-imports
 python -m pytest "$@"
