@@ -142,10 +142,13 @@ def ranged_inputs(scenario: Scenario, book: PriceBook) -> list[RangedInput]:
         except LookupError as exc:
             problems.append(scenario.origin_problem(field, str(exc)))
             continue
-        if isinstance(likely, bool) or not isinstance(likely, (int, float)):
+        if likely is None:
             problems.append(scenario.origin_problem(field, (
-                f"{path} is not a number here (it is left to its default), so it cannot have a range; "
+                f"{path} is left to its default here, so it cannot have a range; "
                 "give it a value, or range the assumption behind it")))
+            continue
+        if isinstance(likely, bool) or not isinstance(likely, (int, float)):
+            problems.append(scenario.origin_problem(field, f"{path} is not a number, so it cannot have a range"))
             continue
         limits = field_limits(path)
         broken = [(end, value, outside(value, limits)) for end, value in (("low", spec.low), ("high", spec.high))]
