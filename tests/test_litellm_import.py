@@ -99,3 +99,13 @@ def test_cli_shows_the_diff_and_applies_it(tmp_path, capsys):
     assert load_price_book(prices).tables["openai"].models["gpt-4o-mini"].cached_input_per_million_tokens == 0.075
     assert [v.bundled for v in history(Path(prices), "openai")] == [True]
     assert (prices / "openai.yaml").read_text().startswith("# OpenAI:")  # the header comment survives
+
+
+def test_an_imported_table_is_saved_without_yaml_anchors(bundled, price_map):
+    from planner.price_admin.editing import table_to_yaml
+
+    new, _, _ = import_prices(bundled.tables["openai"], price_map, TODAY)
+    text = table_to_yaml(new, "")
+    # Every imported offering shares one date object; it must be written out each time, not aliased.
+    assert "&id" not in text and "*id" not in text
+    assert text.count(f"as_of: {TODAY.isoformat()}") >= 2

@@ -15,8 +15,8 @@ from planner.analysis.recommend import DecisionAnswers, recommend
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS
-from planner.inputs.files import dump_yaml
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
+from planner.inputs.scenario import scenario_yaml
 from planner.outputs.export import summary_csv, summary_rows, to_csv
 from planner.outputs.share import encode_scenario
 from ui import charts
@@ -141,7 +141,7 @@ def render_export(estimate: Estimate, scenario: Scenario, book: PriceBook) -> No
                        budget_pack_bytes(estimate, scenario, book, spread), f"{slug}-budget-pack.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl:xlsx")
     st.download_button("Summary (CSV)", summary_csv(estimate), f"{slug}-summary.csv", "text/csv", key="dl:summary")
-    st.download_button("Scenario (YAML)", dump_yaml(scenario.model_dump(mode="json", exclude_defaults=True)),
+    st.download_button("Scenario (YAML, every value written out)", scenario_yaml(scenario),
                        f"{slug}.yaml", "application/yaml", key="dl:scenario")
     st.markdown("**Share:** this page's address holds the scenario; copy it from the address bar, or this "
                 "query string:")

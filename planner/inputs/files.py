@@ -170,9 +170,27 @@ def _dotted(path: FieldPath) -> str:
     return ".".join(str(part) for part in path)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a value used twice out twice: PyYAML would write an anchor (``&id001``) and aliases
+    (``*id001``), so that editing one date in a saved table would silently change all of them."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_yaml(data: Any) -> str:
-    """YAML text for plain data, keys in the order given (readable, diffable output)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1_000_000)
+    """YAML text for plain data, keys in the order given, no anchors (readable, diffable output).
+
+    >>> shared = [1, 2]
+    >>> print(dump_yaml({"a": shared, "b": shared}), end="")
+    a:
+    - 1
+    - 2
+    b:
+    - 1
+    - 2
+    """
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=1_000_000)
 
 
 def files_signature(directory: str | Path, pattern: str = "*.yaml") -> tuple[tuple[str, int, int], ...]:

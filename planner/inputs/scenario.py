@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 from planner.core.errors import Problem, ScenarioError
 from planner.core.limits import MAX_MAGNITUDE, MAX_TEXT_CHARS
 from planner.inputs.architecture import Architecture
-from planner.inputs.files import YamlDocument, parse_yaml, read_yaml
+from planner.inputs.files import YamlDocument, dump_yaml, parse_yaml, read_yaml
 from planner.inputs.validation import STRICT, validate_data, validate_document
 
 # Every number a scenario holds is at most a quadrillion (planner.core.limits.MAX_MAGNITUDE).
@@ -273,6 +273,19 @@ class Scenario(BaseModel):
 
 def _set_fields(block: BaseModel, names: Any) -> dict[str, Any]:
     return {name: getattr(block, name) for name in names if getattr(block, name, None) is not None}
+
+
+def scenario_yaml(scenario: Scenario) -> str:
+    """The scenario as YAML with every value written out, defaults included, so that the file
+    means the same thing after a default changes; keys left to the assumptions table stay unset.
+
+    >>> text = scenario_yaml(Scenario(name="Triage"))
+    >>> "monthly_growth: 0.0" in text and "iterations" not in text
+    True
+    >>> parse_scenario(text) == Scenario(name="Triage")
+    True
+    """
+    return dump_yaml(scenario.model_dump(mode="json", exclude_none=True))
 
 
 def load_scenario(path: str | Path) -> Scenario:
