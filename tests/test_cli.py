@@ -50,16 +50,22 @@ def test_csv_is_the_line_items(capsys, scenario_file):
     code, out, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES), "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    prompt = [row for row in rows if row["approach"] == "prompt"]
+    prompt = [row for row in rows if row["Approach"] == "Prompt engineering"]
     assert len(prompt) == 7
-    design = next(row for row in prompt if row["item"] == "Prompt design")
+    design = next(row for row in prompt if row["Item"] == "Prompt design")
     assert design == design | {
-        "category": "engineering", "timing": "one_time", "quantity": "10.0", "unit": "person-hours",
-        "unit_price": "100.0", "amount": "1000.0", "currency": "USD",
-        "price_key": "people.rate_cards.us.roles.ml_engineer.per_hour", "source": "test fixture",
-        "as_of": "2026-01-01", "quantity_basis": "assumptions.prompt_design_hours",
+        "Category": "Engineering", "Timing": "one-time", "Quantity (first month if monthly)": "10.0",
+        "Unit": "person-hours", "Unit price (USD per unit)": "100.0", "One-time amount (USD)": "1000.00",
+        "First-month amount (USD)": "0.00", "3-month amount (USD)": "1000.00",
+        "Price or assumption": "people.rate_cards.us.roles.ml_engineer.per_hour", "Source": "test fixture",
+        "As of": "2026-01-01", "How the quantity was worked out": "assumptions.prompt_design_hours",
     }
-    assert sum(float(row["amount"]) for row in prompt) == pytest.approx(2_500.84 + 13.00)
+    # Each amount column sums to its total (one-time 2,500.84, first month 13.00; see test_cost_model).
+    assert sum(float(row["One-time amount (USD)"]) for row in prompt) == pytest.approx(2_500.84)
+    assert sum(float(row["First-month amount (USD)"]) for row in prompt) == pytest.approx(13.00)
+    assert sum(float(row["3-month amount (USD)"]) for row in prompt) == pytest.approx(2_500.84 + 3 * 13.00)
+    amounts = [row[h] for row in rows for h in row if "amount" in h]
+    assert all(len(a.split(".")[1]) == 2 for a in amounts)  # to the cent
 
 
 def test_table_compares_side_by_side(capsys, scenario_file):
@@ -76,7 +82,7 @@ def test_output_file(capsys, scenario_file, tmp_path):
     code, out, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES),
                        "--format", "csv", "--output", str(target))
     assert code == 0 and out == ""
-    assert target.read_text().startswith("approach,category,item,timing,")
+    assert target.read_text().startswith("Approach,Category,Item,Timing,")
 
 
 def test_bad_scenario_is_a_message_and_exit_code_2(capsys, tmp_path):

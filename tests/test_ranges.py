@@ -145,15 +145,20 @@ def test_workbook_holds_the_csv_numbers(book):
     scenario = ranged(workload__requests_per_month=(1_000, 100_000))
     result = estimate(scenario, book)
     workbook = openpyxl.load_workbook(io.BytesIO(budget_pack(result, book, simulate(scenario, book, draws=500))))
-    assert workbook.sheetnames == ["Summary", "Line items", "Ranges", "Assumptions", "Prices"]
+    assert workbook.sheetnames == ["Summary", "Line items", "Monthly - Prompt", "Monthly - RAG",
+                                   "Monthly - Fine-tuning", "Monthly - Hybrid", "Ranges", "Assumptions", "Prices"]
     sheet = workbook["Line items"]
     header = [c.value for c in sheet[1]]
     rows = list(csv.DictReader(io.StringIO(to_csv(result))))
-    assert sheet.max_row - 1 == len(rows)
-    amount = header.index("amount")
-    for row, expected in zip(sheet.iter_rows(min_row=2, values_only=True), rows, strict=True):
+    lines = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] is not None]  # not subtotals
+    assert len(lines) == len(rows)
+    amount = header.index("3-month amount (USD)")
+    for row, expected in zip(lines, rows, strict=True):
         assert isinstance(row[amount], (int, float))  # a number, not text
-        assert row[amount] == pytest.approx(float(expected["amount"]), abs=1e-6)
+        assert row[amount] == pytest.approx(float(expected["3-month amount (USD)"]), abs=0.005)  # CSV: cents
     assert sheet.cell(row=2, column=amount + 1).number_format == '"$"#,##0.00'
-    summary = workbook["Summary"]
-    assert summary.cell(row=2, column=3).value == pytest.approx(result.approaches["prompt"].one_time_cost)
+    ranges_sheet = workbook["Ranges"]
+    p = simulate(scenario, book, draws=500)["prompt"]["horizon_cost"]
+    row = [c.value for c in ranges_sheet[4]]
+    assert row[:2] == ["Prompt engineering", "Horizon cost (USD)"]
+    assert row[2:5] == pytest.approx([p.p10, p.p50, p.p90], rel=1e-12)

@@ -26,6 +26,18 @@ APPROACH_LABELS: dict[Approach, str] = {
     "fine_tune": "Fine-tuning",
     "hybrid": "Hybrid (fine-tune + RAG)",
 }
+CATEGORY_LABELS: dict[Category, str] = {
+    "engineering": "Engineering",
+    "data_preparation": "Data preparation",
+    "evaluation": "Evaluation",
+    "training": "Training",
+    "embeddings": "Embeddings",
+    "inference": "Inference",
+    "vector_db": "Vector database",
+    "hosting": "GPU hosting",
+    "retraining": "Retraining",
+}
+TIMING_LABELS: dict[Timing, str] = {"one_time": "one-time", "monthly": "monthly"}
 PERSON_HOURS = "person-hours"
 
 

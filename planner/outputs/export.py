@@ -5,33 +5,94 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from planner.analysis.comparison import cheapest, fastest
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import LineItem
+from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, TIMING_LABELS, LineItem
 from planner.costs.self_hosted import SelfHostedSizing
 
-CSV_COLUMNS = [name for name in LineItem._fields if name != "monthly_amounts"]
-MONEY_DECIMALS = 6  # enough for fractions of a cent on per-token lines
+CENTS = 2  # money is rounded to cents in the CSV (and formatted to cents in the workbook)
+NUMBER_DECIMALS = 6  # quantities and unit prices keep fractions of a cent (per-token lines)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the line-item table: its heading (with units), its value, and its kind."""
+
+    heading: str
+    value: Callable[[LineItem], Any]
+    kind: Literal["text", "money", "number", "date"]
+
+
+def line_item_columns(currency: str, horizon_months: int) -> list[Column]:
+    """The line-item table, shared by the CSV, the budget pack and the app.
+
+    One-time and first-month amounts are separate columns (0 where a line is not of that timing),
+    so each amount column sums to the approach's total of that kind.
+    """
+    def amount_if(timing: str) -> Callable[[LineItem], float]:
+        return lambda line: line.amount if line.timing == timing else 0.0
+
+    return [
+        Column("Approach", lambda line: APPROACH_LABELS[line.approach], "text"),
+        Column("Category", lambda line: CATEGORY_LABELS[line.category], "text"),
+        Column("Item", lambda line: line.item, "text"),
+        Column("Timing", lambda line: TIMING_LABELS[line.timing], "text"),
+        Column("Quantity (first month if monthly)", lambda line: line.quantity, "number"),
+        Column("Unit", lambda line: line.unit, "text"),
+        Column(f"Unit price ({currency} per unit)", lambda line: line.unit_price, "number"),
+        Column(f"One-time amount ({currency})", amount_if("one_time"), "money"),
+        Column(f"First-month amount ({currency})", amount_if("monthly"), "money"),
+        Column(f"{horizon_months}-month amount ({currency})", lambda line: line.horizon_amount, "money"),
+        Column("Price or assumption", lambda line: line.price_key, "text"),
+        Column("Source", lambda line: line.source, "text"),
+        Column("As of", lambda line: line.as_of, "date"),
+        Column("How the quantity was worked out", lambda line: line.quantity_basis, "text"),
+        Column("Currency conversion", lambda line: line.note, "text"),
+        Column("Caveats", lambda line: "; ".join(line.caveats), "text"),
+    ]
+
+
+def grouped_lines(result: ApproachEstimate) -> list[LineItem]:
+    """The approach's lines grouped by category, categories in the order they first appear."""
+    order = {category: index for index, category in enumerate(dict.fromkeys(li.category for li in result.lines))}
+    return sorted(result.lines, key=lambda li: order[li.category])
+
+
+def _csv_cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return ""
+    if kind == "money":
+        return f"{value:.{CENTS}f}"
+    if kind == "number":
+        return round(value, NUMBER_DECIMALS)
+    return value
 
 
 def _cell(value: Any) -> Any:
     if isinstance(value, tuple):
         return "; ".join(value)
     if isinstance(value, float):
-        return round(value, MONEY_DECIMALS)
+        return round(value, NUMBER_DECIMALS)
     return "" if value is None else value
 
 
 def to_csv(estimate: Estimate) -> str:
-    """Every line item of every approach, one row each, with a header row (``\\n`` line ends)."""
+    """Every line item of every approach, one row each, with a header row (``\\n`` line ends).
+
+    Amounts are rounded to cents; the one-time, first-month and horizon amounts are in separate
+    columns, so summing a column gives that total (to the cent per line).
+    """
+    columns = line_item_columns(estimate.currency, estimate.horizon_months)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([column.heading for column in columns])
     for result in estimate.approaches.values():
-        for line in result.lines:
-            writer.writerow([_cell(getattr(line, name)) for name in CSV_COLUMNS])
+        for line in grouped_lines(result):
+            writer.writerow([_csv_cell(column.value(line), column.kind) for column in columns])
     return buffer.getvalue()
 
 

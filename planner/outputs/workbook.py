@@ -1,104 +1,219 @@
-"""The budget pack: an Excel workbook of the summary, line items, ranges, assumptions and prices.
+"""The budget pack: an Excel workbook a finance partner can use as it is.
 
-Numbers are written as numbers with currency formats, so the workbook adds up in a spreadsheet.
-The workbook is returned as bytes; writing it to a file is the caller's (``planner.inputs.files``).
+Sheets: the summary; every line item grouped by approach and category, with category subtotals
+and approach totals as spreadsheet formulas; one month-by-month sheet per approach with formula
+totals; the ranges; the assumptions; the prices. Numbers are numbers, formatted to the currency's
+cents; labels are words. The workbook is returned as bytes; writing it to a file is the caller's.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis.ranges import METRICS, Percentiles
-from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS
+from planner.costs.estimator import ApproachEstimate, Estimate
+from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS
 from planner.inputs.pricebook import PriceBook, all_offerings
-from planner.outputs.export import CSV_COLUMNS, summary_rows
+from planner.outputs.export import grouped_lines, line_item_columns
 
 CURRENCY_FORMATS = {"USD": '"$"#,##0.00', "GBP": '"£"#,##0.00', "EUR": '"€"#,##0.00', "CAD": '"CA$"#,##0.00',
                     "AUD": '"A$"#,##0.00'}
-MONEY_COLUMNS = {"unit_price", "amount", "horizon_amount"}
+NUMBER_FORMAT = "#,##0.00####"  # quantities and unit prices: cents, and fractions of a cent where there are any
+WHOLE_FORMAT = "#,##0"
+WEEKS_FORMAT = "#,##0.0"
 COLUMN_WIDTH_MAX = 60
+BOLD = Font(bold=True)
+# Sheet names hold at most 31 characters.
+MONTHLY_SHEETS = {"prompt": "Monthly - Prompt", "rag": "Monthly - RAG", "fine_tune": "Monthly - Fine-tuning",
+                  "hybrid": "Monthly - Hybrid"}
+METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
+                 "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
+
+
+def money_format(currency: str) -> str:
+    """The cell format of an amount in ``currency``, to the cent."""
+    return CURRENCY_FORMATS.get(currency, f'#,##0.00 "{currency}"')
 
 
 def budget_pack(estimate: Estimate, book: PriceBook,
                 ranges: dict[str, dict[str, Percentiles]] | None = None) -> bytes:
     """The workbook as .xlsx bytes."""
-    money = CURRENCY_FORMATS.get(estimate.currency, f'#,##0.00 "{estimate.currency}"')
+    money = money_format(estimate.currency)
     workbook = Workbook()
-    summary = workbook.active
-    summary.title = "Summary"
-    _rows(summary, ["approach", "label", f"one-time cost ({estimate.currency})",
-                    f"first-month cost ({estimate.currency})", f"{estimate.horizon_months}-month cost "
-                    f"({estimate.currency})", "weeks to production", "people-hours", "added latency (ms)"],
-          [[name, r.label, r.one_time_cost, r.monthly_cost, r.horizon_cost, r.weeks_to_production, r.effort_hours,
-            r.added_latency_ms] for name, r in estimate.approaches.items()], {2: money, 3: money, 4: money})
-    summary.append([])
-    _append(summary, [f"Scenario: {estimate.scenario.name}"])
-    for label, values in summary_rows(estimate):
-        _append(summary, [label, *values])
-
-    lines = workbook.create_sheet("Line items")
-    money_at = {i: money for i, name in enumerate(CSV_COLUMNS) if name in MONEY_COLUMNS}
-    _rows(lines, CSV_COLUMNS, [[_cell(getattr(line, name)) for name in CSV_COLUMNS]
-                               for r in estimate.approaches.values() for line in r.lines], money_at)
-
+    _summary(workbook.active, estimate, money)
+    _line_items(workbook.create_sheet("Line items"), estimate, money)
+    for name, result in estimate.approaches.items():
+        _monthly(workbook.create_sheet(MONTHLY_SHEETS[name]), result, estimate, money)
     if ranges:
-        sheet = workbook.create_sheet("Ranges")
-        rows = [[APPROACH_LABELS[name], metric.replace("_", " "), p.p10, p.p50, p.p90]
-                for name, metrics in ranges.items() for metric, p in metrics.items() if metric in METRICS]
-        _rows(sheet, ["approach", "figure", "P10", "P50", "P90"], rows, {})
-        for row in sheet.iter_rows(min_row=2):
-            if row[1].value != "weeks to production":
-                for cell in row[2:]:
-                    cell.number_format = money
-        sheet.append([])
-        for path, spec in estimate.scenario.ranges.items():
-            _append(sheet, [path, "low", spec.low, "high", spec.high])
-
-    assumptions = workbook.create_sheet("Assumptions")
-    _rows(assumptions, ["assumption", "value", "unit", "source"],
-          [[a.key, a.value, a.unit, a.source] for a in estimate.assumptions], {})
-
-    prices = workbook.create_sheet("Prices")
-    price_rows = []
-    for ref, section, offering in all_offerings(book):
-        data = offering.model_dump(exclude={"fine_tuning"})
-        for field, value in data.items():
-            if isinstance(value, float):
-                price_rows.append([ref, section, field, value, book.tables[ref.split("/")[0]].currency,
-                                   offering.source, offering.as_of, offering.status or ""])
-    _rows(prices, ["offering", "section", "price", "value", "currency", "source", "as of", "status"], price_rows, {})
-
+        _ranges(workbook.create_sheet("Ranges"), estimate, ranges, money)
+    _assumptions(workbook.create_sheet("Assumptions"), estimate)
+    _prices(workbook.create_sheet("Prices"), book)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> Any:
-    return "; ".join(value) if isinstance(value, tuple) else value
+def _summary(sheet: Worksheet, estimate: Estimate, money: str) -> None:
+    sheet.title = "Summary"
+    cur, results = estimate.currency, list(estimate.approaches.values())
+    requests = estimate.scenario.workload.requests_per_month
+    _append(sheet, [f"Scenario: {estimate.scenario.name}"], bold=True)
+    _append(sheet, [f"Amounts in {cur}; horizon {estimate.horizon_months} months; line items, month-by-month "
+                    "sheets and totals as formulas on the following sheets"])
+    _append(sheet, [])
+    _append(sheet, ["Figure", *(r.label for r in results)], bold=True)
+    rows: list[tuple[str, list[Any], str | None]] = [
+        ("Runs on", [r.serves_with for r in results], None),
+        (f"One-time cost ({cur})", [r.one_time_cost for r in results], money),
+        (f"First-month cost ({cur})", [r.monthly_cost for r in results], money),
+        (f"{estimate.horizon_months}-month cost ({cur})", [r.horizon_cost for r in results], money),
+        (f"Cost per 1,000 requests, month 1 ({cur})",
+         [r.monthly_cost / requests * 1000 if requests else None for r in results], money),
+        ("Weeks to production", [r.weeks_to_production for r in results], WEEKS_FORMAT),
+        ("People-hours before launch", [r.effort_hours for r in results], WHOLE_FORMAT),
+        ("Iterations", [r.iterations for r in results], WHOLE_FORMAT),
+        ("Added latency (ms per request)", [r.added_latency_ms for r in results], WHOLE_FORMAT),
+        ("Input tokens per request", [r.input_tokens_per_request for r in results], WHOLE_FORMAT),
+    ]
+    for label, values, number_format in rows:
+        _append(sheet, [label, *values], formats={i: number_format for i in range(2, len(values) + 2)}
+                if number_format else None)
+    notes = sorted({note for r in results for note in r.notes})
+    if notes:
+        _append(sheet, [])
+        _append(sheet, ["Notes on the offerings used"], bold=True)
+        for note in notes:
+            _append(sheet, [note])
+    _widths(sheet)
 
 
-def _append(sheet: Any, row: list[Any]) -> None:
-    """Append a row, with the control characters a workbook cannot hold (any a user typed into a
-    name or a source) removed from its text."""
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-
-
-def _rows(sheet: Any, header: list[str], rows: list[list[Any]], formats: dict[int, str]) -> None:
-    _append(sheet, header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        _append(sheet, row)
-        for index, number_format in formats.items():
-            sheet.cell(row=sheet.max_row, column=index + 1).number_format = number_format
-    for index, name in enumerate(header, start=1):
-        width = max([len(str(name)), *(len(str(r[index - 1])) for r in rows[:200] if index - 1 < len(r))])
-        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, COLUMN_WIDTH_MAX)
+def _line_items(sheet: Worksheet, estimate: Estimate, money: str) -> None:
+    """Lines grouped by approach and category; a subtotal row after each category and a total row
+    after each approach, as SUBTOTAL(9, ...) formulas (which leave nested subtotals out of a total)."""
+    columns = line_item_columns(estimate.currency, estimate.horizon_months)
+    amount_columns = [i for i, c in enumerate(columns, start=1) if c.kind == "money"]
+    item_column = next(i for i, c in enumerate(columns, start=1) if c.heading == "Item")
+    _append(sheet, [c.heading for c in columns], bold=True)
+    formats = {i: money if c.kind == "money" else NUMBER_FORMAT
+               for i, c in enumerate(columns, start=1) if c.kind in ("money", "number")}
+    for result in estimate.approaches.values():
+        approach_start = sheet.max_row + 1
+        lines = grouped_lines(result)
+        for category in dict.fromkeys(li.category for li in lines):
+            start = sheet.max_row + 1
+            for line in (li for li in lines if li.category == category):
+                _append(sheet, [c.value(line) for c in columns], formats=formats)
+            _formula_row(sheet, item_column, f"Subtotal: {CATEGORY_LABELS[category]}", amount_columns,
+                         start, sheet.max_row, money)
+        _formula_row(sheet, item_column, f"Total: {result.label}", amount_columns, approach_start, sheet.max_row,
+                     money)
+        _append(sheet, [])
     sheet.freeze_panes = "A2"
+    _widths(sheet)
+
+
+def _formula_row(sheet: Worksheet, label_column: int, label: str, columns: list[int], first: int, last: int,
+                 money: str) -> None:
+    row = sheet.max_row + 1
+    cell = sheet.cell(row=row, column=label_column, value=label)
+    cell.font = BOLD
+    for column in columns:
+        letter = get_column_letter(column)
+        cell = sheet.cell(row=row, column=column, value=f"=SUBTOTAL(9,{letter}{first}:{letter}{last})")
+        cell.number_format, cell.font = money, BOLD
+
+
+def _monthly(sheet: Worksheet, result: ApproachEstimate, estimate: Estimate, money: str) -> None:
+    """One row per line: its one-time amount, its amount in each month, and its total (formulas)."""
+    months = estimate.horizon_months
+    _append(sheet, [f"{result.label}: cost month by month ({estimate.currency})"], bold=True)
+    header = ["Category", "Item", "One-time", *(f"Month {m}" for m in range(1, months + 1)), "Total"]
+    _append(sheet, header, bold=True)
+    first = sheet.max_row + 1
+    for line in grouped_lines(result):
+        monthly = list(line.monthly_amounts) if line.timing == "monthly" else [0.0] * months
+        one_time = line.amount if line.timing == "one_time" else 0.0
+        _append(sheet, [CATEGORY_LABELS[line.category], line.item, one_time, *monthly],
+                formats={i: money for i in range(3, months + 4)})
+        row = sheet.max_row
+        total = sheet.cell(row=row, column=months + 4,
+                           value=f"=SUM(C{row}:{get_column_letter(months + 3)}{row})")
+        total.number_format = money
+    last = sheet.max_row
+    row = last + 1
+    sheet.cell(row=row, column=2, value="Total").font = BOLD
+    for column in range(3, months + 5):
+        letter = get_column_letter(column)
+        cell = sheet.cell(row=row, column=column, value=f"=SUM({letter}{first}:{letter}{last})")
+        cell.number_format, cell.font = money, BOLD
+    sheet.freeze_panes = "C3"
+    _widths(sheet, header_row=2)
+
+
+def _ranges(sheet: Worksheet, estimate: Estimate, ranges: dict[str, dict[str, Percentiles]], money: str) -> None:
+    cur = estimate.currency
+    _append(sheet, ["Approach", "Figure", "P10", "P50", "P90", "Draws left out (cannot be costed)"], bold=True)
+    for name, metrics in ranges.items():
+        for metric, p in metrics.items():
+            if metric not in METRICS:
+                continue
+            unit = "weeks" if metric == "weeks_to_production" else cur
+            number_format = WEEKS_FORMAT if metric == "weeks_to_production" else money
+            _append(sheet, [APPROACH_LABELS[name], f"{METRIC_LABELS[metric]} ({unit})", p.p10, p.p50, p.p90,
+                            p.excluded_share], formats={3: number_format, 4: number_format, 5: number_format,
+                                                        6: "0%"})
+    _append(sheet, [])
+    _append(sheet, ["Ranged input", "Low", "Likely", "High"], bold=True)
+    for path, spec in estimate.scenario.ranges.items():
+        _append(sheet, [path, spec.low, spec.likely, spec.high])
+    _widths(sheet)
+
+
+def _assumptions(sheet: Worksheet, estimate: Estimate) -> None:
+    table = estimate.assumption_table
+    fields = type(table).model_fields
+    _append(sheet, ["Assumption", "What it means", "Value", "Unit", "Basis", "Source"], bold=True)
+    for name, field in fields.items():
+        item = getattr(table, name)
+        _append(sheet, [name.replace("_", " ").capitalize(), field.description, item.value, item.unit,
+                        item.basis.replace("_", " "), item.source], formats={3: NUMBER_FORMAT})
+    _widths(sheet)
+
+
+def _prices(sheet: Worksheet, book: PriceBook) -> None:
+    _append(sheet, ["Offering", "Section", "Price", "Value", "Currency", "Source", "As of", "Status"], bold=True)
+    for ref, section, offering in all_offerings(book):
+        currency = book.tables[ref.split("/")[0]].currency
+        for field, value in offering.model_dump(exclude={"fine_tuning"}).items():
+            if isinstance(value, float):
+                _append(sheet, [ref, section.replace("_", " "), field.replace("_", " "), value, currency,
+                                offering.source, offering.as_of, offering.status or ""], formats={4: NUMBER_FORMAT})
+    _widths(sheet)
+
+
+def _append(sheet: Worksheet, row: Iterable[Any], bold: bool = False, formats: dict[int, str] | None = None) -> None:
+    """Append a row: text without the control characters a workbook cannot hold (any a user typed
+    into a name or a source), and the given number formats by column (from 1)."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    row_index = sheet.max_row
+    for cell in sheet[row_index]:
+        if bold:
+            cell.font = BOLD
+    for column, number_format in (formats or {}).items():
+        sheet.cell(row=row_index, column=column).number_format = number_format
+
+
+def _widths(sheet: Worksheet, header_row: int = 1) -> None:
+    """Columns wide enough for their heading and first 200 values, up to ``COLUMN_WIDTH_MAX``."""
+    for column in sheet.iter_cols(min_row=header_row, max_row=min(sheet.max_row, header_row + 200)):
+        width = max((len(str(c.value)) for c in column if c.value is not None and not str(c.value).startswith("=")),
+                    default=8)
+        sheet.column_dimensions[get_column_letter(column[0].column)].width = min(width + 2, COLUMN_WIDTH_MAX)
