@@ -230,3 +230,17 @@ def test_the_stale_price_setting_outlives_its_view():
     ok(app)
     warnings = [w.value for w in app.warning]
     assert any("older than 1 day:" in w for w in warnings), warnings
+
+
+def test_which_approach_fits_starts_from_the_scenarios_examples():
+    app = ok(start())  # the support-assistant example budgets its fine-tune's examples
+    app.radio(key="view").set_value("Which approach fits?").run()
+    ok(app)
+    examples = load_scenario(REPO / "examples" / "support_assistant.yaml").approaches.fine_tune.examples
+    assert app.number_input(key="fit:examples").value == examples
+    assert not any("only 0 good examples" in w.value for w in app.warning)
+    app.checkbox(key="fit:in_house").check().run()
+    assert not app.exception
+    # Every approach of this example runs on a hosted API: none may be recommended with in-house data.
+    assert [s.value for s in app.success] == []
+    assert [e.value for e in app.error] == ["No approach costed here meets every constraint above."]

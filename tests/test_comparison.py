@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import worked
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from planner import estimate
 from planner.analysis.comparison import Crossover, cheapest, crossovers, cumulative_costs, fastest
@@ -58,7 +60,47 @@ def test_recommendation(book, answers, expected, ruled_out):
     assert any("one-time" in reason for reason in advice.reasons)  # the numbers are cited, not hidden
 
 
-def test_in_house_data_warns_about_hosted_apis(book):
+def test_in_house_data_rules_out_every_hosted_api_and_then_nothing_is_recommended(book):
     advice = recommend(DecisionAnswers(goal="knowledge", data_must_stay_in_house=True), estimate(worked(), book))
-    assert len(advice.cautions) == 4  # all four fixture approaches run on a hosted API
-    assert "must stay in-house" in advice.cautions[0]
+    assert set(advice.ruled_out) == {"prompt", "rag", "fine_tune", "hybrid"}  # all four fixture approaches: hosted
+    assert "own infrastructure" in advice.ruled_out["prompt"] and "own infrastructure" in advice.ruled_out["rag"]
+    assert advice.approach is None and "breaks a hard constraint" in advice.reasons[0]
+
+
+def test_in_house_data_with_a_self_hosted_fine_tune_recommends_it(bundled):
+    from conftest import REPO
+
+    from planner import load_scenario
+
+    result = estimate(load_scenario(REPO / "examples" / "brand_voice_self_hosted.yaml"), bundled)
+    advice = recommend(DecisionAnswers(goal="behaviour", good_examples=1000, prompting_exhausted=True,
+                                       data_must_stay_in_house=True), result)
+    assert advice.approach == "fine_tune"  # self-hosted; prompt and RAG run on hosted APIs
+    assert {"prompt", "rag"} <= set(advice.ruled_out)
+
+
+@given(goal=st.sampled_from(["knowledge", "behaviour", "both"]),
+       changes=st.sampled_from(["rarely", "monthly", "weekly"]), examples=st.integers(0, 5000),
+       exhausted=st.booleans(), budget=st.booleans(), in_house=st.booleans(), latency=st.integers(0, 3000))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_the_recommendation_never_breaks_a_constraint_it_asked_about(book, goal, changes, examples, exhausted, budget,
+                                                                     in_house, latency):
+    answers = DecisionAnswers(goal=goal, knowledge_changes=changes, good_examples=examples,
+                              prompting_exhausted=exhausted, budget_for_iterations=budget,
+                              data_must_stay_in_house=in_house, latency_budget_ms=latency)
+    result = estimate(worked(), book)
+    advice = recommend(answers, result)
+    if advice.approach is None:
+        assert set(advice.ruled_out) == set(result.approaches)
+        return
+    assert advice.approach not in advice.ruled_out
+    chosen = result.approaches[advice.approach]
+    assert chosen.added_latency_ms <= latency
+    assert not (in_house and chosen.sizing is None)
+    assert not (advice.approach in ("fine_tune", "hybrid") and (examples < 100 or not budget))
+
+
+def test_the_answers_start_from_the_scenario(book):
+    from planner.analysis.recommend import default_answers
+
+    assert default_answers(worked(**{"approaches.fine_tune.examples": 1200})).good_examples == 1200

@@ -11,7 +11,7 @@ import streamlit as st
 
 from planner import PlannerError, PriceBook, Scenario
 from planner.analysis.comparison import cheapest, crossovers, fastest
-from planner.analysis.recommend import DecisionAnswers, recommend
+from planner.analysis.recommend import DecisionAnswers, default_answers, recommend
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS
@@ -106,22 +106,31 @@ def render_why(estimate: Estimate) -> None:
 
 
 def render_fit(estimate: Estimate) -> None:
-    """The field's decision questions, and the recommendation they give, with its reasons."""
+    """The field's decision questions, and the recommendation they give, with its reasons.
+
+    The answers start from what the scenario already says (the examples its fine-tune budgets for).
+    """
+    defaults = default_answers(estimate.scenario)
     left, right = st.columns(2)
     goal = left.radio("What does the model lack?", ["knowledge", "behaviour", "both"], key="fit:goal",
                       help="Knowledge: facts it must look up. Behaviour: a format, tone or terminology.")
     changes = left.radio("How often does that knowledge change?", ["rarely", "monthly", "weekly"], index=1,
                          key="fit:changes")
-    examples = left.number_input("Good examples you have (count)", 0, 10_000_000, 0, 50, key="fit:examples")
+    examples = left.number_input("Good examples you have (count)", 0, 10_000_000, defaults.good_examples, 50,
+                                 key="fit:examples")
     exhausted = right.checkbox("Prompting has been pushed as far as it goes", key="fit:exhausted")
     budget = right.checkbox("There is budget for 3-5 train-evaluate cycles", value=True, key="fit:budget")
     in_house = right.checkbox("Data must stay on our own infrastructure", key="fit:in_house")
-    latency = right.number_input("Latency budget added per request (ms)", 0, 60_000, 1000, 100, key="fit:latency")
+    latency = right.number_input("Latency budget added per request (ms)", 0, 60_000, defaults.latency_budget_ms, 100,
+                                 key="fit:latency")
     answers = DecisionAnswers(goal=goal, knowledge_changes=changes, good_examples=int(examples),
                               prompting_exhausted=exhausted, budget_for_iterations=budget,
                               data_must_stay_in_house=in_house, latency_budget_ms=int(latency))
     advice = recommend(answers, estimate)
-    st.success(f"Recommended: **{APPROACH_LABELS[advice.approach]}**")
+    if advice.approach is None:
+        st.error("No approach costed here meets every constraint above.")
+    else:
+        st.success(f"Recommended: **{APPROACH_LABELS[advice.approach]}**")
     st.markdown("\n".join(f"- {reason}" for reason in advice.reasons))
     for name, why in advice.ruled_out.items():
         st.warning(f"{APPROACH_LABELS[name]} ruled out: {why}")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS, Approach
+from planner.inputs.scenario import Scenario
 from planner.inputs.validation import STRICT
 
 # Fewer examples than this make a fine-tune unlikely to help (OpenAI: improvements from 50-100;
@@ -43,18 +44,28 @@ class DecisionAnswers(BaseModel):
     )
 
 
+def default_answers(scenario: Scenario) -> DecisionAnswers:
+    """The answers a scenario already gives: the examples its fine-tune budgets for."""
+    return DecisionAnswers(good_examples=scenario.approaches.fine_tune.examples)
+
+
 @dataclass(frozen=True)
 class Recommendation:
-    """The approach that fits best, why, and what rules the others out or weighs against them."""
+    """The approach that fits best (None when every approach breaks a hard constraint), why, and
+    what rules the others out or weighs against them."""
 
-    approach: Approach
+    approach: Approach | None
     reasons: list[str]
     ruled_out: dict[Approach, str] = field(default_factory=dict)
     cautions: list[str] = field(default_factory=list)
 
 
 def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
-    """Apply the decision rules to ``answers``, citing costs and latency from ``estimate``."""
+    """Apply the decision rules to ``answers``, citing costs and latency from ``estimate``.
+
+    The hard constraints (the latency budget, the examples available, the budget for iterations,
+    data that must stay in-house) rule approaches out; the recommendation is never one of them.
+    """
     ruled_out: dict[Approach, str] = {}
     cautions: list[str] = []
     results = estimate.approaches
@@ -79,8 +90,9 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
     if answers.data_must_stay_in_house:
         for name, result in results.items():
             if result.sizing is None:  # served by a hosted API
-                cautions.append(f"{APPROACH_LABELS[name]} is costed on a hosted API ({result.serves_with}), but "
-                                "data must stay in-house: it needs a self-hosted model instead")
+                ruled_out.setdefault(name, f"it is costed on a hosted API ({result.serves_with}), and data must "
+                                           "stay on your own infrastructure; cost it on a self-hosted model "
+                                           "(fine-tuning route: self-hosted)")
 
     wanted: list[Approach]
     reasons: list[str]
@@ -104,7 +116,10 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
 
     candidates = [name for name in wanted if name not in ruled_out]
     if not candidates:
-        candidates = [name for name in ("prompt", "rag", "fine_tune", "hybrid") if name not in ruled_out] or ["prompt"]
+        candidates = [name for name in ("prompt", "rag", "fine_tune", "hybrid") if name not in ruled_out]
+        if not candidates:
+            return Recommendation(None, ["every approach costed here breaks a hard constraint (below); change "
+                                         "the scenario or the constraint"], ruled_out, cautions)
         reasons.append("the preferred approaches are ruled out (below); this is the best of the rest")
     choice = candidates[0]
     reasons.append(f"its figures: {cost(choice)}")
