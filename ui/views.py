@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from planner import PlannerError, PriceBook, Scenario
-from planner.analysis.comparison import cheapest, crossovers, fastest
+from planner.analysis.comparison import cheapest, crossovers, describe_leaders, fastest
 from planner.analysis.recommend import DecisionAnswers, default_answers, recommend
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
@@ -44,8 +44,9 @@ def comparison_frame(estimate: Estimate) -> pd.DataFrame:
     low, quick = cheapest(estimate), fastest(estimate)
     marks = []
     for name in estimate.approaches:
-        tags = [tag for tag, hit in ((f"lowest {estimate.horizon_months}-month cost", name == low),
-                                     ("fastest to production", name == quick)) if hit]
+        tags = [("tied for " if len(group) > 1 else "") + tag
+                for tag, group in ((f"lowest {estimate.horizon_months}-month cost", low),
+                                   ("fastest to production", quick)) if name in group]
         marks.append(" · ".join(tags) or "")
     labels = [r.label for r in estimate.approaches.values()]
     return pd.DataFrame([values for _, values in rows] + [marks],
@@ -54,10 +55,12 @@ def comparison_frame(estimate: Estimate) -> pd.DataFrame:
 
 def render_comparison(estimate: Estimate) -> None:
     """The comparison table, any caveats of the offerings it uses, and the stale prices it rests on."""
-    low, quick = cheapest(estimate), fastest(estimate)
-    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {APPROACH_LABELS[low]} · "
-                f"**Fastest to production:** {APPROACH_LABELS[quick]}")
+    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {describe_leaders(estimate, cheapest(estimate))}"
+                f" · **Fastest to production:** {describe_leaders(estimate, fastest(estimate))}")
     st.table(comparison_frame(estimate))
+    for result in estimate.approaches.values():
+        for blocker in result.blockers:
+            st.warning(f"{result.label} uses an offering a new customer cannot buy: {blocker}")
     for note in sorted({note for r in estimate.approaches.values() for note in r.notes}):
         st.info(note)
     max_age = int(st.session_state.get(MAX_AGE, DEFAULT_MAX_AGE_DAYS))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate, combinations
 
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import Approach
+from planner.costs.lines import APPROACH_LABELS, Approach
 
 
 def cumulative_costs(result: ApproachEstimate) -> list[float]:
@@ -45,11 +46,32 @@ def crossovers(estimate: Estimate) -> list[Crossover]:
     return sorted(found, key=lambda c: (c.month, c.cheaper, c.dearer))
 
 
-def cheapest(estimate: Estimate) -> Approach:
-    """The approach with the lowest cost over the horizon."""
-    return min(estimate.approaches, key=lambda name: estimate.approaches[name].horizon_cost)
+def leaders(estimate: Estimate, figure: Callable[[ApproachEstimate], float]) -> list[Approach]:
+    """The approaches whose ``figure`` is within ``assumptions.tie_share`` of the lowest, lowest first.
+
+    One approach: a clear lead. More: a tie, which a comparison should call one. With a 5% tie share,
+    horizon costs of 100, 104 and 110 put the first two level.
+    """
+    values = {name: figure(result) for name, result in estimate.approaches.items()}
+    lowest = min(values.values())
+    margin = abs(lowest) * estimate.assumption_table.tie_share.value
+    return sorted((name for name, value in values.items() if value <= lowest + margin), key=values.__getitem__)
 
 
-def fastest(estimate: Estimate) -> Approach:
-    """The approach with the fewest weeks to production."""
-    return min(estimate.approaches, key=lambda name: estimate.approaches[name].weeks_to_production)
+def describe_leaders(estimate: Estimate, names: list[Approach]) -> str:
+    """The leaders in words: "RAG", or "RAG and Prompt engineering (a tie: within 5% of each other)"."""
+    labels = [APPROACH_LABELS[name] for name in names]
+    if len(labels) == 1:
+        return labels[0]
+    share = estimate.assumption_table.tie_share.value
+    return f"{', '.join(labels[:-1])} and {labels[-1]} (a tie: within {share:.0%} of each other)"
+
+
+def cheapest(estimate: Estimate) -> list[Approach]:
+    """The approach with the lowest cost over the horizon, and any within the tie share of it."""
+    return leaders(estimate, lambda result: result.horizon_cost)
+
+
+def fastest(estimate: Estimate) -> list[Approach]:
+    """The approach with the fewest weeks to production, and any within the tie share of it."""
+    return leaders(estimate, lambda result: result.weeks_to_production)

@@ -107,7 +107,7 @@ class Costing:
         amount = quantity * unit_price
         return LineItem(
             approach, category, item, "one_time", quantity, unit, unit_price, amount, amount,
-            self.currency, price.key, price.source, price.as_of, basis, note, caveats,
+            self.currency, price.key, price.source, price.as_of, basis, note, caveats, (), price.blocking,
         )
 
     def monthly(
@@ -126,7 +126,7 @@ class Costing:
         return LineItem(
             approach, category, item, "monthly", quantities[0], unit, unit_price, amounts[0],
             sum(amounts), self.currency, price.key, price.source, price.as_of, basis, note,
-            caveats, amounts,
+            caveats, amounts, price.blocking,
         )
 
     def convert(self, price: Price) -> tuple[float, str, tuple[str, ...]]:

@@ -86,6 +86,11 @@ class ApproachEstimate:
         return person_hours(list(self.lines))
 
     @property
+    def blockers(self) -> tuple[str, ...]:
+        """Status notes of the offerings this approach uses that a new customer cannot buy."""
+        return tuple(dict.fromkeys(line.caveats[0] for line in self.lines if line.blocking and line.caveats))
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """Status notes of the offerings and exchange rates this approach uses, each once."""
         return tuple(dict.fromkeys(caveat for line in self.lines for caveat in line.caveats))

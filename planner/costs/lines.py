@@ -71,3 +71,4 @@ class LineItem(NamedTuple):
     note: str = ""
     caveats: tuple[str, ...] = ()
     monthly_amounts: tuple[float, ...] = ()
+    blocking: bool = False  # its price's status stops a new customer from buying it

@@ -123,6 +123,11 @@ class Assumptions(BaseModel):
         "Latency retrieval adds per request (query embedding, vector search, fetch)."
     )
 
+    # Comparison
+    tie_share: Assumption = _a(
+        "Totals within this share of the lowest are called a tie, not a win (0.05 = within 5%)."
+    )
+
     @model_validator(mode="after")
     def _within_meaning(self) -> Assumptions:
         """Assumptions the model divides by must be above 0; fractions of a whole at most 1."""
@@ -142,6 +147,7 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
     "hours_per_month": [(">", 0)],
     "chunk_tokens": [(">", 0)],
     "serving_batch_size": [(">=", 1)],
+    "tie_share": [("<=", 1)],
     **{name: [(">", 0), ("<=", 1)] for name in (
         "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
 }

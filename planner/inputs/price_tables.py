@@ -37,6 +37,8 @@ class Offering(BaseModel):
     source: str = Field(min_length=1, description="where the figure was published")
     as_of: AsOf = Field(description="date the figure was read or published")
     status: str | None = Field(default=None, description="a caveat shown with any estimate using it")
+    blocking: bool = Field(False, description="the status stops a new customer from buying it (e.g. a platform "
+                                              "no longer accepting new users); marked in the comparison itself")
 
 
 class FineTunedPrices(Offering):

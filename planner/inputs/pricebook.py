@@ -54,6 +54,7 @@ class Price(NamedTuple):  # NamedTuple, not a frozen dataclass, for the reason g
     source: str
     as_of: datetime.date | None = None
     status: str | None = None
+    blocking: bool = False  # the status stops a new customer from buying it
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class Resolved:
             source=self.offering.source,
             as_of=self.offering.as_of,
             status=self.offering.status,
+            blocking=self.offering.blocking,
         )
         self._prices[(field, unit)] = price
         return price

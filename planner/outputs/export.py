@@ -204,7 +204,7 @@ def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
         return f"{value:,.0f}"
 
     return [
-        ("Runs on", [r.serves_with for r in results]),
+        ("Runs on", [r.serves_with + (" (not open to new customers)" if r.blockers else "") for r in results]),
         (f"One-time cost ({cur})", [money(r.one_time_cost) for r in results]),
         (f"First-month cost ({cur})", [money(r.monthly_cost) for r in results]),
         (f"{estimate.horizon_months}-month cost ({cur})", [money(r.horizon_cost) for r in results]),
@@ -251,16 +251,16 @@ def summary_csv(estimate: Estimate) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([
-        "approach", "label", "runs_on", f"one_time_cost_{cur}", f"first_month_cost_{cur}",
-        f"horizon_cost_{cur}", "horizon_months", f"cost_per_1000_requests_{cur}", "weeks_to_production",
-        "people_hours", "iterations", "added_latency_ms", "input_tokens_per_request", "lowest_horizon_cost",
-        "fastest",
+        "Approach", "Runs on", f"One-time cost ({cur})", f"First-month cost ({cur})",
+        f"{estimate.horizon_months}-month cost ({cur})", f"Cost per 1,000 requests, month 1 ({cur})",
+        "Weeks to production", "People-hours before launch", "Iterations", "Added latency (ms per request)",
+        "Input tokens per request", f"Lowest {estimate.horizon_months}-month cost (or within the tie share)",
+        "Fastest to production (or within the tie share)", "Not open to new customers",
     ])
     for r in estimate.approaches.values():
-        per_thousand = r.monthly_cost / requests * 1000 if requests else ""
-        writer.writerow([_cell(v) for v in (
-            r.approach, r.label, r.serves_with, r.one_time_cost, r.monthly_cost, r.horizon_cost,
-            estimate.horizon_months, per_thousand, r.weeks_to_production, r.effort_hours, r.iterations,
-            r.added_latency_ms, r.input_tokens_per_request, r.approach == low, r.approach == quick,
-        )])
+        per_thousand = r.monthly_cost / requests * 1000 if requests else None
+        money = [_csv_cell(v, "money") for v in (r.one_time_cost, r.monthly_cost, r.horizon_cost, per_thousand)]
+        writer.writerow([r.label, r.serves_with, *money, *(_cell(v) for v in (
+            r.weeks_to_production, r.effort_hours, r.iterations, r.added_latency_ms, r.input_tokens_per_request)),
+            "yes" if r.approach in low else "no", "yes" if r.approach in quick else "no", "; ".join(r.blockers)])
     return buffer.getvalue()

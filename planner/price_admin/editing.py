@@ -170,14 +170,15 @@ def table_to_yaml(table: PriceTable, header_comment: str = "") -> str:
     return header_comment + dump_yaml(data)
 
 
-PROVENANCE = ("source", "as_of", "status")
+PROVENANCE = ("source", "as_of", "status", "blocking")
 
 
 def _provenance_last(entry: dict[str, Any]) -> dict[str, Any]:
     """Prices first, then where they came from: the order the bundled files use."""
     ordered = {k: (_provenance_last(v) if isinstance(v, dict) else v) for k, v in entry.items()
                if k not in PROVENANCE}
-    ordered.update({k: entry[k] for k in PROVENANCE if k in entry})
+    # ``blocking: false`` is the default: written only where it is true, as in the bundled tables.
+    ordered.update({k: entry[k] for k in PROVENANCE if k in entry and not (k == "blocking" and entry[k] is False)})
     return ordered
 
 
