@@ -24,7 +24,7 @@ from planner import (
 from planner.inputs.files import files_signature
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR
 from planner.inputs.scenario import Scenario
-from planner.outputs.share import decode_scenario, encode_scenario
+from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
 from ui import views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
 from ui.ranges_view import render_range_editor, render_ranges
@@ -107,7 +107,17 @@ def on_upload(book: PriceBook) -> None:
 
 
 def first_load(book: PriceBook) -> None:
-    """On a new session: the scenario in the link, else the default example."""
+    """On a new session: the scenario, view and "which approach fits" answers in the link, else the
+    default example."""
+    if st.query_params.get("view") in VIEWS:
+        st.session_state["view"] = st.query_params["view"]
+    fit = st.query_params.get("fit")
+    if fit:
+        try:
+            answers = decode_answers(fit)
+            st.session_state.update({key: getattr(answers, field) for field, key in views.FIT_KEYS.items()})
+        except PlannerError as exc:
+            st.session_state[NOTICE] = ("error", f"The answers in this link could not be read:\n\n{exc}")
     token = st.query_params.get("s")
     if token:
         try:
@@ -138,6 +148,11 @@ def main() -> None:
     book = price_book()
     if BASE not in st.session_state:
         first_load(book)
+    # Streamlit forgets a widget's value when a run does not draw it; re-setting the answers keeps
+    # them (and so the link) while another view is open.
+    for key in views.FIT_KEYS.values():
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
     # The widgets' values are in session state before the widgets are drawn, so the comparison can be
     # computed and drawn first, and the sidebar after it: the numbers people watch update sooner.
     st.title("llm-planner")
@@ -168,6 +183,8 @@ def main() -> None:
     views.render_comparison(result)
     # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
     view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")
+    if st.query_params.get("view") != view:
+        st.query_params["view"] = view  # the link reopens this view
     if view == "Charts":
         views.render_charts(result)
     elif view == "Ranges and break-even":

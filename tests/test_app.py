@@ -244,3 +244,20 @@ def test_which_approach_fits_starts_from_the_scenarios_examples():
     # Every approach of this example runs on a hosted API: none may be recommended with in-house data.
     assert [s.value for s in app.success] == []
     assert [e.value for e in app.error] == ["No approach costed here meets every constraint above."]
+
+
+def test_a_link_reopens_the_view_and_the_answers_and_they_outlive_other_views():
+    from planner.analysis.recommend import DecisionAnswers
+    from planner.outputs.share import decode_answers, encode_answers
+
+    answers = DecisionAnswers(goal="behaviour", good_examples=800, prompting_exhausted=True)
+    app = ok(start({"view": "Which approach fits?", "fit": encode_answers(answers)}))
+    assert app.radio(key="view").value == "Which approach fits?"
+    assert "Recommended: **Fine-tuning**" in app.success[0].value
+    app.radio(key="view").set_value("Charts").run()
+    assert app.query_params["view"] in ("Charts", ["Charts"])
+    app.radio(key="view").set_value("Which approach fits?").run()
+    ok(app)
+    assert "Recommended: **Fine-tuning**" in app.success[0].value
+    fit = app.query_params["fit"]
+    assert decode_answers(fit[0] if isinstance(fit, list) else fit) == answers

@@ -67,7 +67,7 @@ def test_change_save_history_restore(prices):
 
         # gpt-4.1-mini is the 4th model; its input price is the column after the id. The grid is a canvas
         # that can still be laying itself out: a click that did not open the cell's editor is retried.
-        change = page.get_by_text("openai/gpt-4.1-mini.input_per_million_tokens: 0.4 → 0.5")
+        change = page.get_by_text("openai/gpt-4.1-mini: input per million tokens: 0.4 → 0.5")
         for attempt in range(EDIT_ATTEMPTS):
             edit_cell(page, row=3, text="0.5")
             try:
@@ -111,7 +111,7 @@ def test_litellm_upload_shows_the_changes_and_applies_them(prices):
         open_openai_editor(page)
         uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="LiteLLM").locator("input[type=file]")
         uploader.set_input_files(str(REPO / "tests" / "fixtures" / "litellm_prices.json"))
-        expect(page.get_by_text("openai/gpt-4o-mini.cached_input_per_million_tokens: None → 0.075")).to_be_visible(
+        expect(page.get_by_text("openai/gpt-4o-mini: cached input per million tokens: not set → 0.075")).to_be_visible(
             timeout=15_000)
         page.get_by_role("button", name="Apply these changes").click()
         expect(page.get_by_text("Saved openai.yaml (LiteLLM import)")).to_be_visible(timeout=15_000)

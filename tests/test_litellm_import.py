@@ -38,9 +38,9 @@ def test_openai_prices_from_the_real_map(bundled, price_map):
     assert mini.fine_tuning == table.models["gpt-4o-mini"].fine_tuning
     assert new.embeddings == table.embeddings  # the map agrees with our embedding prices
     assert [str(c) for c in changes if c.offering == "openai/gpt-4o-mini"] == [
-        "openai/gpt-4o-mini.cached_input_per_million_tokens: None → 0.075",
-        "openai/gpt-4o-mini.batch_input_per_million_tokens: None → 0.075",
-        "openai/gpt-4o-mini.batch_output_per_million_tokens: None → 0.3",
+        "openai/gpt-4o-mini: cached input per million tokens: not set → 0.075",
+        "openai/gpt-4o-mini: batch input per million tokens: not set → 0.075",
+        "openai/gpt-4o-mini: batch output per million tokens: not set → 0.3",
     ]
     assert missing == []
 
@@ -59,7 +59,7 @@ def test_a_changed_price_is_reported_and_applied(bundled, price_map):
     map_copy["text-embedding-3-small"]["input_cost_per_token"] = 3e-08
     new, changes, _ = import_prices(bundled.tables["openai"], map_copy, TODAY)
     assert new.embeddings["text-embedding-3-small"].per_million_tokens == 0.03
-    assert "openai/text-embedding-3-small.per_million_tokens: 0.02 → 0.03" in [str(c) for c in changes]
+    assert "openai/text-embedding-3-small: per million tokens: 0.02 → 0.03" in [str(c) for c in changes]
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_cli_shows_the_diff_and_applies_it(tmp_path, capsys):
     shutil.copytree(REPO / "pricing", prices)
     assert main(["prices", "import-litellm", str(MAP), "--provider", "openai", "--prices", str(prices)]) == 0
     out = capsys.readouterr().out
-    assert "openai/gpt-4o-mini.cached_input_per_million_tokens: None → 0.075" in out
+    assert "openai/gpt-4o-mini: cached input per million tokens: not set → 0.075" in out
     assert "nothing saved" in out
     assert load_price_book(prices).tables["openai"].models["gpt-4o-mini"].cached_input_per_million_tokens is None
     assert main(["prices", "import-litellm", str(MAP), "--provider", "openai", "--prices", str(prices),

@@ -160,3 +160,13 @@ def test_any_grid_edit_saves_a_valid_table_or_is_refused(tmp_path_factory, edits
     on_disk = yaml.safe_load((directory / "acme.yaml").read_text())
     assert on_disk["provider"] == "acme"
     assert "acme" in load_price_book(directory).tables  # always a valid table
+
+
+def test_history_says_what_restoring_a_version_would_change(prices):
+    from planner.price_admin.store import describe_version, version_changes
+
+    _, version = read_table(prices, "acme")
+    save_table(prices, "acme", edited(prices, 2.5), version)
+    kept = history(prices, "acme")[0]
+    assert version_changes(prices, "acme", kept) == ["acme/chat: input per million tokens: 2.5 → 1"]
+    assert describe_version(kept).startswith("the bundled version (kept ")

@@ -40,3 +40,15 @@ def test_a_link_with_an_invalid_scenario_names_the_field():
     body = base64.urlsafe_b64encode(zlib.compress(json.dumps({"horizon_months": 0}).encode())).decode()
     with pytest.raises(ScenarioError, match=r"link: horizon_months: input should be greater than or equal to 1"):
         decode_scenario("1" + body.rstrip("="))
+
+
+def test_damaged_or_invalid_answers_in_a_link_are_our_error():
+    import base64
+
+    from planner import ScenarioError
+    from planner.outputs.share import decode_answers
+
+    for token in ["!!!", "x" * 2_000, base64.urlsafe_b64encode(b'{"goal": "everything"}').decode(),
+                  base64.urlsafe_b64encode(b"[1, 2]").decode()]:
+        with pytest.raises(ScenarioError):
+            decode_answers(token)

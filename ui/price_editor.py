@@ -26,11 +26,13 @@ from planner.price_admin.editing import (
 from planner.price_admin.litellm_import import import_prices, parse_price_map
 from planner.price_admin.store import (
     check_table_text,
+    describe_version,
     history,
     read_table,
     reset_to_bundled,
     restore,
     save_table,
+    version_changes,
 )
 
 OPENED = "prices:opened"  # provider -> (text, version) read when the editor opened it
@@ -187,10 +189,17 @@ def _render_history(directory: Path, provider: str, version: str) -> None:
                                   f"{v.saved_at:%Y-%m-%d %H:%M:%S} UTC{' (bundled)' if v.bundled else ''}"
                                   for v in versions if v.name == name))
         chosen = next(v for v in versions if v.name == choice)
-        st.code(chosen.path.read_text(encoding="utf-8"), language="yaml")
+        try:
+            changes = version_changes(directory, provider, chosen)
+        except PlannerError as exc:
+            st.error(str(exc))
+            changes = []
+        st.markdown("**What restoring it changes in the current table**\n\n"
+                    + ("\n".join(f"- `{c}`" if c[:1] in "+- @" else f"- {c}" for c in changes) or "- nothing"))
         left, right = st.columns(2)
         if left.button("Restore this version", key=f"restore:{provider}"):
-            _act(lambda: restore(directory, provider, choice, version), provider, f"restored {choice}")
+            _act(lambda: restore(directory, provider, choice, version), provider,
+                 f"restored to {describe_version(chosen)}")
         if right.button("Reset to the bundled table", key=f"reset:{provider}"):
             _act(lambda: reset_to_bundled(directory, provider, version), provider, "reset to bundled")
 

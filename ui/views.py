@@ -18,12 +18,15 @@ from planner.costs.lines import APPROACH_LABELS
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
 from planner.outputs.export import summary_csv, summary_rows, to_csv
-from planner.outputs.share import encode_scenario
+from planner.outputs.share import encode_answers, encode_scenario
 from ui import charts
 from ui.cached import budget_pack_bytes, simulation
 from ui.price_editor import render_editor
 
 SPECIAL = set(SPECIAL_TABLES)
+FIT_KEYS = {"goal": "fit:goal", "knowledge_changes": "fit:changes", "good_examples": "fit:examples",
+            "prompting_exhausted": "fit:exhausted", "budget_for_iterations": "fit:budget",
+            "data_must_stay_in_house": "fit:in_house", "latency_budget_ms": "fit:latency"}
 MAX_AGE = "prices:max_age"  # days after which a price is flagged as stale; kept across views
 
 
@@ -113,22 +116,25 @@ def render_fit(estimate: Estimate) -> None:
 
     The answers start from what the scenario already says (the examples its fine-tune budgets for).
     """
+    # Each widget starts from the link's answers (set on first load) or the scenario's defaults.
     defaults = default_answers(estimate.scenario)
+    for field, key in FIT_KEYS.items():
+        st.session_state.setdefault(key, getattr(defaults, field))
     left, right = st.columns(2)
-    goal = left.radio("What does the model lack?", ["knowledge", "behaviour", "both"], key="fit:goal",
-                      help="Knowledge: facts it must look up. Behaviour: a format, tone or terminology.")
-    changes = left.radio("How often does that knowledge change?", ["rarely", "monthly", "weekly"], index=1,
-                         key="fit:changes")
-    examples = left.number_input("Good examples you have (count)", 0, 10_000_000, defaults.good_examples, 50,
-                                 key="fit:examples")
-    exhausted = right.checkbox("Prompting has been pushed as far as it goes", key="fit:exhausted")
-    budget = right.checkbox("There is budget for 3-5 train-evaluate cycles", value=True, key="fit:budget")
-    in_house = right.checkbox("Data must stay on our own infrastructure", key="fit:in_house")
-    latency = right.number_input("Latency budget added per request (ms)", 0, 60_000, defaults.latency_budget_ms, 100,
-                                 key="fit:latency")
-    answers = DecisionAnswers(goal=goal, knowledge_changes=changes, good_examples=int(examples),
-                              prompting_exhausted=exhausted, budget_for_iterations=budget,
-                              data_must_stay_in_house=in_house, latency_budget_ms=int(latency))
+    left.radio("What does the model lack?", ["knowledge", "behaviour", "both"], key=FIT_KEYS["goal"],
+               help="Knowledge: facts it must look up. Behaviour: a format, tone or terminology.")
+    left.radio("How often does that knowledge change?", ["rarely", "monthly", "weekly"],
+               key=FIT_KEYS["knowledge_changes"])
+    left.number_input("Good examples you have (count)", 0, 10_000_000, step=50, key=FIT_KEYS["good_examples"])
+    right.checkbox("Prompting has been pushed as far as it goes", key=FIT_KEYS["prompting_exhausted"])
+    right.checkbox("There is budget for 3-5 train-evaluate cycles", key=FIT_KEYS["budget_for_iterations"])
+    right.checkbox("Data must stay on our own infrastructure", key=FIT_KEYS["data_must_stay_in_house"])
+    right.number_input("Latency budget added per request (ms)", 0, 60_000, step=100,
+                       key=FIT_KEYS["latency_budget_ms"])
+    answers = DecisionAnswers(**{field: st.session_state[key] for field, key in FIT_KEYS.items()})
+    token = encode_answers(answers)
+    if st.query_params.get("fit", "") != token:
+        st.query_params["fit"] = token  # the link carries the answers
     advice = recommend(answers, estimate)
     if advice.approach is None:
         st.error("No approach costed here meets every constraint above.")

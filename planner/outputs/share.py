@@ -7,12 +7,15 @@ import binascii
 import json
 import zlib
 
+from planner.analysis.recommend import DecisionAnswers
 from planner.core.errors import Problem, ScenarioError
 from planner.core.limits import MAX_LINK_JSON_BYTES
 from planner.inputs.scenario import Scenario, scenario_from_dict
+from planner.inputs.validation import validate_data
 
 TOKEN_VERSION = "1"
 MAX_TOKEN_CHARS = 16_000  # browsers and servers cap URL length around here
+MAX_ANSWERS_CHARS = 1_000  # seven short answers
 
 
 def encode_scenario(scenario: Scenario) -> str:
@@ -25,6 +28,27 @@ def encode_scenario(scenario: Scenario) -> str:
     data = scenario.model_dump(mode="json", exclude_defaults=True)
     packed = zlib.compress(json.dumps(data, separators=(",", ":"), sort_keys=True).encode(), level=9)
     return TOKEN_VERSION + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def encode_answers(answers: DecisionAnswers) -> str:
+    """The "which approach fits" answers that differ from the defaults, as a short URL-safe token.
+
+    >>> decode_answers(encode_answers(DecisionAnswers(goal="both", good_examples=800))).good_examples
+    800
+    """
+    data = answers.model_dump(mode="json", exclude_defaults=True)
+    return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_answers(token: str, origin: str = "link") -> DecisionAnswers:
+    """The answers a token encodes; raises ``ScenarioError`` for a damaged or invalid one."""
+    if len(token) > MAX_ANSWERS_CHARS:
+        raise ScenarioError(Problem(origin, None, "fit", f"the answers in the link are too long ({len(token):,})"))
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, RecursionError):
+        raise ScenarioError(Problem(origin, None, "fit", "the answers in the link are damaged")) from None
+    return validate_data(DecisionAnswers, data, origin, ScenarioError)
 
 
 def decode_scenario(token: str, origin: str = "link") -> Scenario:

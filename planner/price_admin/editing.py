@@ -47,9 +47,19 @@ class Change:
     new: Any
 
     def __str__(self) -> str:
+        """In words: "openai/gpt-4o-mini: cached input per million tokens: not set → 0.075"."""
         if self.field == "":
             return f"{self.offering}: {'added' if self.old is None else 'removed'}"
-        return f"{self.offering}.{self.field}: {self.old!r} → {self.new!r}"
+        field = self.field.replace("_", " ").replace(".", ": ")
+        return f"{self.offering}: {field}: {_shown(self.old)} → {_shown(self.new)}"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, float):
+        return f"{value:,.10g}"
+    return str(value)
 
 
 def section_columns(section: str) -> list[str]:

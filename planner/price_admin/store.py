@@ -14,15 +14,19 @@ which ``reset_to_bundled`` restores.
 from __future__ import annotations
 
 import datetime
+import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from pydantic import BaseModel
 
 from planner.core.errors import PricingError, Problem
 from planner.inputs.files import file_mode, list_files, locked, parse_yaml, read_text, write_atomically
 from planner.inputs.price_tables import PriceTable
 from planner.inputs.pricebook import SPECIAL_TABLES
 from planner.inputs.validation import validate_document
+from planner.price_admin.editing import diff_tables
 
 HISTORY_DIR = ".history"
 LOCK_FILE = ".lock"
@@ -60,14 +64,38 @@ def read_table(directory: Path, provider: str) -> tuple[str, str]:
     return text, digest(text)
 
 
-def check_table_text(text: str, provider: str, label: str) -> None:
-    """Raise ``PricingError`` unless ``text`` is a valid table for ``provider`` (``label`` names it in messages)."""
+def check_table_text(text: str, provider: str, label: str) -> BaseModel:
+    """The table in ``text`` if it is a valid table for ``provider``; else ``PricingError``
+    (``label`` names the text in messages)."""
     doc = parse_yaml(text, label, PricingError)
     model = SPECIAL_TABLES.get(provider, PriceTable)
     table = validate_document(model, doc, PricingError)
     if isinstance(table, PriceTable) and table.provider != provider:
         raise PricingError(Problem(label, doc.line_of(("provider",)), "provider",
                                    f"must equal the file name {provider!r}, got {table.provider!r}"))
+    return table
+
+
+def version_changes(directory: Path, provider: str, version: Version) -> list[str]:
+    """What restoring ``version`` would change in the current table, one line per change in words;
+    for a table that does not validate (or a special table), the lines of a text diff."""
+    kept = read_text(version.path, PricingError)
+    current = read_text(table_path(directory, provider), PricingError)
+    try:
+        old, new = check_table_text(current, provider, "current"), check_table_text(kept, provider, "kept")
+    except PricingError:
+        old = new = None
+    if isinstance(old, PriceTable) and isinstance(new, PriceTable):
+        return [str(change) for change in diff_tables(provider, old, new)]
+    diff = difflib.unified_diff(current.splitlines(), kept.splitlines(), "current", "kept version", lineterm="", n=1)
+    return list(diff)[2:]
+
+
+def describe_version(version: Version) -> str:
+    """A kept version in words: "the version saved 2026-11-23 04:15 UTC" (or "the bundled version")."""
+    if version.bundled:
+        return f"the bundled version (kept {version.saved_at:%Y-%m-%d %H:%M} UTC)"
+    return f"the version saved {version.saved_at:%Y-%m-%d %H:%M} UTC"
 
 
 def save_table(directory: Path, provider: str, text: str, expected_digest: str | None,
