@@ -55,7 +55,7 @@ def test_issue_sample_on_bundled_prices(bundled):
     rag_db = [li for li in result.approaches["rag"].lines if li.category == "vector_db" and li.timing == "monthly"]
     assert sum(li.amount for li in rag_db) == pytest.approx(50.00)
     # UK rates are in GBP and converted at the bundled rate, which says it is approximate.
-    assert any(note.startswith("fx.rates.GBP:") for note in prompt.notes)
+    assert any(note.startswith("exchange rate GBP:") for note in prompt.notes)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -57,7 +57,8 @@ def test_csv_is_the_line_items(capsys, scenario_file):
         "Category": "Engineering", "Timing": "one-time", "Quantity (first month if monthly)": "10.0",
         "Unit": "person-hours", "Unit price (USD per unit)": "100.0", "One-time amount (USD)": "1000.00",
         "First-month amount (USD)": "0.00", "3-month amount (USD)": "1000.00",
-        "Price or assumption": "people.rate_cards.us.roles.ml_engineer.per_hour", "Source": "test fixture",
+        "Price or assumption": "ml engineer per hour (us rate card)",
+        "Price key": "people.rate_cards.us.roles.ml_engineer.per_hour", "Source": "test fixture",
         "As of": "2026-01-01", "How the quantity was worked out": "assumptions.prompt_design_hours",
     }
     # Each amount column sums to its total (one-time 2,500.84, first month 13.00; see test_cost_model).
@@ -74,7 +75,7 @@ def test_table_compares_side_by_side(capsys, scenario_file):
     assert "Prompt engineering" in out and "Hybrid (fine-tune + RAG)" in out
     one_time = next(line for line in out.splitlines() if line.startswith("One-time cost (USD)"))
     assert one_time.split()[3:] == ["2,501", "3,501", "8,863", "10,863"]
-    assert "acme.models.chat.fine_tuning: Closed to new customers" in out
+    assert "acme/chat fine-tuning: Closed to new customers" in out
 
 
 def test_output_file(capsys, scenario_file, tmp_path):

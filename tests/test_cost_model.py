@@ -124,7 +124,7 @@ def test_api_fine_tune_lines(book):
     assert result.monthly_cost == approx(59.00)
     assert result.horizon_cost == approx(8_862.84 + 3 * 59.00)
     assert result.effort_hours == approx(30 + 6 + 5 + 50 + 25 + 15)
-    assert result.notes == ("acme.models.chat.fine_tuning: Closed to new customers",)
+    assert result.notes == ("acme/chat fine-tuning: Closed to new customers",)
 
 
 def test_retraining_never_when_cadence_is_zero(book):

@@ -77,7 +77,7 @@ def test_tornado_widest_bar_is_the_widest_range(book):
     assert swings[0].width == pytest.approx(9_500)
     # 500 x 0.2 minutes / 60 x $30 = $50
     assert swings[1].width == pytest.approx(50)
-    assert top_drivers(swings, "USD").startswith("assumptions.expert_minutes_per_example (1 to 20) moves it by 9,500")
+    assert top_drivers(swings, "USD").startswith("Expert minutes per example (assumption) (1 to 20) moves it by 9,500")
     assert tornado(scenario, book)["prompt"][0].width == 0  # prompt engineering prepares no examples
 
 

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import math
+
 import plotly.graph_objects as go
 
 from planner.analysis.comparison import Crossover, cumulative_costs
-from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep
+from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep, input_label
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS
+from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS
 from planner.costs.self_hosted import SelfHostedSizing
 
 FONT = {"size": 16}
+# One colour per approach and per category, the same in every chart of the app.
 APPROACH_COLOURS = {"prompt": "#4C78A8", "rag": "#F58518", "fine_tune": "#54A24B", "hybrid": "#B279A2"}
-CATEGORY_ORDER = ["engineering", "data_preparation", "evaluation", "training", "embeddings", "inference",
-                  "vector_db", "hosting", "retraining"]
-HEIGHT = 480
+CATEGORY_COLOURS = {"engineering": "#4C78A8", "data_preparation": "#F58518", "evaluation": "#E45756",
+                    "training": "#72B7B2", "embeddings": "#54A24B", "inference": "#EECA3B", "vector_db": "#B279A2",
+                    "hosting": "#FF9DA6", "retraining": "#9D755D"}
+HEIGHT = 520
 
 
-def _layout(figure: go.Figure, x_title: str, y_title: str, **extra: object) -> go.Figure:
-    figure.update_layout(font=FONT, height=HEIGHT, xaxis_title=x_title, yaxis_title=y_title,
-                         margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.2},
-                         **extra)
+def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, **extra: object) -> go.Figure:
+    """Title on top, the legend in a row under it (not over the axis labels), axes from zero."""
+    figure.update_layout(font=FONT, height=HEIGHT, title={"text": title, "x": 0, "xanchor": "left"},
+                         xaxis_title=x_title, yaxis_title=y_title,
+                         margin={"l": 10, "r": 10, "t": 110, "b": 10},
+                         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}, **extra)
+    figure.update_xaxes(automargin=True)
+    figure.update_yaxes(automargin=True)
     return figure
 
 
@@ -28,14 +36,14 @@ def cost_by_category(estimate: Estimate, timing: str) -> go.Figure:
     """Stacked bars: one-time (``one_time``) or first-month (``monthly``) cost per approach by category."""
     labels = [r.label for r in estimate.approaches.values()]
     figure = go.Figure()
-    for category in CATEGORY_ORDER:
+    for category, colour in CATEGORY_COLOURS.items():
         values = [sum(li.amount for li in r.lines if li.category == category and li.timing == timing)
                   for r in estimate.approaches.values()]
         if any(values):
-            figure.add_bar(name=category.replace("_", " "), x=labels, y=values,
+            figure.add_bar(name=CATEGORY_LABELS[category], x=labels, y=values, marker_color=colour,
                            hovertemplate="%{x}: %{y:,.2f} " + estimate.currency + "<extra>%{fullData.name}</extra>")
     title = "One-time cost" if timing == "one_time" else "First-month cost"
-    return _layout(figure, "Approach", f"{title} ({estimate.currency})", barmode="stack")
+    return _layout(figure, f"{title} by category", "", f"{title} ({estimate.currency})", barmode="stack")
 
 
 def cumulative(estimate: Estimate, crossings: list[Crossover]) -> go.Figure:
@@ -53,7 +61,8 @@ def cumulative(estimate: Estimate, crossings: list[Crossover]) -> go.Figure:
             text=[f"month {c.month}: {APPROACH_LABELS[c.cheaper]} now cheaper than {APPROACH_LABELS[c.dearer]}"
                   for c in crossings], hovertemplate="%{text}<extra></extra>",
         )
-    return _layout(figure, "Month", f"Cost to date ({estimate.currency})")
+    figure.update_yaxes(rangemode="tozero")
+    return _layout(figure, "Cost to date, month by month", "Month", f"Cost to date ({estimate.currency})")
 
 
 def timeline(estimate: Estimate) -> go.Figure:
@@ -75,11 +84,12 @@ def timeline(estimate: Estimate) -> go.Figure:
                           "<extra></extra>",
         )
     figure.update_yaxes(autorange="reversed")
-    return _layout(figure, "Weeks from start", "", barmode="overlay")
+    return _layout(figure, "Phases to production", "Weeks from start", "", barmode="overlay")
 
 
-def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
-    """Memory per GPU for training and serving, by component, against each GPU's capacity (GiB)."""
+def gpu_memory(sizing: SelfHostedSizing, label: str, training_gpu: str, serving_gpu: str) -> go.Figure:
+    """Memory per GPU for training and serving, by component, against each GPU's capacity (GiB),
+    each row naming its GPU and how much of it is used ("20.3 of 80 GiB")."""
     memory, replica = sizing.training.memory, sizing.serving.replica
     parts = {
         "weights": (memory.weights, replica.weights_gib),
@@ -89,8 +99,9 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
         "KV cache": (0.0, replica.kv_cache_gib),
         "overhead": (memory.overhead, replica.overhead_gib),
     }
-    rows = [f"Training ({memory.gpus_needed} GPU{'s' if memory.gpus_needed > 1 else ''})",
-            f"Serving ({replica.tensor_parallel} GPU{'s' if replica.tensor_parallel > 1 else ''} a replica)"]
+    rows = [f"Training: {memory.total:.1f} of {memory.capacity_gib:g} GiB<br>on {memory.gpus_needed} x {training_gpu}",
+            f"Serving: {replica.total_gib:.1f} of {replica.capacity_gib:g} GiB<br>on {replica.tensor_parallel} x "
+            f"{serving_gpu} a replica"]
     figure = go.Figure()
     for name, (train, serve) in parts.items():
         figure.add_bar(name=name, orientation="h", y=rows, x=[train, serve],
@@ -99,28 +110,37 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
         figure.add_scatter(x=[capacity, capacity], y=[row, row], mode="markers", name="GPU capacity",
                            marker={"symbol": "line-ns-open", "size": 40, "color": "black", "line": {"width": 3}},
                            hovertemplate=f"GPU capacity {capacity:g} GiB<extra></extra>", showlegend=row == rows[0])
-    figure.update_layout(title={"text": label})
-    return _layout(figure, "Memory per GPU (GiB)", "", barmode="stack")
+    figure.update_xaxes(rangemode="tozero")
+    return _layout(figure, label, "Memory per GPU (GiB)", "", barmode="stack")
 
 
 def tornado_chart(swings: list[Swing], label: str, currency: str, base_cost: float) -> go.Figure:
     """Horizontal bars: the horizon cost at each input's low and high value, widest swing on top."""
     figure = go.Figure()
-    names = [s.path for s in swings][::-1]
+    names = [input_label(s.path) for s in swings][::-1]
     lows = [s.cost_at_low - base_cost for s in swings][::-1]
     highs = [s.cost_at_high - base_cost for s in swings][::-1]
     figure.add_bar(name="input at its low value", orientation="h", y=names, x=lows, base=base_cost,
                    hovertemplate="%{y} low: %{x:+,.0f} " + currency + "<extra></extra>")
     figure.add_bar(name="input at its high value", orientation="h", y=names, x=highs, base=base_cost,
                    hovertemplate="%{y} high: %{x:+,.0f} " + currency + "<extra></extra>")
-    figure.update_layout(title={"text": label}, barmode="overlay")
-    return _layout(figure, f"Horizon cost ({currency})", "")
+    return _layout(figure, f"{label}: what moves the horizon cost", f"Horizon cost ({currency})", "",
+                   barmode="overlay")
 
 
 def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], currency: str, horizon_months: int,
-                 current_volume: float) -> go.Figure:
-    """Horizon cost against first-month volume for each approach, crossings marked, on a log volume axis."""
+                 current_volume: float, log_scale: bool = True) -> go.Figure:
+    """Horizon cost against first-month volume for each approach, crossings marked.
+
+    The view is zoomed to where the decision is: from a tenth of the smallest to ten times the
+    largest of this scenario's volume and the break-even volumes (twice, on a linear axis), with
+    the cost axis from zero to the highest cost in that window.
+    """
     figure = go.Figure()
+    marks = [current_volume, *(c.requests_per_month for c in crossings)]
+    marks = [m for m in marks if m > 0] or [1.0]
+    low, high = (min(marks) / 10, max(marks) * 10) if log_scale else (0.0, max(marks) * 2)
+    window = (sweep.volumes >= low) & (sweep.volumes <= high)
     keep = sweep.volumes > 0
     for name, costs in sweep.horizon_costs.items():
         figure.add_scatter(x=sweep.volumes[keep], y=costs[keep], mode="lines", name=APPROACH_LABELS[name],
@@ -133,5 +153,12 @@ def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], currency:
             text=[f"above {c.requests_per_month:,.0f}/month {APPROACH_LABELS[c.cheaper]} is cheaper than "
                   f"{APPROACH_LABELS[c.dearer]}" for c in crossings], hovertemplate="%{text}<extra></extra>")
     figure.add_vline(x=max(current_volume, 1), line_dash="dot", annotation_text="this scenario")
-    figure.update_xaxes(type="log")
-    return _layout(figure, "Requests in the first month (log scale)", f"{horizon_months}-month cost ({currency})")
+    top = max((float(costs[window].max()) for costs in sweep.horizon_costs.values() if window.any()), default=0.0)
+    figure.update_yaxes(range=[0, top * 1.1 or 1])
+    if log_scale:
+        figure.update_xaxes(type="log", range=[math.log10(low), math.log10(high)])
+    else:
+        figure.update_xaxes(range=[low, high])
+    scale = "log scale" if log_scale else "linear scale"
+    return _layout(figure, f"Break-even: {horizon_months}-month cost by volume",
+                   f"Requests in the first month ({scale})", f"{horizon_months}-month cost ({currency})")

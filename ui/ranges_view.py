@@ -19,7 +19,7 @@ from planner.analysis.ranges import (
     top_drivers,
 )
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS
+from planner.costs.lines import APPROACH_LABELS, months
 from ui import charts
 from ui.cached import ranges_analysis
 from ui.inputs import ALL_INPUTS
@@ -62,6 +62,12 @@ def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable
                      hide_index=True)
 
 
+def percentile_text(p: Any, metric: str) -> str:
+    """"P10 / P50 / P90": money to the whole unit with separators, weeks to a tenth."""
+    spec = ",.1f" if metric == "weeks_to_production" else ",.0f"
+    return " / ".join(format(v, spec) for v in (p.p10, p.p50, p.p90))
+
+
 def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None:
     """Percentiles, tornado charts and break-even for the current scenario."""
     cur = result.currency
@@ -77,8 +83,7 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
     else:
         st.subheader(f"Likely ranges ({DEFAULT_DRAWS:,} draws, PERT)")
         rows = {f"{METRIC_LABELS[m]} ({'weeks' if m == 'weeks_to_production' else cur})":
-                [f"{spread[name][m].p10:,.1f} / {spread[name][m].p50:,.1f} / {spread[name][m].p90:,.1f}"
-                 for name in result.approaches] for m in METRICS}
+                [percentile_text(spread[name][m], m) for name in result.approaches] for m in METRICS}
         st.table(pd.DataFrame(rows, index=[r.label for r in result.approaches.values()]).T)
         st.caption("Each cell: P10 / P50 / P90.")
         for name, metrics in spread.items():
@@ -97,11 +102,13 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
                                 key=f"chart:tornado:{name}")
 
     st.subheader("Break-even")
+    scale = st.radio("Volume axis", ["log scale", "linear scale"], horizontal=True, key="ranges:scale")
     st.plotly_chart(charts.volume_chart(sweep, found, cur, result.horizon_months,
-                                        scenario.workload.requests_per_month), key="chart:volume")
+                                        scenario.workload.requests_per_month, log_scale=scale == "log scale"),
+                    key="chart:volume")
     for item in found:
         st.markdown(f"- Above **{item.requests_per_month:,.0f} requests a month**, {APPROACH_LABELS[item.cheaper]} "
-                    f"costs less over {result.horizon_months} months than {APPROACH_LABELS[item.dearer]}.")
+                    f"costs less over {months(result.horizon_months)} than {APPROACH_LABELS[item.dearer]}.")
     if not found:
         st.markdown("- The order of the approaches does not change up to 10 billion requests a month.")
     for item in breakeven_months(result):

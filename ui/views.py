@@ -14,10 +14,10 @@ from planner.analysis.comparison import cheapest, crossovers, describe_leaders, 
 from planner.analysis.recommend import DecisionAnswers, default_answers, recommend
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS
+from planner.costs.lines import APPROACH_LABELS, months
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
-from planner.outputs.export import summary_csv, summary_rows, to_csv
+from planner.outputs.export import Column, grouped_lines, line_item_columns, summary_csv, summary_rows, to_csv
 from planner.outputs.share import encode_answers, encode_scenario
 from ui import charts
 from ui.cached import budget_pack_bytes, simulation
@@ -28,17 +28,7 @@ FIT_KEYS = {"goal": "fit:goal", "knowledge_changes": "fit:changes", "good_exampl
             "prompting_exhausted": "fit:exhausted", "budget_for_iterations": "fit:budget",
             "data_must_stay_in_house": "fit:in_house", "latency_budget_ms": "fit:latency"}
 MAX_AGE = "prices:max_age"  # days after which a price is flagged as stale; kept across views
-
-
-def line_columns(currency: str) -> dict[str, str]:
-    """Line-item fields and their headings, with units."""
-    return {
-        "item": "Item", "category": "Category", "timing": "Timing", "quantity": "Quantity", "unit": "Unit",
-        "unit_price": f"Unit price ({currency} per unit)", "amount": f"Amount ({currency}; month 1 if monthly)",
-        "horizon_amount": f"Over the horizon ({currency})", "price_key": "Price or assumption", "source": "Source",
-        "as_of": "As of", "quantity_basis": "How the quantity was worked out", "note": "Currency conversion",
-        "caveats": "Caveats",
-    }
+WHY_HIDDEN = {"Approach", "Price key"}  # the approach heads its section; the key is in the exports
 
 
 def comparison_frame(estimate: Estimate) -> pd.DataFrame:
@@ -88,8 +78,21 @@ def render_charts(estimate: Estimate) -> None:
     st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
     for name, result in estimate.approaches.items():
         if result.sizing is not None:
-            st.plotly_chart(charts.gpu_memory(result.sizing, f"{result.label}: GPU memory per GPU"),
-                            key=f"chart:gpu:{name}")
+            sizing = result.sizing
+            st.plotly_chart(charts.gpu_memory(sizing, f"{result.label}: GPU memory per GPU", sizing.training_gpu,
+                                              sizing.serving_gpu), key=f"chart:gpu:{name}")
+            used = sizing.serving_utilisation()
+            if used is not None:
+                st.caption(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for the "
+                           f"peak; the month's average traffic uses {used:.0%} of their capacity "
+                           f"({1 - used:.0%} idle), which a serverless or shared deployment would not bill.")
+
+
+def _why_rank(column: Column) -> int:
+    """What a line is, then its amounts, then how they were worked out, then the long texts."""
+    if column.heading in ("Item", "Category", "Timing"):
+        return 0
+    return {"money": 1, "number": 2}.get(column.kind, 2 if column.heading == "Unit" else 3)
 
 
 def render_why(estimate: Estimate) -> None:
@@ -98,11 +101,14 @@ def render_why(estimate: Estimate) -> None:
     for result in estimate.approaches.values():
         with st.expander(f"{result.label}: {result.one_time_cost:,.0f} {cur} one-time, "
                          f"{result.monthly_cost:,.0f} {cur} in month 1, {result.horizon_cost:,.0f} {cur} over "
-                         f"{estimate.horizon_months} months"):
-            lines = pd.DataFrame([line._asdict() for line in result.lines])
-            lines["caveats"] = lines["caveats"].map("; ".join)
-            columns = line_columns(cur)
-            st.dataframe(lines[list(columns)].rename(columns=columns), hide_index=True)
+                         f"{months(estimate.horizon_months)}"):
+            columns = [c for c in line_item_columns(cur, estimate.horizon_months) if c.heading not in WHY_HIDDEN]
+            # Amounts first, so they stay on screen at 1024 px; the long text columns last.
+            columns.sort(key=_why_rank)
+            frame = pd.DataFrame([{c.heading: c.value(line) for c in columns} for line in grouped_lines(result)])
+            st.dataframe(frame, hide_index=True, column_config={
+                c.heading: st.column_config.NumberColumn(format="%,.2f" if c.kind == "money" else "%,.6g")
+                for c in columns if c.kind in ("money", "number")})
             st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
                                         "End (week)": round(p.end_week, 2), "How it was worked out": p.basis}
                                        for p in result.phases]), hide_index=True)

@@ -250,12 +250,33 @@ def tornado(scenario: Scenario, book: PriceBook) -> dict[Approach, list[Swing]]:
     return {name: sorted(items, key=lambda s: -s.width) for name, items in swings.items()}
 
 
+def input_label(path: str) -> str:
+    """An input's name in words.
+
+    >>> input_label("workload.requests_per_month")
+    'Requests per month (workload)'
+    >>> input_label("approaches.fine_tune.examples")
+    'Fine-tuning: examples'
+    >>> input_label("assumptions.expert_minutes_per_example")
+    'Expert minutes per example (assumption)'
+    """
+    parts = path.split(".")
+    name = parts[-1].replace("_", " ")
+    if parts[0] == "approaches" and len(parts) == 3 and parts[1] in APPROACH_LABELS:
+        return f"{APPROACH_LABELS[parts[1]]}: {name}"  # type: ignore[index]
+    name = name[:1].upper() + name[1:]
+    if parts[0] == "assumptions":
+        return f"{name} (assumption)"
+    return f"{name} ({parts[0]})" if len(parts) > 1 else name
+
+
 def top_drivers(swings: list[Swing], currency: str, count: int = 3) -> str:
     """The inputs that move a horizon cost most, in words."""
     moving = [s for s in swings if s.width > 0][:count]
     if not moving:
         return "no ranged input moves it"
-    return "; ".join(f"{s.path} ({s.low:g} to {s.high:g}) moves it by {s.width:,.0f} {currency}" for s in moving)
+    return "; ".join(f"{input_label(s.path)} ({s.low:,.10g} to {s.high:,.10g}) moves it by {s.width:,.0f} {currency}"
+                     for s in moving)
 
 
 @dataclass(frozen=True)

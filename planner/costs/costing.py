@@ -16,10 +16,15 @@ from planner.core.errors import FieldProblem, PricingError, Problem
 from planner.costs.lines import Approach, Category, LineItem
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.price_tables import RateCard
-from planner.inputs.pricebook import Price, PriceBook, Resolved, rate_price
+from planner.inputs.pricebook import Price, PriceBook, Resolved, describe_key, rate_price
 from planner.inputs.scenario import Scenario
 
 TOKENS_PER_MILLION = 1_000_000
+
+
+def _offering(price_key: str) -> str:
+    """The offering a price belongs to, in words: "openai/gpt-4o-mini fine-tuning", "exchange rate GBP"."""
+    return describe_key(price_key.rsplit(".", 1)[0], with_field=False)
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,7 @@ class Costing:
     def convert(self, price: Price) -> tuple[float, str, tuple[str, ...]]:
         """The price in the report currency, a note naming the exchange rate used (if any), and
         the caveats (status notes) of the price and the rates, each prefixed with its key."""
-        own = (f"{price.key.rsplit('.', 1)[0]}: {price.status}",) if price.status else ()
+        own = (f"{_offering(price.key)}: {price.status}",) if price.status else ()
         if price.currency is None or price.currency == self.currency:
             return price.value, "", own
         conversion = self._conversion(price.currency)
@@ -148,7 +153,7 @@ class Costing:
                 factor,
                 f"converted from {currency} at {factor:.4g} {self.currency}/{currency} "
                 f"({rate_from.key}, {rate_to.key})",
-                tuple(f"{r.key.rsplit('.', 1)[0]}: {r.status}" for r in (rate_from, rate_to) if r.status),
+                tuple(f"{_offering(r.key)}: {r.status}" for r in (rate_from, rate_to) if r.status),
             )
             self._conversions[currency] = conversion
         return conversion

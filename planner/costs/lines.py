@@ -41,6 +41,11 @@ TIMING_LABELS: dict[Timing, str] = {"one_time": "one-time", "monthly": "monthly"
 PERSON_HOURS = "person-hours"
 
 
+def months(count: int) -> str:
+    """A number of months in words: "1 month", "12 months"."""
+    return f"{count} month" if count == 1 else f"{count} months"
+
+
 # A NamedTuple rather than a frozen dataclass: as immutable, and an estimate builds dozens of lines
 # on every input change, where a frozen dataclass's __init__ costs about 6x as much.
 class LineItem(NamedTuple):

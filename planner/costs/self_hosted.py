@@ -48,6 +48,7 @@ class ServingPlan:
     instances: tuple[int, ...]
     share: float  # of the deployment's cost billed to this approach
     fixed: bool  # instances given by the scenario rather than sized
+    average_requests_per_second: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ class SelfHostedSizing:
     params: float
     training: TrainingPlan
     serving: ServingPlan
+    training_gpu: str  # the GPU's display name, e.g. "NVIDIA H100 SXM 80GB"
+    serving_gpu: str
+
+    def serving_utilisation(self, month: int = 0) -> float | None:
+        """Share of the sized replicas' capacity the month's average traffic uses (0.02: 98% idle);
+        None when the scenario fixes the instances rather than letting them be sized."""
+        serving = self.serving
+        capacity = serving.replicas[month] * serving.replica.requests_per_second
+        if serving.fixed or not capacity or not serving.average_requests_per_second:
+            return None
+        return serving.average_requests_per_second[month] / capacity
 
 
 def architecture_of(c: Costing, block: FineTuneBlock, field: str) -> Architecture:
@@ -122,7 +134,8 @@ def plan_serving(
     )
     c.check_fits(replica.fits_each, field, f"serving {block.model} on {gpu.display_name}: {replica.reason}")
     seconds = c.value("hours_per_month") * SECONDS_PER_HOUR
-    peaks = tuple(r / seconds * c.value("peak_to_average_requests") for r in c.requests)
+    averages = tuple(r / seconds for r in c.requests)
+    peaks = tuple(a * c.value("peak_to_average_requests") for a in averages)
     utilisation = c.value("serving_target_utilisation")
     replicas = tuple(replicas_needed(peak, replica, utilisation) for peak in peaks)
     per_instance = instance.offering.gpu_count
@@ -131,4 +144,4 @@ def plan_serving(
     else:
         instances = tuple(vceil(n * replica.tensor_parallel / per_instance) for n in replicas)
     share = block.adapter_share if block.hosting == "shared_adapter" else 1.0
-    return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None)
+    return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None, averages)

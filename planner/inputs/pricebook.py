@@ -182,6 +182,33 @@ class PriceBook:
         return self.assumptions
 
 
+def describe_key(key: str, with_field: bool = True) -> str:
+    """A price's key in words, for people (the key itself stays in exports, for programs).
+
+    >>> describe_key("openai.models.gpt-4o-mini.fine_tuning.training_per_million_tokens")
+    'openai/gpt-4o-mini fine-tuning: training per million tokens'
+    >>> describe_key("people.rate_cards.us.roles.ml_engineer.per_hour")
+    'ml engineer per hour (us rate card)'
+    >>> describe_key("assumptions.expert_minutes_per_example")
+    'assumption: expert minutes per example'
+    >>> describe_key("fx.rates.GBP.usd_per_unit", with_field=False)
+    'exchange rate GBP'
+    """
+    parts = key.split(".")
+    words = [part.replace("_", " ") for part in parts]
+    if parts[0] == "assumptions":
+        return f"assumption: {' '.join(words[1:])}"
+    if parts[0] == "fx" and len(parts) >= 3:
+        return f"exchange rate {parts[2]}" + (f": {words[-1]}" if with_field and len(parts) > 3 else "")
+    if parts[0] == "people" and len(parts) >= 5:
+        return f"{words[4]}{' ' + words[5] if with_field and len(parts) > 5 else ''} ({parts[2]} rate card)"
+    if len(parts) >= 3:
+        inner = parts[3:-1] if with_field else parts[3:]
+        name = f"{parts[0]}/{parts[2]}" + "".join(f" {part.replace('_', '-')}" for part in inner)
+        return f"{name}: {words[-1]}" if with_field and len(parts) > 3 else name
+    return key
+
+
 def rate_price(card_key: str, card: RateCard, role: str) -> Price:
     """One role's hourly rate from a rate card, as a Price."""
     rate = getattr(card.roles, role)

@@ -13,6 +13,7 @@ from planner.analysis.comparison import cheapest, fastest
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, TIMING_LABELS, LineItem
 from planner.costs.self_hosted import SelfHostedSizing
+from planner.inputs.pricebook import describe_key
 
 CENTS = 2  # money is rounded to cents in the CSV (and formatted to cents in the workbook)
 NUMBER_DECIMALS = 6  # quantities and unit prices keep fractions of a cent (per-token lines)
@@ -47,7 +48,8 @@ def line_item_columns(currency: str, horizon_months: int) -> list[Column]:
         Column(f"One-time amount ({currency})", amount_if("one_time"), "money"),
         Column(f"First-month amount ({currency})", amount_if("monthly"), "money"),
         Column(f"{horizon_months}-month amount ({currency})", lambda line: line.horizon_amount, "money"),
-        Column("Price or assumption", lambda line: line.price_key, "text"),
+        Column("Price or assumption", lambda line: describe_key(line.price_key), "text"),
+        Column("Price key", lambda line: line.price_key, "text"),
         Column("Source", lambda line: line.source, "text"),
         Column("As of", lambda line: line.as_of, "date"),
         Column("How the quantity was worked out", lambda line: line.quantity_basis, "text"),
@@ -139,7 +141,9 @@ def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
         f"serving: {replica.total_gib:.1f} GiB per GPU, {replica.tensor_parallel} GPU(s) a replica, "
         f"{replica.requests_per_second:.2f} requests/s a replica (batch {replica.batch}); month 1: peak "
         f"{serving.peak_requests_per_second[0]:.3g} requests/s -> {serving.replicas[0]} replica(s), "
-        f"{serving.instances[0]} instance(s)",
+        f"{serving.instances[0]} instance(s)" + (
+            f"; average traffic uses {used:.0%} of their capacity" if (used := sizing.serving_utilisation()) is not None
+            else ""),
     ]
 
 

@@ -20,7 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis.ranges import METRICS, Percentiles
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS
+from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, months
 from planner.inputs.pricebook import PriceBook, all_offerings
 from planner.outputs.export import grouped_lines, line_item_columns
 
@@ -66,7 +66,7 @@ def _summary(sheet: Worksheet, estimate: Estimate, money: str) -> None:
     cur, results = estimate.currency, list(estimate.approaches.values())
     requests = estimate.scenario.workload.requests_per_month
     _append(sheet, [f"Scenario: {estimate.scenario.name}"], bold=True)
-    _append(sheet, [f"Amounts in {cur}; horizon {estimate.horizon_months} months; line items, month-by-month "
+    _append(sheet, [f"Amounts in {cur}; horizon {months(estimate.horizon_months)}; line items, month-by-month "
                     "sheets and totals as formulas on the following sheets"])
     _append(sheet, [])
     _append(sheet, ["Figure", *(r.label for r in results)], bold=True)
