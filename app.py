@@ -30,6 +30,10 @@ from ui.inputs import render_inputs, scenario_data, state_from_scenario
 from ui.ranges_view import render_range_editor, render_ranges
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+INTRO = ("Prompt engineering, RAG, fine-tuning and a hybrid, side by side: what each costs to build and to run, "
+         "the people-hours and the weeks to production. Pick an example or upload a scenario in the sidebar and "
+         "change any input; every number opens into the prices and assumptions behind it under "
+         "**Why these numbers?**")
 PRICES_ENV = "LLM_PLANNER_PRICES"
 DEFAULT_EXAMPLE = "support_assistant.yaml"
 BASE = "scenario:base"  # the loaded scenario as plain data; widgets write over it
@@ -59,6 +63,15 @@ def price_book() -> PriceBook:
 def examples() -> dict[str, Path]:
     """Example scenarios by file name."""
     return {path.name: path for path in sorted(EXAMPLES_DIR.glob("*.yaml"))}
+
+
+@st.cache_data(show_spinner=False)
+def example_title(file_name: str) -> str:
+    """An example's own name (its ``name:``), or its file name in words if it does not read."""
+    try:
+        return load_scenario(EXAMPLES_DIR / file_name).name
+    except PlannerError:
+        return file_name.removesuffix(".yaml").replace("_", " ").capitalize()
 
 
 def assumption_defaults(book: PriceBook) -> dict[str, Any]:
@@ -136,8 +149,7 @@ def sidebar(book: PriceBook) -> None:
     with st.sidebar:
         st.header("Scenario")
         st.selectbox("Example", list(examples()), key="example", on_change=on_example, args=(book,),
-                     index=None, placeholder="Loaded from a link or upload",
-                     format_func=lambda name: name.removesuffix(".yaml").replace("_", " ").capitalize())
+                     index=None, placeholder="Loaded from a link or upload", format_func=example_title)
         st.file_uploader("Upload a scenario (YAML)", type=["yaml", "yml"], key="upload", on_change=on_upload,
                          args=(book,))
     render_inputs(book)
@@ -156,6 +168,7 @@ def main() -> None:
     # The widgets' values are in session state before the widgets are drawn, so the comparison can be
     # computed and drawn first, and the sidebar after it: the numbers people watch update sooner.
     st.title("llm-planner")
+    st.markdown(INTRO)
     for problem in book.problems:
         st.warning(f"Price table left out: {problem}")
     notice = st.session_state.pop(NOTICE, None)

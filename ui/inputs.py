@@ -103,11 +103,11 @@ GROUPS: dict[str, list[Input]] = {
         Input("approaches.rag.vector_db", "Vector database plan", "", "select", options=vector_dbs),
     ],
     "Training data and route (fine-tuning, hybrid)": [
-        Input("approaches.fine_tune.route", "Route", "api: the provider trains and serves; self_hosted: own GPUs.",
-              "select", options=lambda book: ["api", "self_hosted"]),
-        Input("approaches.fine_tune.model@api", "Model to fine-tune (api)", "A hosted model with fine-tuning prices.",
-              "select", options=fine_tunable, route="api"),
-        Input("approaches.fine_tune.model@self_hosted", "Open model (self_hosted)", "From pricing/open_models.yaml.",
+        Input("approaches.fine_tune.route", "Route", "The provider's API trains and serves the model; or you rent "
+              "GPUs and run it yourself (self-hosted).", "select", options=lambda book: ["api", "self_hosted"]),
+        Input("approaches.fine_tune.model@api", "Model to fine-tune (provider's API)",
+              "A hosted model with fine-tuning prices.", "select", options=fine_tunable, route="api"),
+        Input("approaches.fine_tune.model@self_hosted", "Open model (self-hosted)", "From pricing/open_models.yaml.",
               "select", options=open_models, route="self_hosted"),
         Input("approaches.fine_tune.system_prompt_tokens", "System prompt after tuning (tokens)",
               "Instructions still sent once behaviour is trained in.", step=50),
@@ -119,12 +119,12 @@ GROUPS: dict[str, list[Input]] = {
               low=1, high=100),
         Input("approaches.fine_tune.retrain_every_months", "Retrain every (months, 0 = never)",
               "One training run and its engineer time, spread over the months between.", high=120),
-        Input("approaches.fine_tune.method", "Method (self_hosted)", "LoRA trains under 1% of the parameters; QLoRA "
+        Input("approaches.fine_tune.method", "Method (self-hosted)", "LoRA trains under 1% of the parameters; QLoRA "
               "also quantises the frozen base to 4 bits.", "select", options=lambda book: ["lora", "qlora", "full"],
               route="self_hosted"),
-        Input("approaches.fine_tune.training_gpu", "Training GPUs (self_hosted)", "A GPU instance from the price "
+        Input("approaches.fine_tune.training_gpu", "Training GPUs (self-hosted)", "A GPU instance from the price "
               "tables.", "select", options=gpu_instances, route="self_hosted"),
-        Input("approaches.fine_tune.serving_gpu", "Serving GPUs (self_hosted)", "Replicas are sized from the peak "
+        Input("approaches.fine_tune.serving_gpu", "Serving GPUs (self-hosted)", "Replicas are sized from the peak "
               "request rate.", "select", options=gpu_instances, route="self_hosted"),
     ],
     "Team and project": [
@@ -139,6 +139,9 @@ GROUPS: dict[str, list[Input]] = {
     ],
 }
 ALL_INPUTS = [item for group in GROUPS.values() for item in group]
+# Choices shown in words; the scenario keeps the value on the left.
+OPTION_WORDS = {"api": "Provider's API", "self_hosted": "Self-hosted (own GPUs)", "lora": "LoRA", "qlora": "QLoRA",
+                "full": "Full fine-tuning"}
 
 
 def _path(item: Input) -> list[str]:
@@ -217,7 +220,8 @@ def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
             # planner explain the problem, rather than silently picking another offering.
             current = st.session_state.get(item.key)
             options = [*options, current] if current is not None else options
-        st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled)
+        st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled,
+                     format_func=lambda option: OPTION_WORDS.get(option, option))
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
                         key=item.key, help=item.help, disabled=disabled)

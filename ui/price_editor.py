@@ -126,7 +126,8 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
             moved = moved_estimates(book, new, scenario)
             if moved is not None and not moved.empty:
                 st.markdown("**What moves in this scenario**")
-                st.dataframe(moved, hide_index=True)
+                st.dataframe(moved, hide_index=True, column_config={
+                    column: st.column_config.NumberColumn(format="%,.2f") for column in moved.columns[2:]})
             elif moved is not None:
                 st.caption("No total of this scenario moves.")
             if st.button("Save", type="primary", key=f"save:{provider}"):

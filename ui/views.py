@@ -19,6 +19,7 @@ from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
 from planner.outputs.export import Column, grouped_lines, line_item_columns, summary_csv, summary_rows, to_csv
 from planner.outputs.share import encode_answers, encode_scenario
+from planner.price_admin.editing import PROVENANCE
 from ui import charts
 from ui.cached import budget_pack_bytes, simulation
 from ui.price_editor import render_editor
@@ -179,12 +180,19 @@ def offering_rows(book: PriceBook, provider: str) -> list[dict[str, Any]]:
         if ref.split("/")[0] != provider:
             continue
         data = offering.model_dump(exclude={"fine_tuning"})
-        row = {"offering": ref, "section": section, **data}
         tuned = getattr(offering, "fine_tuning", None)
         if tuned is not None:
-            row.update({f"fine_tuned_{k}": v for k, v in tuned.model_dump().items()})
-        rows.append(row)
+            data.update({f"fine-tuned {k}": v for k, v in tuned.model_dump().items() if k not in PROVENANCE})
+        rows.append({"offering": ref, "section": section.replace("_", " "), **readable(data)})
     return rows
+
+
+def readable(data: dict[str, Any]) -> dict[str, Any]:
+    """A table row for people: the figures first and where they came from last (so the prices stay on
+    screen at 1024 px), headings in words."""
+    ordered = {**{k: v for k, v in data.items() if k not in PROVENANCE},
+               **{k: data[k] for k in PROVENANCE if k in data}}
+    return {k.replace("_", " "): v for k, v in ordered.items()}
 
 
 def render_prices(book: PriceBook, scenario: Scenario) -> None:
@@ -203,26 +211,27 @@ def render_prices(book: PriceBook, scenario: Scenario) -> None:
     stale = {s.key.split(" ")[0] for s in stale_prices(book, datetime.date.today(), int(max_age))}
     rows = offering_rows(book, provider)
     for row in rows:
-        row["stale"] = row["offering"] in stale
+        row["older than the limit"] = row["offering"] in stale
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     if st.toggle("Edit this table", key="prices:edit"):
         render_editor(book, provider, scenario)
         return
     if book.people:
         st.subheader("People rates (per hour)")
-        st.dataframe(pd.DataFrame([{"rate card": card_id, "currency": card.currency, "role": role,
-                                    "per hour": rate.per_hour, "source": rate.source, "as of": rate.as_of}
+        st.dataframe(pd.DataFrame([{"rate card": card_id, "role": role.replace("_", " "), "per hour": rate.per_hour,
+                                    "currency": card.currency, "source": rate.source, "as of": rate.as_of}
                                    for card_id, card in book.people.rate_cards.items()
                                    for role, rate in card.roles]), hide_index=True)
     if book.hardware:
         st.subheader("GPUs")
         gpus = book.hardware.gpus.items()
-        st.dataframe(pd.DataFrame([{"gpu": gpu_id, **spec.model_dump()} for gpu_id, spec in gpus]), hide_index=True)
+        st.dataframe(pd.DataFrame([{"gpu": gpu_id, **readable(spec.model_dump())} for gpu_id, spec in gpus]),
+                     hide_index=True)
     if book.open_models:
         st.subheader("Open models")
-        st.dataframe(pd.DataFrame([{"model": model_id, **m.model_dump()}
+        st.dataframe(pd.DataFrame([{"model": model_id, **readable(m.model_dump())}
                                    for model_id, m in book.open_models.models.items()]), hide_index=True)
     if book.fx:
         st.subheader("Exchange rates (USD per unit)")
-        st.dataframe(pd.DataFrame([{"currency": code, **rate.model_dump()} for code, rate in book.fx.rates.items()]),
-                     hide_index=True)
+        st.dataframe(pd.DataFrame([{"currency": code, **readable(rate.model_dump())}
+                                   for code, rate in book.fx.rates.items()]), hide_index=True)
