@@ -261,3 +261,22 @@ def test_a_link_reopens_the_view_and_the_answers_and_they_outlive_other_views():
     assert "Recommended: **Fine-tuning**" in app.success[0].value
     fit = app.query_params["fit"]
     assert decode_answers(fit[0] if isinstance(fit, list) else fit) == answers
+
+
+def test_why_these_numbers_grids_hold_words_and_numbers():
+    import re
+
+    snake = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+    app = ok(start({"s": encode_scenario(load_scenario(REPO / "examples" / "brand_voice_self_hosted.yaml"))}))
+    app.radio(key="view").set_value("Why these numbers?").run()
+    ok(app)
+    frames = [frame.value for frame in app.dataframe]
+    assert len(frames) >= 9  # line items and phases for four approaches, then the assumptions
+    for frame in frames:
+        for column in frame.columns:
+            if column in ("Source",):  # citations may name a published file, e.g. gpu_prices.csv
+                continue
+            if "amount" in column:
+                assert all(isinstance(v, float) for v in frame[column])  # numbers, formatted by the grid
+            for value in frame[column]:
+                assert not (isinstance(value, str) and snake.search(value)), (column, value)

@@ -59,7 +59,7 @@ def test_csv_is_the_line_items(capsys, scenario_file):
         "First-month amount (USD)": "0.00", "3-month amount (USD)": "1000.00",
         "Price or assumption": "ml engineer per hour (us rate card)",
         "Price key": "people.rate_cards.us.roles.ml_engineer.per_hour", "Source": "test fixture",
-        "As of": "2026-01-01", "How the quantity was worked out": "assumptions.prompt_design_hours",
+        "As of": "2026-01-01", "How the quantity was worked out": "prompt design hours",
     }
     # Each amount column sums to its total (one-time 2,500.84, first month 13.00; see test_cost_model).
     assert sum(float(row["One-time amount (USD)"]) for row in prompt) == pytest.approx(2_500.84)

@@ -17,7 +17,7 @@ def test_gbp_rates_in_a_usd_report(book):
     assert design.unit_price == pytest.approx(62.50)  # GBP 50 x 1.25
     assert design.amount == pytest.approx(625.00)  # 10 h
     assert design.currency == "USD"
-    assert design.note.startswith("converted from GBP at 1.25 USD/GBP (fx.rates.GBP.usd_per_unit")
+    assert design.note == "converted from GBP at 1.25 USD/GBP (exchange rates of GBP and USD in fx.yaml)"
     assert "exchange rate GBP: Test rate" in result.notes
     assert line(result, "Input tokens").note == ""  # a USD price needs no conversion
 

@@ -14,7 +14,7 @@ from planner.analysis.comparison import cheapest, crossovers, describe_leaders, 
 from planner.analysis.recommend import DecisionAnswers, default_answers, recommend
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS, months
+from planner.costs.lines import APPROACH_LABELS, in_words, months
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
 from planner.outputs.export import Column, grouped_lines, line_item_columns, summary_csv, summary_rows, to_csv
@@ -111,10 +111,10 @@ def render_why(estimate: Estimate) -> None:
                 c.heading: st.column_config.NumberColumn(format="%,.2f" if c.kind == "money" else "%,.6g")
                 for c in columns if c.kind in ("money", "number")})
             st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
-                                        "End (week)": round(p.end_week, 2), "How it was worked out": p.basis}
+                                        "End (week)": round(p.end_week, 2), "How it was worked out": in_words(p.basis)}
                                        for p in result.phases]), hide_index=True)
     st.subheader("Assumptions")
-    st.dataframe(pd.DataFrame([{"Assumption": a.key, "Value": a.value, "Unit": a.unit, "Source": a.source}
+    st.dataframe(pd.DataFrame([{"Assumption": in_words(a.key), "Value": a.value, "Unit": a.unit, "Source": a.source}
                                for a in estimate.assumptions]), hide_index=True)
 
 

@@ -152,7 +152,7 @@ class Costing:
             conversion = Conversion(
                 factor,
                 f"converted from {currency} at {factor:.4g} {self.currency}/{currency} "
-                f"({rate_from.key}, {rate_to.key})",
+                f"(exchange rates of {currency} and {self.currency} in fx.yaml)",
                 tuple(f"{_offering(r.key)}: {r.status}" for r in (rate_from, rate_to) if r.status),
             )
             self._conversions[currency] = conversion

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Literal, NamedTuple
 
 Approach = Literal["prompt", "rag", "fine_tune", "hybrid"]
@@ -39,6 +40,22 @@ CATEGORY_LABELS: dict[Category, str] = {
 }
 TIMING_LABELS: dict[Timing, str] = {"one_time": "one-time", "monthly": "monthly"}
 PERSON_HOURS = "person-hours"
+
+
+_FIELD_PATH = re.compile(r"\b(?:assumptions|workload|approaches|project|team)(?:\.[a-z0-9_]+)+")
+_SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
+
+
+def in_words(text: str) -> str:
+    """A basis or note for people: field paths and ids become words.
+
+    >>> in_words("assumptions.prompt_design_hours x workload.requests_per_month (100,000)")
+    'prompt design hours x requests per month (100,000)'
+    >>> in_words("openai/gpt-4.1-mini via developers.openai.com")
+    'openai/gpt-4.1-mini via developers.openai.com'
+    """
+    text = _FIELD_PATH.sub(lambda m: m.group(0).rsplit(".", 1)[1], text)
+    return _SNAKE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
 def months(count: int) -> str:

@@ -182,6 +182,9 @@ class PriceBook:
         return self.assumptions
 
 
+NESTED_OFFERINGS = ("fine_tuning",)  # offering blocks inside an offering (a chat model's fine-tuning prices)
+
+
 def describe_key(key: str, with_field: bool = True) -> str:
     """A price's key in words, for people (the key itself stays in exports, for programs).
 
@@ -193,20 +196,31 @@ def describe_key(key: str, with_field: bool = True) -> str:
     'assumption: expert minutes per example'
     >>> describe_key("fx.rates.GBP.usd_per_unit", with_field=False)
     'exchange rate GBP'
+    >>> describe_key("openai.models.gpt-4.1-mini.fine_tuning", with_field=False)
+    'openai/gpt-4.1-mini fine-tuning'
     """
     parts = key.split(".")
-    words = [part.replace("_", " ") for part in parts]
     if parts[0] == "assumptions":
-        return f"assumption: {' '.join(words[1:])}"
+        return f"assumption: {' '.join(p.replace('_', ' ') for p in parts[1:])}"
     if parts[0] == "fx" and len(parts) >= 3:
-        return f"exchange rate {parts[2]}" + (f": {words[-1]}" if with_field and len(parts) > 3 else "")
+        field = f": {parts[3].replace('_', ' ')}" if with_field and len(parts) > 3 else ""
+        return f"exchange rate {parts[2]}{field}"
     if parts[0] == "people" and len(parts) >= 5:
-        return f"{words[4]}{' ' + words[5] if with_field and len(parts) > 5 else ''} ({parts[2]} rate card)"
-    if len(parts) >= 3:
-        inner = parts[3:-1] if with_field else parts[3:]
-        name = f"{parts[0]}/{parts[2]}" + "".join(f" {part.replace('_', '-')}" for part in inner)
-        return f"{name}: {words[-1]}" if with_field and len(parts) > 3 else name
-    return key
+        field = f" {parts[5].replace('_', ' ')}" if with_field and len(parts) > 5 else ""
+        return f"{parts[4].replace('_', ' ')}{field} ({parts[2]} rate card)"
+    if len(parts) < 3:
+        return key
+    # provider.section.<offering id, which may hold dots>[.fine_tuning][.field]
+    provider, _, rest = key.split(".", 2)
+    field = ""
+    if with_field:
+        rest, _, field = rest.rpartition(".")
+    nested = ""
+    for name in NESTED_OFFERINGS:
+        if rest.endswith(f".{name}"):
+            rest, nested = rest.removesuffix(f".{name}"), f" {name.replace('_', '-')}"
+    name = f"{provider}/{rest}{nested}"
+    return f"{name}: {field.replace('_', ' ')}" if field else name
 
 
 def rate_price(card_key: str, card: RateCard, role: str) -> Price:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from planner.analysis.comparison import cheapest, fastest
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, TIMING_LABELS, LineItem
+from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
 
@@ -52,7 +52,7 @@ def line_item_columns(currency: str, horizon_months: int) -> list[Column]:
         Column("Price key", lambda line: line.price_key, "text"),
         Column("Source", lambda line: line.source, "text"),
         Column("As of", lambda line: line.as_of, "date"),
-        Column("How the quantity was worked out", lambda line: line.quantity_basis, "text"),
+        Column("How the quantity was worked out", lambda line: in_words(line.quantity_basis), "text"),
         Column("Currency conversion", lambda line: line.note, "text"),
         Column("Caveats", lambda line: "; ".join(line.caveats), "text"),
     ]
