@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from served_app import launch, served_app, settle, wait_for_table  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
-VIEWPORT = {"width": 1600, "height": 1000}
+VIEWPORT = {"width": 1440, "height": 1000}
 SHOTS = [
     # (file, example to pick or None, view, scroll to the view's content)
     ("comparison.png", None, None, False),
@@ -23,7 +23,7 @@ SHOTS = [
     ("ranges.png", None, "Ranges and break-even", True),
     ("why.png", None, "Why these numbers?", True),
     ("fit.png", None, "Which approach fits?", True),
-    ("self-hosted-gpu.png", "Brand voice self hosted", "Charts", True),
+    ("self-hosted-gpu.png", "Brand-voice drafting on a self-hosted model", "Charts", True),
 ]
 
 
@@ -41,7 +41,7 @@ def main() -> int:
                 page.get_by_role("option", name=example).click()
                 page.wait_for_timeout(2500)
             if view is not None:
-                page.get_by_text(view, exact=True).click()
+                page.get_by_role("radiogroup", name="View").get_by_text(view, exact=True).click()
                 page.wait_for_timeout(2500)
             if view == "Why these numbers?":
                 page.locator('[data-testid="stMain"] [data-testid="stExpander"] summary').first.click()

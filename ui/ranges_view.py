@@ -15,6 +15,7 @@ from planner.analysis.ranges import (
     METRICS,
     NOT_RANGEABLE,
     breakeven_months,
+    input_label,
     describe_month,
     top_drivers,
 )
@@ -46,7 +47,7 @@ def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable
     ranges: dict[str, dict[str, float]] = copy.deepcopy(base.get("ranges") or {})
     left, middle, right = st.columns([3, 1, 1])
     path = left.selectbox("Input to give a range (scenario units: shares as fractions, e.g. 0.05)",
-                          rangeable_paths(book), key="range:path")
+                          rangeable_paths(book), key="range:path", format_func=input_label)
     low = middle.number_input("Low", value=0.0, key="range:low", format="%.4g")
     high = right.number_input("High", value=0.0, key="range:high", format="%.4g")
     add, remove = st.columns(2)
@@ -54,12 +55,12 @@ def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable
         replace({**base, "ranges": {**ranges, path: {"low": float(low), "high": float(high)}}})
         st.rerun()  # the estimate at the top of the page must see the new range
     if ranges:
-        removed = remove.multiselect("Remove ranges", list(ranges), key="range:remove")
+        removed = remove.multiselect("Remove ranges", list(ranges), key="range:remove", format_func=input_label)
         if removed and remove.button("Remove", key="range:remove-button"):
             replace({**base, "ranges": {p: r for p, r in ranges.items() if p not in removed}})
             st.rerun()
-        st.dataframe(pd.DataFrame([{"input": p, "low": r["low"], "high": r["high"]} for p, r in ranges.items()]),
-                     hide_index=True)
+        st.dataframe(pd.DataFrame([{"input": input_label(p), "low": r["low"], "high": r["high"]}
+                                   for p, r in ranges.items()]), hide_index=True)
 
 
 def percentile_text(p: Any, metric: str) -> str:
