@@ -15,8 +15,8 @@ from planner.analysis.ranges import (
     METRICS,
     NOT_RANGEABLE,
     breakeven_months,
-    input_label,
     describe_month,
+    input_label,
     top_drivers,
 )
 from planner.costs.estimator import Estimate
