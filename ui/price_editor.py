@@ -115,7 +115,10 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
                 continue
             st.markdown(f"**{section}** (add a row at the bottom; select rows to delete them)")
             frame = pd.DataFrame(rows, columns=section_columns(section))
-            edited = st.data_editor(frame, num_rows="dynamic", key=f"grid:{provider}:{section}", hide_index=True)
+            # Headings in words; the grid's data keeps the field names the YAML uses.
+            headings = {column: column.replace("_", " ").replace(".", ": ") for column in frame.columns}
+            edited = st.data_editor(frame, num_rows="dynamic", key=f"grid:{provider}:{section}", hide_index=True,
+                                    column_config=headings)
             grids[section] = grid_records(edited)
         new, errors = table_from_rows(header, grids)
         if errors:
