@@ -280,3 +280,15 @@ def test_why_these_numbers_grids_hold_words_and_numbers():
                 assert all(isinstance(v, float) for v in frame[column])  # numbers, formatted by the grid
             for value in frame[column]:
                 assert not (isinstance(value, str) and snake.search(value)), (column, value)
+
+
+def test_price_tables_show_the_figures_before_their_sources():
+    app = ok(start())
+    app.radio(key="view").set_value("Price tables").run()
+    ok(app)
+    provider_table = app.dataframe[0].value
+    columns = list(provider_table.columns)
+    assert columns[:3] == ["offering", "section", "input per million tokens"]  # the price is on screen at 1024 px
+    assert columns.index("source") > columns.index("output per million tokens")
+    fx = next(f.value for f in app.dataframe if "currency" in f.value.columns and "usd per unit" in f.value.columns)
+    assert list(fx.columns)[:2] == ["currency", "usd per unit"]
