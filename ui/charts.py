@@ -87,7 +87,7 @@ def timeline(estimate: Estimate) -> go.Figure:
     return _layout(figure, "Phases to production", "Weeks from start", "", barmode="overlay")
 
 
-def gpu_memory(sizing: SelfHostedSizing, label: str, training_gpu: str, serving_gpu: str) -> go.Figure:
+def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
     """Memory per GPU for training and serving, by component, against each GPU's capacity (GiB),
     each row naming its GPU and how much of it is used ("20.3 of 80 GiB")."""
     memory, replica = sizing.training.memory, sizing.serving.replica
@@ -99,9 +99,10 @@ def gpu_memory(sizing: SelfHostedSizing, label: str, training_gpu: str, serving_
         "KV cache": (0.0, replica.kv_cache_gib),
         "overhead": (memory.overhead, replica.overhead_gib),
     }
-    rows = [f"Training: {memory.total:.1f} of {memory.capacity_gib:g} GiB<br>on {memory.gpus_needed} x {training_gpu}",
+    rows = [f"Training: {memory.total:.1f} of {memory.capacity_gib:g} GiB<br>on {memory.gpus_needed} x "
+            f"{sizing.training.gpu_name}",
             f"Serving: {replica.total_gib:.1f} of {replica.capacity_gib:g} GiB<br>on {replica.tensor_parallel} x "
-            f"{serving_gpu} a replica"]
+            f"{sizing.serving.gpu_name} a replica"]
     figure = go.Figure()
     for name, (train, serve) in parts.items():
         figure.add_bar(name=name, orientation="h", y=rows, x=[train, serve],

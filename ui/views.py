@@ -19,7 +19,7 @@ from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
 from planner.outputs.export import Column, grouped_lines, line_item_columns, summary_csv, summary_rows, to_csv
 from planner.outputs.share import encode_answers, encode_scenario
-from planner.price_admin.editing import PROVENANCE
+from planner.price_admin.editing import PROVENANCE, prices_first
 from ui import charts
 from ui.cached import budget_pack_bytes, simulation
 from ui.price_editor import render_editor
@@ -80,8 +80,8 @@ def render_charts(estimate: Estimate) -> None:
     for name, result in estimate.approaches.items():
         if result.sizing is not None:
             sizing = result.sizing
-            st.plotly_chart(charts.gpu_memory(sizing, f"{result.label}: GPU memory per GPU", sizing.training_gpu,
-                                              sizing.serving_gpu), key=f"chart:gpu:{name}")
+            st.plotly_chart(charts.gpu_memory(sizing, f"{result.label}: GPU memory per GPU"),
+                            key=f"chart:gpu:{name}")
             used = sizing.serving_utilisation()
             if used is not None:
                 st.caption(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for the "
@@ -190,9 +190,7 @@ def offering_rows(book: PriceBook, provider: str) -> list[dict[str, Any]]:
 def readable(data: dict[str, Any]) -> dict[str, Any]:
     """A table row for people: the figures first and where they came from last (so the prices stay on
     screen at 1024 px), headings in words."""
-    ordered = {**{k: v for k, v in data.items() if k not in PROVENANCE},
-               **{k: data[k] for k in PROVENANCE if k in data}}
-    return {k.replace("_", " "): v for k, v in ordered.items()}
+    return {k.replace("_", " "): data[k] for k in prices_first(list(data))}
 
 
 def render_prices(book: PriceBook, scenario: Scenario) -> None:

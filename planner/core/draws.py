@@ -4,7 +4,7 @@ The cost modules are written once. A single estimate passes plain numbers throug
 simulation passes ``Draws`` (a numpy array of one quantity's values). Arithmetic is the same for
 both; the few operations that are not (maximum, rounding, "is it zero?", "does it fit?") go through
 the helpers here, which give a number the same answer as an array holding that number, value by
-value. ``tests/test_properties.py`` checks that for every input the app lets a user range.
+value. ``tests/test_draws.py`` checks that for every input the app lets a user range.
 
 Decisions that can differ between values (whether a run fits on the GPUs) are made per value: the
 cost modules mark the values that cannot be costed (``infeasible``) instead of deciding for all of
@@ -20,7 +20,7 @@ import numpy as np
 
 
 class Draws(np.ndarray):
-    """Many values of one quantity; formats as "(range)" where a single number would be printed."""
+    """Many values of one quantity; formats as its span ("1,000 to 4,000") where a number would be printed."""
 
     def __new__(cls, values: Any) -> Draws:
         return np.asarray(values, dtype=float).view(cls)
@@ -47,9 +47,7 @@ def _format_one(value: float, spec: str) -> str:
         return format(round(value), spec)
 
 
-# What flows through the cost modules: one number, or the draws of a range; and a yes/no answer
-# for each (whether a run fits), one bool or an array of them.
-Quantity = float | Draws
+# A yes/no answer for each value (whether a run fits): one bool, or an array of them for a range.
 Flags = bool | np.ndarray
 
 

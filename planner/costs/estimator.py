@@ -15,7 +15,7 @@ from planner.costs.evaluation import evaluation_lines
 from planner.costs.inference import inference_lines, input_tokens_per_request
 from planner.costs.lines import APPROACH_LABELS, APPROACHES, Approach, LineItem
 from planner.costs.retrieval import retrieval_lines
-from planner.costs.self_hosted import SelfHostedSizing, architecture_of, gpu_of, plan_serving, plan_training
+from planner.costs.self_hosted import SelfHostedSizing, architecture_of, plan_serving, plan_training
 from planner.costs.timeline import Phase, plan_phases
 from planner.costs.training import (
     api_run,
@@ -233,9 +233,7 @@ def _fine_tune(
         serving_plan = plan_serving(c, block, arch, server, prompt_tokens, server_field)
         run = self_hosted_run(training_plan, trainer)
         lines += hosting_lines(c, approach, serving_plan, server)
-        sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan,
-                                  gpu_of(c, trainer, field("training_gpu")).display_name,
-                                  gpu_of(c, server, server_field).display_name)
+        sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan)
         serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or training_ref}"
     else:
         tuned = _ref(c, field("model"), c.book.fine_tunable_model, block.model)

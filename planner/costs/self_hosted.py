@@ -31,6 +31,7 @@ class TrainingPlan:
     instances: int
     time: TrainingTime
     overhead_hours: float
+    gpu_name: str  # the GPU's display name, e.g. "NVIDIA H100 SXM 80GB"
 
     @property
     def instance_hours(self) -> float:
@@ -48,7 +49,8 @@ class ServingPlan:
     instances: tuple[int, ...]
     share: float  # of the deployment's cost billed to this approach
     fixed: bool  # instances given by the scenario rather than sized
-    average_requests_per_second: tuple[float, ...] = ()
+    average_requests_per_second: tuple[float, ...]
+    gpu_name: str
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,13 @@ class SelfHostedSizing:
     params: float
     training: TrainingPlan
     serving: ServingPlan
-    training_gpu: str  # the GPU's display name, e.g. "NVIDIA H100 SXM 80GB"
-    serving_gpu: str
 
     def serving_utilisation(self, month: int = 0) -> float | None:
         """Share of the sized replicas' capacity the month's average traffic uses (0.02: 98% idle);
         None when the scenario fixes the instances rather than letting them be sized."""
         serving = self.serving
         capacity = serving.replicas[month] * serving.replica.requests_per_second
-        if serving.fixed or not capacity or not serving.average_requests_per_second:
+        if serving.fixed or not capacity:
             return None
         return serving.average_requests_per_second[month] / capacity
 
@@ -116,7 +116,7 @@ def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, g
         # Values that do not fit have 0 instances, so they bill 0 hours whatever their time.
         gpu, vmax(instances, 1) * gpus_per_instance, assumptions.training_mfu.value, precision,
     )
-    return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value)
+    return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value, gpu.display_name)
 
 
 def plan_serving(
@@ -144,4 +144,5 @@ def plan_serving(
     else:
         instances = tuple(vceil(n * replica.tensor_parallel / per_instance) for n in replicas)
     share = block.adapter_share if block.hosting == "shared_adapter" else 1.0
-    return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None, averages)
+    return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None, averages,
+                       gpu.display_name)

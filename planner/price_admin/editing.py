@@ -69,13 +69,14 @@ def section_columns(section: str) -> list[str]:
     for name, field in model.model_fields.items():
         nested = _nested_model(field.annotation)
         if nested is not None:
-            nested_columns += [f"{name}.{sub}" for sub in _prices_first(list(nested.model_fields))]
+            nested_columns += [f"{name}.{sub}" for sub in prices_first(list(nested.model_fields))]
         else:
             columns.append(name)
-    return _prices_first(columns) + nested_columns
+    return prices_first(columns) + nested_columns
 
 
-def _prices_first(names: list[str]) -> list[str]:
+def prices_first(names: list[str]) -> list[str]:
+    """The figures first, then where they came from (``PROVENANCE``), each group in its own order."""
     return [n for n in names if n not in PROVENANCE] + [n for n in names if n in PROVENANCE]
 
 
