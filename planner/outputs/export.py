@@ -199,30 +199,54 @@ def to_json(estimate: Estimate) -> str:
     return json.dumps(to_dict(estimate), indent=2) + "\n"
 
 
-def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
-    """The comparison as (metric with unit, one formatted value per approach) rows."""
+@dataclass(frozen=True)
+class Figure:
+    """One row of the comparison: its label with unit, each approach's value, and what kind it is."""
+
+    label: str
+    values: list[Any]  # one per approach; None where there is none (cost per request with no requests)
+    kind: Literal["text", "money", "rate", "weeks", "whole"]
+
+
+# How each kind of figure reads as text: money to the whole unit, a rate to the cent.
+FIGURE_FORMATS = {"money": ",.0f", "rate": ",.2f", "weeks": ".1f", "whole": ",.0f"}
+
+
+def summary_figures(estimate: Estimate) -> list[Figure]:
+    """The comparison's figures, one per row, shared by the app, the table, the summary CSV and the
+    budget pack (each shows them in its own way)."""
     cur = estimate.currency
     results = list(estimate.approaches.values())
-
-    def money(value: float) -> str:
-        return f"{value:,.0f}"
-
+    requests = estimate.scenario.workload.requests_per_month
     return [
-        ("Runs on", [r.serves_with + (" (not open to new customers)" if r.blockers else "") for r in results]),
-        (f"One-time cost ({cur})", [money(r.one_time_cost) for r in results]),
-        (f"First-month cost ({cur})", [money(r.monthly_cost) for r in results]),
-        (f"{estimate.horizon_months}-month cost ({cur})", [money(r.horizon_cost) for r in results]),
-        (f"Cost per 1,000 requests, month 1 ({cur})", [
-            f"{r.monthly_cost / estimate.scenario.workload.requests_per_month * 1000:,.2f}"
-            if estimate.scenario.workload.requests_per_month else "n/a"
-            for r in results
-        ]),
-        ("Weeks to production", [f"{r.weeks_to_production:.1f}" for r in results]),
-        ("People-hours before launch", [f"{r.effort_hours:,.0f}" for r in results]),
-        ("Iterations", [str(r.iterations) for r in results]),
-        ("Added latency (ms per request)", [f"{r.added_latency_ms:,.0f}" for r in results]),
-        ("Input tokens per request", [f"{r.input_tokens_per_request:,}" for r in results]),
+        Figure("Runs on", [r.serves_with for r in results], "text"),
+        Figure(f"One-time cost ({cur})", [r.one_time_cost for r in results], "money"),
+        Figure(f"First-month cost ({cur})", [r.monthly_cost for r in results], "money"),
+        Figure(f"{estimate.horizon_months}-month cost ({cur})", [r.horizon_cost for r in results], "money"),
+        Figure(f"Cost per 1,000 requests, month 1 ({cur})",
+               [r.monthly_cost / requests * 1000 if requests else None for r in results], "rate"),
+        Figure("Weeks to production", [r.weeks_to_production for r in results], "weeks"),
+        Figure("People-hours before launch", [r.effort_hours for r in results], "whole"),
+        Figure("Iterations", [r.iterations for r in results], "whole"),
+        Figure("Added latency (ms per request)", [r.added_latency_ms for r in results], "whole"),
+        Figure("Input tokens per request", [r.input_tokens_per_request for r in results], "whole"),
     ]
+
+
+def _figure_text(value: Any, kind: str) -> str:
+    if value is None:
+        return "n/a"
+    return value if kind == "text" else format(value, FIGURE_FORMATS[kind])
+
+
+def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
+    """The comparison as (metric with unit, one formatted value per approach) rows; where an approach
+    runs on an offering a new customer cannot buy, its "Runs on" cell says so."""
+    rows = [(f.label, [_figure_text(v, f.kind) for v in f.values]) for f in summary_figures(estimate)]
+    label, runs_on = rows[0]
+    marks = [" (not open to new customers)" if r.blockers else "" for r in estimate.approaches.values()]
+    rows[0] = (label, [text + mark for text, mark in zip(runs_on, marks, strict=True)])
+    return rows
 
 
 def to_table(estimate: Estimate) -> str:
@@ -249,22 +273,18 @@ def to_table(estimate: Estimate) -> str:
 
 def summary_csv(estimate: Estimate) -> str:
     """One row per approach with the comparison's figures as numbers, units in the column names."""
-    cur = estimate.currency
-    requests = estimate.scenario.workload.requests_per_month
     low, quick = cheapest(estimate), fastest(estimate)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    figures = summary_figures(estimate)
     writer.writerow([
-        "Approach", "Runs on", f"One-time cost ({cur})", f"First-month cost ({cur})",
-        f"{estimate.horizon_months}-month cost ({cur})", f"Cost per 1,000 requests, month 1 ({cur})",
-        "Weeks to production", "People-hours before launch", "Iterations", "Added latency (ms per request)",
-        "Input tokens per request", f"Lowest {estimate.horizon_months}-month cost (or within the tie share)",
+        "Approach", *(f.label for f in figures),
+        f"Lowest {estimate.horizon_months}-month cost (or within the tie share)",
         "Fastest to production (or within the tie share)", "Not open to new customers",
     ])
-    for r in estimate.approaches.values():
-        per_thousand = r.monthly_cost / requests * 1000 if requests else None
-        money = [_csv_cell(v, "money") for v in (r.one_time_cost, r.monthly_cost, r.horizon_cost, per_thousand)]
-        writer.writerow([r.label, r.serves_with, *money, *(_cell(v) for v in (
-            r.weeks_to_production, r.effort_hours, r.iterations, r.added_latency_ms, r.input_tokens_per_request)),
-            "yes" if r.approach in low else "no", "yes" if r.approach in quick else "no", "; ".join(r.blockers)])
+    for index, r in enumerate(estimate.approaches.values()):
+        cells = [_csv_cell(f.values[index], "money") if f.kind in ("money", "rate") else _cell(f.values[index])
+                 for f in figures]
+        writer.writerow([r.label, *cells, "yes" if r.approach in low else "no", "yes" if r.approach in quick else "no",
+                         "; ".join(r.blockers)])
     return buffer.getvalue()

@@ -22,7 +22,7 @@ from planner.analysis.ranges import METRICS, Percentiles
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, months
 from planner.inputs.pricebook import PriceBook, all_offerings
-from planner.outputs.export import grouped_lines, line_item_columns
+from planner.outputs.export import grouped_lines, line_item_columns, summary_figures
 
 CURRENCY_FORMATS = {"USD": '"$"#,##0.00', "GBP": '"£"#,##0.00', "EUR": '"€"#,##0.00', "CAD": '"CA$"#,##0.00',
                     "AUD": '"A$"#,##0.00'}
@@ -64,28 +64,16 @@ def budget_pack(estimate: Estimate, book: PriceBook,
 def _summary(sheet: Worksheet, estimate: Estimate, money: str) -> None:
     sheet.title = "Summary"
     cur, results = estimate.currency, list(estimate.approaches.values())
-    requests = estimate.scenario.workload.requests_per_month
     _append(sheet, [f"Scenario: {estimate.scenario.name}"], bold=True)
     _append(sheet, [f"Amounts in {cur}; horizon {months(estimate.horizon_months)}; line items, month-by-month "
                     "sheets and totals as formulas on the following sheets"])
     _append(sheet, [])
     _append(sheet, ["Figure", *(r.label for r in results)], bold=True)
-    rows: list[tuple[str, list[Any], str | None]] = [
-        ("Runs on", [r.serves_with for r in results], None),
-        (f"One-time cost ({cur})", [r.one_time_cost for r in results], money),
-        (f"First-month cost ({cur})", [r.monthly_cost for r in results], money),
-        (f"{estimate.horizon_months}-month cost ({cur})", [r.horizon_cost for r in results], money),
-        (f"Cost per 1,000 requests, month 1 ({cur})",
-         [r.monthly_cost / requests * 1000 if requests else None for r in results], money),
-        ("Weeks to production", [r.weeks_to_production for r in results], WEEKS_FORMAT),
-        ("People-hours before launch", [r.effort_hours for r in results], WHOLE_FORMAT),
-        ("Iterations", [r.iterations for r in results], WHOLE_FORMAT),
-        ("Added latency (ms per request)", [r.added_latency_ms for r in results], WHOLE_FORMAT),
-        ("Input tokens per request", [r.input_tokens_per_request for r in results], WHOLE_FORMAT),
-    ]
-    for label, values, number_format in rows:
-        _append(sheet, [label, *values], formats={i: number_format for i in range(2, len(values) + 2)}
-                if number_format else None)
+    cell_formats = {"money": money, "rate": money, "weeks": WEEKS_FORMAT, "whole": WHOLE_FORMAT}
+    for figure in summary_figures(estimate):
+        number_format = cell_formats.get(figure.kind)
+        _append(sheet, [figure.label, *figure.values],
+                formats={i: number_format for i in range(2, len(figure.values) + 2)} if number_format else None)
     notes = sorted({note for r in results for note in r.notes})
     if notes:
         _append(sheet, [])
