@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from served_app import REPO, launch, served_app, wait_for_table
+from served_app import REPO, launch, served_app, settle, wait_for_table
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
 from planner.outputs.export import summary_rows
@@ -69,6 +69,7 @@ def test_changed_input_updates_the_comparison_and_the_link_reopens_it(browser_pa
     wait_for_table(page)
     expected = expected_rows(requests=450_000)
     page.wait_for_function("() => new URL(location.href).searchParams.has('s')")
+    settle(page)  # an input typed during the first runs' reruns can be lost; the link settles too
     before = page.url
     box = page.get_by_role("spinbutton", name="Requests (per month)", exact=True)
     box.fill("450000")
