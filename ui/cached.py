@@ -33,7 +33,7 @@ def ranges_analysis(scenario: Scenario, book: PriceBook) -> tuple[Any, Any, Any,
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _ranges_analysis(scenario_json: str, signature: tuple, _scenario: Scenario, _book: PriceBook) -> tuple:
     found, sweep = breakeven_volumes(_scenario, _book)
-    spread = simulate(_scenario, _book) if _scenario.ranges else None
+    spread = simulation(_scenario, _book)  # the same cached run the budget pack uses
     swings = tornado(_scenario, _book) if _scenario.ranges else None
     return found, sweep, spread, swings
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +43,7 @@ def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable
     ``base`` is the loaded scenario as plain data; it is not changed: a new one with the changed
     ranges goes to ``replace``.
     """
-    ranges: dict[str, dict[str, float]] = copy.deepcopy(base.get("ranges") or {})
+    ranges: dict[str, dict[str, float]] = base.get("ranges") or {}  # read only: changes build a new scenario
     left, middle, right = st.columns([3, 1, 1])
     path = left.selectbox("Input to give a range (scenario units: shares as fractions, e.g. 0.05)",
                           rangeable_paths(book), key="range:path", format_func=input_label)
