@@ -29,6 +29,7 @@ from planner.costs.lines import APPROACH_LABELS, APPROACHES, Approach
 from planner.inputs.assumptions import ASSUMPTION_LIMITS, Assumption
 from planner.inputs.pricebook import PriceBook
 from planner.inputs.scenario import Scenario
+from planner.inputs.validation import members
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
@@ -99,7 +100,7 @@ def field_limits(path: str) -> list[tuple[str, float]]:
     model: Any = Scenario
     info = None
     for part in path.split("."):
-        model = next((m for m in _members(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
+        model = next((m for m in members(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
         if model is None or part not in model.model_fields:
             return []
         info = model.model_fields[part]
@@ -111,13 +112,6 @@ def field_limits(path: str) -> list[tuple[str, float]]:
         if typing.get_origin(member) is typing.Annotated:
             metadata += [m for extra in typing.get_args(member)[1:] for m in getattr(extra, "metadata", [extra])]
     return _bounds(metadata)
-
-
-def _members(annotation: Any) -> list[Any]:
-    args = typing.get_args(annotation)
-    if typing.get_origin(annotation) is typing.Annotated:
-        return _members(args[0])
-    return [m for arg in args for m in _members(arg)] if args else [annotation]
 
 
 _OPERATORS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}

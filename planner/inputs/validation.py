@@ -65,12 +65,12 @@ def _allowed_keys(model: type[BaseModel], path: FieldPath) -> list[str]:
         current = _step(current, part)
         if current is None:
             return []
-    models = [m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
+    models = [m for m in members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
     return sorted({name for m in models for name in m.model_fields})
 
 
 def _step(annotation: Any, part: str | int) -> Any:
-    for member in _members(annotation):
+    for member in members(annotation):
         if isinstance(member, type) and issubclass(member, BaseModel):
             field = member.model_fields.get(str(part))
             if field is not None:
@@ -81,10 +81,12 @@ def _step(annotation: Any, part: str | int) -> Any:
     return None
 
 
-def _members(annotation: Any) -> list[Any]:
+def members(annotation: Any) -> list[Any]:
+    """The types an annotation admits, with ``Annotated`` and unions unwrapped: ``int | None`` ->
+    [int, NoneType]."""
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
-        return _members(typing.get_args(annotation)[0])
+        return members(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
-        return [m for arg in typing.get_args(annotation) for m in _members(arg)]
+        return [m for arg in typing.get_args(annotation) for m in members(arg)]
     return [annotation]
