@@ -87,7 +87,8 @@ def test_an_assumption_the_model_divides_by_cannot_be_zero(tmp_path):
     path.write_text(path.read_text().replace("chunk_tokens: {value: 1000,", "chunk_tokens: {value: 0,"))
     book = load_price_book(directory)
     assert book.assumptions is None
-    assert any("chunk_tokens.value must be > 0, got 0" in str(p) for p in book.problems), book.problems
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("chunk_tokens:"))
+    assert [str(p) for p in book.problems] == [f"{path}:{line}: chunk_tokens: value must be > 0, got 0"]
 
 
 def test_control_characters_in_a_name_do_not_break_the_budget_pack(book):

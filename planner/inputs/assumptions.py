@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from planner.core.limits import MAX_MAGNITUDE, outside
 from planner.inputs.validation import STRICT
@@ -28,6 +28,20 @@ class Assumption(BaseModel):
 
 def _a(description: str) -> object:
     return Field(description=description)
+
+
+# Limits beyond the ">= 0" every assumption has: the model divides by the first group (0 would be a
+# division by zero; a batch is rounded to whole requests, so it needs at least one); the second
+# are fractions of a whole.
+ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
+    "productive_hours_per_person_week": [(">", 0)],
+    "hours_per_month": [(">", 0)],
+    "chunk_tokens": [(">", 0)],
+    "serving_batch_size": [(">=", 1)],
+    "tie_share": [("<=", 1)],
+    **{name: [(">", 0), ("<=", 1)] for name in (
+        "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
+}
 
 
 class Assumptions(BaseModel):
@@ -128,26 +142,14 @@ class Assumptions(BaseModel):
         "Totals within this share of the lowest are called a tie, not a win (0.05 = within 5%)."
     )
 
-    @model_validator(mode="after")
-    def _within_meaning(self) -> Assumptions:
-        """Assumptions the model divides by must be above 0; fractions of a whole at most 1."""
-        for name, limits in ASSUMPTION_LIMITS.items():
-            value = getattr(self, name).value
-            broken = outside(value, limits)
-            if broken is not None:
-                raise ValueError(f"{name}.value must be {broken}, got {value:g}")
-        return self
+    @field_validator(*ASSUMPTION_LIMITS)
+    @classmethod
+    def _within_meaning(cls, item: Assumption, info: ValidationInfo) -> Assumption:
+        """Assumptions the model divides by must be above 0; fractions of a whole at most 1.
 
-
-# Limits beyond the ">= 0" every assumption has: the model divides by the first group (0 would be a
-# division by zero; a batch is rounded to whole requests, so it needs at least one); the second
-# are fractions of a whole.
-ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
-    "productive_hours_per_person_week": [(">", 0)],
-    "hours_per_month": [(">", 0)],
-    "chunk_tokens": [(">", 0)],
-    "serving_batch_size": [(">=", 1)],
-    "tie_share": [("<=", 1)],
-    **{name: [(">", 0), ("<=", 1)] for name in (
-        "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
-}
+        Checked per field, so an error names the assumption and its line in the file.
+        """
+        broken = outside(item.value, ASSUMPTION_LIMITS[info.field_name])
+        if broken is not None:
+            raise ValueError(f"value must be {broken}, got {item.value:g}")
+        return item
