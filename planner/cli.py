@@ -95,7 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("directory", type=Path, nargs="?", default=DEFAULT_PRICES_DIR)
     check.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS, help="flag prices older than this")
     litellm = price_commands.add_parser("import-litellm", help="update prices from LiteLLM's model price map")
-    litellm.add_argument("file", type=Path, help="model_prices_and_context_window.json")
+    litellm.add_argument("file", type=Path, help="model_prices_and_context_window.json, or a litellm wheel (.whl) "
+                                                 "to read the map and its version from")
+    litellm.add_argument("--map-version", help="the litellm version the JSON file came from, recorded in each "
+                                               "imported source (read from the wheel itself)")
+    litellm.add_argument("--add", action="append", default=[], metavar="ID",
+                         help="also add this chat or embedding model (our id, e.g. claude-sonnet-4.6) from the "
+                              "map; repeat for more; needs --provider")
     litellm.add_argument("--provider", help="only this provider's table (default: every table that names its "
                                             "LiteLLM provider)")
     litellm.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR)
@@ -283,7 +289,9 @@ def _import_litellm(args: argparse.Namespace) -> int:
     from planner.price_admin.store import read_table, save_table, table_path
 
     book = load_price_book(args.prices)
-    price_map = load_price_map(args.file)
+    price_map = load_price_map(args.file, args.map_version)
+    if args.add and args.provider is None:
+        raise _usage("--add names models of one provider: give --provider too")
     if args.provider is not None:
         if args.provider not in book.tables:
             raise _usage(f"no provider {args.provider!r} in {args.prices}")
@@ -293,8 +301,8 @@ def _import_litellm(args: argparse.Namespace) -> int:
     today = datetime.date.today()
     for provider in providers:
         table = book.tables[provider]
-        new, changes, missing = import_prices(table, price_map, today)
-        print(f"{provider}: {len(changes)} change{'' if len(changes) == 1 else 's'}")
+        new, changes, missing = import_prices(table, price_map, today, tuple(args.add))
+        print(f"{provider}: {len(changes)} change{'' if len(changes) == 1 else 's'} from {price_map.name}")
         for change in changes:
             print(f"  {change}")
         for ref in missing:

@@ -69,8 +69,9 @@ def test_changing_requests_per_month_changes_monthly_costs_as_the_planner_says()
 
 def test_a_bad_input_shows_an_error_and_the_rest_still_renders():
     app = ok(start())
+    app.selectbox(key="in:approaches.prompt.model").set_value("anthropic/claude-3-haiku").run()
     good = table_rows(app)
-    # gpt-4.1-mini has no cached-input price in the tables, so a cached share cannot be costed.
+    # claude-3-haiku has no cached-input price in the tables, so a cache hit share cannot be costed.
     app.number_input(key="in:approaches.prompt.cached_prompt_share").set_value(50.0).run()
     assert not app.exception
     assert len(app.error) == 1

@@ -23,7 +23,7 @@ from planner.price_admin.editing import (
     table_from_rows,
     table_to_yaml,
 )
-from planner.price_admin.litellm_import import import_prices, parse_price_map
+from planner.price_admin.litellm_import import PriceMap, import_prices, parse_price_map
 from planner.price_admin.store import (
     check_table_text,
     describe_version,
@@ -158,15 +158,17 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
         litellm = st.file_uploader("Import prices from LiteLLM's model_prices_and_context_window.json",
                                    type=["json"], key=f"litellm:{provider}")
         if litellm is not None:
-            _render_import(directory, provider, current, text, version, litellm)
+            map_version = st.text_input("litellm version the file came from (recorded in each imported source)",
+                                        key=f"litellm-version:{provider}", max_chars=40).strip() or None
+            _render_import(directory, provider, current, text, version, litellm, map_version)
 
     _render_history(directory, provider, version)
 
 
 def _render_import(directory: Path, provider: str, current: PriceTable, text: str, version: str,
-                   upload: UploadedFile) -> None:
+                   upload: UploadedFile, map_version: str | None) -> None:
     try:
-        price_map = parse_price_map(upload.getvalue(), upload.name)
+        price_map = PriceMap(parse_price_map(upload.getvalue(), upload.name), map_version)
         new, changes, missing = import_prices(current, price_map, datetime.date.today())
     except (PlannerError, ValueError) as exc:
         st.error(f"Not imported:\n\n{exc}")

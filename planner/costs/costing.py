@@ -113,6 +113,7 @@ class Costing:
         return LineItem(
             approach, category, item, "one_time", quantity, unit, unit_price, amount, amount,
             self.currency, price.key, price.source, price.as_of, basis, note, caveats, (), price.blocking,
+            price.retires,
         )
 
     def monthly(
@@ -131,7 +132,7 @@ class Costing:
         return LineItem(
             approach, category, item, "monthly", quantities[0], unit, unit_price, amounts[0],
             sum(amounts), self.currency, price.key, price.source, price.as_of, basis, note,
-            caveats, amounts, price.blocking,
+            caveats, amounts, price.blocking, price.retires,
         )
 
     def convert(self, price: Price) -> tuple[float, str, tuple[str, ...]]:

@@ -94,3 +94,4 @@ class LineItem(NamedTuple):
     caveats: tuple[str, ...] = ()
     monthly_amounts: tuple[float, ...] = ()
     blocking: bool = False  # its price's status stops a new customer from buying it
+    retires: datetime.date | None = None  # the day the priced model's provider stops serving it

@@ -7,7 +7,8 @@ Four further files are not providers: ``people.yaml`` (rate cards), ``hardware.y
 ``assumptions.yaml`` (see ``planner.inputs.assumptions``) and ``fx.yaml`` (exchange rates).
 
 Every offering carries ``source`` and ``as_of``, and may carry a ``status`` note (for example that
-a provider no longer takes new fine-tuning customers) which every estimate using it repeats.
+a provider no longer takes new fine-tuning customers) which every estimate using it repeats. A
+model may carry the ``deprecation_date`` its provider announced: from that day it no longer serves.
 Money fields are in the table's ``currency``; their unit is in their name.
 """
 
@@ -41,21 +42,37 @@ class Offering(BaseModel):
                                               "no longer accepting new users); marked in the comparison itself")
 
 
-class FineTunedPrices(Offering):
+class ModelOffering(Offering):
+    """A hosted model, which its provider may retire."""
+
+    deprecation_date: AsOf | None = Field(
+        None, description="the day the provider stops serving the model (as announced; LiteLLM's map carries it)")
+
+
+class FineTunedPrices(ModelOffering):
     """Training price and the fine-tuned model's own inference prices, per million tokens."""
 
     training_per_million_tokens: NonNegative
     input_per_million_tokens: NonNegative
     output_per_million_tokens: NonNegative
     cached_input_per_million_tokens: NonNegative | None = None
+    litellm_id: str | None = Field(
+        None, description="key of the tuned model (or the model tuning runs on) in LiteLLM's price map; "
+                          "its provider there may differ from the table's (Gemini tuning runs on Vertex AI)")
 
 
-class ChatModel(Offering):
-    """A hosted model's inference prices per million tokens, and its fine-tuning prices if any."""
+class ChatModel(ModelOffering):
+    """A hosted model's inference prices per million tokens, and its fine-tuning prices if any.
+
+    Prompt caching: a cache hit is billed at ``cached_input_per_million_tokens``; where the provider
+    bills writing the cache above the input price (Anthropic: 1.25x for a 5-minute cache), a miss
+    is billed at ``cache_write_per_million_tokens``, else at the input price.
+    """
 
     input_per_million_tokens: NonNegative
     output_per_million_tokens: NonNegative
     cached_input_per_million_tokens: NonNegative | None = None
+    cache_write_per_million_tokens: NonNegative | None = None
     batch_input_per_million_tokens: NonNegative | None = None
     batch_output_per_million_tokens: NonNegative | None = None
     litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
@@ -77,7 +94,7 @@ class FineTuningBand(Offering):
         return self
 
 
-class EmbeddingModel(Offering):
+class EmbeddingModel(ModelOffering):
     """An embedding model's price per million input tokens and its vector size."""
 
     per_million_tokens: NonNegative

@@ -55,6 +55,7 @@ class Price(NamedTuple):  # NamedTuple, not a frozen dataclass, for the reason g
     as_of: datetime.date | None = None
     status: str | None = None
     blocking: bool = False  # the status stops a new customer from buying it
+    retires: datetime.date | None = None  # a model's deprecation date: it serves until then
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ class Resolved:
             as_of=self.offering.as_of,
             status=self.offering.status,
             blocking=self.offering.blocking,
+            retires=getattr(self.offering, "deprecation_date", None),
         )
         self._prices[(field, unit)] = price
         return price

@@ -101,6 +101,7 @@ def to_csv(estimate: Estimate) -> str:
 def _line_dict(line: LineItem) -> dict[str, Any]:
     data = line._asdict()
     data["as_of"] = line.as_of.isoformat() if line.as_of else None
+    data["retires"] = line.retires.isoformat() if line.retires else None
     data["monthly_amounts"] = list(line.monthly_amounts)
     data["caveats"] = list(line.caveats)
     return data

@@ -76,8 +76,8 @@ def section_columns(section: str) -> list[str]:
 
 
 def prices_first(names: list[str]) -> list[str]:
-    """The figures first, then where they came from (``PROVENANCE``), each group in its own order."""
-    return [n for n in names if n not in PROVENANCE] + [n for n in names if n in PROVENANCE]
+    """The figures first, then the retirement date and where they came from (``PROVENANCE``)."""
+    return [n for n in names if n not in WRITTEN_LAST] + [n for n in WRITTEN_LAST if n in names]
 
 
 def _nested_model(annotation: Any) -> type[BaseModel] | None:
@@ -182,14 +182,15 @@ def table_to_yaml(table: PriceTable, header_comment: str = "") -> str:
 
 
 PROVENANCE = ("source", "as_of", "status", "blocking")
+WRITTEN_LAST = ("deprecation_date", *PROVENANCE)  # after the prices, in this order
 
 
 def _provenance_last(entry: dict[str, Any]) -> dict[str, Any]:
     """Prices first, then where they came from: the order the bundled files use."""
     ordered = {k: (_provenance_last(v) if isinstance(v, dict) else v) for k, v in entry.items()
-               if k not in PROVENANCE}
+               if k not in WRITTEN_LAST}
     # ``blocking: false`` is the default: written only where it is true, as in the bundled tables.
-    ordered.update({k: entry[k] for k in PROVENANCE if k in entry and not (k == "blocking" and entry[k] is False)})
+    ordered.update({k: entry[k] for k in WRITTEN_LAST if k in entry and not (k == "blocking" and entry[k] is False)})
     return ordered
 
 

@@ -1,21 +1,31 @@
 """Import prices from LiteLLM's model price map (``model_prices_and_context_window.json``).
 
 LiteLLM keeps one JSON object per model with prices per token (``input_cost_per_token``,
-``output_cost_per_token``, ``cache_read_input_token_cost``, ``input_cost_per_token_batches``,
-``output_cost_per_token_batches``) and the provider (``litellm_provider``). The import maps these
-onto our per-million prices for the models and embedding models a table already lists, matched by
-``litellm_id`` where the table gives one, else by our id (with dots as dashes), bare or behind the
-provider's prefix. Fields LiteLLM does not have (training prices, the whole fine-tuning block,
-vector databases, GPUs) are left untouched. An offering whose prices change gets the map as its
-source and the import date as its as-of date; the old source is kept in the new one.
+``output_cost_per_token``, ``cache_read_input_token_cost``, ``cache_creation_input_token_cost``,
+``input_cost_per_token_batches``, ``output_cost_per_token_batches``), the day the provider retires
+it (``deprecation_date``) and the provider (``litellm_provider``). The map is read from the JSON file
+or straight from a ``litellm`` wheel, whose version is then recorded in every imported source.
+
+The import maps these onto our per-million prices for the models and embedding models a table
+lists, matched by ``litellm_id`` where the table gives one, else by our id (with dots as dashes),
+bare or behind the provider's prefix; a fine-tuning block is matched by its own ``litellm_id``
+only (OpenAI's ``ft:`` entries price the tuned model). ``add`` brings in models the table does not
+list yet. Fields LiteLLM does not have (training prices, statuses, vector databases, GPUs) are left
+untouched. An offering whose figures change gets the map as its source and the import date as its
+as-of date; figures the map did not give keep their old source, named in the new one.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import re
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from planner.core.errors import PricingError, Problem
 from planner.core.limits import MAX_PRICE_MAP_BYTES
@@ -29,23 +39,71 @@ CHAT_FIELDS = {
     "input_per_million_tokens": "input_cost_per_token",
     "output_per_million_tokens": "output_cost_per_token",
     "cached_input_per_million_tokens": "cache_read_input_token_cost",
+    "cache_write_per_million_tokens": "cache_creation_input_token_cost",
     "batch_input_per_million_tokens": "input_cost_per_token_batches",
     "batch_output_per_million_tokens": "output_cost_per_token_batches",
 }
+# A tuned model's inference prices (training prices are not in the map).
+TUNED_FIELDS = {k: CHAT_FIELDS[k] for k in ("input_per_million_tokens", "output_per_million_tokens",
+                                             "cached_input_per_million_tokens")}
 EMBEDDING_FIELDS = {"per_million_tokens": "input_cost_per_token"}
+DATE_FIELD = "deprecation_date"
 MAP_NAME = "LiteLLM model_prices_and_context_window.json"
+WHEEL_MEMBER = "litellm/model_prices_and_context_window_backup.json"
+MAX_METADATA_BYTES = 1_000_000  # a wheel's METADATA (litellm's is about 20 KB); a larger one is not read
+_WHEEL_VERSION = re.compile(r"^Version: *(\S+)$", re.MULTILINE)
+_OTHER_FIGURES = re.compile(r"; other figures \([^)]*\): (.*)$", re.DOTALL)
+# Figures an offering may hold besides provenance: what "other figures" in a merged source means.
+_NOT_FIGURES = {"source", "as_of", "status", "blocking", "litellm_id", "fine_tuning"}
 
 
-def load_price_map(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Read the map; anything that is not LiteLLM's format raises ``PricingError`` saying why."""
-    return parse_price_map(read_text(path, PricingError), str(path))
+@dataclass(frozen=True)
+class PriceMap:
+    """LiteLLM's map: model entries by key, and the ``litellm`` version it shipped with (if known)."""
+
+    models: dict[str, dict[str, Any]]
+    version: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The map as a source names it: "LiteLLM model_prices_and_context_window.json (litellm 1.109.1)"."""
+        return f"{MAP_NAME} (litellm {self.version})" if self.version else f"{MAP_NAME} (version not given)"
+
+
+def load_price_map(path: str | Path, version: str | None = None) -> PriceMap:
+    """Read the map from its JSON file (``version`` as given) or from a ``litellm`` wheel (``.whl``,
+    version read from the wheel); anything that is not LiteLLM's format raises ``PricingError``."""
+    path = Path(path)
+    if path.suffix == ".whl":
+        return _from_wheel(path, version)
+    return PriceMap(parse_price_map(read_text(path, PricingError), str(path)), version)
+
+
+def _from_wheel(path: Path, version: str | None) -> PriceMap:
+    label = str(path)
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            info = wheel.getinfo(WHEEL_MEMBER)
+            # The size in the directory is checked before reading, so a bomb is refused unread.
+            if info.file_size > MAX_PRICE_MAP_BYTES:
+                raise PricingError(Problem(label, None, WHEEL_MEMBER, (
+                    f"{info.file_size:,} bytes; at most {MAX_PRICE_MAP_BYTES:,} are read")))
+            text = wheel.read(info)
+            metadata = [i for i in wheel.infolist()
+                        if i.filename.endswith(".dist-info/METADATA") and i.file_size <= MAX_METADATA_BYTES]
+            found = _WHEEL_VERSION.search(wheel.read(metadata[0]).decode("utf-8", "replace")) if metadata else None
+    except KeyError:
+        raise PricingError(Problem(label, None, "", f"not a litellm wheel: it has no {WHEEL_MEMBER}")) from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise PricingError(Problem(label, None, "", f"cannot read the wheel: {exc}")) from None
+    return PriceMap(parse_price_map(text, f"{label}:{WHEEL_MEMBER}"), version or (found.group(1) if found else None))
 
 
 def parse_price_map(text: str | bytes, label: str) -> dict[str, dict[str, Any]]:
     """The map in ``text`` (a file's or an upload's content, named ``label`` in messages), checked."""
     if len(text) > MAX_PRICE_MAP_BYTES:
         raise PricingError(Problem(label, None, "", (
-            f"{len(text):,} bytes; LiteLLM's price map is about 1.5 MB and at most {MAX_PRICE_MAP_BYTES:,} are read")))
+            f"{len(text):,} bytes; LiteLLM's price map is about 3 MB and at most {MAX_PRICE_MAP_BYTES:,} are read")))
     try:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
@@ -74,46 +132,129 @@ def _per_million(value: Any) -> float | None:
     return float(f"{value * PER_MILLION:.{SIGNIFICANT}g}")
 
 
-def _find(price_map: dict[str, dict[str, Any]], provider: str, offering_id: str, explicit: str | None,
+def _date(value: Any) -> datetime.date | None:
+    """LiteLLM writes retirement dates as "2026-11-30"; anything else is left out."""
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _find(models: dict[str, dict[str, Any]], provider: str, offering_id: str, explicit: str | None,
           mode: str) -> tuple[str, dict[str, Any]] | None:
     names = [explicit] if explicit else [offering_id, offering_id.replace(".", "-")]
     for name in names:
         for key in (name, f"{provider}/{name}"):
-            entry = price_map.get(key)
+            entry = models.get(key)
             if entry is not None and entry.get("litellm_provider") == provider and entry.get("mode") == mode:
                 return key, entry
     return None
 
 
-def import_prices(table: PriceTable, price_map: dict[str, dict[str, Any]], today: datetime.date) -> tuple[
+def _figures(entry: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    """Our fields that ``entry`` gives a value for, converted to ours (per million tokens, dates)."""
+    found = {ours: _per_million(entry.get(theirs)) for ours, theirs in fields.items()}
+    found = {k: v for k, v in found.items() if v is not None}
+    if (retires := _date(entry.get(DATE_FIELD))) is not None:
+        found[DATE_FIELD] = retires
+    return found
+
+
+def _provenance(offering: BaseModel, given: dict[str, Any], key: str, price_map: PriceMap,
+                today: datetime.date) -> dict[str, Any]:
+    """The source of an offering whose figures ``given`` came from the map's entry ``key``.
+
+    Figures the entry did not give (a training price, a price it lacks) keep their old source,
+    named after the map's; an earlier import's wording is not repeated.
+    """
+    source = f"{price_map.name}, entry {key!r}, read {today.isoformat()}"
+    others = [name for name, value in offering if value is not None and name not in given and name not in _NOT_FIGURES]
+    if others:
+        earlier = _OTHER_FIGURES.search(offering.source) if offering.source.startswith(MAP_NAME) else None
+        old = earlier.group(1) if earlier else offering.source
+        source += f"; other figures ({', '.join(n.replace('_', ' ') for n in others)}): {old}"
+    return {"source": source, "as_of": today}
+
+
+def _updated(offering: BaseModel, entry: tuple[str, dict[str, Any]] | None, fields: dict[str, str],
+             price_map: PriceMap, today: datetime.date) -> BaseModel:
+    """``offering`` with the entry's figures, or unchanged when the entry adds nothing new."""
+    if entry is None:
+        return offering
+    key, data = entry
+    given = _figures(data, fields)
+    if all(getattr(offering, name) == value for name, value in given.items()):
+        return offering
+    return offering.model_copy(update={**given, **_provenance(offering, given, key, price_map, today)})
+
+
+def import_prices(table: PriceTable, price_map: PriceMap, today: datetime.date, add: tuple[str, ...] = ()) -> tuple[
         PriceTable, list[Change], list[str]]:
-    """The table with the map's prices applied, the changes, and the offerings the map lacks."""
+    """The table with the map's figures applied and the models in ``add`` (ids in our spelling)
+    added, the changes, and the offerings the map lacks. An id in ``add`` that the map does not
+    have for this provider, or whose entry lacks what a table needs, raises ``PricingError``."""
     provider = table.litellm_provider
+    label = f"pricing/{table.provider}.yaml"
     if provider is None:
-        raise PricingError(Problem(f"pricing/{table.provider}.yaml", None, "litellm_provider",
+        raise PricingError(Problem(label, None, "litellm_provider",
                                    "set this provider's name in LiteLLM's map to import its prices"))
+    models = price_map.models
     missing: list[str] = []
-    updated: dict[str, Any] = {}
-    for section, fields, mode in (("models", CHAT_FIELDS, "chat"), ("embeddings", EMBEDDING_FIELDS, "embedding")):
-        entries = {}
-        for offering_id, offering in getattr(table, section).items():
-            found = _find(price_map, provider, offering_id, offering.litellm_id, mode)
-            if found is None:
-                missing.append(f"{table.provider}/{offering_id}")
-                entries[offering_id] = offering
-                continue
-            key, entry = found
-            prices = {ours: _per_million(entry.get(theirs)) for ours, theirs in fields.items()}
-            prices = {k: v for k, v in prices.items() if v is not None}
-            if all(getattr(offering, k) == v for k, v in prices.items()):
-                entries[offering_id] = offering
-                continue
-            provenance = {"source": f"{MAP_NAME}, entry {key!r} (imported {today.isoformat()}); before: "
-                                    f"{offering.source}", "as_of": today}
-            entries[offering_id] = offering.model_copy(update={**prices, **provenance})
-        updated[section] = entries
+    chats = {}
+    for offering_id, model in table.models.items():
+        found = _find(models, provider, offering_id, model.litellm_id, "chat")
+        if found is None:
+            missing.append(f"{table.provider}/{offering_id}")
+        model = _updated(model, found, CHAT_FIELDS, price_map, today)
+        tuned = model.fine_tuning
+        if tuned is not None and tuned.litellm_id is not None:
+            entry = models.get(tuned.litellm_id)
+            if entry is None or entry.get("mode") != "chat":
+                missing.append(f"{table.provider}/{offering_id} fine-tuning ({tuned.litellm_id})")
+            else:
+                model = model.model_copy(update={"fine_tuning": _updated(
+                    tuned, (tuned.litellm_id, entry), TUNED_FIELDS, price_map, today)})
+        chats[offering_id] = model
+    embeddings = {}
+    for offering_id, embedder in table.embeddings.items():
+        found = _find(models, provider, offering_id, embedder.litellm_id, "embedding")
+        if found is None:
+            missing.append(f"{table.provider}/{offering_id}")
+        embeddings[offering_id] = _updated(embedder, found, EMBEDDING_FIELDS, price_map, today)
+    for offering_id in add:
+        if offering_id in chats or offering_id in embeddings:
+            continue  # already listed: updated above
+        section, entry = _new_offering(models, provider, offering_id, price_map, today, label)
+        (chats if section == "models" else embeddings)[offering_id] = entry
     # Re-validate: the map's figures must satisfy the same rules as a hand-edited table.
-    new = PriceTable.model_validate({**table.model_dump(), **{s: {k: v.model_dump() for k, v in e.items()}
-                                                               for s, e in updated.items()}})
-    changes = [c for c in diff_tables(table.provider, table, new) if c.field not in ("source", "as_of")]
+    data = table.model_dump()
+    data["models"] = {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in chats.items()}
+    data["embeddings"] = {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in embeddings.items()}
+    new = PriceTable.model_validate(data)
+    # Provenance follows the figures; the figures are the changes (a fine-tuning block's too).
+    changes = [c for c in diff_tables(table.provider, table, new)
+               if c.field.rsplit(".", 1)[-1] not in ("source", "as_of")]
     return new, changes, missing
+
+
+def _new_offering(models: dict[str, dict[str, Any]], provider: str, offering_id: str, price_map: PriceMap,
+                  today: datetime.date, label: str) -> tuple[str, dict[str, Any]]:
+    """A new chat or embedding model from the map, as table data: (section, entry)."""
+    for section, fields, mode in (("models", CHAT_FIELDS, "chat"), ("embeddings", EMBEDDING_FIELDS, "embedding")):
+        found = _find(models, provider, offering_id, None, mode)
+        if found is None:
+            continue
+        key, data = found
+        entry: dict[str, Any] = {**_figures(data, fields), "source": f"{price_map.name}, entry {key!r}, "
+                                 f"read {today.isoformat()}", "as_of": today}
+        if section == "embeddings":
+            size = data.get("output_vector_size")
+            if not isinstance(size, int) or isinstance(size, bool) or size <= 0:
+                raise PricingError(Problem(label, None, f"embeddings.{offering_id}", (
+                    f"LiteLLM's entry {key!r} gives no output_vector_size; add the model by hand with its "
+                    "dimensions")))
+            entry["dimensions"] = size
+        return section, entry
+    raise PricingError(Problem(label, None, offering_id, (
+        f"not in LiteLLM's map as a {provider} chat or embedding model (looked for {offering_id!r} and "
+        f"{offering_id.replace('.', '-')!r}, bare and as {provider}/...)")))
