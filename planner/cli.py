@@ -18,7 +18,13 @@ from planner.analysis.ranges import (
     describe_month,
     simulate,
 )
-from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
+from planner.analysis.staleness import (
+    DEFAULT_MAX_AGE_DAYS,
+    DEFAULT_RETIRING_WITHIN_DAYS,
+    retired_in_tables,
+    stale_in_estimate,
+    stale_prices,
+)
 from planner.core.errors import PlannerError, Problem
 from planner.costs.estimator import estimate
 from planner.costs.lines import APPROACH_LABELS
@@ -26,7 +32,7 @@ from planner.inputs.files import write_atomically
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_book
 from planner.inputs.scenario import load_scenario
 from planner.inputs.validation import validate_data
-from planner.outputs.export import to_csv, to_dict, to_json, to_table
+from planner.outputs.export import model_retirement_notes, to_csv, to_dict, to_json, to_table
 
 # The modules only some commands need (the Excel writer, sizing reports, the simulation, the price
 # store and the LiteLLM import) are imported inside those commands, so that a plain `estimate`
@@ -55,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", type=Path, help="write to this file instead of standard output")
     run.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS,
                      help="table format: list the prices used that are older than this")
+    run.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                     help="the planning day, from which price ages and model retirements count (default: today)")
 
     size = commands.add_parser("size", help="GPU memory, GPU count, training hours or serving capacity")
     size.add_argument("--serve", action="store_true", help="size serving instead of training")
@@ -94,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = price_commands.add_parser("validate", help="check every table; print each problem and stale price")
     check.add_argument("directory", type=Path, nargs="?", default=DEFAULT_PRICES_DIR)
     check.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS, help="flag prices older than this")
+    check.add_argument("--retiring-within-days", type=int, default=DEFAULT_RETIRING_WITHIN_DAYS,
+                       help="flag models retired or retiring within this many days")
+    check.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                       help="count price ages and model retirements from this day (default: today)")
     litellm = price_commands.add_parser("import-litellm", help="update prices from LiteLLM's model price map")
     litellm.add_argument("file", type=Path, help="model_prices_and_context_window.json, or a litellm wheel (.whl) "
                                                  "to read the map and its version from")
@@ -114,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
             command.add_argument("version", help="a version name from 'prices history'")
         command.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR)
     return parser
+
+
+def _date(text: str) -> datetime.date:
+    """A date given on the command line, as YYYY-MM-DD."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +157,10 @@ def _estimate(args: argparse.Namespace) -> int:
     for problem in book.problems:
         print(f"warning: price table left out: {problem}", file=sys.stderr)
     scenario = load_scenario(args.scenario)
-    result = estimate(scenario, book)
+    today = args.today or datetime.date.today()
+    result = estimate(scenario, book, today)
+    for note in model_retirement_notes(result):
+        print(f"warning: {note}", file=sys.stderr)
     spread = None
     if scenario.ranges:
         print(f"simulating {DEFAULT_DRAWS:,} draws over {len(scenario.ranges)} ranged inputs...", file=sys.stderr)
@@ -160,7 +183,7 @@ def _estimate(args: argparse.Namespace) -> int:
             text += "\nRanges (P10 / P50 / P90):\n" + "".join(
                 f"  {APPROACH_LABELS[name]}: {metric.replace('_', ' ')} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
                 for name, metrics in spread.items() for metric, p in metrics.items())
-        stale = stale_in_estimate(result, datetime.date.today(), args.max_age_days)
+        stale = stale_in_estimate(result, today, args.max_age_days)
         if stale:
             text += f"\nPrices older than {args.max_age_days} days:\n" + "".join(f"  - {s}\n" for s in stale)
     if args.output is None:
@@ -202,8 +225,12 @@ def _validate(args: argparse.Namespace) -> int:
     book = load_price_book(directory)
     for problem in book.problems:
         print(problem)
-    for stale in stale_prices(book, datetime.date.today(), args.max_age_days):
+    today = args.today or datetime.date.today()
+    for stale in stale_prices(book, today, args.max_age_days):
         print(f"stale (older than {args.max_age_days} days): {stale}")
+    for model, day in retired_in_tables(book, today, args.retiring_within_days):
+        state = "retired on" if day <= today else "retires on"
+        print(f"{'retired' if day <= today else 'retiring'}: {model} {state} {day.isoformat()}")
     loaded = len(book.tables) + sum(
         table is not None for table in (book.assumptions, book.people, book.hardware, book.fx, book.open_models)
     )

@@ -293,3 +293,17 @@ def test_price_tables_show_the_figures_before_their_sources():
     assert columns.index("source") > columns.index("output per million tokens")
     fx = next(f.value for f in app.dataframe if "currency" in f.value.columns and "usd per unit" in f.value.columns)
     assert list(fx.columns)[:2] == ["currency", "usd per unit"]
+
+
+def test_a_retired_model_is_marked_in_the_picker_and_warned_about():
+    app = ok(start())
+    picker = app.selectbox(key="in:approaches.prompt.model")
+    # gpt-4.1-nano was retired on 2026-10-23 (LiteLLM's map); gpt-4.1-mini has no announced date.
+    assert "openai/gpt-4.1-nano (retired 2026-10-23)" in picker.options
+    assert "openai/gpt-4.1-mini" in picker.options
+    picker.set_value("openai/gpt-4.1-nano").run()
+    assert not app.exception
+    warnings = [w.value for w in app.warning]
+    assert any(w.startswith("Model retirement: Prompt engineering: openai/gpt-4.1-nano was retired on 2026-10-23")
+               for w in warnings), warnings
+    assert "(model retiring)" in table_rows(app)["Runs on"][0]

@@ -32,7 +32,10 @@ def open_openai_editor(page) -> None:
     settle(page)
     page.get_by_text("Edit this table", exact=True).click()
     settle(page)
-    page.get_by_role("combobox", name="Provider").click()
+    # Centred first: at the foot of the window the list opens out of sight (warnings above can push it there).
+    provider = page.get_by_role("combobox", name="Provider")
+    provider.evaluate("element => element.scrollIntoView({block: 'center'})")
+    provider.click()
     page.get_by_role("option", name="OpenAI (openai, USD)").click()
     settle(page)
     expect(page.get_by_text("models (add a row at the bottom")).to_be_visible()
@@ -103,6 +106,12 @@ def test_change_save_history_restore(prices):
 
 
 def test_litellm_upload_shows_the_changes_and_applies_them(prices):
+    # A table from before the import: gpt-4o-mini without its cached-input price.
+    table = prices / "openai.yaml"
+    text = table.read_text()
+    cached = "    cached_input_per_million_tokens: 0.075\n"
+    assert text.index("  gpt-4o-mini:\n") < text.index(cached) < text.index("  gpt-4o:\n")  # its first use
+    table.write_text(text.replace(cached, "", 1))
     with served_app(prices) as url, sync_playwright() as playwright:
         browser = launch(playwright)
         page = browser.new_page(viewport={"width": 1600, "height": 1100})

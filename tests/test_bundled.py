@@ -5,6 +5,7 @@ Each test names the publisher of the figure it checks against.
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -118,3 +119,55 @@ def test_readme_documents_every_assumption():
     readme = (REPO / "README.md").read_text()
     missing = [name for name in Assumptions.model_fields if f"`{name}`" not in readme]
     assert missing == []
+
+
+def test_an_anthropic_cached_prompt_bills_reads_and_writes(bundled):
+    # Anthropic's pricing page: a 5-minute cache write costs 1.25x the input price, a cache read 0.1x.
+    # claude-sonnet-4.6: $3 input, so $3.75 a million written and $0.30 read; $15 output.
+    scenario = scenario_from_dict({
+        "workload": {"requests_per_month": 20_000, "input_tokens": 400, "output_tokens": 300},
+        "approaches": {"prompt": {"model": "anthropic/claude-sonnet-4.6", "system_prompt_tokens": 5_000,
+                                  "cached_prompt_share": 0.8}},
+    })
+    result = estimate(scenario, bundled).approaches["prompt"]
+    # reads: 20,000 x 5,000 x 0.8 = 80 M x $0.30 = $24.00; writes: 20,000 x 5,000 x 0.2 = 20 M x $3.75 = $75.00
+    # the user's input: 20,000 x 400 = 8 M x $3 = $24.00; output: 20,000 x 300 = 6 M x $15 = $90.00
+    assert line(result, "Cached prompt tokens (cache reads)").amount == pytest.approx(24.00)
+    assert line(result, "Prompt cache writes").amount == pytest.approx(75.00)
+    assert line(result, "Input tokens").amount == pytest.approx(24.00)
+    assert line(result, "Output tokens").amount == pytest.approx(90.00)
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "google"])
+def test_every_current_chat_model_has_cache_and_batch_prices(bundled, provider):
+    # OpenAI, Anthropic and Google publish cached-input and batch prices for their current models;
+    # Anthropic also bills cache writes. A model LiteLLM's map no longer lists says so in its status.
+    for model_id, model in bundled.tables[provider].models.items():
+        if "not in LiteLLM's price map" in (model.status or ""):
+            continue
+        assert model.cached_input_per_million_tokens is not None, model_id
+        assert model.batch_input_per_million_tokens is not None, model_id
+        assert model.batch_output_per_million_tokens is not None, model_id
+        if provider == "anthropic":
+            assert model.cache_write_per_million_tokens == pytest.approx(1.25 * model.input_per_million_tokens)
+
+
+def test_the_bundled_examples_run_on_models_that_serve_through_their_plans(bundled):
+    # Planned on 2026-11-23 (the day the tables were refreshed): no example rests on a base model that
+    # is retired or retires before launch. (A fine-tuned OpenAI model retiring during the plan is
+    # reported, not hidden: see the JSON extraction example in the README.)
+    for path in EXAMPLES:
+        result = estimate(load_scenario(path), bundled, datetime.date(2026, 11, 23))
+        assert not [r for r in result.retirements if not r.fine_tuned], path.name
+
+
+def test_readme_example_totals_are_the_planners(bundled):
+    # The README's table of example totals must say what the planner says on the bundled tables.
+    text = (REPO / "README.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| `") and ".yaml` | " in line and "months |" in line]
+    assert len(rows) == len(EXAMPLES)
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        result = estimate(load_scenario(REPO / "examples" / cells[0].strip("`")), bundled, datetime.date(2026, 11, 23))
+        assert cells[1] == f"{result.horizon_months} months"
+        assert cells[2:] == [f"{r.horizon_cost:,.0f} {result.currency}" for r in result.approaches.values()], cells[0]

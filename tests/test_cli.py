@@ -105,17 +105,36 @@ def test_broken_unrelated_table_is_a_warning(capsys, scenario_file, tmp_path):
 
 
 def test_prices_validate(capsys, tmp_path):
-    code, out, _ = run(capsys, "prices", "validate", str(FIXTURE_PRICES))
+    code, out, _ = run(capsys, "prices", "validate", str(FIXTURE_PRICES), "--today", "2026-03-01")
     assert (code, out) == (0, f"6 tables loaded, 0 problems in {FIXTURE_PRICES}\n")
     prices = tmp_path / "prices"
     shutil.copytree(FIXTURE_PRICES, prices)
     (prices / "people.yaml").write_text("rate_cards: {}\n")
-    code, out, _ = run(capsys, "prices", "validate", str(prices))
+    code, out, _ = run(capsys, "prices", "validate", str(prices), "--today", "2026-03-01")
     assert code == 1
     assert out.splitlines() == [
         f"{prices}/people.yaml:1: rate_cards: dictionary should have at least 1 item after validation, not 0",
         f"5 tables loaded, 1 problem in {prices}",
     ]
+
+
+@pytest.mark.parametrize(("today", "within", "expected"), [
+    # acme/writer retires on 2027-06-30 (tests/fixtures/prices/acme.yaml).
+    ("2027-05-30", "30", []),  # 31 days before: outside a 30-day window
+    ("2027-05-31", "30", ["retiring: acme/writer retires on 2027-06-30"]),  # 30 days: inside
+    ("2027-06-30", "0", ["retired: acme/writer retired on 2027-06-30"]),  # the day itself: no longer served
+])
+def test_prices_validate_lists_retiring_models(capsys, today, within, expected):
+    code, out, _ = run(capsys, "prices", "validate", str(FIXTURE_PRICES), "--today", today,
+                       "--retiring-within-days", within, "--max-age-days", "10000")
+    assert code == 0  # a retirement is a warning, not a problem in the tables
+    assert out.splitlines()[:-1] == expected
+
+
+def test_a_bad_planning_day_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["prices", "validate", "--today", "2026-13-01"])
+    assert "expected a date as YYYY-MM-DD, got '2026-13-01'" in capsys.readouterr().err
 
 
 def test_module_entry_point_runs():

@@ -42,9 +42,29 @@ def test_prompt_lines(book):
 def test_prompt_cached_share_bills_part_of_the_system_prompt_at_the_cached_price(book):
     result = estimate(worked(**{"approaches.prompt.cached_prompt_share": 0.5}), book).approaches["prompt"]
     # cached: 10,000 x 500 = 5 M x $0.50 = $2.50; uncached: 10,000 x (500 + 100) = 6 M x $1 = $6.00
-    assert line(result, "Cached prompt tokens").amount == approx(2.50)
+    assert line(result, "Cached prompt tokens (cache reads)").amount == approx(2.50)
     assert line(result, "Input tokens").amount == approx(6.00)
     assert result.monthly_cost == approx(2.50 + 6.00 + 2.00)
+    assert not [li for li in result.lines if li.item == "Prompt cache writes"]  # acme/chat bills no writes
+
+
+def test_a_cache_write_price_bills_every_miss(book):
+    scenario = worked(**{"approaches.prompt.model": "acme/writer", "approaches.prompt.cached_prompt_share": 0.8})
+    result = estimate(scenario, book).approaches["prompt"]
+    # acme/writer: $2 in, $0.20 cache read, $2.50 cache write, $8 out per million tokens.
+    # reads: 10,000 x 1,000 x 0.8 = 8 M x $0.20 = $1.60; writes: 10,000 x 1,000 x 0.2 = 2 M x $2.50 = $5.00
+    # the rest of the input: 10,000 x 100 = 1 M x $2 = $2.00; output: 0.5 M x $8 = $4.00
+    assert line(result, "Cached prompt tokens (cache reads)").amount == approx(1.60)
+    assert line(result, "Prompt cache writes").amount == approx(5.00)
+    assert line(result, "Input tokens").amount == approx(2.00)
+    assert result.monthly_cost == approx(1.60 + 5.00 + 2.00 + 4.00)
+
+
+def test_no_cache_hits_means_no_caching_and_no_writes(book):
+    result = estimate(worked(**{"approaches.prompt.model": "acme/writer"}), book).approaches["prompt"]
+    # 10,000 x (1,000 + 100) = 11 M x $2 = $22.00, all at the input price.
+    assert line(result, "Input tokens").amount == approx(22.00)
+    assert {li.item for li in result.lines if li.category == "inference"} == {"Input tokens", "Output tokens"}
 
 
 def test_batch_share_bills_part_of_the_requests_at_batch_prices(book):

@@ -50,9 +50,12 @@ def _simulation(scenario_json: str, signature: tuple, _scenario: Scenario, _book
 
 def budget_pack_bytes(estimate: Estimate, scenario: Scenario, book: PriceBook, spread: Any) -> bytes:
     """The Excel budget pack of ``estimate`` (which is ``scenario`` estimated on ``book``)."""
-    return _budget_pack(*_key(scenario, book), _estimate=estimate, _book=book, _spread=spread)
+    return _budget_pack(*_key(scenario, book), estimate.planned_on.isoformat(), _estimate=estimate, _book=book,
+                        _spread=spread)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _budget_pack(scenario_json: str, signature: tuple, _estimate: Estimate, _book: PriceBook, _spread: Any) -> bytes:
+def _budget_pack(scenario_json: str, signature: tuple, planned_on: str, _estimate: Estimate, _book: PriceBook,
+                 _spread: Any) -> bytes:
+    # planned_on is in the key: the pack's model retirements are counted from the planning day.
     return budget_pack(_estimate, _book, _spread)

@@ -8,6 +8,7 @@ overrides) survive every change.
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -15,6 +16,7 @@ from typing import Any, Literal
 import streamlit as st
 
 from planner import PriceBook
+from planner.analysis.staleness import retirement_mark
 from planner.inputs.pricebook import all_offerings
 
 Kind = Literal["int", "float", "percent", "select"]
@@ -34,6 +36,8 @@ class Input:
     step: float = 1
     options: Callable[[PriceBook], list[str]] | None = None
     route: Literal["api", "self_hosted"] | None = None  # fine-tune inputs that only one route uses
+    # A model picker marks retired and retiring models: by the model's own date, or its fine-tuned one's.
+    retiring: Literal["model", "fine_tuned"] | None = None
 
     @property
     def key(self) -> str:
@@ -79,16 +83,19 @@ GROUPS: dict[str, list[Input]] = {
               "select", options=currencies),
     ],
     "Prompt engineering": [
-        Input("approaches.prompt.model", "Model", "Hosted chat model.", "select", options=chat_models),
+        Input("approaches.prompt.model", "Model", "Hosted chat model.", "select", options=chat_models,
+              retiring="model"),
         Input("approaches.prompt.system_prompt_tokens", "System prompt (tokens)",
               "Static instructions and examples sent with every request.", step=100),
-        Input("approaches.prompt.cached_prompt_share", "Cached share of the system prompt (%)",
-              "Billed at the model's cached-input price; the model must have one.", "percent", 0, 100, 5),
+        Input("approaches.prompt.cached_prompt_share", "Prompt cache hit share (%)",
+              "Requests whose system prompt is read from the provider's cache, at its cached-input price; the "
+              "others write it to the cache (billed above the input price where the provider charges for "
+              "writes, as Anthropic does). 0 = caching not used.", "percent", 0, 100, 5),
         Input("approaches.prompt.batch_share", "Requests sent in batches (%)",
               "Through the provider's batch API (answers within 24 h), at its batch prices.", "percent", 0, 100, 5),
     ],
     "Knowledge base (RAG)": [
-        Input("approaches.rag.model", "Model", "Hosted chat model.", "select", options=chat_models),
+        Input("approaches.rag.model", "Model", "Hosted chat model.", "select", options=chat_models, retiring="model"),
         Input("approaches.rag.system_prompt_tokens", "System prompt (tokens)", "Static instructions per request.",
               step=100),
         Input("approaches.rag.retrieved_tokens", "Retrieved context (tokens per request)",
@@ -99,14 +106,16 @@ GROUPS: dict[str, list[Input]] = {
               "Re-embedded and re-written monthly.", "percent", 0, 100, 1),
         Input("approaches.rag.batch_share", "Requests sent in batches (%)",
               "Through the provider's batch API (answers within 24 h), at its batch prices.", "percent", 0, 100, 5),
-        Input("approaches.rag.embedding_model", "Embedding model", "", "select", options=embedding_models),
+        Input("approaches.rag.embedding_model", "Embedding model", "", "select", options=embedding_models,
+              retiring="model"),
         Input("approaches.rag.vector_db", "Vector database plan", "", "select", options=vector_dbs),
     ],
     "Training data and route (fine-tuning, hybrid)": [
         Input("approaches.fine_tune.route", "Route", "The provider's API trains and serves the model; or you rent "
               "GPUs and run it yourself (self-hosted).", "select", options=lambda book: ["api", "self_hosted"]),
         Input("approaches.fine_tune.model@api", "Model to fine-tune (provider's API)",
-              "A hosted model with fine-tuning prices.", "select", options=fine_tunable, route="api"),
+              "A hosted model with fine-tuning prices.", "select", options=fine_tunable, route="api",
+              retiring="fine_tuned"),
         Input("approaches.fine_tune.model@self_hosted", "Open model (self-hosted)", "From pricing/open_models.yaml.",
               "select", options=open_models, route="self_hosted"),
         Input("approaches.fine_tune.system_prompt_tokens", "System prompt after tuning (tokens)",
@@ -135,7 +144,7 @@ GROUPS: dict[str, list[Input]] = {
               low=1, high=100),
         Input("project.engineers", "Engineers building (people)", "Working on pipelines in parallel.", low=1, high=100),
         Input("project.judge_model", "LLM judge", "Scores outputs in each evaluation round.", "select",
-              options=chat_models),
+              options=chat_models, retiring="model"),
     ],
 }
 ALL_INPUTS = [item for group in GROUPS.values() for item in group]
@@ -212,6 +221,16 @@ def render_inputs(book: PriceBook) -> None:
                 _widget(item, book, disabled=item.route is not None and item.route != route)
 
 
+def _retirement_marks(item: Input, book: PriceBook, options: list[str]) -> dict[str, str]:
+    """" (retired 2026-10-23)" or " (retires 2026-11-30)" for each model option that has a date."""
+    if item.retiring is None:
+        return {}
+    today = datetime.date.today()
+    offerings = {ref: offering for ref, _, offering in all_offerings(book)}
+    return {ref: retirement_mark(offerings[ref], today, fine_tuned=item.retiring == "fine_tuned")
+            for ref in options if ref in offerings}
+
+
 def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
     if item.kind == "select":
         options = item.options(book) if item.options else []
@@ -220,8 +239,9 @@ def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
             # planner explain the problem, rather than silently picking another offering.
             current = st.session_state.get(item.key)
             options = [*options, current] if current is not None else options
+        marks = _retirement_marks(item, book, options)
         st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled,
-                     format_func=lambda option: OPTION_WORDS.get(option, option))
+                     format_func=lambda option: OPTION_WORDS.get(option, option) + marks.get(option, ""))
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
                         key=item.key, help=item.help, disabled=disabled)

@@ -17,7 +17,15 @@ from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS, in_words, months
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
-from planner.outputs.export import Column, grouped_lines, line_item_columns, summary_csv, summary_rows, to_csv
+from planner.outputs.export import (
+    Column,
+    grouped_lines,
+    line_item_columns,
+    model_retirement_notes,
+    summary_csv,
+    summary_rows,
+    to_csv,
+)
 from planner.outputs.share import encode_answers, encode_scenario
 from planner.price_admin.editing import PROVENANCE, prices_first
 from ui import charts
@@ -55,6 +63,8 @@ def render_comparison(estimate: Estimate) -> None:
     for result in estimate.approaches.values():
         for blocker in result.blockers:
             st.warning(f"{result.label} uses an offering a new customer cannot buy: {blocker}")
+    for note in model_retirement_notes(estimate):
+        st.warning(f"Model retirement: {note}")
     for note in sorted({note for r in estimate.approaches.values() for note in r.notes}):
         st.info(note)
     max_age = int(st.session_state.get(MAX_AGE, DEFAULT_MAX_AGE_DAYS))

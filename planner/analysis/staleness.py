@@ -1,14 +1,17 @@
-"""Prices older than a chosen age, so a planner with stale prices says so."""
+"""Prices older than a chosen age, and models retired or about to be, so a planner with stale
+tables says so."""
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from planner.costs.estimator import Estimate
 from planner.inputs.pricebook import PriceBook, all_offerings, describe_key
 
 DEFAULT_MAX_AGE_DAYS = 365
+DEFAULT_RETIRING_WITHIN_DAYS = 365  # a year: the default horizon (12 months) of a plan
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,28 @@ def stale_in_estimate(estimate: Estimate, today: datetime.date,
                 found.setdefault(line.price_key, StalePrice(line.price_key, line.as_of, (today - line.as_of).days,
                                                             describe_key(line.price_key)))
     return list(found.values())
+
+
+def retirement_mark(offering: Any, today: datetime.date, fine_tuned: bool = False) -> str:
+    """A short mark for a model in a list: " (retired 2026-10-23)", " (retires 2026-11-30)", or ""
+    when no retirement date is known. With ``fine_tuned``, the date of the model's fine-tuned
+    version counts (falling back to the base model's)."""
+    tuned = getattr(offering, "fine_tuning", None) if fine_tuned else None
+    day = getattr(tuned, "deprecation_date", None) or getattr(offering, "deprecation_date", None)
+    if day is None:
+        return ""
+    return f" (retired {day.isoformat()})" if day <= today else f" (retires {day.isoformat()})"
+
+
+def retired_in_tables(book: PriceBook, today: datetime.date, within_days: int) -> list[tuple[str, datetime.date]]:
+    """Every model and fine-tuned model in the tables retired by ``today`` or retiring within
+    ``within_days`` of it, as (offering in words, date), soonest first."""
+    dated: list[tuple[str, datetime.date]] = []
+    for ref, section, offering in all_offerings(book):
+        provider, offering_id = ref.split("/", 1)
+        key = f"{provider}.{section}.{offering_id}"
+        for item_key, item in ((key, offering), (f"{key}.fine_tuning", getattr(offering, "fine_tuning", None))):
+            day = getattr(item, "deprecation_date", None)
+            if day is not None and (day - today).days <= within_days:
+                dated.append((describe_key(item_key, with_field=False), day))
+    return sorted(dated, key=lambda pair: pair[1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from planner.costs.effort import build_hours, data_preparation_lines, engineerin
 from planner.costs.evaluation import evaluation_lines
 from planner.costs.inference import inference_lines, input_tokens_per_request
 from planner.costs.lines import APPROACH_LABELS, APPROACHES, Approach, LineItem
+from planner.costs.retirements import Retirement, retiring_models
 from planner.costs.retrieval import retrieval_lines
 from planner.costs.self_hosted import SelfHostedSizing, architecture_of, plan_serving, plan_training
 from planner.costs.timeline import Phase, plan_phases
@@ -106,6 +108,14 @@ class Estimate:
     approaches: dict[Approach, ApproachEstimate]
     assumption_table: Assumptions
     price_problems: tuple[Problem, ...]
+    planned_on: datetime.date  # the planning day: each approach starts then
+
+    @property
+    def retirements(self) -> list[Retirement]:
+        """The models each approach uses that are retired, or retire before its plan ends
+        (launch plus the horizon), counted from the planning day."""
+        return [found for result in self.approaches.values() for found in retiring_models(
+            result.approach, result.lines, result.weeks_to_production, self.horizon_months, self.planned_on)]
 
     @property
     def assumptions(self) -> tuple[Price, ...]:
@@ -114,8 +124,9 @@ class Estimate:
         return tuple(assumption_price(table, name) for name in type(table).model_fields)
 
 
-def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
-    """Cost, effort and timeline of prompt engineering, RAG, fine-tuning and hybrid.
+def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = None) -> Estimate:
+    """Cost, effort and timeline of prompt engineering, RAG, fine-tuning and hybrid, planned on
+    ``today`` (default: the current date; it dates the plan for model retirements).
 
     Raises ``ScenarioError`` listing every reference or field that cannot be costed, and
     ``PricingError`` if the assumptions table (or a needed exchange rate) is missing.
@@ -154,6 +165,7 @@ def estimate(scenario: Scenario, book: PriceBook) -> Estimate:
         approaches=results,
         assumption_table=assumptions,
         price_problems=book.problems,
+        planned_on=today or datetime.date.today(),
     )
 
 

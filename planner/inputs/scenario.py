@@ -41,14 +41,17 @@ class Workload(BaseModel):
     output_tokens: Count = Field(300, description="tokens the model writes per request")
 
 
+CACHE_HIT_SHARE = ("cache hit share: share of requests whose system prompt is read from the provider's prompt "
+                   "cache, at the cached-input price; the others write it to the cache, at the cache-write "
+                   "price where the provider bills one (Anthropic), else the input price; 0 = no caching")
+
+
 class HostedModelFields(BaseModel):
-    """A hosted chat model and how much of its static prompt is billed at the cached-input price."""
+    """A hosted chat model, its prompt cache hit share and the share of requests sent in batches."""
 
     model_config = STRICT
     model: Ref = Field(DEFAULT_MODEL, description="chat model, provider/id")
-    cached_prompt_share: Share = Field(
-        0.0, description="share of the system prompt billed at the cached-input price"
-    )
+    cached_prompt_share: Share = Field(0.0, description=CACHE_HIT_SHARE)
     batch_share: Share = Field(
         0.0, description="share of requests sent through the provider's batch API (answers within 24 h), "
                          "billed at its batch prices"
@@ -90,9 +93,7 @@ class FineTuneBlock(BaseModel):
         description="api: a fine-tunable chat model (provider/id); self_hosted: an id in open_models.yaml",
     )
     system_prompt_tokens: Count = Field(200, description="static instructions left after fine-tuning")
-    cached_prompt_share: Share = Field(
-        0.0, description="share of the system prompt billed at the cached-input price (api route)"
-    )
+    cached_prompt_share: Share = Field(0.0, description=f"{CACHE_HIT_SHARE} (api route)")
     examples: Count = Field(1000, description="training examples prepared")
     tokens_per_example: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
         600, description="tokens per training example; also the training sequence length (self_hosted)"

@@ -187,7 +187,14 @@ def to_dict(estimate: Estimate) -> dict[str, Any]:
         "scenario": estimate.scenario.name,
         "currency": estimate.currency,
         "horizon_months": estimate.horizon_months,
+        "planned_on": estimate.planned_on.isoformat(),
         "approaches": {name: _approach_dict(result) for name, result in estimate.approaches.items()},
+        "model_retirements": [
+            {"approach": r.approach, "model": r.label, "key": r.key, "retires_on": r.retires_on.isoformat(),
+             "retired": r.retired, "launches": r.launches.isoformat(), "plan_ends": r.plan_ends.isoformat(),
+             "warning": str(r)}
+            for r in estimate.retirements
+        ],
         "assumptions": [
             {"key": a.key, "value": a.value, "unit": a.unit, "source": a.source} for a in estimate.assumptions
         ],
@@ -246,8 +253,16 @@ def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
     rows = [(f.label, [_figure_text(v, f.kind) for v in f.values]) for f in summary_figures(estimate)]
     label, runs_on = rows[0]
     marks = [" (not open to new customers)" if r.blockers else "" for r in estimate.approaches.values()]
+    retiring = {r.approach for r in estimate.retirements}
+    marks = [mark + (" (model retiring)" if name in retiring else "") for name, mark in zip(
+        estimate.approaches, marks, strict=True)]
     rows[0] = (label, [text + mark for text, mark in zip(runs_on, marks, strict=True)])
     return rows
+
+
+def model_retirement_notes(estimate: Estimate) -> list[str]:
+    """Each approach's retiring models in words: "RAG: anthropic/claude-sonnet-4.5 retires on ..."."""
+    return [f"{APPROACH_LABELS[r.approach]}: {r}" for r in estimate.retirements]
 
 
 def to_table(estimate: Estimate) -> str:
@@ -264,6 +279,10 @@ def to_table(estimate: Estimate) -> str:
     for r in estimate.approaches.values():
         if r.sizing is not None:
             out += ["", f"{r.label}: sizing used", *(f"  {line}" for line in sizing_lines(r.sizing))]
+    retirements = model_retirement_notes(estimate)
+    if retirements:
+        out += ["", f"Model retirements (planned on {estimate.planned_on.isoformat()}):",
+                *(f"  - {note}" for note in retirements)]
     notes = {note for r in estimate.approaches.values() for note in r.notes}
     if notes:
         out += ["", "Notes:", *(f"  - {note}" for note in sorted(notes))]
