@@ -28,7 +28,7 @@ def with_ranges(scenario: Scenario) -> Scenario:
     return scenario.model_copy(update={"ranges": {
         "workload.requests_per_month": Range(low=requests / 2, high=requests * 2),
         "approaches.fine_tune.examples": Range(low=ft.examples * 0.5, high=ft.examples * 1.5),
-        "assumptions.expert_minutes_per_example": Range(low=3, high=8),
+        "assumptions.records_review_share": Range(low=0.05, high=0.3),
         "workload.output_tokens": Range(low=scenario.workload.output_tokens * 0.5,
                                         high=scenario.workload.output_tokens * 1.5),
     }})

@@ -307,3 +307,18 @@ def test_a_retired_model_is_marked_in_the_picker_and_warned_about():
     assert any(w.startswith("Model retirement: Prompt engineering: openai/gpt-4.1-nano was retired on 2026-10-23")
                for w in warnings), warnings
     assert "(model retiring)" in table_rows(app)["Runs on"][0]
+
+
+def test_example_sources_in_the_sidebar_set_the_mix_and_the_rest_is_written():
+    app = ok(start())
+    app.number_input(key="in:approaches.fine_tune.example_sources.records").set_value(60.0).run()
+    app.number_input(key="in:approaches.fine_tune.example_sources.synthetic").set_value(30.0).run()
+    ok(app)
+    path = REPO / "examples" / "support_assistant.yaml"
+    expected = planner_rows(path, **{"approaches.fine_tune.example_sources": {
+        "written": 0.1, "records": 0.6, "synthetic": 0.3}})
+    assert table_rows(app)["One-time cost (USD)"] == expected["One-time cost (USD)"]
+    # More than all the examples: the planner's message, and the last good comparison stays.
+    app.number_input(key="in:approaches.fine_tune.example_sources.records").set_value(90.0).run()
+    assert not app.exception
+    assert len(app.error) == 1 and "the shares must sum to 1" in app.error[0].value

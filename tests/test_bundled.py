@@ -80,10 +80,13 @@ def fine_tune_scenario(examples: int, iterations: int = 4):
     })
 
 
-def test_expert_hours_for_500_examples_match_the_guide(bundled):
-    # Practitioners' fine-tuning guides (rule of thumb): 500 excellent examples take 40-60 expert hours.
-    result = estimate(fine_tune_scenario(500), bundled).approaches["fine_tune"]
-    assert 40 <= line(result, "Examples: write and review").quantity <= 60
+@pytest.mark.parametrize("tokens", [600, 1000, 1400])
+def test_expert_hours_for_500_written_examples_match_the_guide(bundled, tokens):
+    # Practitioners' fine-tuning guides (rule of thumb): 500 excellent examples take 40-60 expert hours,
+    # for examples from 600 to 1,400 tokens long.
+    scenario = scenario_from_dict({"approaches": {"fine_tune": {"examples": 500, "tokens_per_example": tokens}}})
+    result = estimate(scenario, bundled).approaches["fine_tune"]
+    assert 40 <= line(result, "Examples written by experts: writing").quantity <= 60
 
 
 def test_data_preparation_share_matches_the_field(bundled):
@@ -171,3 +174,65 @@ def test_readme_example_totals_are_the_planners(bundled):
         result = estimate(load_scenario(REPO / "examples" / cells[0].strip("`")), bundled, datetime.date(2026, 11, 23))
         assert cells[1] == f"{result.horizon_months} months"
         assert cells[2:] == [f"{r.horizon_cost:,.0f} {result.currency}" for r in result.approaches.values()], cells[0]
+
+
+def _fine_tune_in(book, path, currency):
+    data = load_scenario(path).model_dump(mode="json")
+    data["currency"] = currency
+    return estimate(scenario_from_dict(data), book, datetime.date(2026, 11, 23)).approaches["fine_tune"]
+
+
+def _where(value, low, high):
+    return "inside" if low <= value <= high else ("below" if value < low else "above")
+
+
+def test_readme_table_of_published_bands_is_the_planners(bundled):
+    # Bands from the practitioners' and agent builders' fine-tuning guides (rules of thumb): a fine-tuning
+    # project GBP 8,000-45,000+ in 4-8 weeks; data preparation 40-50% of the effort; one training job
+    # USD 50-500, so 3-5 iterations USD 150-2,500; a LoRA fine-tune of an 8B open model USD 10-150 of compute.
+    def data_share(r):
+        return sum(li.quantity for li in r.lines if li.category == "data_preparation"
+                   and li.unit == "person-hours") / r.effort_hours
+
+    def runs(r):
+        return sum(li.amount for li in r.lines if li.category == "training")
+
+    gbp = [_fine_tune_in(bundled, path, "GBP") for path in BAND_EXAMPLES]
+    usd = [_fine_tune_in(bundled, path, "USD") for path in BAND_EXAMPLES]
+    rows = {
+        "Fine-tuning project, one-time cost: GBP 8,000-45,000+": [
+            f"{r.one_time_cost:,.0f} GBP ({_where(r.one_time_cost, 8000, 45000)})" for r in gbp],
+        "Weeks to production: 4-8": [f"{r.weeks_to_production:.1f} ({_where(r.weeks_to_production, 4, 8)})"
+                                      for r in gbp],
+        "Data preparation, share of the people-hours: 40-50%": [
+            f"{data_share(r):.0%} ({_where(data_share(r), 0.4, 0.5)})" for r in gbp],
+        "Training runs over 3-5 iterations: USD 150-2,500": [f"{runs(r):,.2f} USD ({_where(runs(r), 150, 2500)})"
+                                                             for r in usd],
+        "LoRA fine-tune of a 7-8B open model, GPU compute: USD 10-150": [
+            "n/a (API)" if r.sizing is None else f"{runs(r):,.2f} USD ({_where(runs(r), 10, 150)})" for r in usd],
+    }
+    readme = (REPO / "README.md").read_text()
+    assert "| published band | " + " | ".join(f"`{p.name}`" for p in BAND_EXAMPLES) + " |" in readme
+    for label, cells in rows.items():
+        assert f"| {label} | " + " | ".join(cells) + " |" in readme, label
+    # The project cost, the one band every example should meet, is met.
+    assert all("inside" in cell for cell in rows["Fine-tuning project, one-time cost: GBP 8,000-45,000+"])
+
+
+BAND_EXAMPLES = [REPO / "examples" / f"{name}.yaml" for name in (
+    "support_assistant", "json_extraction", "brand_voice_self_hosted", "agent_replies_from_records")]
+
+
+def test_a_thousand_examples_from_records_take_far_fewer_people_hours_than_written_ones(bundled):
+    def data_hours(sources):
+        scenario = scenario_from_dict({"approaches": {"fine_tune": {"examples": 1000, "example_sources": sources}}})
+        result = estimate(scenario, bundled).approaches["fine_tune"]
+        return sum(li.quantity for li in result.lines if li.category == "data_preparation")
+
+    written, records = data_hours({"written": 1.0}), data_hours({"written": 0.0, "records": 1.0})
+    # written, 600 tokens: 1,000 x (3 + 3 x 0.6 = 4.8 min expert + 2 min annotator) / 60 = 113.3 h, plus fixes
+    # after 3 of 4 iterations (5% each): 150 x 6.8 / 60 = 17 h -> 130.3 h.
+    assert written == pytest.approx(130.33, abs=0.01)
+    # records: a 24 h pipeline, a 10% sample x 1.6 min (1 + 1 x 0.6) = 2.67 h, fixes 150 x 0.1 x 1.6 / 60 = 0.4 h
+    assert records == pytest.approx(24 + 2.667 + 0.4, abs=0.01)
+    assert records < written / 4

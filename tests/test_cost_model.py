@@ -125,26 +125,106 @@ def test_api_fine_tune_lines(book):
     expected = {
         "Training pipeline": 3_000.00,  # 30 h x $100
         "Training runs: launch and analysis": 600.00,  # 2 h x 3 runs x $100
+        "Error analysis (3 iterations)": 900.00,  # 3 h x 3 iterations x $100
         "Deployment and monitoring": 600.00,  # 5 h x $120
-        "Examples: write and review": 3_000.00,  # 500 x 6 min / 60 = 50 h x $60
-        "Examples: select, clean, format": 750.00,  # 500 x 3 min / 60 = 25 h x $30
+        # written by experts: 4 min + 5 min per 1,000 tokens x 400 tokens = 6 min an example
+        "Examples written by experts: writing": 3_000.00,  # 500 x 6 min / 60 = 50 h x $60
+        "Examples written by experts: cleaning and formatting": 750.00,  # 500 x 3 min / 60 = 25 h x $30
+        # after each iteration but the last: 500 x 0.1 x (3 - 1) = 100 examples fixed or added
+        "Iteration fixes: examples written by experts: writing": 600.00,  # 100 x 6 / 60 = 10 h x $60
+        "Iteration fixes: examples written by experts: cleaning and formatting": 150.00,  # 100 x 3 / 60 = 5 h x $30
         "Human review of outputs": 900.00,
         "LLM judge: input tokens": 0.60,
         "LLM judge: output tokens": 0.24,
         "Training runs (3)": 12.00,  # 500 x 400 x 2 epochs = 0.4 M x 3 runs x $10
         "Input tokens": 4.00,  # 10,000 x (100 + 100) = 2 M x $2 (fine-tuned price)
         "Output tokens": 4.00,  # 0.5 M x $8
-        "Retraining run (amortised)": 1.00,  # 0.4 M x $10 every 4 months
-        "Retraining: launch and analysis (amortised)": 50.00,  # 2 h x $100 every 4 months
+        # every 4 months, spread over them:
+        "Retraining run (amortised)": 1.00,  # 0.4 M x $10 / 4
+        "Retraining: launch and analysis (amortised)": 50.00,  # 2 h x $100 / 4
+        # 500 x 0.2 = 100 corrected examples x (1 + 5 x 0.4 = 3 min) / 60 = 5 h x $60 = $300 / 4
+        "Expert review of examples corrected in production (amortised)": 75.00,
+        "Retraining evaluation: human review of outputs (amortised)": 75.00,  # 100 x 3 min / 60 = 5 h x $60 / 4
+        "Retraining evaluation: LLM judge: input tokens (amortised)": 0.05,  # 200 x 1,000 = 0.2 M x $1 / 4
+        "Retraining evaluation: LLM judge: output tokens (amortised)": 0.02,  # 200 x 100 = 0.02 M x $4 / 4
     }
     assert {li.item for li in result.lines} == set(expected)
     for item, amount in expected.items():
         assert line(result, item).amount == approx(amount), item
-    assert result.one_time_cost == approx(8_862.84)
-    assert result.monthly_cost == approx(59.00)
-    assert result.horizon_cost == approx(8_862.84 + 3 * 59.00)
-    assert result.effort_hours == approx(30 + 6 + 5 + 50 + 25 + 15)
+    assert result.one_time_cost == approx(10_512.84)
+    assert result.monthly_cost == approx(209.07)
+    assert result.horizon_cost == approx(10_512.84 + 3 * 209.07)
+    assert result.effort_hours == approx(30 + 6 + 9 + 5 + 50 + 25 + 10 + 5 + 15)
     assert result.notes == ("acme/chat fine-tuning: Closed to new customers",)
+
+
+def _data_lines(result):
+    return {li.item: li for li in result.lines if li.category == "data_preparation"}
+
+
+def test_examples_selected_from_records_cost_a_pipeline_and_a_reviewed_sample(book):
+    scenario = worked(**{"approaches.fine_tune.example_sources": {"written": 0, "records": 1}})
+    data = _data_lines(estimate(scenario, book).approaches["fine_tune"])
+    # pipeline once: 8 h x $100; a 0.2 sample of 500 = 100 reviewed x (1 + 5 x 0.4 = 3 min) / 60 = 5 h x $60
+    assert data["Examples from records: selection pipeline"].amount == approx(800.00)
+    assert data["Examples from records: expert review of a sample"].quantity == approx(5.0)
+    assert data["Examples from records: expert review of a sample"].amount == approx(300.00)
+    # iteration fixes: 100 examples x 0.2 x 3 min / 60 = 1 h; no second pipeline
+    assert data["Iteration fixes: examples from records: expert review of a sample"].quantity == approx(1.0)
+    assert set(data) == {"Examples from records: selection pipeline",
+                         "Examples from records: expert review of a sample",
+                         "Iteration fixes: examples from records: expert review of a sample"}
+
+
+def test_records_cost_clearly_fewer_people_hours_than_writing_the_same_examples(book):
+    written = estimate(worked(), book).approaches["fine_tune"]
+    records = estimate(worked(**{"approaches.fine_tune.example_sources": {"written": 0, "records": 1}}),
+                       book).approaches["fine_tune"]
+    hours = {name: sum(li.quantity for li in result.lines if li.category == "data_preparation")
+             for name, result in (("written", written), ("records", records))}
+    # written: 50 + 25 + 10 + 5 = 90 h; records: 8 + 5 + 1 = 14 h
+    assert hours == {"written": approx(90.0), "records": approx(14.0)}
+
+
+def test_synthetic_examples_cost_generation_tokens_and_review_of_every_draft(book):
+    scenario = worked(**{"approaches.fine_tune.example_sources": {"written": 0.5, "synthetic": 0.5},
+                         "approaches.fine_tune.generation_model": "acme/plain"})
+    data = _data_lines(estimate(scenario, book).approaches["fine_tune"])
+    # 250 kept / (1 - 0.5 rejected) = 500 drafts; acme/plain: $0.50 in, $2 out per million tokens
+    assert data["Examples generated by an LLM: generation set-up"].amount == approx(600.00)  # 6 h x $100
+    assert data["Examples generated by an LLM: generation input tokens"].quantity == approx(0.5)  # 500 x 1,000
+    assert data["Examples generated by an LLM: generation input tokens"].amount == approx(0.25)
+    assert data["Examples generated by an LLM: generation output tokens"].quantity == approx(0.2)  # 500 x 400
+    assert data["Examples generated by an LLM: generation output tokens"].amount == approx(0.40)
+    # every draft reviewed: 500 x 3 min / 60 = 25 h x $60
+    assert data["Examples generated by an LLM: expert review of every draft"].amount == approx(1_500.00)
+    # the written half: 250 x 6 min / 60 = 25 h x $60
+    assert data["Examples written by experts: writing"].amount == approx(1_500.00)
+
+
+def test_preference_pairs_are_ranked_by_experts_and_need_a_dpo_price_on_the_api_route(book):
+    from planner import ScenarioError
+
+    scenario = worked(**{"approaches.fine_tune.preference_pairs": 600, "approaches.fine_tune.tokens_per_pair": 800})
+    with pytest.raises(ScenarioError, match=r"approaches.fine_tune.preference_pairs: acme.models.chat.fine_tuning has "
+                                            r"no preference \(DPO\) training price"):
+        estimate(scenario, book)
+
+
+def test_dpo_by_api_bills_pairs_tokens_at_the_preference_price(book):
+    import dataclasses
+
+    table = book.tables["acme"]
+    chat = table.models["chat"]
+    tuned = chat.fine_tuning.model_copy(update={"preference_training_per_million_tokens": 20.0})
+    priced = dataclasses.replace(book, tables={**book.tables, "acme": table.model_copy(update={"models": {
+        **table.models, "chat": chat.model_copy(update={"fine_tuning": tuned})}})})
+    scenario = worked(**{"approaches.fine_tune.preference_pairs": 600, "approaches.fine_tune.tokens_per_pair": 800})
+    result = estimate(scenario, priced).approaches["fine_tune"]
+    # ranking: 600 x (2 + 5 x 0.8 = 6 min) / 60 = 60 h x $60
+    assert line(result, "Preference pairs (DPO): expert ranking").amount == approx(3_600.00)
+    # training: 600 x 800 x 2 epochs = 0.96 M tokens x 3 runs x $20
+    assert line(result, "Preference (DPO) runs (3)").amount == approx(57.60)
 
 
 def test_retraining_never_when_cadence_is_zero(book):
@@ -158,11 +238,11 @@ def test_hybrid_inherits_fine_tune_and_rag(book):
     # Fine-tuned model, short prompt, plus retrieved context: 10,000 x (100 + 800 + 100) = 10 M x $2
     assert line(result, "Input tokens").amount == approx(20.00)
     assert line(result, "Input tokens").price_key == "acme.models.chat.fine_tuning.input_per_million_tokens"
-    # one-time: RAG pipeline 2,000 + training pipeline 3,000 + runs 600 + deployment 600
-    #           + data 3,750 + evaluation 900.84 + training 12 + corpus 0.10 + vector load 0.002
-    assert result.one_time_cost == approx(10_862.942)
-    # monthly: tokens 24 + retraining 51 + query/re-embedding 0.11 + vector DB held at its $20 minimum
-    assert result.monthly_cost == approx(95.11)
+    # one-time: RAG pipeline 2,000 + training pipeline 3,000 + runs 600 + error analysis 900 + deployment 600
+    #           + data 3,750 + iteration fixes 750 + evaluation 900.84 + training 12 + corpus 0.10 + vector load 0.002
+    assert result.one_time_cost == approx(12_512.942)
+    # monthly: tokens 24 + retraining (1 + 50 + 75 + 75 + 0.07) + query/re-embedding 0.11 + vector DB minimum $20
+    assert result.monthly_cost == approx(245.18)
     assert result.added_latency_ms == 300
     assert result.input_tokens_per_request == 1_000
 
@@ -199,6 +279,16 @@ def test_self_hosted_training(book, changes, training_amount):
     assert line(result, "Deployment and monitoring").amount == approx(1_800.00)  # 15 h x $120
     assert not [li for li in result.lines if li.category == "inference"]  # no per-token bill
     assert result.sizing.training.memory.gpus_needed == 1
+
+
+def test_self_hosted_dpo_adds_the_reference_models_forward_pass(book):
+    scenario = worked(**{"approaches.fine_tune": {**SELF_HOSTED, "preference_pairs": 300, "tokens_per_pair": 1000}})
+    result = estimate(scenario, book).approaches["fine_tune"]
+    # 300 pairs x 1,000 tokens x 2 epochs = 600,000 tokens; LoRA with checkpointing 6 FLOPs + 2 for the reference
+    # forward pass = 8 x 1e9 x 6e5 = 4.8e15 / (100e12 x 0.5) = 96 s, + 1 h overhead, x 3 runs x $2
+    assert line(result, "Preference (DPO) runs (3)").amount == approx((96 / 3600 + 1) * 3 * 2.00)
+    # ranking: 300 x (2 + 5 x 1.0 = 7 min) / 60 = 35 h x $60
+    assert line(result, "Preference pairs (DPO): expert ranking").amount == approx(2_100.00)
 
 
 def test_self_hosted_serving_is_sized_from_the_peak_rate(book):

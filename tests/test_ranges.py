@@ -68,28 +68,29 @@ def test_pert_has_its_mode_at_the_likely_value():
 
 
 def test_tornado_widest_bar_is_the_widest_range(book):
-    scenario = ranged(assumptions__expert_minutes_per_example=(1, 20),
+    scenario = ranged(assumptions__expert_writing_minutes_per_example=(1, 20),
                       assumptions__annotator_minutes_per_example=(2.9, 3.1))
     swings = tornado(scenario, book)["fine_tune"]
-    assert [s.path for s in swings] == ["assumptions.expert_minutes_per_example",
+    assert [s.path for s in swings] == ["assumptions.expert_writing_minutes_per_example",
                                         "assumptions.annotator_minutes_per_example"]
-    # 500 examples x (20 - 1) minutes / 60 x $60 an hour = $9,500
-    assert swings[0].width == pytest.approx(9_500)
-    # 500 x 0.2 minutes / 60 x $30 = $50
-    assert swings[1].width == pytest.approx(50)
-    assert top_drivers(swings, "USD").startswith("Expert minutes per example (assumption) (1 to 20) moves it by 9,500")
+    # 500 examples + 100 fixed after iterations (500 x 0.1 x 2) = 600 x (20 - 1) minutes / 60 x $60 = $11,400
+    assert swings[0].width == pytest.approx(11_400)
+    # 600 x 0.2 minutes / 60 x $30 = $60
+    assert swings[1].width == pytest.approx(60)
+    assert top_drivers(swings, "USD").startswith(
+        "Expert writing minutes per example (assumption) (1 to 20) moves it by 11,400")
     assert tornado(scenario, book)["prompt"][0].width == 0  # prompt engineering prepares no examples
 
 
 def test_breakeven_volume_worked_by_hand(book):
-    # 3 months: prompt 2,500.84 + 3 x 0.0013 R; fine-tune 8,862.84 + 3 x (0.0008 R + 51).
-    # Equal when 0.0015 R = 6,515: R = 4,343,333.3 requests a month.
+    # 3 months: prompt 2,500.84 + 3 x 0.0013 R; fine-tune 10,512.84 + 3 x (0.0008 R + 201.07) (test_cost_model).
+    # Equal when 0.0015 R = 10,512.84 + 603.21 - 2,500.84 = 8,615.21: R = 5,743,473.3 requests a month.
     found, sweep = breakeven_volumes(worked(), book)
     crossing = [f for f in found if {f.cheaper, f.dearer} == {"prompt", "fine_tune"}]
     assert len(crossing) == 1
-    assert crossing[0].requests_per_month == pytest.approx(6_515 / 0.0015, rel=1e-6)
+    assert crossing[0].requests_per_month == pytest.approx(8_615.21 / 0.0015, rel=1e-6)
     assert (crossing[0].cheaper, crossing[0].dearer) == ("fine_tune", "prompt")
-    assert crossing[0].horizon_cost == pytest.approx(2_500.84 + 0.0039 * 6_515 / 0.0015, rel=1e-6)
+    assert crossing[0].horizon_cost == pytest.approx(2_500.84 + 0.0039 * 8_615.21 / 0.0015, rel=1e-6)
     assert sweep.volumes[0] == 0 and set(sweep.horizon_costs) == {"prompt", "rag", "fine_tune", "hybrid"}
 
 

@@ -226,8 +226,10 @@ def render_prices(book: PriceBook, scenario: Scenario) -> None:
         return
     if book.people:
         st.subheader("People rates (per hour)")
-        st.dataframe(pd.DataFrame([{"rate card": card_id, "role": role.replace("_", " "), "per hour": rate.per_hour,
-                                    "currency": card.currency, "source": rate.source, "as of": rate.as_of}
+        st.dataframe(pd.DataFrame([{"rate card": f"{card.display_name} ({card_id})", "role": role.replace("_", " "),
+                                    "per hour": round(rate.hourly, 2), "currency": card.currency,
+                                    "worked out as": rate.derivation or "given", "source": rate.source,
+                                    "as of": rate.as_of}
                                    for card_id, card in book.people.rate_cards.items()
                                    for role, rate in card.roles]), hide_index=True)
     if book.hardware:

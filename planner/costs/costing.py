@@ -28,6 +28,17 @@ def _offering(price_key: str) -> str:
 
 
 @dataclass(frozen=True)
+class Work:
+    """A quantity (person-hours, million tokens) at a price, before it is billed once or monthly."""
+
+    item: str
+    quantity: float
+    unit: str
+    price: Price
+    basis: str
+
+
+@dataclass(frozen=True)
 class Conversion:
     """How prices in one currency become report-currency prices."""
 

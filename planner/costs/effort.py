@@ -1,4 +1,4 @@
-"""People effort: engineering hours by role and data-preparation hours, priced at the team's rates."""
+"""People effort: engineering hours by role, priced at the team's rates (training data: ``training_data``)."""
 
 from __future__ import annotations
 
@@ -49,25 +49,6 @@ def engineering_lines(
         c.one_time(approach, "engineering", "Deployment and monitoring", c.value(deployment),
                    PERSON_HOURS, c.rate("mlops_engineer"), f"assumptions.{deployment}")
     )
-    return lines
-
-
-def data_preparation_lines(c: Costing, approach: Approach, examples: int, field: str) -> list[LineItem]:
-    """Expert time to write or review, and annotator time to clean and format, each example.
-
-    1,000 examples x 5 expert minutes / 60 = 83.3 expert hours.
-    """
-    lines = []
-    for item, name, role in (
-        ("Examples: write and review", "expert_minutes_per_example", "domain_expert"),
-        ("Examples: select, clean, format", "annotator_minutes_per_example", "annotator"),
-    ):
-        minutes = c.value(name)
-        lines.append(
-            c.one_time(approach, "data_preparation", item, examples * minutes / MINUTES_PER_HOUR,
-                       PERSON_HOURS, c.rate(role),
-                       f"{field} ({examples:,}) x assumptions.{name} ({minutes:g}) / 60")
-        )
     return lines
 
 

@@ -8,24 +8,32 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planner.core.draws import Flags, vmax, vround
+from planner.core.draws import Flags, nonzero, vmax, vround, where
 from planner.core.errors import FieldProblem, Problem, ScenarioError
 from planner.costs.costing import Costing
-from planner.costs.effort import build_hours, data_preparation_lines, engineering_lines, person_hours
+from planner.costs.effort import build_hours, engineering_lines, person_hours
 from planner.costs.evaluation import evaluation_lines
 from planner.costs.inference import inference_lines, input_tokens_per_request
-from planner.costs.lines import APPROACH_LABELS, APPROACHES, Approach, LineItem
+from planner.costs.lines import APPROACH_LABELS, APPROACHES, PERSON_HOURS, Approach, LineItem, lower_first
 from planner.costs.retirements import Retirement, retiring_models
 from planner.costs.retrieval import retrieval_lines
-from planner.costs.self_hosted import SelfHostedSizing, architecture_of, plan_serving, plan_training
+from planner.costs.self_hosted import (
+    SelfHostedSizing,
+    architecture_of,
+    plan_preference_training,
+    plan_serving,
+    plan_training,
+)
 from planner.costs.timeline import Phase, plan_phases
 from planner.costs.training import (
+    api_preference_run,
     api_run,
     hosting_lines,
     retraining_lines,
     self_hosted_run,
     training_lines,
 )
+from planner.costs.training_data import example_work, preference_work, revision_count
 from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.pricebook import Price, PriceBook, Resolved, UnknownOffering, assumption_price
@@ -227,13 +235,29 @@ def _fine_tune(
     """Fine-tuning, or with ``rag`` given, the hybrid of a fine-tuned model and retrieval."""
     field = _field_locator(c.scenario, approach)
     self_hosted = block.route == "self_hosted"
+    generator = (_ref(c, field("generation_model"), c.book.chat_model, block.generation_model)
+                 if nonzero(block.example_sources.synthetic) else None)
+    dataset = [
+        *example_work(c, block, block.examples, f"{field('examples')} ({block.examples:,})", generator,
+                      first_dataset=True),
+        *preference_work(c, block, field("preference_pairs")),
+    ]
+    revised = revision_count(c, block.examples, iterations)
+    revisions = example_work(
+        c, block, revised, f"{field('examples')} ({block.examples:,}) x assumptions.examples_revised_per_iteration "
+        f"({c.value('examples_revised_per_iteration'):g}) x ({iterations} - 1) iterations", generator,
+        first_dataset=False)
     lines = [
         *engineering_lines(c, approach, self_hosted=self_hosted, training_runs=iterations),
-        *data_preparation_lines(c, approach, block.examples, field("examples")),
+        *_error_analysis(c, approach, iterations),
+        *(c.one_time(approach, "data_preparation", w.item, w.quantity, w.unit, w.price, w.basis) for w in dataset),
+        *(c.one_time(approach, "data_preparation", f"Iteration fixes: {lower_first(w.item)}", w.quantity,
+                     w.unit, w.price, w.basis) for w in revisions),
         *evaluation_lines(c, approach, iterations, _judge(c)),
     ]
     retrieved = rag.retrieved_tokens if rag is not None else 0
     sizing = None
+    preference = None
     if self_hosted:
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
         training_ref = block.training_gpu or ""  # FineTuneBlock requires it on this route
@@ -244,26 +268,43 @@ def _fine_tune(
         prompt_tokens = input_tokens_per_request(c, block.system_prompt_tokens, retrieved)
         serving_plan = plan_serving(c, block, arch, server, prompt_tokens, server_field)
         run = self_hosted_run(training_plan, trainer)
+        if nonzero(block.preference_pairs):
+            dpo = self_hosted_run(
+                plan_preference_training(c, block, arch, training_plan, trainer, field("training_gpu")), trainer)
+            # No pairs, no run (its fixed overhead hours included), value by value for a range.
+            preference = dataclasses.replace(dpo, quantity=where(block.preference_pairs > 0, dpo.quantity, 0.0))
         lines += hosting_lines(c, approach, serving_plan, server)
         sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan)
         serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or training_ref}"
     else:
         tuned = _ref(c, field("model"), c.book.fine_tunable_model, block.model)
         run = api_run(block, tuned)
+        if nonzero(block.preference_pairs):
+            preference = api_preference_run(block, tuned, field("preference_pairs"))
         lines += inference_lines(c, approach, tuned, block.system_prompt_tokens, block.cached_prompt_share,
                                  retrieved, f"approaches.{approach}")
         serves_with = f"{block.model} (fine-tuned)"
     lines += training_lines(c, approach, run, iterations)
-    lines += retraining_lines(c, approach, run, block)
+    if preference is not None:
+        lines += training_lines(c, approach, preference, iterations, "Preference (DPO) runs")
+    lines += retraining_lines(c, approach, run, block, _judge(c))
     if rag is not None:
         lines += _retrieval(c, approach, rag, field)
-    curation_hours = person_hours([line for line in lines if line.category == "data_preparation"])
+    curation_hours = sum(w.quantity for w in dataset if w.unit == PERSON_HOURS)
     return ApproachEstimate(
         approach, APPROACH_LABELS[approach], serves_with, tuple(lines),
         tuple(plan_phases(c, build_hours(c, approach), curation_hours, iterations, trains=True)),
         iterations, c.value("retrieval_latency_ms") if rag is not None else 0.0,
         input_tokens_per_request(c, block.system_prompt_tokens, retrieved), sizing,
     )
+
+
+def _error_analysis(c: Costing, approach: Approach, iterations: int) -> list[LineItem]:
+    """ML-engineer hours reading a fine-tuned model's failures after each training run."""
+    hours = c.value("error_analysis_hours_per_iteration")
+    return [c.one_time(approach, "engineering", f"Error analysis ({iterations} iterations)", hours * iterations,
+                       PERSON_HOURS, c.rate("ml_engineer"),
+                       f"assumptions.error_analysis_hours_per_iteration ({hours:g}) x {iterations} iterations")]
 
 
 def _field_locator(scenario: Scenario, approach: Approach) -> Callable[[str], str]:

@@ -58,6 +58,15 @@ def in_words(text: str) -> str:
     return _SNAKE.sub(lambda m: m.group(0).replace("_", " "), text)
 
 
+def lower_first(text: str) -> str:
+    """Text continuing a sentence: its first letter lower-cased, unless it starts an acronym.
+
+    >>> lower_first("Human review"), lower_first("LLM judge")
+    ('human review', 'LLM judge')
+    """
+    return text if text[:2].isupper() else text[:1].lower() + text[1:]
+
+
 def months(count: int) -> str:
     """A number of months in words: "1 month", "12 months"."""
     return f"{count} month" if count == 1 else f"{count} months"

@@ -106,6 +106,24 @@ def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance
                     block.training_precision, c.assumptions)
 
 
+def plan_preference_training(c: Costing, block: FineTuneBlock, arch: Architecture, sft: TrainingPlan,
+                             instance: Resolved, field: str) -> TrainingPlan:
+    """A DPO run on the supervised run's GPUs: pairs x tokens per pair x epochs, each token also
+    passing forward through the frozen reference model (``dpo_reference_flops_per_param_token``).
+
+    The reference pass adds 2 to the 4 FLOPs per parameter-token of LoRA: as many FLOPs as
+    1.5x the tokens. Memory is taken as the supervised run's (see the README's known gaps).
+    """
+    setup = TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
+                          block.lora_rank)
+    per_token = FlopsRule.from_assumptions(c.assumptions).per_param_token(block.method, block.gradient_checkpointing)
+    tokens = block.preference_pairs * block.tokens_per_pair * block.epochs
+    equivalent = tokens * (per_token + c.value("dpo_reference_flops_per_param_token")) / per_token
+    gpu = gpu_of(c, instance, field)
+    return run_plan(arch, setup, sft.memory, gpu, instance.offering.gpu_count, equivalent, block.training_precision,
+                    c.assumptions)
+
+
 def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, gpu: GpuSpec, gpus_per_instance: int,
              tokens: float, precision: Precision, assumptions: Assumptions) -> TrainingPlan:
     """Instances and hours of one run that fits: every GPU of the instances it needs trains, in parallel."""

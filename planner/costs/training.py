@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from planner.core.draws import divide_or_zero, nonzero, vround
-from planner.costs.costing import TOKENS_PER_MILLION, Costing
-from planner.costs.lines import PERSON_HOURS, Approach, LineItem
+from planner.core.errors import FieldProblem
+from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
+from planner.costs.evaluation import evaluation_work
+from planner.costs.lines import PERSON_HOURS, Approach, LineItem, lower_first
 from planner.costs.self_hosted import ServingPlan, TrainingPlan
+from planner.costs.training_data import correction_work
 from planner.inputs.pricebook import Price, Resolved
 from planner.inputs.scenario import FineTuneBlock
 
@@ -53,10 +56,29 @@ def self_hosted_run(plan: TrainingPlan, instance: Resolved) -> TrainingRun:
     )
 
 
-def training_lines(c: Costing, approach: Approach, run: TrainingRun, iterations: int) -> list[LineItem]:
+def api_preference_run(block: FineTuneBlock, prices: Resolved, field: str) -> TrainingRun:
+    """A DPO run by API, billed per million training tokens at the preference-training price.
+
+    1,000 pairs x 1,000 tokens x 3 epochs = 3 million tokens.
+    """
+    if getattr(prices.offering, "preference_training_per_million_tokens", None) is None:
+        raise FieldProblem(field, (
+            f"{prices.key} has no preference (DPO) training price in the tables: cost DPO on the self_hosted "
+            "route, add preference_training_per_million_tokens to the table, or set preference_pairs to 0"))
+    tokens = block.preference_pairs * block.tokens_per_pair * block.epochs
+    return TrainingRun(
+        tokens / TOKENS_PER_MILLION, "million training tokens",
+        prices.price("preference_training_per_million_tokens", "million training tokens"),
+        f"preference_pairs ({block.preference_pairs:,}) x tokens_per_pair ({block.tokens_per_pair:,}) x "
+        f"epochs ({block.epochs})",
+    )
+
+
+def training_lines(c: Costing, approach: Approach, run: TrainingRun, iterations: int,
+                   item: str = "Training runs") -> list[LineItem]:
     """The run's cost once per iteration."""
     return [
-        c.one_time(approach, "training", f"Training runs ({iterations})", run.quantity * iterations,
+        c.one_time(approach, "training", f"{item} ({iterations})", run.quantity * iterations,
                    run.unit, run.price, f"{run.basis}; x {iterations} iterations")
     ]
 
@@ -68,8 +90,10 @@ def retrain_every_months(c: Costing, block: FineTuneBlock) -> int:
     return vround(c.value("retrain_every_months"))
 
 
-def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBlock) -> list[LineItem]:
-    """One training run and its engineer hours every ``retrain_every_months``, spread evenly.
+def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBlock,
+                     judge: Resolved) -> list[LineItem]:
+    """Every ``retrain_every_months``: a training run and its engineer hours, an expert's review of the
+    examples corrected in production, and an evaluation round; each spread evenly over the months.
 
     A $5.40 run every 3 months adds $1.80 a month.
     """
@@ -78,14 +102,16 @@ def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: Fi
         return []
     hours = c.value("engineer_hours_per_training_run")
     cadence = f"/ {every} months between retraining"
-    return [
-        c.monthly(approach, "retraining", "Retraining run (amortised)",
-                  [divide_or_zero(run.quantity, every)] * c.months,
-                  run.unit, run.price, f"{run.basis} {cadence}"),
-        c.monthly(approach, "retraining", "Retraining: launch and analysis (amortised)",
-                  [divide_or_zero(hours, every)] * c.months, PERSON_HOURS, c.rate("ml_engineer"),
-                  f"assumptions.engineer_hours_per_training_run ({hours:g}) {cadence}"),
+    work = [
+        Work("Retraining run", run.quantity, run.unit, run.price, run.basis),
+        Work("Retraining: launch and analysis", hours, PERSON_HOURS, c.rate("ml_engineer"),
+             f"assumptions.engineer_hours_per_training_run ({hours:g})"),
+        correction_work(c, block),
+        *(Work(f"Retraining evaluation: {lower_first(w.item)}", w.quantity, w.unit, w.price, w.basis)
+          for w in evaluation_work(c, judge, 1, "1 round")),
     ]
+    return [c.monthly(approach, "retraining", f"{w.item} (amortised)", [divide_or_zero(w.quantity, every)] * c.months,
+                      w.unit, w.price, f"{w.basis} {cadence}") for w in work]
 
 
 def hosting_lines(c: Costing, approach: Approach, plan: ServingPlan, instance: Resolved) -> list[LineItem]:

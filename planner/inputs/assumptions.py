@@ -39,6 +39,9 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
     "chunk_tokens": [(">", 0)],
     "serving_batch_size": [(">=", 1)],
     "tie_share": [("<=", 1)],
+    "synthetic_rejection_share": [("<", 1)],  # kept examples / (1 - share) drafts
+    **{name: [("<=", 1)] for name in (
+        "records_review_share", "examples_revised_per_iteration", "retrain_new_example_share")},
     **{name: [(">", 0), ("<=", 1)] for name in (
         "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
 }
@@ -49,12 +52,51 @@ class Assumptions(BaseModel):
 
     model_config = STRICT
 
-    # People effort
-    expert_minutes_per_example: Assumption = _a(
-        "Domain-expert minutes to write or review one good training example."
+    # Training data, by where the examples come from
+    expert_writing_minutes_per_example: Assumption = _a(
+        "Domain-expert minutes to write one good training example, before its length is counted."
+    )
+    expert_writing_minutes_per_1k_tokens: Assumption = _a(
+        "Further domain-expert writing minutes per 1,000 tokens of the example."
     )
     annotator_minutes_per_example: Assumption = _a(
-        "Annotator minutes to select, clean and format one training example."
+        "Annotator minutes to clean and format one expert-written example."
+    )
+    expert_review_minutes_per_example: Assumption = _a(
+        "Domain-expert minutes to read and accept or reject one example (a record or an LLM draft), "
+        "before its length is counted."
+    )
+    expert_review_minutes_per_1k_tokens: Assumption = _a(
+        "Further domain-expert review minutes per 1,000 tokens of the example (or preference pair)."
+    )
+    records_pipeline_hours: Assumption = _a(
+        "ML-engineer hours to build the pipeline that selects examples from existing records: screening, "
+        "cleaning, de-duplication, anonymisation."
+    )
+    records_review_share: Assumption = _a(
+        "Share of the examples selected from records that a domain expert reviews (a sample)."
+    )
+    synthetic_pipeline_hours: Assumption = _a(
+        "ML-engineer hours to set up LLM generation of examples: generation prompt, seed examples, filters."
+    )
+    synthetic_prompt_tokens: Assumption = _a(
+        "Tokens sent to the generation model per drafted example (instructions and seed examples)."
+    )
+    synthetic_rejection_share: Assumption = _a(
+        "Share of LLM-drafted examples the expert rejects; every draft is generated and reviewed."
+    )
+    expert_minutes_per_preference_pair: Assumption = _a(
+        "Domain-expert minutes to rank one preferred/rejected pair for DPO, before its length is counted."
+    )
+    error_analysis_hours_per_iteration: Assumption = _a(
+        "ML-engineer hours to analyse a fine-tuned model's errors after each training run."
+    )
+    examples_revised_per_iteration: Assumption = _a(
+        "Share of the examples fixed or added after each iteration but the last, from its error analysis."
+    )
+    retrain_new_example_share: Assumption = _a(
+        "New examples for each retraining run, from corrections made in production, as a share of the "
+        "examples; each is reviewed by a domain expert."
     )
     human_eval_samples_per_iteration: Assumption = _a(
         "Model outputs a domain expert reviews in each evaluation round."
@@ -112,6 +154,9 @@ class Assumptions(BaseModel):
         "Wall-clock hours per training run beyond compute: provisioning, loading, evaluation passes."
     )
     hours_per_month: Assumption = _a("Hours in an average month, for always-on GPU hosting.")
+    dpo_reference_flops_per_param_token: Assumption = _a(
+        "Extra FLOPs per parameter per token in DPO: the frozen reference model's forward pass."
+    )
     recompute_flops_per_param_token: Assumption = _a(
         "Extra training FLOPs per parameter per token when gradient checkpointing recomputes the forward pass."
     )

@@ -53,6 +53,8 @@ class FineTunedPrices(ModelOffering):
     """Training price and the fine-tuned model's own inference prices, per million tokens."""
 
     training_per_million_tokens: NonNegative
+    preference_training_per_million_tokens: NonNegative | None = Field(
+        None, description="DPO (preference) training price; without it the API route cannot cost preference pairs")
     input_per_million_tokens: NonNegative
     output_per_million_tokens: NonNegative
     cached_input_per_million_tokens: NonNegative | None = None
@@ -137,9 +139,59 @@ class PriceTable(BaseModel):
 
 
 class Rate(Offering):
-    """An hourly people rate (fully loaded cost to the employer)."""
+    """An hourly people rate: what an hour of the role costs the budget.
 
-    per_hour: NonNegative
+    Give it one of three ways: ``per_hour`` as it is; an employee's ``annual_salary`` /
+    ``paid_hours_per_year`` x ``on_cost_factor`` (employer taxes and benefits) x ``overhead_factor``
+    (office, equipment, management); or a contractor's ``day_rate`` / ``hours_per_day``.
+    ``hourly`` is the rate either way.
+    """
+
+    per_hour: NonNegative | None = None
+    annual_salary: NonNegative | None = None
+    paid_hours_per_year: Positive | None = None
+    on_cost_factor: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] | None = None
+    overhead_factor: Annotated[float, Field(ge=1, le=10, allow_inf_nan=False)] | None = None
+    day_rate: NonNegative | None = None
+    hours_per_day: Annotated[float, Field(gt=0, le=24, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Rate:
+        employee = (self.annual_salary, self.paid_hours_per_year, self.on_cost_factor)
+        contractor = (self.day_rate, self.hours_per_day)
+        ways = [self.per_hour is not None, any(v is not None for v in employee),
+                any(v is not None for v in contractor)]
+        if sum(ways) != 1:
+            raise ValueError("give the rate one way: per_hour; or annual_salary, paid_hours_per_year and "
+                             "on_cost_factor (an employee); or day_rate and hours_per_day (a contractor)")
+        if ways[1] and None in employee:
+            raise ValueError("an employee's rate needs annual_salary, paid_hours_per_year and on_cost_factor")
+        if ways[2] and None in contractor:
+            raise ValueError("a contractor's rate needs day_rate and hours_per_day")
+        if self.overhead_factor is not None and not ways[1]:
+            raise ValueError("overhead_factor applies to an employee's salary only")
+        return self
+
+    @property
+    def hourly(self) -> float:
+        """The hourly rate, given or worked out (an employee's: $112,590 / 2,080 h x 1.4245 x 1.2 = $92.53)."""
+        if self.per_hour is not None:
+            return self.per_hour
+        if self.day_rate is not None and self.hours_per_day is not None:
+            return self.day_rate / self.hours_per_day
+        salary, hours, on_cost = self.annual_salary or 0.0, self.paid_hours_per_year or 1.0, self.on_cost_factor or 1.0
+        return salary / hours * on_cost * (self.overhead_factor or 1.0)
+
+    @property
+    def derivation(self) -> str:
+        """How ``hourly`` was worked out, in words ("" when given as per_hour)."""
+        if self.day_rate is not None:
+            return f"contractor: day rate {self.day_rate:,.2f} / {self.hours_per_day:g} hours a day"
+        if self.annual_salary is not None:
+            overhead = f" x overhead factor {self.overhead_factor:g}" if self.overhead_factor else ""
+            return (f"employee: salary {self.annual_salary:,.0f} / {self.paid_hours_per_year:,.0f} paid hours x "
+                    f"on-cost factor {self.on_cost_factor:g}{overhead}")
+        return ""
 
 
 class Roles(BaseModel):

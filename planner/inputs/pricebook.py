@@ -230,10 +230,10 @@ def rate_price(card_key: str, card: RateCard, role: str) -> Price:
     rate = getattr(card.roles, role)
     return Price(
         key=f"{card_key}.roles.{role}.per_hour",
-        value=rate.per_hour,
+        value=rate.hourly,
         unit="hour",
         currency=card.currency,
-        source=rate.source,
+        source=f"{rate.derivation}; {rate.source}" if rate.derivation else rate.source,
         as_of=rate.as_of,
         status=rate.status,
     )
