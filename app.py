@@ -80,7 +80,9 @@ def assumption_defaults(book: PriceBook) -> dict[str, Any]:
     if a is None:
         return {}
     return {"project.iterations": round(a.iterations.value),
-            "approaches.fine_tune.retrain_every_months": round(a.retrain_every_months.value)}
+            "approaches.fine_tune.retrain_every_months": round(a.retrain_every_months.value),
+            "operations.online_eval_share": a.online_eval_share.value,
+            "operations.base_model_change_every_months": 0}  # 0: only at an announced retirement
 
 
 def load(data: dict[str, Any], book: PriceBook) -> None:

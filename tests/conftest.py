@@ -40,6 +40,9 @@ WORKED: dict[str, Any] = {
         "hybrid": {},
     },
     "project": {"judge_model": "acme/chat"},
+    # Operating costs off, so the other lines stay easy to check by hand (test_operations turns them on).
+    "operations": {"mlops_hours_per_month": 0, "engineer_hours_per_month": 0, "online_eval_share": 0,
+                   "flagged_reviews_per_month": 0},
     "team": {"rates": "us"},
 }
 

@@ -322,3 +322,18 @@ def test_example_sources_in_the_sidebar_set_the_mix_and_the_rest_is_written():
     app.number_input(key="in:approaches.fine_tune.example_sources.records").set_value(90.0).run()
     assert not app.exception
     assert len(app.error) == 1 and "the shares must sum to 1" in app.error[0].value
+
+
+def test_after_launch_inputs_reach_the_estimate():
+    app = ok(start())
+    picker = app.selectbox(key="in:operations.personal_data")
+    assert picker.options == ["No", "Yes"]
+    picker.set_value(True).run()
+    app.number_input(key="in:operations.online_eval_share").set_value(5.0).run()
+    ok(app)
+    path = REPO / "examples" / "support_assistant.yaml"
+    expected = planner_rows(path, **{"operations.personal_data": True, "operations.online_eval_share": 0.05})
+    rows = table_rows(app)
+    for label in ("One-time cost (USD)", "First-month cost (USD)"):
+        assert rows[label] == expected[label], label
+    assert rows["One-time cost (USD)"] != planner_rows(path)["One-time cost (USD)"]  # the privacy review

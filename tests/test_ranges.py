@@ -83,14 +83,14 @@ def test_tornado_widest_bar_is_the_widest_range(book):
 
 
 def test_breakeven_volume_worked_by_hand(book):
-    # 3 months: prompt 2,500.84 + 3 x 0.0013 R; fine-tune 10,512.84 + 3 x (0.0008 R + 201.07) (test_cost_model).
-    # Equal when 0.0015 R = 10,512.84 + 603.21 - 2,500.84 = 8,615.21: R = 5,743,473.3 requests a month.
+    # 3 months: prompt 2,500.84 + 3 x 0.0013 R; fine-tune 11,352.84 + 3 x (0.0008 R + 201.07) (test_cost_model).
+    # Equal when 0.0015 R = 11,352.84 + 603.21 - 2,500.84 = 9,455.21: R = 6,303,473.3 requests a month.
     found, sweep = breakeven_volumes(worked(), book)
     crossing = [f for f in found if {f.cheaper, f.dearer} == {"prompt", "fine_tune"}]
     assert len(crossing) == 1
-    assert crossing[0].requests_per_month == pytest.approx(8_615.21 / 0.0015, rel=1e-6)
+    assert crossing[0].requests_per_month == pytest.approx(9_455.21 / 0.0015, rel=1e-6)
     assert (crossing[0].cheaper, crossing[0].dearer) == ("fine_tune", "prompt")
-    assert crossing[0].horizon_cost == pytest.approx(2_500.84 + 0.0039 * 8_615.21 / 0.0015, rel=1e-6)
+    assert crossing[0].horizon_cost == pytest.approx(2_500.84 + 0.0039 * 9_455.21 / 0.0015, rel=1e-6)
     assert sweep.volumes[0] == 0 and set(sweep.horizon_costs) == {"prompt", "rag", "fine_tune", "hybrid"}
 
 

@@ -17,7 +17,8 @@ FONT = {"size": 16}
 APPROACH_COLOURS = {"prompt": "#4C78A8", "rag": "#F58518", "fine_tune": "#54A24B", "hybrid": "#B279A2"}
 CATEGORY_COLOURS = {"engineering": "#4C78A8", "data_preparation": "#F58518", "evaluation": "#E45756",
                     "training": "#72B7B2", "embeddings": "#54A24B", "inference": "#EECA3B", "vector_db": "#B279A2",
-                    "hosting": "#FF9DA6", "retraining": "#9D755D"}
+                    "hosting": "#FF9DA6", "retraining": "#9D755D", "operations": "#BAB0AC",
+                    "compliance": "#8C6D31"}
 HEIGHT = 520
 
 

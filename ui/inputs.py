@@ -150,6 +150,16 @@ GROUPS: dict[str, list[Input]] = {
         Input("approaches.fine_tune.serving_gpu", "Serving GPUs (self-hosted)", "Replicas are sized from the peak "
               "request rate.", "select", options=gpu_instances, route="self_hosted"),
     ],
+    "After launch": [
+        Input("operations.personal_data", "Personal data in requests or examples",
+              "Adds a privacy review (DPIA) and a redaction check of every training example.", "select",
+              options=lambda book: [False, True]),
+        Input("operations.online_eval_share", "Requests scored by the LLM judge (%)",
+              "Online evaluation of production traffic, at the judge model's prices.", "percent", 0, 100, 0.5),
+        Input("operations.base_model_change_every_months", "New base model every (months, 0 = only at retirement)",
+              "A fine-tuned model is re-tuned on a new base model this often; it is also re-tuned when its "
+              "base model's announced retirement falls in the plan.", high=120),
+    ],
     "Team and project": [
         Input("team.rates", "People rates", "Rate card in pricing/people.yaml.", "select", options=rate_cards),
         Input("project.iterations", "Iterations (train-evaluate cycles)",
@@ -164,8 +174,9 @@ GROUPS: dict[str, list[Input]] = {
 ALL_INPUTS = [item for group in GROUPS.values() for item in group]
 WRITTEN_SHARE = "approaches.fine_tune.example_sources.written"
 # Choices shown in words; the scenario keeps the value on the left.
-OPTION_WORDS = {"api": "Provider's API", "self_hosted": "Self-hosted (own GPUs)", "lora": "LoRA", "qlora": "QLoRA",
-                "full": "Full fine-tuning"}
+OPTION_WORDS: dict[Any, str] = {False: "No", True: "Yes", "api": "Provider's API",
+                                "self_hosted": "Self-hosted (own GPUs)", "lora": "LoRA", "qlora": "QLoRA",
+                                "full": "Full fine-tuning"}
 
 
 def _path(item: Input) -> list[str]:
@@ -215,10 +226,10 @@ def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any],
         value = state.get(item.key)
         if value is None:
             continue
-        if _get(base, _path(item)) is None and item.path in defaults and value == defaults[item.path]:
-            continue  # left to the assumption
         if item.kind == "percent":
             value = value / 100
+        if _get(base, _path(item)) is None and item.path in defaults and value == defaults[item.path]:
+            continue  # left to the assumption
         _put(data, _path(item), value)
     records, synthetic = state.get(PREFIX + RECORDS_SHARE), state.get(PREFIX + SYNTHETIC_SHARE)
     if records is not None or synthetic is not None:

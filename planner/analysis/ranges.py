@@ -68,6 +68,8 @@ class Percentiles:
 # Inputs that shape the computation itself rather than enter its arithmetic: they cannot be ranged.
 NOT_RANGEABLE = {
     "horizon_months": "it sets how many months are costed; compare horizons as separate scenarios",
+    "operations.base_model_change_every_months": (
+        "it places base-model changes in given months; compare cadences as separate scenarios"),
     # Drawn one at a time, shares that must sum to 1 would no longer do so.
     **{f"approaches.{block}.example_sources.{source}": (
         "the sources' shares must sum to 1; compare mixes as separate scenarios")

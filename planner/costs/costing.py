@@ -6,6 +6,7 @@ rules for currency conversion, status notes and horizon sums live in one place.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -56,6 +57,7 @@ class Costing:
     scenario: Scenario
     rate_card_key: str
     rate_card: RateCard
+    planned_on: datetime.date  # the planning day: launch and retirements count from it
     # Derived once per estimate: the cost models ask for these many times.
     currency: str = field(init=False)
     months: int = field(init=False)

@@ -15,6 +15,7 @@ from planner.costs.effort import build_hours, engineering_lines, person_hours
 from planner.costs.evaluation import evaluation_lines
 from planner.costs.inference import inference_lines, input_tokens_per_request
 from planner.costs.lines import APPROACH_LABELS, APPROACHES, PERSON_HOURS, Approach, LineItem, lower_first
+from planner.costs.operations import base_model_change_lines, launch_lines, operating_lines
 from planner.costs.retirements import Retirement, retiring_models
 from planner.costs.retrieval import retrieval_lines
 from planner.costs.self_hosted import (
@@ -144,7 +145,8 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
         card_key, card = book.rate_card(scenario.team.rates)
     except UnknownOffering as exc:
         raise ScenarioError(scenario.origin_problem("team.rates", str(exc))) from None
-    c = Costing(book, assumptions, scenario, card_key, card)
+    planned_on = today or datetime.date.today()
+    c = Costing(book, assumptions, scenario, card_key, card, planned_on)
     given = scenario.project.iterations
     iterations = given if given is not None else vround(c.value("iterations"))
     builders: dict[Approach, Callable[[], ApproachEstimate]] = {
@@ -173,7 +175,7 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
         approaches=results,
         assumption_table=assumptions,
         price_problems=book.problems,
-        planned_on=today or datetime.date.today(),
+        planned_on=planned_on,
     )
 
 
@@ -197,6 +199,8 @@ def _prompt(c: Costing, iterations: int) -> ApproachEstimate:
         *evaluation_lines(c, "prompt", iterations, _judge(c)),
         *inference_lines(c, "prompt", model, block.system_prompt_tokens, block.cached_prompt_share, 0,
                          "approaches.prompt", block.batch_share),
+        *launch_lines(c, "prompt", None),
+        *operating_lines(c, "prompt", self_hosted=False, retrieval=False, judge=_judge(c), services=_services(c)),
     ]
     return ApproachEstimate(
         "prompt", APPROACH_LABELS["prompt"], block.model, tuple(lines),
@@ -220,6 +224,8 @@ def _rag(c: Costing, iterations: int) -> ApproachEstimate:
         *inference_lines(c, "rag", model, block.system_prompt_tokens, block.cached_prompt_share,
                          block.retrieved_tokens, "approaches.rag", block.batch_share),
         *_retrieval(c, "rag", block, lambda key: f"approaches.rag.{key}"),
+        *launch_lines(c, "rag", None),
+        *operating_lines(c, "rag", self_hosted=False, retrieval=True, judge=_judge(c), services=_services(c)),
     ]
     return ApproachEstimate(
         "rag", APPROACH_LABELS["rag"], block.model, tuple(lines),
@@ -258,6 +264,7 @@ def _fine_tune(
     retrieved = rag.retrieved_tokens if rag is not None else 0
     sizing = None
     preference = None
+    retires = None  # open weights are not retired; a set cadence of base-model changes still applies
     if self_hosted:
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
         training_ref = block.training_gpu or ""  # FineTuneBlock requires it on this route
@@ -278,6 +285,9 @@ def _fine_tune(
         serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or training_ref}"
     else:
         tuned = _ref(c, field("model"), c.book.fine_tunable_model, block.model)
+        # The tuned model goes when it, or the base model it was tuned from, is retired.
+        retires = tuned.offering.deprecation_date or _ref(
+            c, field("model"), c.book.chat_model, block.model).offering.deprecation_date
         run = api_run(block, tuned)
         if nonzero(block.preference_pairs):
             preference = api_preference_run(block, tuned, field("preference_pairs"))
@@ -290,13 +300,23 @@ def _fine_tune(
     lines += retraining_lines(c, approach, run, block, _judge(c))
     if rag is not None:
         lines += _retrieval(c, approach, rag, field)
+    lines += launch_lines(c, approach, block)
+    lines += operating_lines(c, approach, self_hosted=self_hosted, retrieval=rag is not None, judge=_judge(c),
+                             services=_services(c))
     curation_hours = sum(w.quantity for w in dataset if w.unit == PERSON_HOURS)
+    phases = tuple(plan_phases(c, build_hours(c, approach), curation_hours, iterations, trains=True))
+    lines += base_model_change_lines(c, approach, block, run, _judge(c), generator, phases[-1].end_week, retires)
     return ApproachEstimate(
-        approach, APPROACH_LABELS[approach], serves_with, tuple(lines),
-        tuple(plan_phases(c, build_hours(c, approach), curation_hours, iterations, trains=True)),
+        approach, APPROACH_LABELS[approach], serves_with, tuple(lines), phases,
         iterations, c.value("retrieval_latency_ms") if rag is not None else 0.0,
         input_tokens_per_request(c, block.system_prompt_tokens, retrieved), sizing,
     )
+
+
+def _services(c: Costing) -> list[Resolved]:
+    """The operations services the scenario names."""
+    return [_ref(c, f"operations.services.{index}", c.book.service, ref)
+            for index, ref in enumerate(c.scenario.operations.services)]
 
 
 def _error_analysis(c: Costing, approach: Approach, iterations: int) -> list[LineItem]:

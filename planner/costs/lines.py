@@ -17,6 +17,8 @@ Category = Literal[
     "vector_db",
     "hosting",
     "retraining",
+    "operations",
+    "compliance",
 ]
 Timing = Literal["one_time", "monthly"]
 
@@ -37,6 +39,8 @@ CATEGORY_LABELS: dict[Category, str] = {
     "vector_db": "Vector database",
     "hosting": "GPU hosting",
     "retraining": "Retraining",
+    "operations": "Operations",
+    "compliance": "Privacy and compliance",
 }
 TIMING_LABELS: dict[Timing, str] = {"one_time": "one-time", "monthly": "monthly"}
 PERSON_HOURS = "person-hours"

@@ -41,7 +41,8 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
     "tie_share": [("<=", 1)],
     "synthetic_rejection_share": [("<", 1)],  # kept examples / (1 - share) drafts
     **{name: [("<=", 1)] for name in (
-        "records_review_share", "examples_revised_per_iteration", "retrain_new_example_share")},
+        "records_review_share", "examples_revised_per_iteration", "retrain_new_example_share",
+        "online_eval_share", "base_model_change_data_share")},
     **{name: [(">", 0), ("<=", 1)] for name in (
         "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
 }
@@ -180,6 +181,38 @@ class Assumptions(BaseModel):
     vector_db_write_units_per_vector: Assumption = _a("Write units billed per vector written.")
     retrieval_latency_ms: Assumption = _a(
         "Latency retrieval adds per request (query embedding, vector search, fetch)."
+    )
+
+    # Operating after launch
+    mlops_hours_per_month_api: Assumption = _a(
+        "MLOps hours a month to run an approach served by a hosted API: on-call, monitoring, alerts, incidents."
+    )
+    mlops_hours_per_month_self_hosted: Assumption = _a(
+        "MLOps hours a month to run a model on own GPUs: the same, plus the serving stack."
+    )
+    engineer_upkeep_hours_per_month: Assumption = _a(
+        "ML-engineer hours a month keeping the prompt, code and evaluation set current."
+    )
+    retrieval_upkeep_hours_per_month: Assumption = _a(
+        "Further ML-engineer hours a month keeping a retrieval pipeline current (sources, chunking, index)."
+    )
+    online_eval_share: Assumption = _a(
+        "Share of production requests an LLM judge scores (online evaluation)."
+    )
+    flagged_reviews_per_month: Assumption = _a(
+        "Outputs flagged by the judge or by users that a domain expert reviews each month."
+    )
+    privacy_review_hours: Assumption = _a(
+        "Privacy-reviewer hours for a data protection impact assessment when personal data is processed."
+    )
+    pii_redaction_minutes_per_example: Assumption = _a(
+        "Annotator minutes checking the redaction of personal data in one training example."
+    )
+    model_registry_hours: Assumption = _a(
+        "MLOps hours to set up a model registry and a retraining pipeline gated by human approval."
+    )
+    base_model_change_data_share: Assumption = _a(
+        "Share of the examples redone when a fine-tuned model moves to a new base model."
     )
 
     # Comparison

@@ -2,7 +2,8 @@
 
 One YAML file per provider holds that provider's offerings in any of these sections: ``models``
 (chat models, with an optional ``fine_tuning`` block), ``fine_tuning_bands`` (open-model
-fine-tuning APIs priced by model size), ``embeddings``, ``vector_dbs`` and ``gpu_instances``.
+fine-tuning APIs priced by model size), ``embeddings``, ``vector_dbs``, ``gpu_instances`` and
+``services`` (operations services: tracing, monitoring, moderation).
 Four further files are not providers: ``people.yaml`` (rate cards), ``hardware.yaml`` (GPU specs),
 ``assumptions.yaml`` (see ``planner.inputs.assumptions``) and ``fx.yaml`` (exchange rates).
 
@@ -114,6 +115,17 @@ class VectorDb(Offering):
     monthly_minimum: NonNegative = 0.0
 
 
+class Service(Offering):
+    """An operations service billed monthly (tracing, monitoring, moderation): a fee, and usage beyond
+    what the fee includes. Usage is counted in ``unit``s, ``units_per_request`` for each request."""
+
+    monthly_fee: NonNegative = 0.0
+    included_units: NonNegative = 0.0
+    per_thousand_units: NonNegative = 0.0
+    unit: str = Field("request", min_length=1, max_length=60, description="what the service counts")
+    units_per_request: NonNegative = Field(1.0, description="units each request generates")
+
+
 class GpuInstance(Offering):
     """A cloud instance: which GPU (an id in ``hardware.yaml``), how many, and its hourly price."""
 
@@ -136,6 +148,7 @@ class PriceTable(BaseModel):
     embeddings: dict[Identifier, EmbeddingModel] = {}
     vector_dbs: dict[Identifier, VectorDb] = {}
     gpu_instances: dict[Identifier, GpuInstance] = {}
+    services: dict[Identifier, Service] = {}
 
 
 class Rate(Offering):
@@ -202,6 +215,7 @@ class Roles(BaseModel):
     domain_expert: Rate
     annotator: Rate
     mlops_engineer: Rate
+    privacy_reviewer: Rate
 
 
 class RateCard(BaseModel):

@@ -152,6 +152,10 @@ class PriceBook:
         """A GPU cloud offering (``runpod/h100-sxm-secure``)."""
         return self._find(ref, "gpu_instances", "GPU instance")
 
+    def service(self, ref: str) -> Resolved:
+        """An operations service (``langfuse/core``)."""
+        return self._find(ref, "services", "service")
+
     def gpu_spec(self, gpu_id: str) -> GpuSpec:
         """Datasheet figures of a GPU by id (``h100-sxm``)."""
         if self.hardware is None or gpu_id not in self.hardware.gpus:
@@ -311,7 +315,7 @@ def all_offerings(book: PriceBook) -> list[tuple[str, str, Offering]]:
     """(reference, section, offering) for every offering in the book, for listings."""
     rows: list[tuple[str, str, Offering]] = []
     for provider, table in book.tables.items():
-        for section in ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances"):
+        for section in ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances", "services"):
             for offering_id, offering in getattr(table, section).items():
                 rows.append((f"{provider}/{offering_id}", section, offering))
     return rows

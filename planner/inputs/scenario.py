@@ -232,6 +232,31 @@ class Project(BaseModel):
     judge_model: Ref = Field(DEFAULT_MODEL, description="chat model used as LLM judge in evaluation")
 
 
+class Operations(BaseModel):
+    """Running the approaches after launch; unset keys take the assumptions table's values."""
+
+    model_config = STRICT
+    personal_data: bool = Field(
+        False, description="requests or training data hold personal data: adds a privacy review (DPIA) and, "
+                           "for fine-tuned approaches, a redaction check of every training example")
+    online_eval_share: Share | None = Field(
+        None, description="share of production requests an LLM judge (project.judge_model) scores; default: "
+                          "assumptions")
+    flagged_reviews_per_month: Count | None = Field(
+        None, description="flagged outputs a domain expert reviews each month; default: assumptions")
+    mlops_hours_per_month: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)] | None = Field(
+        None, description="MLOps hours a month per approach; default: assumptions, by hosted API or own GPUs")
+    engineer_hours_per_month: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)] | None = Field(
+        None, description="ML-engineer upkeep hours a month per approach; default: assumptions (more with "
+                          "retrieval)")
+    services: list[Ref] = Field(
+        [], max_length=20, description="operations services every approach uses (tracing, moderation), "
+                                       "provider/id in a table's services")
+    base_model_change_every_months: Count | None = Field(
+        None, description="a fine-tuned model moves to a new base model every this many months (0 or unset: only "
+                          "when its base model's announced retirement falls in the plan)")
+
+
 class Team(BaseModel):
     """Who does the work."""
 
@@ -268,6 +293,7 @@ class Scenario(BaseModel):
     workload: Workload = Workload()
     approaches: Approaches = Approaches()
     project: Project = Project()
+    operations: Operations = Operations()
     team: Team = Team()
     ranges: dict[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)*$")], Range] = Field(
         {}, description="low / high guesses for numeric inputs, by dotted path (assumptions.<name> too)"

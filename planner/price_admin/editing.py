@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from planner.inputs.files import dump_yaml
 from planner.inputs.price_tables import PriceTable
 
-SECTIONS = ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances")
+SECTIONS = ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances", "services")
 HEADER_FIELDS = ("provider", "display_name", "currency", "litellm_provider")
 NESTED = "fine_tuning"
 
