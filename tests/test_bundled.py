@@ -236,3 +236,13 @@ def test_a_thousand_examples_from_records_take_far_fewer_people_hours_than_writt
     # records: a 24 h pipeline, a 10% sample x 1.6 min (1 + 1 x 0.6) = 2.67 h, fixes 150 x 0.1 x 1.6 / 60 = 0.4 h
     assert records == pytest.approx(24 + 2.667 + 0.4, abs=0.01)
     assert records < written / 4
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_pays_to_run_every_approach_after_launch(bundled, path):
+    result = estimate(load_scenario(path), bundled, datetime.date(2026, 11, 23))
+    for name, approach in result.approaches.items():
+        running = [li for li in approach.lines if li.category == "operations"]
+        assert {li.item for li in running} >= {"MLOps: on-call, monitoring and incidents",
+                                                "Online evaluation: expert review of flagged outputs"}, name
+        assert sum(li.horizon_amount for li in running) > 0, name
