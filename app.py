@@ -39,7 +39,8 @@ DEFAULT_EXAMPLE = "support_assistant.yaml"
 BASE = "scenario:base"  # the loaded scenario as plain data; widgets write over it
 LAST_GOOD = "scenario:last_good"  # (scenario, estimate) of the last inputs that estimated
 NOTICE = "scenario:notice"  # a message about the last load (upload, link), shown once
-VIEWS = ("Charts", "Ranges and break-even", "Why these numbers?", "Which approach fits?", "Export and share",
+VIEWS = ("Charts", "Ranges and break-even", "Why these numbers?", "Which approach fits?", "Hosting routes",
+         "Export and share",
          "Price tables")
 
 
@@ -209,6 +210,8 @@ def main() -> None:
         views.render_why(result)
     elif view == "Which approach fits?":
         views.render_fit(result)
+    elif view == "Hosting routes":
+        views.render_routes(scenario, book)
     elif view == "Export and share":
         views.render_export(result, scenario, book)
     else:

@@ -1,4 +1,5 @@
-"""Command line: ``estimate`` a scenario, ``size`` GPUs for a model, ``prices validate`` the tables."""
+"""Command line: ``estimate`` a scenario, ``size`` GPUs for a model, compare hosting ``routes``,
+``prices validate`` the tables."""
 
 from __future__ import annotations
 
@@ -97,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     breakeven.add_argument("--max-requests", type=float, default=MAX_VOLUME,
                            help="highest first-month volume searched (requests a month)")
 
+    routes = commands.add_parser("routes", help="the fine-tuning approach under each way of hosting it")
+    routes.add_argument("scenario", type=Path, help="scenario YAML file")
+    routes.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
+    routes.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help="the planning day (default: today)")
+
     prices = commands.add_parser("prices", help="work with the price tables")
     price_commands = prices.add_subparsers(dest="prices_command", required=True)
     check = price_commands.add_parser("validate", help="check every table; print each problem and stale price")
@@ -146,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             return _size(args)
         if args.command == "breakeven":
             return _breakeven(args)
+        if args.command == "routes":
+            return _routes(args)
         return PRICE_COMMANDS[args.prices_command](args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -217,6 +226,31 @@ def _breakeven(args: argparse.Namespace) -> int:
     print(f"break-even months at {scenario.workload.requests_per_month:,} requests a month")
     for item in breakeven_months(result):
         print(f"  {describe_month(item, result.horizon_months)}")
+    return 0
+
+
+def _routes(args: argparse.Namespace) -> int:
+    from planner.analysis.routes import route_options
+
+    book = load_price_book(args.prices)
+    scenario = load_scenario(args.scenario)
+    cur = scenario.currency
+    requests = scenario.workload.requests_per_month
+    print(f"{scenario.name}: the fine-tuning approach by hosting route ({cur}, {scenario.horizon_months}-month "
+          f"horizon, {requests:,} requests in month 1)")
+    for option in route_options(scenario, book, args.today):
+        result = option.result
+        if result is None:
+            print(f"\n{option.label}: cannot be costed: {option.problem}")
+            continue
+        per_thousand = option.per_thousand_requests(requests)
+        rate = f"{per_thousand:,.2f} {cur} per 1,000 requests" if per_thousand is not None else "no requests"
+        print(f"\n{option.label} ({result.serves_with}): one-time {result.one_time_cost:,.0f}, month 1 "
+              f"{result.monthly_cost:,.0f} ({rate}), {scenario.horizon_months} months {result.horizon_cost:,.0f}")
+        for line in option.monthly_lines():
+            share = f" = {line.amount / requests * 1000:,.2f} per 1,000 requests" if requests else ""
+            print(f"  {line.item}: {line.quantity:,.4g} {line.unit} x {line.unit_price:,.4g} = {line.amount:,.2f}"
+                  f"{share}")
     return 0
 
 

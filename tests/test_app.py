@@ -337,3 +337,25 @@ def test_after_launch_inputs_reach_the_estimate():
     for label in ("One-time cost (USD)", "First-month cost (USD)"):
         assert rows[label] == expected[label], label
     assert rows["One-time cost (USD)"] != planner_rows(path)["One-time cost (USD)"]  # the privacy review
+
+
+def test_hosting_routes_view_compares_the_fine_tune_by_route():
+    import datetime
+
+    from planner.analysis.routes import route_options
+
+    app = start()
+    app.selectbox(key="example").set_value("brand_voice_self_hosted.yaml").run()
+    app.radio(key="view").set_value("Hosting routes").run()
+    ok(app)
+    frame = app.dataframe[0].value
+    path = REPO / "examples" / "brand_voice_self_hosted.yaml"
+    options = route_options(load_scenario(path), load_price_book(REPO / "pricing"), datetime.date.today())
+    assert list(frame["Route"]) == [o.label for o in options if o.result is not None]
+    routes = list(frame["Route"])
+    assert "Own GPUs, business hours only" in routes
+    assert any(r.startswith("LoRA hosted by") for r in routes) and any("fine-tuned by its provider's API" in r
+                                                                         for r in routes)
+    column = "Per 1,000 requests, month 1 (GBP)"
+    for option, value in zip([o for o in options if o.result is not None], frame[column], strict=True):
+        assert value == pytest.approx(option.per_thousand_requests(20_000))

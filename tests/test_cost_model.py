@@ -257,6 +257,7 @@ def test_hybrid_keys_override_the_inherited_ones(book):
 
 
 SELF_HOSTED = SELF_HOSTED_FIXTURE
+SERVING = "Serving instances (on demand)"
 
 
 @pytest.mark.parametrize(
@@ -303,29 +304,29 @@ def test_self_hosted_serving_is_sized_from_the_peak_rate(book):
     assert replica.decode_ms_per_token == approx(2.036)
     assert replica.requests_per_second == approx(4 / 0.1338)
     # 10,000 requests a month: one replica, one instance, 700 h x $2
-    assert line(low, "Serving instances").amount == approx(1_400.00)
+    assert line(low, SERVING).amount == approx(1_400.00)
     # 200 million a month: 200e6 / (700 x 3,600 s) x 2 peak/average = 158.7 requests/s at the peak;
     # a replica plans for 29.9 x 0.5 = 14.95 of them: 11 replicas, 11 one-GPU instances
     high = worked(**{"approaches.fine_tune": SELF_HOSTED, "workload.requests_per_month": 200_000_000})
     result = estimate(high, book).approaches["fine_tune"]
     assert result.sizing.serving.replicas[0] == 11
-    assert line(result, "Serving instances").amount == approx(11 * 700 * 2.00)
+    assert line(result, SERVING).amount == approx(11 * 700 * 2.00)
     # the same on 8-GPU instances: 2 instances of $16 an hour
     on_eight = worked(**{"approaches.fine_tune": {**SELF_HOSTED, "serving_gpu": "acme/gpu8"},
                          "workload.requests_per_month": 200_000_000})
-    assert line(estimate(on_eight, book).approaches["fine_tune"], "Serving instances").amount == approx(
+    assert line(estimate(on_eight, book).approaches["fine_tune"], SERVING).amount == approx(
         2 * 700 * 16.00)
 
 
 def test_shared_adapter_hosting_bills_its_share(book):
     scenario = worked(**{"approaches.fine_tune": {**SELF_HOSTED, "hosting": "shared_adapter",
                                                    "adapter_share": 0.25}})
-    assert line(estimate(scenario, book).approaches["fine_tune"], "Serving instances").amount == approx(350.00)
+    assert line(estimate(scenario, book).approaches["fine_tune"], SERVING).amount == approx(350.00)
 
 
 def test_fixed_serving_instances_override_the_sizing(book):
     scenario = worked(**{"approaches.fine_tune": {**SELF_HOSTED, "serving_instances": 3}})
-    assert line(estimate(scenario, book).approaches["fine_tune"], "Serving instances").amount == approx(4_200.00)
+    assert line(estimate(scenario, book).approaches["fine_tune"], SERVING).amount == approx(4_200.00)
 
 
 def test_growth_compounds_monthly(book):

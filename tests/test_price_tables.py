@@ -53,7 +53,7 @@ def test_good_table_loads(prices):
          "beta.yaml:8: models.small.outptu_per_million_tokens: unknown key; expected one of: as_of, "
          "batch_input_per_million_tokens, batch_output_per_million_tokens, blocking, cache_write_per_million_tokens, "
          "cached_input_per_million_tokens, deprecation_date, fine_tuning, input_per_million_tokens, litellm_id, "
-         "output_per_million_tokens, source, status"),
+         "open_model, output_per_million_tokens, source, status"),
         ("input_per_million_tokens: 1.0", "input_per_million_tokens: cheap",
          "beta.yaml:6: models.small.input_per_million_tokens: input should be a valid number, got 'cheap'"),
         ("input_per_million_tokens: 1.0", "input_per_million_tokens: -3",

@@ -70,7 +70,7 @@ def scenario_file_with(tmp_path: Path, **changes) -> Path:
     [
         ({"approaches.prompt.model": "acme/nope"},
          "approaches.prompt.model: 'acme/nope' is not a chat model in pricing/acme.yaml (known: acme/chat, "
-         "acme/writer, acme/plain)"),
+         "acme/writer, acme/open-small, acme/plain)"),
         ({"approaches.prompt.model": "zeta/chat"}, "approaches.prompt.model: unknown provider 'zeta'"),
         ({"approaches.fine_tune.model": "acme/plain"},
          "approaches.fine_tune.model: 'acme/plain' has no fine_tuning prices, so it cannot be fine-tuned by API"),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from planner.inputs.architecture import Architecture, computed_parameters, lora_parameters
 from planner.sizing.compute import FlopsRule, training_time
 from planner.sizing.memory import BYTES_PER_GIB, TrainingSetup, activation_bytes, model_state_bytes, training_memory
-from planner.sizing.serving import Efficiency, ServingGpu, kv_bytes_per_token, serving_estimate
+from planner.sizing.serving import Efficiency, ServingGpu, continuous_batch, kv_bytes_per_token, serving_estimate
 
 MEMORY_TOLERANCE = 0.20
 TIME_TOLERANCE = 0.35
@@ -127,7 +127,7 @@ def test_training_throughput_matches_nemo(catalogue, gpus, assume, model_id, met
                      assume.adapter_training_flops_per_param_token.value,
                      assume.recompute_flops_per_param_token.value)
     time = training_time(computed_parameters(model), 1e9, rule.per_param_token(method, False), gpus["h100-sxm"], 8,
-                         assume.training_mfu.value, "fp8")
+                         assume.training_hfu.value, "fp8")
     assert time.tokens_per_second_per_gpu == pytest.approx(published_tokens_per_second_per_gpu, rel=TIME_TOLERANCE)
 
 
@@ -158,6 +158,68 @@ def test_too_big_for_one_gpu_is_split_tensor_parallel(catalogue, gpus, assume):
                                gpu.bandwidth_gb_per_s), 8, 1000, 200, "bf16", Efficiency(0.5, 0.6), 1.0)
     assert replica.tensor_parallel == 2  # 141 GB of bf16 weights need two 80 GiB GPUs
     assert replica.total_gib <= gpu.memory_gib
+
+
+def _continuous(catalogue, gpus, assume, model_id, prompt, output, min_gpus=1, tp_efficiency=None, cap=100_000,
+                max_ms=1e9):
+    gpu = gpus["h100-sxm"]
+    serving_gpu = ServingGpu(gpu.memory_gib, gpu.fp8_tflops, gpu.bandwidth_gb_per_s)
+    eff = Efficiency(assume.serving_compute_efficiency.value, assume.serving_bandwidth_efficiency.value)
+    tpe = assume.tensor_parallel_efficiency.value if tp_efficiency is None else tp_efficiency
+    batch, why = continuous_batch(catalogue[model_id], serving_gpu, prompt, output, "fp8", eff,
+                                  assume.framework_overhead_gib.value, max_ms, cap, tpe, min_gpus)
+    replica = serving_estimate(catalogue[model_id], serving_gpu, batch, prompt, output, "fp8", eff,
+                               assume.framework_overhead_gib.value, tpe, min_gpus)
+    return batch, why, replica
+
+
+def test_continuous_batching_fills_the_kv_cache_room(catalogue, gpus, assume):
+    # Llama 3.1 8B, bf16 on one H100 (80 GiB, 1 GiB overhead): 79 x 2^30 = 84.83e9 bytes, less 2 x 8.03e9
+    # bytes of weights = 68.77e9 bytes of room; a request of 1,100 tokens holds 131,072 x 1,100 = 144.2e6
+    # bytes of cache: 476 requests at once.
+    gpu = gpus["h100-sxm"]
+    arch = catalogue["llama-3.1-8b"]
+    room = 79 * BYTES_PER_GIB - 2 * computed_parameters(arch)
+    expected = int(room // (131_072 * 1_100))
+    batch, why = continuous_batch(arch, ServingGpu(gpu.memory_gib, gpu.bf16_tflops, gpu.bandwidth_gb_per_s), 800,
+                                  300, "bf16", Efficiency(0.5, 0.6), 1.0, 1e9, 10_000)
+    assert batch == expected == 476
+    assert why.startswith("batch 476 set by KV-cache room")
+    # A latency target binds first: 50 ms x 3,350 GB/s x 0.6 = 100.5 GB a step, less 16.06 GB of weights,
+    # over 131,072 x (800 + 150) bytes read per request = 678; a 30 ms target: (60.3 - 16.06) / 0.1245 = 355
+    batch, why = continuous_batch(arch, ServingGpu(gpu.memory_gib, gpu.bf16_tflops, gpu.bandwidth_gb_per_s), 800,
+                                  300, "bf16", Efficiency(0.5, 0.6), 1.0, 30, 10_000)
+    assert batch == 355 and "latency target" in why
+    # and the engine's cap below both
+    assert continuous_batch(arch, ServingGpu(gpu.memory_gib, gpu.bf16_tflops, gpu.bandwidth_gb_per_s), 800, 300,
+                            "bf16", Efficiency(0.5, 0.6), 1.0, 1e9, 256)[0] == 256
+
+
+@pytest.mark.parametrize(("prompt", "output", "published"), [
+    # NVIDIA TensorRT-LLM performance overview (docs/source/performance/perf-overview.md, v1.0), Llama 3.1 8B
+    # FP8 on one H100, maximum throughput, output tokens a second
+    (1000, 1000, 15_220), (128, 2048, 22_714), (2048, 2048, 9_305),
+])
+def test_continuous_batching_throughput_matches_tensorrt_llm_on_one_gpu(catalogue, gpus, assume, prompt, output,
+                                                                          published):
+    _, _, replica = _continuous(catalogue, gpus, assume, "llama-3.1-8b", prompt, output)
+    assert replica.tokens_per_second == pytest.approx(published, rel=LATENCY_TOLERANCE)
+
+
+@pytest.mark.parametrize(("prompt", "output", "published"), [
+    # the same overview, Llama 3.3 70B FP8 on two H100s (TP2); Llama 3.1 70B has the same architecture
+    (128, 128, 6_378), (1000, 1000, 4_205), (2048, 2048, 3_082),
+])
+def test_tensor_parallel_efficiency_against_tensorrt_llm_on_two_gpus(catalogue, gpus, assume, prompt, output,
+                                                                      published):
+    _, _, replica = _continuous(catalogue, gpus, assume, "llama-3.1-70b", prompt, output, min_gpus=2)
+    assert replica.tensor_parallel == 2
+    total = replica.tokens_per_second * replica.tensor_parallel
+    assert total == pytest.approx(published, rel=0.20)
+    # perfect scaling overstates every case
+    _, _, perfect = _continuous(catalogue, gpus, assume, "llama-3.1-70b", prompt, output, min_gpus=2,
+                                tp_efficiency=1.0)
+    assert perfect.tokens_per_second * 2 > published
 
 
 # -- Properties -----------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class Input:
     high: float = 10**12
     step: float = 1
     options: Callable[[PriceBook], list[str]] | None = None
-    route: Literal["api", "self_hosted"] | None = None  # fine-tune inputs that only one route uses
+    route: Literal["api", "provider_hosted", "self_hosted"] | None = None  # inputs that only one route uses
     # A model picker marks retired and retiring models: by the model's own date, or its fine-tuned one's.
     retiring: Literal["model", "fine_tuned"] | None = None
 
@@ -54,6 +54,12 @@ fine_tunable = _refs("models", lambda m: m.fine_tuning is not None)
 embedding_models = _refs("embeddings")
 vector_dbs = _refs("vector_dbs")
 gpu_instances = _refs("gpu_instances")
+
+
+def hosts(book: PriceBook) -> list[str]:
+    """Providers that both tune open models (fine-tuning bands) and serve them per token."""
+    return [name for name, table in book.tables.items()
+            if table.fine_tuning_bands and any(m.open_model for m in table.models.values())]
 
 
 def open_models(book: PriceBook) -> list[str]:
@@ -114,13 +120,19 @@ GROUPS: dict[str, list[Input]] = {
         Input("approaches.rag.vector_db", "Vector database plan", "", "select", options=vector_dbs),
     ],
     "Training data and route (fine-tuning, hybrid)": [
-        Input("approaches.fine_tune.route", "Route", "The provider's API trains and serves the model; or you rent "
-              "GPUs and run it yourself (self-hosted).", "select", options=lambda book: ["api", "self_hosted"]),
+        Input("approaches.fine_tune.route", "Route", "A model provider's API trains and serves the model; a host "
+              "of open models tunes a LoRA adapter and serves it per token; or you rent GPUs and run it yourself.",
+              "select", options=lambda book: ["api", "provider_hosted", "self_hosted"]),
         Input("approaches.fine_tune.model@api", "Model to fine-tune (provider's API)",
               "A hosted model with fine-tuning prices.", "select", options=fine_tunable, route="api",
               retiring="fine_tuned"),
         Input("approaches.fine_tune.model@self_hosted", "Open model (self-hosted)", "From pricing/open_models.yaml.",
               "select", options=open_models, route="self_hosted"),
+        Input("approaches.fine_tune.model@provider_hosted", "Open model (hosted per token)",
+              "From pricing/open_models.yaml; the host must serve it.", "select", options=open_models,
+              route="provider_hosted"),
+        Input("approaches.fine_tune.host", "Host of open models", "Its fine-tuning bands price training; its "
+              "per-token price serves the adapter.", "select", options=hosts, route="provider_hosted"),
         Input("approaches.fine_tune.system_prompt_tokens", "System prompt after tuning (tokens)",
               "Instructions still sent once behaviour is trained in.", step=50),
         Input("approaches.fine_tune.examples", "Training examples (count)", "Good examples in the training set.",
@@ -149,6 +161,14 @@ GROUPS: dict[str, list[Input]] = {
               "tables.", "select", options=gpu_instances, route="self_hosted"),
         Input("approaches.fine_tune.serving_gpu", "Serving GPUs (self-hosted)", "Replicas are sized from the peak "
               "request rate.", "select", options=gpu_instances, route="self_hosted"),
+        Input("approaches.fine_tune.serving_schedule", "Serving schedule (self-hosted)",
+              "Always on; business hours only (all traffic then); or scaled to zero when idle (a cold start "
+              "after a quiet spell).", "select", options=lambda book: ["always_on", "business_hours", "scale_to_zero"],
+              route="self_hosted"),
+        Input("approaches.fine_tune.purchase", "Serving instances bought (self-hosted)",
+              "On demand; reserved for a year (billed every hour); or spot (can be interrupted). The instance "
+              "needs a price for it.", "select", options=lambda book: ["on_demand", "reserved", "spot"],
+              route="self_hosted"),
     ],
     "After launch": [
         Input("operations.personal_data", "Personal data in requests or examples",
@@ -175,8 +195,12 @@ ALL_INPUTS = [item for group in GROUPS.values() for item in group]
 WRITTEN_SHARE = "approaches.fine_tune.example_sources.written"
 # Choices shown in words; the scenario keeps the value on the left.
 OPTION_WORDS: dict[Any, str] = {False: "No", True: "Yes", "api": "Provider's API",
+                                "provider_hosted": "Hosted per token (open model)",
                                 "self_hosted": "Self-hosted (own GPUs)", "lora": "LoRA", "qlora": "QLoRA",
-                                "full": "Full fine-tuning"}
+                                "full": "Full fine-tuning", "always_on": "Always on",
+                                "business_hours": "Business hours only", "scale_to_zero": "Scaled to zero when idle",
+                                "on_demand": "On demand", "reserved": "Reserved (1 year)",
+                                "spot": "Spot (interruptible)"}
 
 
 def _path(item: Input) -> list[str]:

@@ -12,6 +12,7 @@ import streamlit as st
 from planner import PlannerError, PriceBook, Scenario
 from planner.analysis.comparison import cheapest, crossovers, describe_leaders, fastest
 from planner.analysis.recommend import DecisionAnswers, default_answers, recommend
+from planner.analysis.routes import route_options
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS, in_words, months
@@ -22,6 +23,7 @@ from planner.outputs.export import (
     grouped_lines,
     line_item_columns,
     model_retirement_notes,
+    sizing_lines,
     summary_csv,
     summary_rows,
     to_csv,
@@ -97,6 +99,10 @@ def render_charts(estimate: Estimate) -> None:
                 st.caption(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for the "
                            f"peak; the month's average traffic uses {used:.0%} of their capacity "
                            f"({1 - used:.0%} idle), which a serverless or shared deployment would not bill.")
+            replica = sizing.serving.replica
+            if replica.batch_reason:
+                st.caption(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "
+                           f"{replica.batch_reason}.")
 
 
 def _why_rank(column: Column) -> int:
@@ -162,6 +168,42 @@ def render_fit(estimate: Estimate) -> None:
         st.warning(f"{APPROACH_LABELS[name]} ruled out: {why}")
     for caution in advice.cautions:
         st.info(caution)
+
+
+def render_routes(scenario: Scenario, book: PriceBook) -> None:
+    """The fine-tuning approach under each hosting route, and what each route's month is made of."""
+    cur = scenario.currency
+    requests = scenario.workload.requests_per_month
+    options = route_options(scenario, book)
+    st.markdown("The **fine-tuning** approach hosted each way it could be: per token by a host of open models, on "
+                "own GPUs on a schedule, or by a model provider's fine-tuning API. Change the route, schedule and "
+                "purchase option in the sidebar (Training data and route).")
+    rows = [{"Route": o.label, "Runs on": o.result.serves_with, f"One-time ({cur})": o.result.one_time_cost,
+             f"First month ({cur})": o.result.monthly_cost,
+             f"Per 1,000 requests, month 1 ({cur})": o.per_thousand_requests(requests),
+             f"{scenario.horizon_months} months ({cur})": o.result.horizon_cost}
+            for o in options if o.result is not None]
+    money = {column: st.column_config.NumberColumn(format="%,.2f") for column in rows[0] if "(" in column} \
+        if rows else {}
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=money)
+    for option in options:
+        if option.result is None:
+            st.warning(f"{option.label}: cannot be costed here: {option.problem}")
+    for option in options:
+        if option.result is None:
+            continue
+        with st.expander(f"{option.label}: what the first month is made of"):
+            st.dataframe(pd.DataFrame([{
+                "Item": li.item, "Quantity": li.quantity, "Unit": li.unit, f"Unit price ({cur})": li.unit_price,
+                f"First month ({cur})": li.amount,
+                f"Per 1,000 requests ({cur})": li.amount / requests * 1000 if requests else None,
+                "How the quantity was worked out": in_words(li.quantity_basis)} for li in option.monthly_lines()]),
+                hide_index=True, column_config={
+                    f"First month ({cur})": st.column_config.NumberColumn(format="%,.2f"),
+                    f"Per 1,000 requests ({cur})": st.column_config.NumberColumn(format="%,.2f"),
+                    "Quantity": st.column_config.NumberColumn(format="%,.4g")})
+            if option.result.sizing is not None:
+                st.caption(" · ".join(sizing_lines(option.result.sizing)))
 
 
 def render_export(estimate: Estimate, scenario: Scenario, book: PriceBook) -> None:

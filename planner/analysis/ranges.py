@@ -97,7 +97,7 @@ def field_limits(path: str) -> list[tuple[str, float]]:
 
     >>> field_limits("workload.requests_per_month")
     [('>=', 0), ('<=', 1000000000000000)]
-    >>> field_limits("assumptions.training_mfu")
+    >>> field_limits("assumptions.training_hfu")
     [('>=', 0), ('<=', 1000000000000000.0), ('>', 0), ('<=', 1)]
     """
     if path.startswith("assumptions."):

@@ -29,6 +29,7 @@ from planner.costs.timeline import Phase, plan_phases
 from planner.costs.training import (
     api_preference_run,
     api_run,
+    hosted_run,
     hosting_lines,
     retraining_lines,
     self_hosted_run,
@@ -280,9 +281,28 @@ def _fine_tune(
                 plan_preference_training(c, block, arch, training_plan, trainer, field("training_gpu")), trainer)
             # No pairs, no run (its fixed overhead hours included), value by value for a range.
             preference = dataclasses.replace(dpo, quantity=where(block.preference_pairs > 0, dpo.quantity, 0.0))
-        lines += hosting_lines(c, approach, serving_plan, server)
+        lines += hosting_lines(c, approach, serving_plan, server, field("purchase"))
         sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan)
         serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or training_ref}"
+    elif block.route == "provider_hosted":
+        host = block.host or ""  # FineTuneBlock requires it on this route
+        arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
+        if block.method != "lora":
+            raise FieldProblem(field("method"), (
+                f"{host} serves fine-tuned LoRA adapters per token; a {block.method} fine-tune needs a dedicated "
+                "endpoint, which the planner does not price: use method lora, or route self_hosted"))
+        billion = getattr(arch, "published_params_billion", None) or model_parameters(arch) / 1e9
+        band = _lookup(field("host"), lambda: c.book.fine_tuning_band(host, "lora", billion))
+        served = _lookup(field("model"), lambda: c.book.hosted_open_model(host, block.model))
+        retires = served.offering.deprecation_date
+        run = hosted_run(block, band)
+        if nonzero(block.preference_pairs):
+            raise FieldProblem(field("preference_pairs"), (
+                f"{host}'s DPO prices are not in the tables: cost DPO on the self_hosted route, or set "
+                "preference_pairs to 0"))
+        lines += inference_lines(c, approach, served, block.system_prompt_tokens, block.cached_prompt_share,
+                                 retrieved, f"approaches.{approach}")
+        serves_with = f"{block.model} (LoRA) hosted by {host}"
     else:
         tuned = _ref(c, field("model"), c.book.fine_tunable_model, block.model)
         # The tuned model goes when it, or the base model it was tuned from, is retired.
@@ -311,6 +331,14 @@ def _fine_tune(
         iterations, c.value("retrieval_latency_ms") if rag is not None else 0.0,
         input_tokens_per_request(c, block.system_prompt_tokens, retrieved), sizing,
     )
+
+
+def _lookup(field: str, find: Callable[[], Resolved]) -> Resolved:
+    """A price-book lookup whose miss becomes a problem at the scenario ``field``."""
+    try:
+        return find()
+    except UnknownOffering as exc:
+        raise FieldProblem(field, str(exc)) from None
 
 
 def _services(c: Costing) -> list[Resolved]:

@@ -7,6 +7,7 @@ decides how many requests a second it completes; the month's peak rate decides t
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from planner.core.draws import vceil, vmax, vround
@@ -20,7 +21,14 @@ from planner.inputs.pricebook import Resolved
 from planner.inputs.scenario import FineTuneBlock
 from planner.sizing.compute import SECONDS_PER_HOUR, FlopsRule, Precision, TrainingTime, peak_tflops, training_time
 from planner.sizing.memory import TrainingMemory, TrainingSetup, training_memory
-from planner.sizing.serving import Efficiency, ServingEstimate, ServingGpu, replicas_needed, serving_estimate
+from planner.sizing.serving import (
+    Efficiency,
+    ServingEstimate,
+    ServingGpu,
+    continuous_batch,
+    replicas_needed,
+    serving_estimate,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,9 @@ class ServingPlan:
     fixed: bool  # instances given by the scenario rather than sized
     average_requests_per_second: tuple[float, ...]
     gpu_name: str
+    schedule: str = "always_on"  # always_on, business_hours or scale_to_zero
+    purchase: str = "on_demand"  # on_demand, reserved or spot
+    open_hours: float = 730.0  # hours a month the service takes traffic
 
 
 @dataclass(frozen=True)
@@ -132,7 +143,7 @@ def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, g
     time = training_time(
         model_parameters(arch), tokens, rule.per_param_token(setup.method, setup.gradient_checkpointing),
         # Values that do not fit have 0 instances, so they bill 0 hours whatever their time.
-        gpu, vmax(instances, 1) * gpus_per_instance, assumptions.training_mfu.value, precision,
+        gpu, vmax(instances, 1) * gpus_per_instance, assumptions.training_hfu.value, precision,
     )
     return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value, gpu.display_name)
 
@@ -143,15 +154,22 @@ def plan_serving(
     """One replica's capacity and the replicas and instances each month's peak needs."""
     gpu = gpu_of(c, instance, field)
     precision_peak = gpu.fp8_tflops if block.serving_precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
-    replica = serving_estimate(
-        arch, ServingGpu(gpu.memory_gib, precision_peak, gpu.bandwidth_gb_per_s),
-        vround(c.value("serving_batch_size")), prompt_tokens, c.scenario.workload.output_tokens,
-        block.serving_precision,
-        Efficiency.from_assumptions(c.assumptions),
-        c.value("framework_overhead_gib"),
-    )
+    serving_gpu = ServingGpu(gpu.memory_gib, precision_peak, gpu.bandwidth_gb_per_s)
+    efficiency = Efficiency.from_assumptions(c.assumptions)
+    tp_efficiency = c.value("tensor_parallel_efficiency")
+    output_tokens = c.scenario.workload.output_tokens
+    batch, why = continuous_batch(
+        arch, serving_gpu, prompt_tokens, output_tokens, block.serving_precision, efficiency,
+        c.value("framework_overhead_gib"), c.value("max_ms_per_output_token"), vround(c.value("serving_batch_size")),
+        tp_efficiency)
+    replica = dataclasses.replace(serving_estimate(
+        arch, serving_gpu, batch, prompt_tokens, output_tokens, block.serving_precision, efficiency,
+        c.value("framework_overhead_gib"), tp_efficiency), batch_reason=why)
     c.check_fits(replica.fits_each, field, f"serving {block.model} on {gpu.display_name}: {replica.reason}")
-    seconds = c.value("hours_per_month") * SECONDS_PER_HOUR
+    # Traffic arrives while the service runs: over the month, or within business hours only.
+    open_hours = c.value("business_hours_per_month" if block.serving_schedule == "business_hours" else
+                         "hours_per_month")
+    seconds = open_hours * SECONDS_PER_HOUR
     averages = tuple(r / seconds for r in c.requests)
     peaks = tuple(a * c.value("peak_to_average_requests") for a in averages)
     utilisation = c.value("serving_target_utilisation")
@@ -163,4 +181,4 @@ def plan_serving(
         instances = tuple(vceil(n * replica.tensor_parallel / per_instance) for n in replicas)
     share = block.adapter_share if block.hosting == "shared_adapter" else 1.0
     return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None, averages,
-                       gpu.display_name)
+                       gpu.display_name, block.serving_schedule, block.purchase, open_hours)

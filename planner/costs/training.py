@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.core.draws import divide_or_zero, nonzero, vround
+from planner.core.draws import divide_or_zero, nonzero, vceil, vround
 from planner.core.errors import FieldProblem
 from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
 from planner.costs.evaluation import evaluation_work
@@ -13,6 +13,7 @@ from planner.costs.self_hosted import ServingPlan, TrainingPlan
 from planner.costs.training_data import correction_work
 from planner.inputs.pricebook import Price, Resolved
 from planner.inputs.scenario import FineTuneBlock
+from planner.sizing.compute import SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,35 @@ def self_hosted_run(plan: TrainingPlan, instance: Resolved) -> TrainingRun:
     """A run on rented GPU instances, in instance-hours: compute time plus fixed overhead.
 
     Compute: FLOPs = k x parameters x tokens (k = 6 for full training, 4 with a frozen base, +2 with
-    gradient checkpointing) over GPUs x dense peak x MFU (Kaplan et al. 2020; EleutherAI, Transformer
-    Math 101). 8B parameters, LoRA without checkpointing, 1.8 million tokens on one H100 (989 TFLOPS) at 30% MFU:
+    gradient checkpointing) over GPUs x dense peak x HFU (Kaplan et al. 2020; EleutherAI, Transformer
+    Math 101). 8B parameters, LoRA without checkpointing, 1.8 million tokens on one H100 (989 TFLOPS) at 30% HFU:
     4 x 8e9 x 1.8e6 / (989e12 x 0.3) = 194 s, plus the per-run overhead.
     """
     time, memory = plan.time, plan.memory
     return TrainingRun(
         plan.instance_hours, "instance-hours", instance.price("per_hour", "instance-hour"),
-        f"{time.flops:.3g} FLOPs / ({time.gpus} GPUs x {time.peak_tflops:g} TFLOPS x assumptions.training_mfu "
-        f"{time.mfu:g}) = {time.hours:.3g} h + assumptions.training_run_overhead_hours ({plan.overhead_hours:g}), "
+        f"{time.flops:.3g} FLOPs / ({time.gpus} GPUs x {time.peak_tflops:g} TFLOPS x assumptions.training_hfu "
+        f"{time.hfu:g}) = {time.hours:.3g} h + assumptions.training_run_overhead_hours ({plan.overhead_hours:g}), "
         f"x {plan.instances} instance(s); memory {memory.total:.1f} GiB per GPU ({memory.reason})",
     )
+
+
+def hosted_run(block: FineTuneBlock, band: Resolved) -> TrainingRun:
+    """A run by a host of open models, billed per million training tokens at its size band's price, and
+    at least the band's minimum per job.
+
+    1,000 examples x 600 tokens x 3 epochs = 1.8 million tokens x $0.48 = $0.86 a run.
+    """
+    tokens = block.training_tokens / TOKENS_PER_MILLION
+    price = band.price("training_per_million_tokens", "million training tokens")
+    minimum = band.offering.minimum_per_job
+    basis = (f"examples ({block.examples:,}) x tokens_per_example ({block.tokens_per_example:,}) x "
+             f"epochs ({block.epochs})")
+    if minimum and price.value and tokens * price.value < minimum:
+        # Billed as if the job had the tokens its minimum charge buys.
+        return TrainingRun(minimum / price.value, "million training tokens", price,
+                           f"{basis}; below the minimum of {minimum:,.2f} a job, billed at the minimum")
+    return TrainingRun(tokens, "million training tokens", price, basis)
 
 
 def api_preference_run(block: FineTuneBlock, prices: Resolved, field: str) -> TrainingRun:
@@ -114,10 +133,41 @@ def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: Fi
                       w.unit, w.price, f"{w.basis} {cadence}") for w in work]
 
 
-def hosting_lines(c: Costing, approach: Approach, plan: ServingPlan, instance: Resolved) -> list[LineItem]:
-    """Serving instances kept running all month: instances x hours per month x hourly price (x share)."""
-    hours = c.value("hours_per_month")
+PURCHASE_PRICES = {"on_demand": "per_hour", "reserved": "reserved_per_hour", "spot": "spot_per_hour"}
+
+
+def hosting_lines(c: Costing, approach: Approach, plan: ServingPlan, instance: Resolved,
+                  field: str = "") -> list[LineItem]:
+    """Serving instances: instances x hours billed a month x the hourly price of the purchase option (x share).
+
+    Hours billed: always on, the month's hours; business hours, ``business_hours_per_month``; scale to
+    zero, only the hours the replicas are busy (the month's requests over what the replicas serve an
+    hour at the target utilisation). A 1-year reservation bills every hour of the month, used or not.
+    """
+    price_field = PURCHASE_PRICES[plan.purchase]
+    if getattr(instance.offering, price_field, None) is None:
+        raise FieldProblem(field, f"{instance.key} has no {price_field} in its table: buy it on_demand, or add the "
+                                  "price")
+    month_hours = c.value("hours_per_month")
     replica = plan.replica
+    per_replica = vceil(replica.tensor_parallel / instance.offering.gpu_count)
+    if plan.purchase == "reserved":
+        quantities = [n * month_hours * plan.share for n in plan.instances]
+        schedule = (f"{plan.instances[0]} instance(s) x assumptions.hours_per_month ({month_hours:g}): a reservation "
+                    "bills every hour")
+    elif plan.schedule == "scale_to_zero" and not plan.fixed:
+        capacity = replica.requests_per_second * SECONDS_PER_HOUR * c.value("serving_target_utilisation")
+        quantities = [divide_or_zero(r, capacity) * per_replica * plan.share for r in c.requests]
+        schedule = (f"requests / ({replica.requests_per_second:.3g} requests/s a replica x 3,600 x "
+                    f"assumptions.serving_target_utilisation) busy replica-hours x {per_replica} instance(s) a "
+                    f"replica; scaled to zero when idle, so a request after a quiet spell waits about "
+                    f"{c.value('cold_start_seconds'):g} s (assumptions.cold_start_seconds) for a cold start")
+    else:
+        hours = plan.open_hours
+        quantities = [n * hours * plan.share for n in plan.instances]
+        name = "business_hours_per_month" if plan.schedule == "business_hours" else "hours_per_month"
+        schedule = f"{plan.instances[0]} instance(s) x assumptions.{name} ({hours:g})"
+    spot = "; spot instances can be interrupted: keep a fallback" if plan.purchase == "spot" else ""
     if plan.fixed:
         sizing = "serving_instances set in the scenario"
     else:
@@ -127,8 +177,8 @@ def hosting_lines(c: Costing, approach: Approach, plan: ServingPlan, instance: R
             f"batch {replica.batch} x assumptions.serving_target_utilisation) = {plan.replicas[0]} replica(s)"
         )
     share = f" x adapter_share {plan.share:g}" if plan.share != 1 else ""
+    label = {"on_demand": "on demand", "reserved": "reserved 1 year", "spot": "spot"}[plan.purchase]
     return [
-        c.monthly(approach, "hosting", "Serving instances", [n * hours * plan.share for n in plan.instances],
-                  "instance-hours", instance.price("per_hour", "instance-hour"),
-                  f"{plan.instances[0]} instance(s) x assumptions.hours_per_month ({hours:g}){share}; {sizing}")
+        c.monthly(approach, "hosting", f"Serving instances ({label})", quantities, "instance-hours",
+                  instance.price(price_field, "instance-hour"), f"{schedule}{share}; {sizing}{spot}")
     ]

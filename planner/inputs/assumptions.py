@@ -36,6 +36,7 @@ def _a(description: str) -> object:
 ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
     "productive_hours_per_person_week": [(">", 0)],
     "hours_per_month": [(">", 0)],
+    "business_hours_per_month": [(">", 0)],
     "chunk_tokens": [(">", 0)],
     "serving_batch_size": [(">=", 1)],
     "tie_share": [("<=", 1)],
@@ -44,7 +45,9 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
         "records_review_share", "examples_revised_per_iteration", "retrain_new_example_share",
         "online_eval_share", "base_model_change_data_share")},
     **{name: [(">", 0), ("<=", 1)] for name in (
-        "training_mfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation")},
+        "training_hfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation",
+        "tensor_parallel_efficiency")},
+    "max_ms_per_output_token": [(">", 0)],
 }
 
 
@@ -142,8 +145,9 @@ class Assumptions(BaseModel):
     )
 
     # Compute
-    training_mfu: Assumption = _a(
-        "Model-FLOPs utilisation of a self-hosted fine-tuning run (fraction of dense BF16 peak)."
+    training_hfu: Assumption = _a(
+        "Hardware FLOPs utilisation of a self-hosted fine-tuning run: every FLOP done, recomputation included, "
+        "over the dense peak (MFU would leave recomputation out)."
     )
     full_training_flops_per_param_token: Assumption = _a(
         "Training FLOPs per parameter per token, full fine-tuning (forward 2 + backward 4)."
@@ -168,9 +172,24 @@ class Assumptions(BaseModel):
     # Serving on own GPUs
     serving_compute_efficiency: Assumption = _a("Fraction of the dense tensor peak reached in prefill and decode.")
     serving_bandwidth_efficiency: Assumption = _a("Fraction of the memory bandwidth reached when decoding.")
-    serving_batch_size: Assumption = _a("Requests a serving replica processes together (concurrency).")
+    serving_batch_size: Assumption = _a(
+        "Most requests a serving replica batches together (the engine's cap); fewer when the KV-cache room or "
+        "the latency target allows fewer."
+    )
+    max_ms_per_output_token: Assumption = _a(
+        "Latency target: the longest a decode step (one output token for every request in the batch) may take."
+    )
+    tensor_parallel_efficiency: Assumption = _a(
+        "Share of perfect scaling a replica split over several GPUs reaches (communication between them)."
+    )
     serving_target_utilisation: Assumption = _a("Share of a replica's capacity planned to be in use at the peak.")
     peak_to_average_requests: Assumption = _a("Peak request rate over the month's average rate.")
+    business_hours_per_month: Assumption = _a(
+        "Hours a month a business-hours serving schedule runs (all traffic arrives then)."
+    )
+    cold_start_seconds: Assumption = _a(
+        "Seconds a scaled-to-zero replica takes to start and load the model before its first answer."
+    )
 
     # Retrieval
     chunk_tokens: Assumption = _a("Tokens per indexed chunk; one vector per chunk.")

@@ -79,6 +79,9 @@ class ChatModel(ModelOffering):
     batch_input_per_million_tokens: NonNegative | None = None
     batch_output_per_million_tokens: NonNegative | None = None
     litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
+    open_model: Identifier | None = Field(
+        None, description="the open model (an id in open_models.yaml) this serves: a LoRA fine-tune of it hosted "
+                          "by this provider is billed at these prices")
     fine_tuning: FineTunedPrices | None = None
 
 
@@ -89,6 +92,7 @@ class FineTuningBand(Offering):
     min_params_billion: NonNegative
     max_params_billion: Positive
     training_per_million_tokens: NonNegative
+    minimum_per_job: NonNegative = Field(0.0, description="the least a training job is billed (0: none published)")
 
     @model_validator(mode="after")
     def _band_is_ordered(self) -> FineTuningBand:
@@ -131,7 +135,11 @@ class GpuInstance(Offering):
 
     gpu: Identifier
     gpu_count: Annotated[int, Field(gt=0, le=1_000_000)]
-    per_hour: NonNegative = Field(description="price per instance-hour")
+    per_hour: NonNegative = Field(description="on-demand price per instance-hour")
+    reserved_per_hour: NonNegative | None = Field(
+        None, description="price per instance-hour with a 1-year commitment, billed every hour whether used or not")
+    spot_per_hour: NonNegative | None = Field(
+        None, description="spot (interruptible) price per instance-hour")
     region: str | None = None
 
 

@@ -156,6 +156,31 @@ class PriceBook:
         """An operations service (``langfuse/core``)."""
         return self._find(ref, "services", "service")
 
+    def hosted_open_model(self, host: str, model_id: str) -> Resolved:
+        """The per-token prices at which ``host`` serves ``model_id`` (an open model) and adapters on it."""
+        table = self.tables.get(host)
+        if table is None:
+            raise UnknownOffering(f"unknown provider {host!r}")
+        served = [key for key, model in table.models.items() if model.open_model == model_id]
+        if not served:
+            known = ", ".join(sorted({m.open_model for m in table.models.values() if m.open_model})) or "none"
+            raise UnknownOffering(f"{host} serves no model built on {model_id!r} in pricing/{host}.yaml "
+                                  f"(open models it serves: {known})")
+        return self.chat_model(f"{host}/{served[0]}")
+
+    def fine_tuning_band(self, host: str, method: str, params_billion: float) -> Resolved:
+        """The fine-tuning band of ``host`` that prices ``method`` for a model of ``params_billion``."""
+        table = self.tables.get(host)
+        if table is None:
+            raise UnknownOffering(f"unknown provider {host!r}")
+        for band_id, band in table.fine_tuning_bands.items():
+            if band.method == method and band.min_params_billion <= params_billion <= band.max_params_billion:
+                return Resolved(f"{host}.fine_tuning_bands.{band_id}", table.currency, band)
+        bands = ", ".join(f"{b.method} {b.min_params_billion:g}-{b.max_params_billion:g}B"
+                          for b in table.fine_tuning_bands.values()) or "none"
+        raise UnknownOffering(f"{host} has no {method} fine-tuning band for a {params_billion:.3g}B model in "
+                              f"pricing/{host}.yaml (bands: {bands})")
+
     def gpu_spec(self, gpu_id: str) -> GpuSpec:
         """Datasheet figures of a GPU by id (``h100-sxm``)."""
         if self.hardware is None or gpu_id not in self.hardware.gpus:

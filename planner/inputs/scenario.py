@@ -23,6 +23,7 @@ MAX_COUNT = int(MAX_MAGNITUDE)
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$", max_length=200)]
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
 
 DEFAULT_MODEL = "openai/gpt-4o-mini"
 DEFAULT_EMBEDDING_MODEL = "openai/text-embedding-3-small"
@@ -108,11 +109,17 @@ class FineTuneBlock(BaseModel):
     """Fine-tuning, by a provider's API (``route: api``) or on own GPUs (``route: self_hosted``)."""
 
     model_config = STRICT
-    route: Literal["api", "self_hosted"] = Field("api", description="who trains and serves the model")
+    route: Literal["api", "provider_hosted", "self_hosted"] = Field(
+        "api", description="who trains and serves the model: a model provider's API; a host of open models that "
+                           "tunes and serves them per token (provider_hosted); or own GPUs (self_hosted)")
     model: str = Field(
         DEFAULT_MODEL, max_length=200,
-        description="api: a fine-tunable chat model (provider/id); self_hosted: an id in open_models.yaml",
+        description="api: a fine-tunable chat model (provider/id); provider_hosted and self_hosted: an id in "
+                    "open_models.yaml",
     )
+    host: Identifier | None = Field(
+        None, description="provider_hosted: the provider (together, fireworks) whose fine-tuning bands and "
+                          "per-token prices apply")
     system_prompt_tokens: Count = Field(200, description="static instructions left after fine-tuning")
     cached_prompt_share: Share = Field(0.0, description=f"{CACHE_HIT_SHARE} (api route)")
     examples: Count = Field(1000, description="training examples prepared")
@@ -149,6 +156,12 @@ class FineTuneBlock(BaseModel):
     hosting: Literal["dedicated", "shared_adapter"] = Field(
         "dedicated", description="self_hosted: own deployment, or an adapter on a deployment shared with others"
     )
+    serving_schedule: Literal["always_on", "business_hours", "scale_to_zero"] = Field(
+        "always_on", description="self_hosted: serving replicas run all month, in business hours only (all "
+                                 "traffic then), or only while serving (scale to zero, with cold starts)")
+    purchase: Literal["on_demand", "reserved", "spot"] = Field(
+        "on_demand", description="self_hosted: how serving instances are bought; a 1-year reservation bills every "
+                                 "hour; spot can be interrupted")
     adapter_share: Annotated[float, Field(gt=0, le=1)] = Field(
         0.25, description="self_hosted, shared_adapter: share of the shared deployment's cost billed here"
     )
@@ -167,6 +180,9 @@ class FineTuneBlock(BaseModel):
         if self.route == "self_hosted":
             if self.training_gpu is None:
                 raise ValueError("route self_hosted needs training_gpu")
+        elif self.route == "provider_hosted":
+            if self.host is None:
+                raise ValueError("route provider_hosted needs host, the provider that tunes and serves the model")
         elif "/" not in self.model:
             raise ValueError(f"route api needs model as provider/id, got {self.model!r}")
         return self
@@ -177,8 +193,9 @@ class HybridBlock(BaseModel):
 
     model_config = STRICT
     # Every key of FineTuneBlock and RetrievalFields, all optional; filled in by Scenario.
-    route: Literal["api", "self_hosted"] | None = None
+    route: Literal["api", "provider_hosted", "self_hosted"] | None = None
     model: str | None = Field(None, max_length=200)
+    host: Identifier | None = None
     system_prompt_tokens: Count | None = None
     cached_prompt_share: Share | None = None
     examples: Count | None = None
@@ -200,6 +217,8 @@ class HybridBlock(BaseModel):
     serving_precision: Literal["bf16", "fp8", "int4"] | None = None
     serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
     hosting: Literal["dedicated", "shared_adapter"] | None = None
+    serving_schedule: Literal["always_on", "business_hours", "scale_to_zero"] | None = None
+    purchase: Literal["on_demand", "reserved", "spot"] | None = None
     adapter_share: Annotated[float, Field(gt=0, le=1)] | None = None
     retrieved_tokens: Count | None = None
     corpus_tokens: Count | None = None

@@ -145,6 +145,7 @@ def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
         f"{serving.instances[0]} instance(s)" + (
             f"; average traffic uses {used:.0%} of their capacity" if (used := sizing.serving_utilisation()) is not None
             else ""),
+        *([f"concurrency: {replica.batch_reason}"] if replica.batch_reason else []),
     ]
 
 

@@ -61,7 +61,7 @@ def training_report(
             "gpu_hours": (time.hours + overhead) * time.gpus,
             "tokens_per_second_per_gpu": time.tokens_per_second_per_gpu,
         })
-        names += ["training_mfu", "full_training_flops_per_param_token", "adapter_training_flops_per_param_token",
+        names += ["training_hfu", "full_training_flops_per_param_token", "adapter_training_flops_per_param_token",
                   "recompute_flops_per_param_token", "training_run_overhead_hours"]
         if instance is not None:
             price = instance.price("per_hour", "instance-hour")

@@ -54,7 +54,7 @@ MAX_METADATA_BYTES = 1_000_000  # a wheel's METADATA (litellm's is about 20 KB);
 _WHEEL_VERSION = re.compile(r"^Version: *(\S+)$", re.MULTILINE)
 _OTHER_FIGURES = re.compile(r"; other figures \([^)]*\): (.*)$", re.DOTALL)
 # Figures an offering may hold besides provenance: what "other figures" in a merged source means.
-_NOT_FIGURES = {"source", "as_of", "status", "blocking", "litellm_id", "fine_tuning"}
+_NOT_FIGURES = {"source", "as_of", "status", "blocking", "litellm_id", "open_model", "fine_tuning"}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 FLOPs ~ 6 x parameters x tokens for full training (2 forward + 4 backward; Kaplan et al. 2020);
 ~ 4 x with a frozen base, which skips weight gradients (LoRA, QLoRA); gradient checkpointing adds a
-second forward pass (+2; Korthikanti et al. 2022). Time = FLOPs / (GPUs x dense peak x MFU).
+second forward pass (+2; Korthikanti et al. 2022). Time = FLOPs / (GPUs x dense peak x HFU): the
+hardware FLOPs utilisation counts every FLOP the GPUs do, the recomputed ones included, so the
+figure set is the figure used (model FLOPs utilisation, MFU, would leave recomputation out).
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ class TrainingTime:
     flops: float
     gpus: int
     peak_tflops: float
-    mfu: float
+    hfu: float  # hardware FLOPs utilisation: all FLOPs done, recomputation included, over dense peak
     hours: float
 
     @property
@@ -71,15 +73,15 @@ def peak_tflops(gpu: GpuSpec, precision: Precision) -> float:
 
 
 def training_time(
-    params: float, tokens: float, flops_per_param_token: float, gpu: GpuSpec, gpus: int, mfu: float,
+    params: float, tokens: float, flops_per_param_token: float, gpu: GpuSpec, gpus: int, hfu: float,
     precision: Precision = "bf16",
 ) -> TrainingTime:
     """Hours of compute for ``tokens`` on ``gpus`` GPUs.
 
-    Llama 2 7B (6.74e9 parameters) full fine-tuning on 8 H100s at FP8 (1,979 TFLOPS) and 30% MFU:
+    Llama 2 7B (6.74e9 parameters) full fine-tuning on 8 H100s at FP8 (1,979 TFLOPS) and 30% HFU:
     6 x 6.74e9 FLOPs a token / (1,979e12 x 0.3) = 14,700 tokens a second per GPU.
     """
     peak = peak_tflops(gpu, precision)
     flops = flops_per_param_token * params * tokens
-    seconds = flops / (gpus * peak * FLOPS_PER_TFLOP * mfu)
-    return TrainingTime(tokens, flops, gpus, peak, mfu, seconds / SECONDS_PER_HOUR)
+    seconds = flops / (gpus * peak * FLOPS_PER_TFLOP * hfu)
+    return TrainingTime(tokens, flops, gpus, peak, hfu, seconds / SECONDS_PER_HOUR)

@@ -6,8 +6,12 @@
 - Prefill is compute-bound: 2 x parameters x prompt tokens x batch FLOPs. Decode reads every weight
   and the batch's KV cache once per step. Each phase takes the larger of its compute time and its
   memory time (roofline: Williams et al. 2009), at efficiencies below the datasheet peaks.
-- Tensor parallelism splits weights, KV cache, compute and bandwidth evenly over the GPUs of a
-  replica; replicas serve requests side by side.
+- Tensor parallelism splits weights, KV cache, compute and bandwidth over the GPUs of a replica, at
+  ``tensor_parallel_efficiency`` of perfect scaling when there is more than one; replicas serve
+  requests side by side.
+- Continuous batching (vLLM, TensorRT-LLM): a replica serves as many requests at once as the KV-cache
+  room left after the weights holds, no more than a decode step within the latency target allows,
+  and no more than the engine's cap (``continuous_batch``).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Literal
 
 import numpy as np
 
-from planner.core.draws import Flags, all_true, is_many, nonzero, vceil, vmax, where
+from planner.core.draws import Flags, all_true, is_many, nonzero, vceil, vmax, vround, where
 from planner.inputs.architecture import Architecture
 from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.assumptions import Assumptions
@@ -71,6 +75,7 @@ class ServingEstimate:
     decode_ms_per_token: float
     decode_bound: Literal["compute", "memory"]
     reason: str
+    batch_reason: str = ""  # why the batch is what it is, when it was worked out rather than given
 
     @property
     def total_gib(self) -> float:
@@ -120,15 +125,19 @@ def serving_estimate(
     precision: ServingPrecision,
     efficiency: Efficiency,
     overhead_gib: float,
+    tp_efficiency: float = 1.0,
+    min_gpus: int = 1,
 ) -> ServingEstimate:
-    """Memory, latency and throughput of one replica, on the fewest GPUs (a power of two) that hold it."""
+    """Memory, latency and throughput of one replica, on the fewest GPUs (a power of two) that hold it.
+
+    Split over more than one GPU, compute and bandwidth scale by ``tp_efficiency`` of the GPU count."""
     params = model_parameters(arch)
     weights = params * BYTES_PER_PARAM[precision]
     context = prompt_tokens + output_tokens
     kv = kv_bytes_per_token(arch, precision) * batch * context
     usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
     # With no memory left after the overhead, no number of GPUs holds the model.
-    tp = _tensor_parallel(where(usable > 0, (weights + kv) / where(usable > 0, usable, 1.0), math.inf))
+    tp = vmax(_tensor_parallel(where(usable > 0, (weights + kv) / where(usable > 0, usable, 1.0), math.inf)), min_gpus)
     too_big = f"does not fit on {MAX_TENSOR_PARALLEL} GPUs of {gpu.memory_gib:g} GiB"
     fits = tp <= MAX_TENSOR_PARALLEL
     if not is_many(fits) and not fits:
@@ -137,8 +146,9 @@ def serving_estimate(
                                too_big)
     # Values that do not fit are worked out at the largest split and marked with 0 GPUs at the end.
     tp = where(fits, tp, MAX_TENSOR_PARALLEL)
-    compute = tp * gpu.peak_tflops * 1e12 * efficiency.compute  # FLOP/s
-    bandwidth = tp * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth  # bytes/s
+    scaling = tp * where(tp > 1, tp_efficiency, 1.0)
+    compute = scaling * gpu.peak_tflops * 1e12 * efficiency.compute  # FLOP/s
+    bandwidth = scaling * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth  # bytes/s
     prefill_s = vmax(FLOPS_PER_PARAM_TOKEN * params * prompt_tokens * batch / compute, weights / bandwidth)
     # Decode reads the weights and, on average, the cache up to the middle of the output.
     kv_read = kv_bytes_per_token(arch, precision) * batch * (prompt_tokens + output_tokens / 2)
@@ -156,6 +166,62 @@ def serving_estimate(
         overhead_gib, gpu.memory_gib, prefill_s * 1000, vmax(decode_compute_s, decode_memory_s) * 1000,
         "compute" if all_true(compute_bound) else "memory", reason,
     )
+
+
+def continuous_batch(arch: Architecture, gpu: ServingGpu, prompt_tokens: int, output_tokens: int,
+                     precision: ServingPrecision, efficiency: Efficiency, overhead_gib: float,
+                     max_ms_per_token: float, cap: int, tp_efficiency: float = 1.0,
+                     min_gpus: int = 1) -> tuple[int, str]:
+    """The requests a replica serves at once with continuous batching, and which limit set it.
+
+    The smallest power-of-two split that holds the weights and one request sets the GPUs; the batch
+    is then the least of (``min_gpus`` forces a wider split): the KV-cache room left after the
+    weights over one request's cache
+    (prompt + output tokens); the largest batch whose decode step (the larger of its compute time
+    and its memory time) stays within ``max_ms_per_token``; and ``cap``. At least 1.
+
+    Llama 3.1 8B in bf16 on one 80 GiB GPU, 1 GiB overhead: (79 GiB - 16.06 GB of weights) = 68.8 GB
+    of room over 128 KiB x 1,100 tokens = 144 MB a request: 477 requests.
+    """
+    params = model_parameters(arch)
+    weights = params * BYTES_PER_PARAM[precision]
+    per_token = kv_bytes_per_token(arch, precision)
+    per_request = per_token * (prompt_tokens + output_tokens)
+    usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
+    tp = _tensor_parallel(where(usable > 0, (weights + per_request) / where(usable > 0, usable, 1.0), math.inf))
+    tp = vmax(where(tp <= MAX_TENSOR_PARALLEL, tp, MAX_TENSOR_PARALLEL), min_gpus)
+    room = vmax(tp * usable - weights, 0.0)
+    by_memory = np.floor(room / per_request) if is_many(room) or is_many(per_request) else math.floor(
+        room / per_request)
+    scaling = tp * where(tp > 1, tp_efficiency, 1.0)
+    compute = scaling * gpu.peak_tflops * 1e12 * efficiency.compute
+    bandwidth = scaling * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth
+    target = max_ms_per_token / 1000
+    read_per_request = per_token * (prompt_tokens + output_tokens / 2)
+    by_compute = target * compute / (FLOPS_PER_PARAM_TOKEN * params)
+    by_bandwidth = (target * bandwidth - weights) / read_per_request
+    by_latency = _floor(vmax(np.minimum(by_compute, by_bandwidth) if is_many(by_compute) or is_many(by_bandwidth)
+                             else min(by_compute, by_bandwidth), 0.0))
+    limits = {"KV-cache room": by_memory, f"the {max_ms_per_token:g} ms a token latency target": by_latency,
+              "the engine's cap": cap}
+    batch = vmax(_least(list(limits.values())), 1)
+    if is_many(batch):
+        return vround(batch), "the least of KV-cache room, the latency target and the cap (varies across the range)"
+    binding = next(name for name, value in limits.items() if value == batch) if batch > 1 else next(
+        (name for name, value in limits.items() if value < 1), "KV-cache room")
+    detail = ", ".join(f"{name} {value:,.0f}" for name, value in limits.items())
+    return int(batch), f"batch {int(batch):,} set by {binding} ({detail})"
+
+
+def _floor(x: float) -> float:
+    return np.floor(x) if is_many(x) else math.floor(x)
+
+
+def _least(values: list[float]) -> float:
+    least = values[0]
+    for value in values[1:]:
+        least = np.minimum(least, value) if is_many(least) or is_many(value) else min(least, value)
+    return least
 
 
 def _tensor_parallel(gpus_of_memory: float) -> int:
