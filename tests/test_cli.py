@@ -187,3 +187,14 @@ def test_ranges_in_json_and_table(capsys, tmp_path):
     assert spread["p10"] <= spread["p50"] <= spread["p90"]
     code, out, _ = run(capsys, "estimate", str(path), "--prices", str(FIXTURE_PRICES))
     assert "Ranges (P10 / P50 / P90):" in out
+
+
+def test_routes_compares_the_fine_tune_by_hosting_route(capsys):
+    code, out, _ = run(capsys, "routes", str(REPO / "examples" / "brand_voice_self_hosted.yaml"), "--today",
+                       "2026-11-23")
+    assert code == 0
+    assert "As in the scenario (llama-3.1-8b (lora) on runpod/a100-80gb-secure)" in out
+    assert "Own GPUs, business hours only" in out and "LoRA hosted by Together AI, per token" in out
+    assert "fine-tuned by its provider's API" in out
+    # each route's month, line by line, per 1,000 requests
+    assert "Serving instances (on demand): 730 instance-hours" in out and "per 1,000 requests" in out
