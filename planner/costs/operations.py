@@ -15,17 +15,14 @@ fine-tuned models need, and moving a fine-tuned model to a new base model.
 from __future__ import annotations
 
 import datetime
-import math
 from typing import Any
-
-import numpy as np
 
 from planner.core.draws import vmax
 from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
 from planner.costs.effort import MINUTES_PER_HOUR
 from planner.costs.evaluation import evaluation_work
 from planner.costs.lines import PERSON_HOURS, Approach, LineItem, lower_first
-from planner.costs.retirements import add_months
+from planner.costs.retirements import add_months, launch_day
 from planner.costs.training import TrainingRun
 from planner.costs.training_data import example_work
 from planner.inputs.pricebook import Resolved
@@ -138,14 +135,6 @@ def launch_lines(c: Costing, approach: Approach, block: FineTuneBlock | None) ->
     return lines
 
 
-def launch_day(c: Costing, weeks_to_production: Any) -> datetime.date | None:
-    """The planning day plus the weeks to production (the latest of a range's values); None beyond 9999."""
-    try:
-        return c.planned_on + datetime.timedelta(days=math.ceil(float(np.max(weeks_to_production)) * 7))
-    except (OverflowError, ValueError):
-        return None
-
-
 def change_months(c: Costing, launch: datetime.date | None, retires: datetime.date | None,
                   every: int | None) -> list[tuple[int, str]]:
     """The months of the horizon (from 0) in which a base-model change falls, each with why.
@@ -179,7 +168,7 @@ def base_model_change_lines(c: Costing, approach: Approach, block: FineTuneBlock
                             retires: datetime.date | None) -> list[LineItem]:
     """A new run, its engineer hours, an evaluation round and a share of the data work, in each month
     a base-model change falls in (from a retirement date inside the plan, or a set cadence)."""
-    events = change_months(c, launch_day(c, weeks_to_production), retires,
+    events = change_months(c, launch_day(c.planned_on, weeks_to_production), retires,
                            c.scenario.operations.base_model_change_every_months)
     if not events:
         return []

@@ -62,13 +62,20 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def launch_day(today: datetime.date, weeks_to_production: Any) -> datetime.date | None:
+    """``weeks_to_production`` after ``today`` (the latest of a range's values); None past the year 9999."""
+    try:
+        return today + datetime.timedelta(days=math.ceil(float(np.max(weeks_to_production)) * 7))
+    except (OverflowError, ValueError):  # beyond the year 9999 (or not a number of weeks)
+        return None
+
+
 def _launch_and_end(today: datetime.date, weeks_to_production: Any, horizon_months: int) -> tuple[
         datetime.date, datetime.date]:
-    """Launch (``weeks_to_production`` after ``today``; the latest of a range's values) and the plan's
-    end (launch plus the horizon). A plan running past the last representable day ends on it."""
-    try:
-        launch = today + datetime.timedelta(days=math.ceil(float(np.max(weeks_to_production)) * 7))
-    except (OverflowError, ValueError):  # beyond the year 9999 (or not a number of weeks)
+    """Launch and the plan's end (launch plus the horizon); a plan running past the last representable
+    day ends on it."""
+    launch = launch_day(today, weeks_to_production)
+    if launch is None:
         return datetime.date.max, datetime.date.max
     try:
         return launch, add_months(launch, horizon_months)
