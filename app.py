@@ -6,6 +6,7 @@ number on it comes from a planner function (see ``ui/``).
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from planner import (
 from planner.inputs.files import files_signature
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR
 from planner.inputs.scenario import Scenario
+from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
 from ui import views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
@@ -39,6 +41,7 @@ DEFAULT_EXAMPLE = "support_assistant.yaml"
 BASE = "scenario:base"  # the loaded scenario as plain data; widgets write over it
 LAST_GOOD = "scenario:last_good"  # (scenario, estimate) of the last inputs that estimated
 NOTICE = "scenario:notice"  # a message about the last load (upload, link), shown once
+TRAINING_REPORT = "data:training_report"  # the last measured training file, until it is removed
 VIEWS = ("Charts", "Ranges and break-even", "Why these numbers?", "Which approach fits?", "Hosting routes",
          "Export and share",
          "Price tables")
@@ -148,6 +151,39 @@ def first_load(book: PriceBook) -> None:
         load(Scenario().model_dump(mode="json"), book)
 
 
+def on_training_file() -> None:
+    """Measure an uploaded training file; the report waits on screen for the team to use it."""
+    upload = st.session_state.get("training_file")
+    if upload is None:
+        st.session_state.pop(TRAINING_REPORT, None)
+        return
+    try:
+        report = measure_training_file(upload.getvalue().splitlines(keepends=True), upload.name, upload.size)
+    except NotTrainingFile as exc:
+        st.session_state.pop(TRAINING_REPORT, None)
+        st.session_state[NOTICE] = ("error", f"The training file was not measured: {exc}")
+        return
+    st.session_state[TRAINING_REPORT] = report
+
+
+def use_training_file(book: PriceBook) -> None:
+    """Set the scenario's examples, tokens per example and epochs from the measured file."""
+    report = st.session_state.get(TRAINING_REPORT)
+    if report is None:
+        return
+    state = st.session_state.to_dict()
+    current = scenario_data(state[BASE], state, assumption_defaults(book))
+    try:
+        updated = apply_to_scenario(current, report, datetime.date.today().isoformat())
+        scenario_from_dict(updated, name=report.name)
+    except (ValueError, PlannerError) as exc:
+        st.session_state[NOTICE] = ("error", f"The measured numbers could not be used: {exc}")
+        return
+    load(updated, book)
+    st.session_state[NOTICE] = ("success", f"The fine-tune's examples, tokens per example and epochs now come from "
+                                           f"{report.name}.")
+
+
 def sidebar(book: PriceBook) -> None:
     with st.sidebar:
         st.header("Scenario")
@@ -155,6 +191,10 @@ def sidebar(book: PriceBook) -> None:
                      index=None, placeholder="Loaded from a link or upload", format_func=example_title)
         st.file_uploader("Upload a scenario (YAML)", type=["yaml", "yml"], key="upload", on_change=on_upload,
                          args=(book,))
+        st.file_uploader("Measure a training file (JSONL, up to 200 MB)", type=["jsonl", "json", "txt"],
+                         key="training_file", on_change=on_training_file,
+                         help="Chat messages, prompt/completion or preference pairs, one JSON object a line: "
+                              "examples, tokens, billed tokens and every problem by line.")
     render_inputs(book)
 
 
@@ -196,6 +236,11 @@ def main() -> None:
     st.header(scenario.name)
     if scenario.description:
         st.caption(scenario.description)
+    report = st.session_state.get(TRAINING_REPORT)
+    if report is not None:
+        views.render_training_report(report)
+        st.button("Use these numbers in the plan", key="use_training_file", on_click=use_training_file,
+                  args=(book,))
     views.render_comparison(result)
     # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
     view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")

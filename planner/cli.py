@@ -104,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     routes.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                         help="the planning day (default: today)")
 
+    data = commands.add_parser("data", help="measure a training file (JSONL): examples, tokens, problems")
+    data.add_argument("file", type=Path, help="JSON Lines: chat messages, prompt/completion or preference pairs")
+    data.add_argument("--format", choices=["table", "json"], default="table")
+    data.add_argument("--encoding", choices=["o200k_base", "cl100k_base"], default="o200k_base",
+                      help="tokeniser: o200k_base (GPT-4o and later) or cl100k_base (GPT-4, GPT-3.5)")
+    data.add_argument("--apply-to", type=Path, metavar="SCENARIO",
+                      help="write the measured examples, tokens per example and epochs into this scenario file")
+
     prices = commands.add_parser("prices", help="work with the price tables")
     price_commands = prices.add_subparsers(dest="prices_command", required=True)
     check = price_commands.add_parser("validate", help="check every table; print each problem and stale price")
@@ -155,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             return _breakeven(args)
         if args.command == "routes":
             return _routes(args)
+        if args.command == "data":
+            return _data(args)
         return PRICE_COMMANDS[args.prices_command](args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -252,6 +262,60 @@ def _routes(args: argparse.Namespace) -> int:
             print(f"  {line.item}: {line.quantity:,.4g} {line.unit} x {line.unit_price:,.4g} = {line.amount:,.2f}"
                   f"{share}")
     return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from planner.inputs.files import read_yaml
+    from planner.inputs.scenario import scenario_from_dict, scenario_yaml
+    from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
+
+    path: Path = args.file
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            def progress(done: int) -> None:
+                print(f"\rmeasured {done / 1e6:,.0f} of {size / 1e6:,.0f} MB", end="", file=sys.stderr)
+            report = measure_training_file(handle, path.name, size, args.encoding,
+                                           progress if size > 10_000_000 else None)
+    except NotTrainingFile as exc:
+        raise _usage(str(exc)) from None
+    except OSError as exc:
+        raise _usage(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size > 10_000_000:
+        print(file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.as_dict(), indent=2) + "\n")
+    else:
+        spread, pairs = report.tokens_per_example, report.tokens_per_pair
+        print(f"{report.name} (SHA-256 {report.digest[:16]}): {report.lines:,} lines, {report.examples:,} examples, "
+              f"{report.preference_pairs:,} preference pairs ({report.encoding})")
+        print(f"  tokens per example: mean {spread['mean']:,}, P50 {spread['p50']:,}, P95 {spread['p95']:,}, "
+              f"max {spread['max']:,}")
+        if report.preference_pairs:
+            print(f"  tokens per pair: mean {pairs['mean']:,}, P50 {pairs['p50']:,}, P95 {pairs['p95']:,}, "
+                  f"max {pairs['max']:,}")
+        print(f"  billed training tokens: {report.billed_tokens_per_epoch:,} a pass x {report.epochs} default epochs "
+              f"= {report.billed_training_tokens:,}")
+        print(f"  hold out {report.held_out:,} example{'' if report.held_out == 1 else 's'} for evaluation (10%)")
+        for warning in report.warnings():
+            print(f"  warning: {warning}")
+        for problem in report.problems:
+            print(f"  problem: {problem}")
+        if report.problem_count > len(report.problems):
+            print(f"  ... and {report.problem_count - len(report.problems):,} more problems")
+    if args.apply_to is not None:
+        document = read_yaml(args.apply_to, PlannerError)
+        data = document.data if isinstance(document.data, dict) else {}
+        try:
+            updated = apply_to_scenario(data, report, datetime.date.today().isoformat())
+        except ValueError as exc:
+            raise _usage(str(exc)) from None
+        scenario = scenario_from_dict(updated, str(args.apply_to))
+        code = _write(args.apply_to, scenario_yaml(scenario))
+        if code == 0:
+            print(f"wrote the measured inputs into {args.apply_to}", file=sys.stderr)
+        return code
+    return EXIT_PROBLEMS_FOUND if report.problem_count else 0
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -359,3 +359,23 @@ def test_hosting_routes_view_compares_the_fine_tune_by_route():
     column = "Per 1,000 requests, month 1 (GBP)"
     for option, value in zip([o for o in options if o.result is not None], frame[column], strict=True):
         assert value == pytest.approx(option.per_thousand_requests(20_000))
+
+
+def test_a_measured_training_file_goes_into_the_plan_in_one_click():
+    import json as _json
+
+    from planner.measure.training_file import measure_training_file
+
+    lines = [(_json.dumps({"messages": [{"role": "user", "content": f"Question {i}?"},
+                                        {"role": "assistant", "content": f"Answer {i}."}]}) + "\n").encode()
+             for i in range(30)] + [b"{broken\n"]
+    app = ok(start())
+    app.session_state["data:training_report"] = measure_training_file(lines, "sample.jsonl")
+    app.run()
+    assert not app.exception
+    assert any(e.label.startswith("Training file sample.jsonl: 30 examples, 0 preference pairs, 1 problem")
+               for e in app.expander)
+    app.button(key="use_training_file").click().run()
+    assert not app.exception
+    assert app.number_input(key="in:approaches.fine_tune.examples").value == 30
+    assert any("now come from sample.jsonl" in s.value for s in app.success)

@@ -18,10 +18,12 @@ from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS, in_words, months
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
+from planner.measure.training_file import TrainingFileReport
 from planner.outputs.export import (
     Column,
     grouped_lines,
     line_item_columns,
+    measured_notes,
     model_retirement_notes,
     sizing_lines,
     summary_csv,
@@ -112,6 +114,28 @@ def _why_rank(column: Column) -> int:
     return {"money": 1, "number": 2}.get(column.kind, 2 if column.heading == "Unit" else 3)
 
 
+def render_training_report(report: TrainingFileReport) -> None:
+    """What an uploaded training file holds: counts, tokens, billed tokens, warnings and problems by line."""
+    spread = report.tokens_per_example
+    problems = f"{report.problem_count:,} problem{'' if report.problem_count == 1 else 's'}"
+    with st.expander(f"Training file {report.name}: {report.examples:,} examples, {report.preference_pairs:,} "
+                     f"preference pairs, {problems}", expanded=True):
+        st.markdown(
+            f"- Tokens per example ({report.encoding}): mean {spread['mean']:,}, median {spread['p50']:,}, "
+            f"95th percentile {spread['p95']:,}, longest {spread['max']:,}\n"
+            f"- Billed training tokens: {report.billed_tokens_per_epoch:,} a pass x {report.epochs} default epochs = "
+            f"{report.billed_training_tokens:,}\n"
+            f"- Hold out {report.held_out:,} examples (10%) for evaluation\n"
+            f"- SHA-256 {report.digest[:16]}")
+        for warning in report.warnings():
+            st.warning(warning)
+        if report.problems:
+            st.dataframe(pd.DataFrame([{"Line": p.line, "Problem": p.message} for p in report.problems]),
+                         hide_index=True)
+        if report.problem_count > len(report.problems):
+            st.caption(f"... and {report.problem_count - len(report.problems):,} more problems")
+
+
 def render_why(estimate: Estimate) -> None:
     """Every total opened into its line items, then the phases and the assumptions with sources."""
     cur = estimate.currency
@@ -129,6 +153,9 @@ def render_why(estimate: Estimate) -> None:
             st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
                                         "End (week)": round(p.end_week, 2), "How it was worked out": in_words(p.basis)}
                                        for p in result.phases]), hide_index=True)
+    if estimate.scenario.measured:
+        st.subheader("Inputs measured from your files")
+        st.markdown("\n".join(measured_notes(estimate)))
     st.subheader("Assumptions")
     st.dataframe(pd.DataFrame([{"Assumption": in_words(a.key), "Value": a.value, "Unit": a.unit, "Source": a.source}
                                for a in estimate.assumptions]), hide_index=True)

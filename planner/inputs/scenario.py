@@ -314,6 +314,10 @@ class Scenario(BaseModel):
     project: Project = Project()
     operations: Operations = Operations()
     team: Team = Team()
+    measured: dict[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)*$", max_length=200)],
+                   Annotated[str, Field(max_length=1000)]] = Field(
+        {}, max_length=50, description="inputs set from the team's own files: dotted path -> the file, its SHA-256 "
+                                       "and what was measured")
     ranges: dict[Annotated[str, Field(pattern=r"^[a-z_]+(\.[a-z0-9_]+)*$")], Range] = Field(
         {}, description="low / high guesses for numeric inputs, by dotted path (assumptions.<name> too)"
     )

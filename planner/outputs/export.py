@@ -189,6 +189,7 @@ def to_dict(estimate: Estimate) -> dict[str, Any]:
         "currency": estimate.currency,
         "horizon_months": estimate.horizon_months,
         "planned_on": estimate.planned_on.isoformat(),
+        "measured": dict(estimate.scenario.measured),
         "approaches": {name: _approach_dict(result) for name, result in estimate.approaches.items()},
         "model_retirements": [
             {"approach": r.approach, "model": r.label, "key": r.key, "retires_on": r.retires_on.isoformat(),
@@ -261,6 +262,19 @@ def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
     return rows
 
 
+def measured_notes(estimate: Estimate) -> list[str]:
+    """Each input set from the team's own files, with the file and what was measured, in words."""
+    scenario = estimate.scenario
+    notes = []
+    for path, source in scenario.measured.items():
+        node: Any = scenario
+        for part in path.split("."):
+            node = getattr(node, part, None)
+        value = f"{node:,}" if isinstance(node, (int, float)) else str(node)
+        notes.append(f"  - {in_words(path)} = {value}: {source}")
+    return notes
+
+
 def model_retirement_notes(estimate: Estimate) -> list[str]:
     """Each approach's retiring models in words: "RAG: anthropic/claude-sonnet-4.5 retires on ..."."""
     return [f"{APPROACH_LABELS[r.approach]}: {r}" for r in estimate.retirements]
@@ -280,6 +294,8 @@ def to_table(estimate: Estimate) -> str:
     for r in estimate.approaches.values():
         if r.sizing is not None:
             out += ["", f"{r.label}: sizing used", *(f"  {line}" for line in sizing_lines(r.sizing))]
+    if estimate.scenario.measured:
+        out += ["", "Inputs measured from the team's files:", *measured_notes(estimate)]
     retirements = model_retirement_notes(estimate)
     if retirements:
         out += ["", f"Model retirements (planned on {estimate.planned_on.isoformat()}):",

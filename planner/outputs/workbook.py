@@ -22,7 +22,13 @@ from planner.analysis.ranges import METRICS, Percentiles
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, months
 from planner.inputs.pricebook import PriceBook, all_offerings
-from planner.outputs.export import grouped_lines, line_item_columns, model_retirement_notes, summary_figures
+from planner.outputs.export import (
+    grouped_lines,
+    line_item_columns,
+    measured_notes,
+    model_retirement_notes,
+    summary_figures,
+)
 
 CURRENCY_FORMATS = {"USD": '"$"#,##0.00', "GBP": '"£"#,##0.00', "EUR": '"€"#,##0.00', "CAD": '"CA$"#,##0.00',
                     "AUD": '"A$"#,##0.00'}
@@ -74,6 +80,11 @@ def _summary(sheet: Worksheet, estimate: Estimate, money: str) -> None:
         number_format = cell_formats.get(figure.kind)
         _append(sheet, [figure.label, *figure.values],
                 formats={i: number_format for i in range(2, len(figure.values) + 2)} if number_format else None)
+    if estimate.scenario.measured:
+        _append(sheet, [])
+        _append(sheet, ["Inputs measured from the team's files"], bold=True)
+        for note in measured_notes(estimate):
+            _append(sheet, [note.strip().removeprefix("- ")])
     retiring = model_retirement_notes(estimate)
     if retiring:
         _append(sheet, [])
