@@ -25,6 +25,7 @@ from planner import (
 from planner.inputs.files import files_signature
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR
 from planner.inputs.scenario import Scenario
+from planner.measure import corpus
 from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
 from ui import views
@@ -42,6 +43,7 @@ BASE = "scenario:base"  # the loaded scenario as plain data; widgets write over 
 LAST_GOOD = "scenario:last_good"  # (scenario, estimate) of the last inputs that estimated
 NOTICE = "scenario:notice"  # a message about the last load (upload, link), shown once
 TRAINING_REPORT = "data:training_report"  # the last measured training file, until it is removed
+CORPUS_REPORT = "data:corpus_report"  # the last measured corpus, until its files are removed
 VIEWS = ("Charts", "Ranges and break-even", "Why these numbers?", "Which approach fits?", "Hosting routes",
          "Export and share",
          "Price tables")
@@ -184,6 +186,47 @@ def use_training_file(book: PriceBook) -> None:
                                            f"{report.name}.")
 
 
+def on_corpus() -> None:
+    """Measure uploaded documents (or zips of them); the report waits on screen for the team to use it."""
+    uploads = st.session_state.get("corpus_files") or []
+    if not uploads:
+        st.session_state.pop(CORPUS_REPORT, None)
+        return
+
+    def files() -> Any:
+        for upload in uploads:
+            if upload.name.lower().endswith(".zip"):
+                yield from corpus.zip_members(upload.getvalue(), upload.name)
+            else:
+                yield upload.name, upload.getvalue()
+
+    name = uploads[0].name if len(uploads) == 1 else f"{len(uploads)} uploaded files"
+    try:
+        report = corpus.measure_corpus(files(), name)
+    except (corpus.NotCorpus, ValueError) as exc:
+        st.session_state.pop(CORPUS_REPORT, None)
+        st.session_state[NOTICE] = ("error", f"The documents were not measured: {exc}")
+        return
+    st.session_state[CORPUS_REPORT] = report
+
+
+def use_corpus(book: PriceBook) -> None:
+    """Set the RAG block's corpus tokens from the measured documents."""
+    report = st.session_state.get(CORPUS_REPORT)
+    if report is None:
+        return
+    state = st.session_state.to_dict()
+    current = scenario_data(state[BASE], state, assumption_defaults(book))
+    try:
+        updated = corpus.apply_to_scenario(current, report, datetime.date.today().isoformat())
+        scenario_from_dict(updated, name=report.name)
+    except (ValueError, PlannerError) as exc:
+        st.session_state[NOTICE] = ("error", f"The measured corpus could not be used: {exc}")
+        return
+    load(updated, book)
+    st.session_state[NOTICE] = ("success", f"The knowledge base's size now comes from {report.name}.")
+
+
 def sidebar(book: PriceBook) -> None:
     with st.sidebar:
         st.header("Scenario")
@@ -195,6 +238,11 @@ def sidebar(book: PriceBook) -> None:
                          key="training_file", on_change=on_training_file,
                          help="Chat messages, prompt/completion or preference pairs, one JSON object a line: "
                               "examples, tokens, billed tokens and every problem by line.")
+        st.file_uploader("Measure a knowledge corpus (documents or a zip, up to 200 MB)",
+                         type=[*sorted(ext.lstrip(".") for ext in corpus.SUPPORTED), "zip"],
+                         accept_multiple_files=True, key="corpus_files", on_change=on_corpus,
+                         help="Text, Markdown, HTML, CSV, JSON Lines, PDF and Word documents: tokens, chunks, "
+                              "vectors, and the files that could not be read and why.")
     render_inputs(book)
 
 
@@ -241,6 +289,10 @@ def main() -> None:
         views.render_training_report(report)
         st.button("Use these numbers in the plan", key="use_training_file", on_click=use_training_file,
                   args=(book,))
+    corpus_report = st.session_state.get(CORPUS_REPORT)
+    if corpus_report is not None:
+        views.render_corpus_report(corpus_report)
+        st.button("Use these corpus tokens in the plan", key="use_corpus", on_click=use_corpus, args=(book,))
     views.render_comparison(result)
     # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
     view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")

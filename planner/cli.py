@@ -112,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--apply-to", type=Path, metavar="SCENARIO",
                       help="write the measured examples, tokens per example and epochs into this scenario file")
 
+    corpus = commands.add_parser("corpus", help="measure a knowledge corpus (a folder or a zip): tokens, chunks")
+    corpus.add_argument("source", type=Path, help="a folder of documents, or a .zip of them")
+    corpus.add_argument("--chunk-tokens", type=int, default=500, help="tokens per chunk (one vector each)")
+    corpus.add_argument("--overlap", type=int, default=0, help="tokens each chunk repeats from the one before")
+    corpus.add_argument("--dimensions", type=int, default=1536, help="embedding size, for the storage figure")
+    corpus.add_argument("--encoding", choices=["o200k_base", "cl100k_base"], default="o200k_base")
+    corpus.add_argument("--format", choices=["table", "json"], default="table")
+    corpus.add_argument("--apply-to", type=Path, metavar="SCENARIO",
+                        help="write the measured corpus tokens into this scenario file")
+
     prices = commands.add_parser("prices", help="work with the price tables")
     price_commands = prices.add_subparsers(dest="prices_command", required=True)
     check = price_commands.add_parser("validate", help="check every table; print each problem and stale price")
@@ -165,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             return _routes(args)
         if args.command == "data":
             return _data(args)
+        if args.command == "corpus":
+            return _corpus(args)
         return PRICE_COMMANDS[args.prices_command](args)
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -316,6 +328,57 @@ def _data(args: argparse.Namespace) -> int:
             print(f"wrote the measured inputs into {args.apply_to}", file=sys.stderr)
         return code
     return EXIT_PROBLEMS_FOUND if report.problem_count else 0
+
+
+def _corpus(args: argparse.Namespace) -> int:
+    from planner.measure import corpus as measure
+
+    source: Path = args.source
+    try:
+        if source.is_dir():
+            files = measure.folder_files(source)
+        elif source.suffix.lower() == ".zip":
+            size = source.stat().st_size
+            if size > measure.MAX_CORPUS_BYTES:
+                raise _usage(f"{source}: {size:,} bytes; at most {measure.MAX_CORPUS_BYTES:,} are read")
+            files = measure.zip_members(source.read_bytes(), source.name)
+        else:
+            raise _usage(f"{source}: expected a folder or a .zip archive of documents")
+        report = measure.measure_corpus(files, source.name, args.chunk_tokens, args.overlap, args.encoding)
+    except (measure.NotCorpus, ValueError) as exc:
+        raise _usage(str(exc)) from None
+    except OSError as exc:
+        raise _usage(f"cannot read {source}: {exc.strerror or exc}") from None
+    metadata = 0.0
+    book = load_price_book(DEFAULT_PRICES_DIR)
+    if book.assumptions is not None:
+        metadata = book.assumptions.vector_metadata_bytes.value
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report.as_dict(args.dimensions, metadata), indent=2) + "\n")
+    else:
+        print(f"{report.name} (SHA-256 {report.digest[:16]}): {len(report.documents):,} documents, "
+              f"{report.tokens:,} tokens ({report.encoding})")
+        print(f"  chunks of {report.chunk_tokens} tokens overlapping by {report.overlap_tokens}: {report.chunks:,} "
+              f"chunks and vectors, {report.embedded_tokens:,} tokens to embed")
+        storage = report.storage_bytes(args.dimensions, metadata)
+        print(f"  storage at {args.dimensions:,} dimensions: {storage / 1e9:,.3f} GB (vectors and their text)")
+        for file_name, why in report.unreadable:
+            print(f"  not read: {file_name}: {why}")
+    if args.apply_to is not None:
+        from planner.inputs.files import read_yaml
+        from planner.inputs.scenario import scenario_from_dict, scenario_yaml
+
+        document = read_yaml(args.apply_to, PlannerError)
+        data = document.data if isinstance(document.data, dict) else {}
+        try:
+            updated = measure.apply_to_scenario(data, report, datetime.date.today().isoformat())
+        except ValueError as exc:
+            raise _usage(str(exc)) from None
+        code = _write(args.apply_to, scenario_yaml(scenario_from_dict(updated, str(args.apply_to))))
+        if code == 0:
+            print(f"wrote the measured corpus tokens into {args.apply_to}", file=sys.stderr)
+        return code
+    return EXIT_PROBLEMS_FOUND if report.unreadable else 0
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -379,3 +379,18 @@ def test_a_measured_training_file_goes_into_the_plan_in_one_click():
     assert not app.exception
     assert app.number_input(key="in:approaches.fine_tune.examples").value == 30
     assert any("now come from sample.jsonl" in s.value for s in app.success)
+
+
+def test_a_measured_corpus_goes_into_the_plan_in_one_click():
+    from planner.measure.corpus import measure_corpus
+
+    report = measure_corpus([("a.md", (" word" * 1200).encode()), ("b.exe", b"MZ")], "docs.zip", 500, 100)
+    app = ok(start())
+    app.session_state["data:corpus_report"] = report
+    app.run()
+    assert any(e.label.startswith("Knowledge corpus docs.zip: 1 document, 1,200 tokens, 1 not read")
+               for e in app.expander)
+    app.button(key="use_corpus").click().run()
+    assert not app.exception
+    # 1,200 tokens in chunks of 500 overlapping by 100: 3 chunks, 1,200 + 2 x 100 = 1,400 tokens embedded
+    assert app.number_input(key="in:approaches.rag.corpus_tokens").value == 1_400

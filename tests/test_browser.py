@@ -102,3 +102,39 @@ def test_uploaded_scenario_opens_and_a_broken_one_says_why(browser_page, tmp_pat
         "name: Clinical notes to JSON at high volume", "name: Uploaded extraction plan"))
     uploader.set_input_files(str(scenario))
     expect(page.get_by_role("heading", name="Uploaded extraction plan")).to_be_visible(timeout=15_000)
+
+
+def test_a_training_file_and_a_zip_of_documents_become_the_plans_data_inputs(browser_page, tmp_path):
+    import io
+    import zipfile
+
+    page, _ = browser_page
+    wait_for_table(page)
+    uploaders = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type=file]')
+    training = tmp_path / "sample.jsonl"
+    training.write_text("".join(json.dumps({"messages": [
+        {"role": "user", "content": f"Question {i}?"}, {"role": "assistant", "content": f"Answer {i}."}]}) + "\n"
+        for i in range(40)) + "{broken\n")
+    uploaders.nth(1).set_input_files(str(training))
+    expect(page.get_by_text("Training file sample.jsonl: 40 examples, 0 preference pairs, 1 problem")).to_be_visible(
+        timeout=15_000)
+    page.get_by_role("button", name="Use these numbers in the plan").click()
+    expect(page.get_by_text("now come from sample.jsonl")).to_be_visible(timeout=15_000)
+
+    archive = tmp_path / "docs.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as handle:
+        handle.writestr("manual.md", " word" * 1200)
+        handle.writestr("../escape.txt", "x")
+    archive.write_bytes(buffer.getvalue())
+    uploaders.nth(2).set_input_files(str(archive))
+    expect(page.get_by_text("Knowledge corpus docs.zip: 1 document, 1,200 tokens, 1 not read")).to_be_visible(
+        timeout=15_000)
+    page.get_by_role("button", name="Use these corpus tokens in the plan").click()
+    expect(page.get_by_text("The knowledge base's size now comes from docs.zip")).to_be_visible(timeout=15_000)
+    settle(page)
+    # the link now carries a scenario whose data inputs came from the two files
+    scenario = decode_scenario(parse_qs(urlparse(page.url).query)["s"][0])
+    assert scenario.approaches.fine_tune.examples == 40
+    assert scenario.approaches.rag.corpus_tokens == 1200
+    assert set(scenario.measured) >= {"approaches.fine_tune.examples", "approaches.rag.corpus_tokens"}

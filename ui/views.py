@@ -18,6 +18,7 @@ from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS, in_words, months
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
+from planner.measure.corpus import CorpusReport
 from planner.measure.training_file import TrainingFileReport
 from planner.outputs.export import (
     Column,
@@ -134,6 +135,19 @@ def render_training_report(report: TrainingFileReport) -> None:
                          hide_index=True)
         if report.problem_count > len(report.problems):
             st.caption(f"... and {report.problem_count - len(report.problems):,} more problems")
+
+
+def render_corpus_report(report: CorpusReport) -> None:
+    """What uploaded documents hold: documents, tokens, chunks, and the files that could not be read."""
+    documents = f"{len(report.documents):,} document{'' if len(report.documents) == 1 else 's'}"
+    with st.expander(f"Knowledge corpus {report.name}: {documents}, {report.tokens:,} tokens, "
+                     f"{len(report.unreadable):,} not read", expanded=True):
+        st.markdown(f"- Chunks of {report.chunk_tokens} tokens: {report.chunks:,} chunks and vectors, "
+                    f"{report.embedded_tokens:,} tokens to embed ({report.encoding})\n"
+                    f"- SHA-256 {report.digest[:16]}")
+        if report.unreadable:
+            st.dataframe(pd.DataFrame([{"File": name, "Why it was not read": why} for name, why in report.unreadable]),
+                         hide_index=True)
 
 
 def render_why(estimate: Estimate) -> None:
