@@ -279,6 +279,7 @@ def _routes(args: argparse.Namespace) -> int:
 def _data(args: argparse.Namespace) -> int:
     from planner.inputs.files import read_yaml
     from planner.inputs.scenario import scenario_from_dict, scenario_yaml
+    from planner.measure.tokens import ACCURACY
     from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
 
     path: Path = args.file
@@ -306,6 +307,7 @@ def _data(args: argparse.Namespace) -> int:
         if report.preference_pairs:
             print(f"  tokens per pair: mean {pairs['mean']:,}, P50 {pairs['p50']:,}, P95 {pairs['p95']:,}, "
                   f"max {pairs['max']:,}")
+        print(f"  token counts: {ACCURACY[report.encoding]}")
         print(f"  billed training tokens: {report.billed_tokens_per_epoch:,} a pass x {report.epochs} default epochs "
               f"= {report.billed_training_tokens:,}")
         print(f"  hold out {report.held_out:,} example{'' if report.held_out == 1 else 's'} for evaluation (10%)")
@@ -360,6 +362,7 @@ def _corpus(args: argparse.Namespace) -> int:
               f"{report.tokens:,} tokens ({report.encoding})")
         print(f"  chunks of {report.chunk_tokens} tokens overlapping by {report.overlap_tokens}: {report.chunks:,} "
               f"chunks and vectors, {report.embedded_tokens:,} tokens to embed")
+        print(f"  token counts: {measure.ACCURACY[report.encoding]}")
         storage = report.storage_bytes(args.dimensions, metadata)
         print(f"  storage at {args.dimensions:,} dimensions: {storage / 1e9:,.3f} GB (vectors and their text)")
         for file_name, why in report.unreadable:

@@ -153,6 +153,7 @@ def test_the_cli_measures_lists_problems_and_applies(tmp_path, capsys):
         mode="json", exclude_none=True)))
     assert main(["data", str(training), "--format", "json"]) == 1  # a problem was found
     data = json.loads(capsys.readouterr().out)
+    assert data["token_counts"].startswith("exact for OpenAI's GPT-4o and later; an estimate for other")
     assert data["examples"] == 12 and data["problems"] == ["line 13: not JSON (Expecting value: line 1 column 1 "
                                                            "(char 0))"]
     assert main(["data", str(training), "--apply-to", str(scenario)]) == 0

@@ -19,6 +19,7 @@ from planner.costs.lines import APPROACH_LABELS, in_words, months
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
 from planner.measure.corpus import CorpusReport
+from planner.measure.tokens import ACCURACY
 from planner.measure.training_file import TrainingFileReport
 from planner.outputs.export import (
     Column,
@@ -127,7 +128,7 @@ def render_training_report(report: TrainingFileReport) -> None:
             f"- Billed training tokens: {report.billed_tokens_per_epoch:,} a pass x {report.epochs} default epochs = "
             f"{report.billed_training_tokens:,}\n"
             f"- Hold out {report.held_out:,} examples (10%) for evaluation\n"
-            f"- SHA-256 {report.digest[:16]}")
+            f"- SHA-256 {report.digest[:16]}; token counts {ACCURACY[report.encoding]}")
         for warning in report.warnings():
             st.warning(warning)
         if report.problems:
@@ -144,7 +145,7 @@ def render_corpus_report(report: CorpusReport) -> None:
                      f"{len(report.unreadable):,} not read", expanded=True):
         st.markdown(f"- Chunks of {report.chunk_tokens} tokens: {report.chunks:,} chunks and vectors, "
                     f"{report.embedded_tokens:,} tokens to embed ({report.encoding})\n"
-                    f"- SHA-256 {report.digest[:16]}")
+                    f"- SHA-256 {report.digest[:16]}; token counts {ACCURACY[report.encoding]}")
         if report.unreadable:
             st.dataframe(pd.DataFrame([{"File": name, "Why it was not read": why} for name, why in report.unreadable]),
                          hide_index=True)

@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 
-from planner.measure.tokens import DEFAULT_ENCODING, count, encoding
+from planner.measure.tokens import ACCURACY, DEFAULT_ENCODING, count, encoding
 
 MAX_CORPUS_BYTES = 200_000_000  # bytes read in all (an upload, a folder, an archive's inflated members)
 MAX_FILE_BYTES = 50_000_000  # one document
@@ -83,7 +83,8 @@ class CorpusReport:
     def as_dict(self, dimensions: int, metadata_bytes: float) -> dict[str, Any]:
         """The report as plain data (the JSON format)."""
         return {
-            "corpus": self.name, "sha256": self.digest, "encoding": self.encoding, "documents": len(self.documents),
+            "corpus": self.name, "sha256": self.digest, "encoding": self.encoding,
+            "token_counts": ACCURACY[self.encoding], "documents": len(self.documents),
             "tokens": self.tokens, "chunk_tokens": self.chunk_tokens, "overlap_tokens": self.overlap_tokens,
             "chunks": self.chunks, "vectors": self.chunks, "embedded_tokens": self.embedded_tokens,
             "dimensions": dimensions, "storage_bytes": self.storage_bytes(dimensions, metadata_bytes),

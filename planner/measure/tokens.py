@@ -20,6 +20,13 @@ DEFAULT_ENCODING = "o200k_base"
 ENCODINGS = ("o200k_base", "cl100k_base")
 # tiktoken reads the cache directory from the environment when an encoding is first loaded.
 _LOADING = threading.Lock()
+# What a count in each encoding means. Other providers' tokenisers (Anthropic, Google, Llama, Qwen)
+# are not shipped: their counts differ, so a count for their models is an estimate, and says so.
+ACCURACY = {
+    "o200k_base": "exact for OpenAI's GPT-4o and later; an estimate for other providers' models, whose "
+                  "tokenisers split text differently",
+    "cl100k_base": "exact for OpenAI's GPT-4 and GPT-3.5; an estimate for other models",
+}
 CHUNK_CHARS = 1_000_000  # text is counted in pieces, so one huge value cannot hold the tokeniser for long
 
 

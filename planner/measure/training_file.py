@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from planner.measure.tokens import DEFAULT_ENCODING, count, encoding
+from planner.measure.tokens import ACCURACY, DEFAULT_ENCODING, count, encoding
 
 MAX_TRAINING_FILE_BYTES = 200_000_000  # an upload or a file larger than this is refused unread
 MAX_LINE_BYTES = 5_000_000  # one example; a longer line is reported, not parsed
@@ -168,7 +168,8 @@ class TrainingFileReport:
     def as_dict(self) -> dict[str, Any]:
         """The report as plain data (the JSON format)."""
         return {
-            "file": self.name, "sha256": self.digest, "encoding": self.encoding, "lines": self.lines,
+            "file": self.name, "sha256": self.digest, "encoding": self.encoding,
+            "token_counts": ACCURACY[self.encoding], "lines": self.lines,
             "examples": self.examples, "preference_pairs": self.preference_pairs,
             "tokens_per_example": self.tokens_per_example, "tokens_per_pair": self.tokens_per_pair,
             "default_epochs": self.epochs, "billed_tokens_per_epoch": self.billed_tokens_per_epoch,
