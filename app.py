@@ -168,22 +168,22 @@ def on_training_file() -> None:
     st.session_state[TRAINING_REPORT] = report
 
 
-def use_training_file(book: PriceBook) -> None:
-    """Set the scenario's examples, tokens per example and epochs from the measured file."""
-    report = st.session_state.get(TRAINING_REPORT)
+def use_measurement(book: PriceBook, key: str, apply: Any, what: str) -> None:
+    """Put the measured report under ``key`` into the plan with ``apply`` (its module's apply_to_scenario);
+    ``what`` says in words which inputs it sets."""
+    report = st.session_state.get(key)
     if report is None:
         return
     state = st.session_state.to_dict()
     current = scenario_data(state[BASE], state, assumption_defaults(book))
     try:
-        updated = apply_to_scenario(current, report, datetime.date.today().isoformat())
+        updated = apply(current, report, datetime.date.today().isoformat())
         scenario_from_dict(updated, name=report.name)
     except (ValueError, PlannerError) as exc:
         st.session_state[NOTICE] = ("error", f"The measured numbers could not be used: {exc}")
         return
     load(updated, book)
-    st.session_state[NOTICE] = ("success", f"The fine-tune's examples, tokens per example and epochs now come from "
-                                           f"{report.name}.")
+    st.session_state[NOTICE] = ("success", f"{what} now come from {report.name}.")
 
 
 def on_corpus() -> None:
@@ -208,23 +208,6 @@ def on_corpus() -> None:
         st.session_state[NOTICE] = ("error", f"The documents were not measured: {exc}")
         return
     st.session_state[CORPUS_REPORT] = report
-
-
-def use_corpus(book: PriceBook) -> None:
-    """Set the RAG block's corpus tokens from the measured documents."""
-    report = st.session_state.get(CORPUS_REPORT)
-    if report is None:
-        return
-    state = st.session_state.to_dict()
-    current = scenario_data(state[BASE], state, assumption_defaults(book))
-    try:
-        updated = corpus.apply_to_scenario(current, report, datetime.date.today().isoformat())
-        scenario_from_dict(updated, name=report.name)
-    except (ValueError, PlannerError) as exc:
-        st.session_state[NOTICE] = ("error", f"The measured corpus could not be used: {exc}")
-        return
-    load(updated, book)
-    st.session_state[NOTICE] = ("success", f"The knowledge base's size now comes from {report.name}.")
 
 
 def sidebar(book: PriceBook) -> None:
@@ -287,12 +270,14 @@ def main() -> None:
     report = st.session_state.get(TRAINING_REPORT)
     if report is not None:
         views.render_training_report(report)
-        st.button("Use these numbers in the plan", key="use_training_file", on_click=use_training_file,
-                  args=(book,))
+        st.button("Use these numbers in the plan", key="use_training_file", on_click=use_measurement,
+                  args=(book, TRAINING_REPORT, apply_to_scenario,
+                        "The fine-tune's examples, tokens per example and epochs"))
     corpus_report = st.session_state.get(CORPUS_REPORT)
     if corpus_report is not None:
         views.render_corpus_report(corpus_report)
-        st.button("Use these corpus tokens in the plan", key="use_corpus", on_click=use_corpus, args=(book,))
+        st.button("Use these corpus tokens in the plan", key="use_corpus", on_click=use_measurement,
+                  args=(book, CORPUS_REPORT, corpus.apply_to_scenario, "The knowledge base's tokens"))
     views.render_comparison(result)
     # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
     view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")

@@ -131,7 +131,7 @@ def test_a_training_file_and_a_zip_of_documents_become_the_plans_data_inputs(bro
     expect(page.get_by_text("Knowledge corpus docs.zip: 1 document, 1,200 tokens, 1 not read")).to_be_visible(
         timeout=15_000)
     page.get_by_role("button", name="Use these corpus tokens in the plan").click()
-    expect(page.get_by_text("The knowledge base's size now comes from docs.zip")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("The knowledge base's tokens now come from docs.zip")).to_be_visible(timeout=15_000)
     settle(page)
     # the link now carries a scenario whose data inputs came from the two files
     scenario = decode_scenario(parse_qs(urlparse(page.url).query)["s"][0])
