@@ -7,6 +7,7 @@ number on it comes from a planner function (see ``ui/``).
 from __future__ import annotations
 
 import datetime
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -159,12 +160,21 @@ def on_training_file() -> None:
     if upload is None:
         st.session_state.pop(TRAINING_REPORT, None)
         return
+    bar = st.progress(0.0, text=f"Measuring {upload.name}...")
+
+    def progress(done: int) -> None:
+        bar.progress(min(done / max(upload.size, 1), 1.0), text=f"Measuring {upload.name}: {done / 1e6:,.0f} MB")
+
     try:
-        report = measure_training_file(upload.getvalue().splitlines(keepends=True), upload.name, upload.size)
+        # Line by line from the upload's buffer: no second copy of the file is made.
+        report = measure_training_file(io.BytesIO(upload.getvalue()), upload.name, upload.size,
+                                       progress=progress)
     except NotTrainingFile as exc:
         st.session_state.pop(TRAINING_REPORT, None)
         st.session_state[NOTICE] = ("error", f"The training file was not measured: {exc}")
         return
+    finally:
+        bar.empty()
     st.session_state[TRAINING_REPORT] = report
 
 
