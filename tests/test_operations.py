@@ -65,10 +65,10 @@ def test_scenario_overrides_take_precedence(book):
 def test_services_bill_their_fee_and_usage_beyond_the_plan(book):
     scenario = worked(**{"operations.services": ["acme/trace", "acme/guard"]})
     ops = _ops(estimate(scenario, book).approaches["prompt"])
-    assert ops["Service trace: monthly fee"].amount == approx(10.00)
+    assert ops["Service acme/trace: monthly fee"].amount == approx(10.00)
     # 10,000 requests x 2 units = 20,000 - 5,000 included = 15 thousand units x $2
-    assert ops["Service trace: usage beyond the plan"].amount == approx(30.00)
-    assert ops["Service guard: free"].amount == 0.0  # counted, and shown as free
+    assert ops["Service acme/trace: usage beyond the plan"].amount == approx(30.00)
+    assert ops["Service acme/guard: free"].amount == 0.0  # counted, and shown as free
 
 
 def test_an_unknown_service_is_a_problem_at_its_place(book):

@@ -93,7 +93,8 @@ def operating_lines(c: Costing, approach: Approach, self_hosted: bool, retrieval
 def _service_work(c: Costing, service: Resolved) -> list[tuple[Work, list[float]]]:
     """A service's monthly fee, and its usage beyond the fee's allowance, each month."""
     offering = service.offering
-    name = service.key.split(".", 2)[-1]
+    provider, _, offering_id = service.key.split(".", 2)
+    name = f"{provider}/{offering_id}"
     found: list[tuple[Work, list[float]]] = []
     if offering.monthly_fee:
         found.append((Work(f"Service {name}: monthly fee", 1.0, "month", service.price("monthly_fee", "month"),
