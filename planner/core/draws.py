@@ -68,6 +68,22 @@ def vmax(a: Any, b: Any) -> Any:
         return np.maximum(a, b)
 
 
+def vmin(a: Any, b: Any) -> Any:
+    """The smaller of two values, elementwise for arrays (``min`` for plain numbers keeps their type)."""
+    try:
+        return min(a, b)
+    except ValueError:  # "the truth value of an array is ambiguous"
+        return np.minimum(a, b)
+
+
+def vfloor(x: Any) -> Any:
+    """Round down: an ``int`` for a number, elementwise for an array."""
+    try:
+        return math.floor(x)
+    except TypeError:  # an array of more than one value
+        return np.floor(x)
+
+
 def vceil(x: Any) -> Any:
     """Round up: an ``int`` for a number, elementwise for an array."""
     try:

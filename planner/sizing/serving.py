@@ -23,7 +23,7 @@ from typing import Literal
 
 import numpy as np
 
-from planner.core.draws import Flags, all_true, is_many, nonzero, vceil, vmax, vround, where
+from planner.core.draws import Flags, all_true, is_many, nonzero, vceil, vfloor, vmax, vmin, vround, where
 from planner.inputs.architecture import Architecture
 from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.assumptions import Assumptions
@@ -136,8 +136,7 @@ def serving_estimate(
     context = prompt_tokens + output_tokens
     kv = kv_bytes_per_token(arch, precision) * batch * context
     usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
-    # With no memory left after the overhead, no number of GPUs holds the model.
-    tp = vmax(_tensor_parallel(where(usable > 0, (weights + kv) / where(usable > 0, usable, 1.0), math.inf)), min_gpus)
+    tp = vmax(_gpus_holding(weights + kv, usable), min_gpus)
     too_big = f"does not fit on {MAX_TENSOR_PARALLEL} GPUs of {gpu.memory_gib:g} GiB"
     fits = tp <= MAX_TENSOR_PARALLEL
     if not is_many(fits) and not fits:
@@ -146,9 +145,7 @@ def serving_estimate(
                                too_big)
     # Values that do not fit are worked out at the largest split and marked with 0 GPUs at the end.
     tp = where(fits, tp, MAX_TENSOR_PARALLEL)
-    scaling = tp * where(tp > 1, tp_efficiency, 1.0)
-    compute = scaling * gpu.peak_tflops * 1e12 * efficiency.compute  # FLOP/s
-    bandwidth = scaling * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth  # bytes/s
+    compute, bandwidth = _rates(gpu, tp, efficiency, tp_efficiency)
     prefill_s = vmax(FLOPS_PER_PARAM_TOKEN * params * prompt_tokens * batch / compute, weights / bandwidth)
     # Decode reads the weights and, on average, the cache up to the middle of the output.
     kv_read = kv_bytes_per_token(arch, precision) * batch * (prompt_tokens + output_tokens / 2)
@@ -188,23 +185,18 @@ def continuous_batch(arch: Architecture, gpu: ServingGpu, prompt_tokens: int, ou
     per_token = kv_bytes_per_token(arch, precision)
     per_request = per_token * (prompt_tokens + output_tokens)
     usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
-    tp = _tensor_parallel(where(usable > 0, (weights + per_request) / where(usable > 0, usable, 1.0), math.inf))
+    tp = _gpus_holding(weights + per_request, usable)
     tp = vmax(where(tp <= MAX_TENSOR_PARALLEL, tp, MAX_TENSOR_PARALLEL), min_gpus)
-    room = vmax(tp * usable - weights, 0.0)
-    by_memory = np.floor(room / per_request) if is_many(room) or is_many(per_request) else math.floor(
-        room / per_request)
-    scaling = tp * where(tp > 1, tp_efficiency, 1.0)
-    compute = scaling * gpu.peak_tflops * 1e12 * efficiency.compute
-    bandwidth = scaling * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth
+    by_memory = vfloor(vmax(tp * usable - weights, 0.0) / per_request)
+    compute, bandwidth = _rates(gpu, tp, efficiency, tp_efficiency)
     target = max_ms_per_token / 1000
     read_per_request = per_token * (prompt_tokens + output_tokens / 2)
     by_compute = target * compute / (FLOPS_PER_PARAM_TOKEN * params)
     by_bandwidth = (target * bandwidth - weights) / read_per_request
-    by_latency = _floor(vmax(np.minimum(by_compute, by_bandwidth) if is_many(by_compute) or is_many(by_bandwidth)
-                             else min(by_compute, by_bandwidth), 0.0))
+    by_latency = vfloor(vmax(vmin(by_compute, by_bandwidth), 0.0))
     limits = {"KV-cache room": by_memory, f"the {max_ms_per_token:g} ms a token latency target": by_latency,
               "the engine's cap": cap}
-    batch = vmax(_least(list(limits.values())), 1)
+    batch = vmax(vmin(vmin(by_memory, by_latency), cap), 1)
     if is_many(batch):
         return vround(batch), "the least of KV-cache room, the latency target and the cap (varies across the range)"
     binding = next(name for name, value in limits.items() if value == batch) if batch > 1 else next(
@@ -213,15 +205,19 @@ def continuous_batch(arch: Architecture, gpu: ServingGpu, prompt_tokens: int, ou
     return int(batch), f"batch {int(batch):,} set by {binding} ({detail})"
 
 
-def _floor(x: float) -> float:
-    return np.floor(x) if is_many(x) else math.floor(x)
+def _gpus_holding(needed_bytes: float, usable_bytes: float) -> int:
+    """The fewest GPUs (a power of two) with ``usable_bytes`` each that hold ``needed_bytes``; with no
+    memory left after the overhead, none do (more than ``MAX_TENSOR_PARALLEL``)."""
+    return _tensor_parallel(where(usable_bytes > 0, needed_bytes / where(usable_bytes > 0, usable_bytes, 1.0),
+                                  math.inf))
 
 
-def _least(values: list[float]) -> float:
-    least = values[0]
-    for value in values[1:]:
-        least = np.minimum(least, value) if is_many(least) or is_many(value) else min(least, value)
-    return least
+def _rates(gpu: ServingGpu, tp: int, efficiency: Efficiency, tp_efficiency: float) -> tuple[float, float]:
+    """A replica's compute (FLOP/s) and memory bandwidth (bytes/s) over ``tp`` GPUs, at
+    ``tp_efficiency`` of perfect scaling when split."""
+    scaling = tp * where(tp > 1, tp_efficiency, 1.0)
+    return (scaling * gpu.peak_tflops * 1e12 * efficiency.compute,
+            scaling * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth)
 
 
 def _tensor_parallel(gpus_of_memory: float) -> int:
