@@ -8,8 +8,9 @@ import dataclasses
 import datetime
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planner.analysis.ranges import (
     DEFAULT_DRAWS,
@@ -277,8 +278,6 @@ def _routes(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from planner.inputs.files import read_yaml
-    from planner.inputs.scenario import scenario_from_dict, scenario_yaml
     from planner.measure.tokens import ACCURACY
     from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
 
@@ -318,17 +317,7 @@ def _data(args: argparse.Namespace) -> int:
         if report.problem_count > len(report.problems):
             print(f"  ... and {report.problem_count - len(report.problems):,} more problems")
     if args.apply_to is not None:
-        document = read_yaml(args.apply_to, PlannerError)
-        data = document.data if isinstance(document.data, dict) else {}
-        try:
-            updated = apply_to_scenario(data, report, datetime.date.today().isoformat())
-        except ValueError as exc:
-            raise _usage(str(exc)) from None
-        scenario = scenario_from_dict(updated, str(args.apply_to))
-        code = _write(args.apply_to, scenario_yaml(scenario))
-        if code == 0:
-            print(f"wrote the measured inputs into {args.apply_to}", file=sys.stderr)
-        return code
+        return _apply_measurement(args.apply_to, apply_to_scenario, report, "the measured inputs")
     return EXIT_PROBLEMS_FOUND if report.problem_count else 0
 
 
@@ -368,20 +357,27 @@ def _corpus(args: argparse.Namespace) -> int:
         for file_name, why in report.unreadable:
             print(f"  not read: {file_name}: {why}")
     if args.apply_to is not None:
-        from planner.inputs.files import read_yaml
-        from planner.inputs.scenario import scenario_from_dict, scenario_yaml
-
-        document = read_yaml(args.apply_to, PlannerError)
-        data = document.data if isinstance(document.data, dict) else {}
-        try:
-            updated = measure.apply_to_scenario(data, report, datetime.date.today().isoformat())
-        except ValueError as exc:
-            raise _usage(str(exc)) from None
-        code = _write(args.apply_to, scenario_yaml(scenario_from_dict(updated, str(args.apply_to))))
-        if code == 0:
-            print(f"wrote the measured corpus tokens into {args.apply_to}", file=sys.stderr)
-        return code
+        return _apply_measurement(args.apply_to, measure.apply_to_scenario, report, "the measured corpus tokens")
     return EXIT_PROBLEMS_FOUND if report.unreadable else 0
+
+
+def _apply_measurement(path: Path, apply: Callable[[dict[str, Any], Any, str], dict[str, Any]], report: Any,
+                       what: str) -> int:
+    """Write ``report`` into the scenario file at ``path`` with ``apply`` (a measure module's
+    apply_to_scenario), checked as a scenario before the file is replaced."""
+    from planner.inputs.files import read_yaml
+    from planner.inputs.scenario import scenario_from_dict, scenario_yaml
+
+    document = read_yaml(path, PlannerError)
+    data = document.data if isinstance(document.data, dict) else {}
+    try:
+        updated = apply(data, report, datetime.date.today().isoformat())
+    except ValueError as exc:
+        raise _usage(str(exc)) from None
+    code = _write(path, scenario_yaml(scenario_from_dict(updated, str(path))))
+    if code == 0:
+        print(f"wrote {what} into {path}", file=sys.stderr)
+    return code
 
 
 def _validate(args: argparse.Namespace) -> int:
