@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 
+from planner.measure.plan import set_measured
 from planner.measure.tokens import ACCURACY, DEFAULT_ENCODING, count, encoding
 
 MAX_CORPUS_BYTES = 200_000_000  # bytes read in all (an upload, a folder, an archive's inflated members)
@@ -315,13 +316,7 @@ def apply_to_scenario(data: dict[str, Any], report: CorpusReport, today: str) ->
     name and SHA-256; a range the scenario gave it is dropped. Raises ``ValueError`` with no documents."""
     if not report.documents:
         raise ValueError(f"{report.name} has no readable documents to plan from")
-    result = json.loads(json.dumps(data))
-    rag = result.setdefault("approaches", {}).setdefault("rag", {})
-    rag["corpus_tokens"] = report.embedded_tokens
-    path = "approaches.rag.corpus_tokens"
-    result.setdefault("measured", {})[path] = (
-        f"{report.name} (SHA-256 {report.digest[:16]}), measured {today}: {len(report.documents):,} documents, "
-        f"{report.tokens:,} tokens in chunks of {report.chunk_tokens} overlapping by {report.overlap_tokens} "
-        f"({report.encoding})")
-    (result.get("ranges") or {}).pop(path, None)
-    return result
+    source = (f"{report.name} (SHA-256 {report.digest[:16]}), measured {today}: {len(report.documents):,} documents, "
+              f"{report.tokens:,} tokens in chunks of {report.chunk_tokens} overlapping by {report.overlap_tokens} "
+              f"({report.encoding})")
+    return set_measured(data, "rag", {"corpus_tokens": report.embedded_tokens}, {"corpus_tokens": source})

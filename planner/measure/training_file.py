@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from planner.measure.plan import set_measured
 from planner.measure.tokens import ACCURACY, DEFAULT_ENCODING, count, encoding
 
 MAX_TRAINING_FILE_BYTES = 200_000_000  # an upload or a file larger than this is refused unread
@@ -377,12 +378,4 @@ def apply_to_scenario(data: dict[str, Any], report: TrainingFileReport, today: s
     how = {"examples": "supervised examples in the file", "tokens_per_example": "mean tokens per example "
            f"({report.encoding})", "epochs": "the provider's default epochs for that many examples",
            "preference_pairs": "preference pairs in the file", "tokens_per_pair": "mean tokens per pair"}
-    result = json.loads(json.dumps(data))
-    fine_tune = result.setdefault("approaches", {}).setdefault("fine_tune", {})
-    measured = result.setdefault("measured", {})
-    ranges = result.get("ranges") or {}
-    for key, value in values.items():
-        fine_tune[key] = value
-        measured[f"approaches.fine_tune.{key}"] = f"{source}: {how[key]}"
-        ranges.pop(f"approaches.fine_tune.{key}", None)  # a measurement replaces the guess
-    return result
+    return set_measured(data, "fine_tune", values, {key: f"{source}: {how[key]}" for key in values})
