@@ -197,3 +197,10 @@ def test_odd_files_end_in_a_report_or_our_refusal_never_a_traceback():
         assert report.lines == len(lines)  # every line was read, whatever it held
         assert len(report.example_tokens) == report.examples and all(t > 0 for t in report.example_tokens)
         json.dumps(report.as_dict())  # the JSON output can always be written
+
+
+def test_a_measured_input_must_name_a_scenario_input():
+    from planner import ScenarioError, scenario_from_dict
+
+    with pytest.raises(ScenarioError, match=r"'approaches\.fine_tune\.exampels' is not a scenario input"):
+        scenario_from_dict({"measured": {"approaches.fine_tune.exampels": "a.jsonl"}})

@@ -28,7 +28,7 @@ from planner.costs.estimator import Estimate, estimate
 from planner.costs.lines import APPROACH_LABELS, APPROACHES, Approach
 from planner.inputs.assumptions import ASSUMPTION_LIMITS, Assumption
 from planner.inputs.pricebook import PriceBook
-from planner.inputs.scenario import Scenario
+from planner.inputs.scenario import Scenario, scenario_input
 from planner.inputs.validation import members
 
 DEFAULT_DRAWS = 10_000
@@ -84,12 +84,7 @@ def _value(scenario: Scenario, book: PriceBook, path: str) -> Any:
         if len(parts) != 2 or parts[1] not in type(assumptions).model_fields:
             raise LookupError(f"no assumption {'.'.join(parts[1:])!r}")
         return getattr(assumptions, parts[1]).value
-    node: Any = scenario
-    for part in parts:
-        if not hasattr(node, part) or part == "ranges":
-            raise LookupError(f"no scenario input {path!r}")
-        node = getattr(node, part)
-    return node
+    return scenario_input(scenario, path)
 
 
 def field_limits(path: str) -> list[tuple[str, float]]:

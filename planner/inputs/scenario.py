@@ -352,6 +352,21 @@ class Scenario(BaseModel):
         return Problem(self._origin.file, self._origin.line_of(path), field, message)
 
 
+def scenario_input(scenario: Scenario, path: str) -> Any:
+    """The value of the scenario input at dotted ``path`` ("approaches.rag.corpus_tokens"); raises
+    ``LookupError`` when no input has that path (ranges and measured inputs are not inputs).
+
+    >>> scenario_input(Scenario(), "workload.requests_per_month")
+    100000
+    """
+    node: Any = scenario
+    for part in path.split("."):
+        if not hasattr(node, part) or part in ("ranges", "measured"):
+            raise LookupError(f"no scenario input {path!r}")
+        node = getattr(node, part)
+    return node
+
+
 def _set_fields(block: BaseModel, names: Any) -> dict[str, Any]:
     return {name: getattr(block, name) for name in names if getattr(block, name, None) is not None}
 
@@ -391,10 +406,18 @@ def _from_document(doc: YamlDocument) -> Scenario:
 
 
 def _check_hybrid(scenario: Scenario) -> Scenario:
-    """The hybrid merges two blocks; check the merged result as strictly as a block of its own."""
+    """The hybrid merges two blocks; check the merged result as strictly as a block of its own. And
+    every measured input must name an input."""
     try:
         FineTuneBlock.model_validate(scenario.hybrid_fine_tune().model_dump())
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise ScenarioError(scenario.origin_problem("approaches.hybrid", message)) from None
+    for path in scenario.measured:
+        try:
+            scenario_input(scenario, path)
+        except LookupError:
+            raise ScenarioError(scenario.origin_problem(
+                "measured", f"{path!r} is not a scenario input (expected a dotted path such as "
+                            "approaches.fine_tune.examples)")) from None
     return scenario

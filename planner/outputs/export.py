@@ -14,6 +14,7 @@ from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
+from planner.inputs.scenario import scenario_input
 
 CENTS = 2  # money is rounded to cents in the CSV (and formatted to cents in the workbook)
 NUMBER_DECIMALS = 6  # quantities and unit prices keep fractions of a cent (per-token lines)
@@ -264,14 +265,11 @@ def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
 
 def measured_notes(estimate: Estimate) -> list[str]:
     """Each input set from the team's own files, with the file and what was measured, in words."""
-    scenario = estimate.scenario
     notes = []
-    for path, source in scenario.measured.items():
-        node: Any = scenario
-        for part in path.split("."):
-            node = getattr(node, part, None)
-        value = f"{node:,}" if isinstance(node, (int, float)) else str(node)
-        notes.append(f"  - {in_words(path)} = {value}: {source}")
+    for path, source in estimate.scenario.measured.items():
+        value = scenario_input(estimate.scenario, path)  # the scenario's checks made sure the path names an input
+        shown = f"{value:,}" if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+        notes.append(f"  - {in_words(path)} = {shown}: {source}")
     return notes
 
 
