@@ -31,12 +31,13 @@ from planner.inputs.scenario import FineTuneBlock
 THOUSAND = 1000
 
 
-def _setting(c: Costing, name: str) -> tuple[float, str]:
-    """An operations setting: the scenario's value, else the assumption's; with where it came from."""
+def _setting(c: Costing, name: str, assumption: str | None = None) -> tuple[float, str]:
+    """An operations setting: the scenario's ``operations.<name>``, else the assumption (``name``
+    unless another is given); with where it came from."""
     given = getattr(c.scenario.operations, name)
     if given is not None:
         return given, f"operations.{name}"
-    return c.value(name), f"assumptions.{name}"
+    return c.value(assumption or name), f"assumptions.{assumption or name}"
 
 
 def operating_lines(c: Costing, approach: Approach, self_hosted: bool, retrieval: bool, judge: Resolved,
@@ -48,23 +49,16 @@ def operating_lines(c: Costing, approach: Approach, self_hosted: bool, retrieval
     ops = c.scenario.operations
     months = c.months
     work: list[tuple[Work, list[float]]] = []
-    if ops.mlops_hours_per_month is not None:
-        mlops, mlops_basis = ops.mlops_hours_per_month, "operations.mlops_hours_per_month"
-    else:
-        name = "mlops_hours_per_month_self_hosted" if self_hosted else "mlops_hours_per_month_api"
-        mlops, mlops_basis = c.value(name), f"assumptions.{name}"
+    mlops, mlops_basis = _setting(c, "mlops_hours_per_month", "mlops_hours_per_month_self_hosted" if self_hosted
+                                  else "mlops_hours_per_month_api")
     work.append((Work("MLOps: on-call, monitoring and incidents", mlops, PERSON_HOURS, c.rate("mlops_engineer"),
                       f"{mlops_basis} ({mlops:g})"), [mlops] * months))
-    if ops.engineer_hours_per_month is not None:
-        upkeep = ops.engineer_hours_per_month
-        upkeep_basis = f"operations.engineer_hours_per_month ({upkeep:g})"
-    else:
-        upkeep = c.value("engineer_upkeep_hours_per_month")
-        upkeep_basis = f"assumptions.engineer_upkeep_hours_per_month ({upkeep:g})"
-        if retrieval:
-            extra = c.value("retrieval_upkeep_hours_per_month")
-            upkeep = upkeep + extra  # not +=: an assumption drawn as an array must not change
-            upkeep_basis += f" + assumptions.retrieval_upkeep_hours_per_month ({extra:g})"
+    upkeep, upkeep_source = _setting(c, "engineer_hours_per_month", "engineer_upkeep_hours_per_month")
+    upkeep_basis = f"{upkeep_source} ({upkeep:g})"
+    if retrieval and ops.engineer_hours_per_month is None:  # a scenario's own figure covers everything
+        extra = c.value("retrieval_upkeep_hours_per_month")
+        upkeep = upkeep + extra  # not +=: an assumption drawn as an array must not change
+        upkeep_basis += f" + assumptions.retrieval_upkeep_hours_per_month ({extra:g})"
     work.append((Work("Upkeep of prompts, pipelines and evaluation set", upkeep, PERSON_HOURS, c.rate("ml_engineer"),
                       upkeep_basis), [upkeep] * months))
     share, share_basis = _setting(c, "online_eval_share")
