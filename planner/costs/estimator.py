@@ -181,11 +181,8 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
 
 
 def _ref(c: Costing, field: str, lookup: Callable[[str], Resolved], ref: str) -> Resolved:
-    """Look an offering up; a miss becomes a problem located at the scenario ``field``."""
-    try:
-        return c.resolve(lookup, ref)
-    except UnknownOffering as exc:
-        raise FieldProblem(field, str(exc)) from None
+    """Look an offering up (once per estimate); a miss becomes a problem located at the scenario ``field``."""
+    return _lookup(field, lambda: c.resolve(lookup, ref))
 
 
 def _judge(c: Costing) -> Resolved:
