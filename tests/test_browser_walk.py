@@ -21,7 +21,8 @@ from planner.outputs.share import encode_scenario
 # Each view, and a text that shows once the view has drawn (the ranges view simulates first).
 VIEWS = {"Charts": "No approach overtakes another", "Ranges and break-even": "Volume axis",
          "Why these numbers?": "Assumptions", "Which approach fits?": "What does the model lack?",
-         "Export and share": "Share:", "Price tables": "Flag prices older than"}
+         "Hosting routes": "hosted each way it could be", "Export and share": "Share:",
+         "Price tables": "Flag prices older than"}
 WIDTHS = (1440, 1024)
 # snake_case ids (fine_tune, one_time, requests_per_month) and dotted keys built from them.
 INTERNAL_ID = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
@@ -59,7 +60,7 @@ def app_url():
 
 CASES = [(example, view, width) for width in WIDTHS for example in ("support_assistant",) for view in VIEWS]
 CASES += [(example, view, 1024) for example in ("brand_voice_self_hosted", "json_extraction")
-          for view in ("Charts", "Why these numbers?")]
+          for view in ("Charts", "Why these numbers?", "Hosting routes")]
 
 
 @pytest.mark.parametrize(("example", "view", "width"), CASES, ids=[f"{e}-{v}-{w}" for e, v, w in CASES])

@@ -60,7 +60,7 @@ def _options(scenario: Scenario, book: PriceBook, today: datetime.date) -> list[
                 options.append((f"Own GPUs, {words}", {"serving_schedule": schedule}))
     api_model = _api_model(scenario, book, today)
     if block.route != "api" and api_model is not None:
-        options.append((f"{api_model} fine-tuned by its provider's API", {"route": "api", "model": api_model}))
+        options.append((f"API: {api_model} fine-tuned by its provider's API", {"route": "api", "model": api_model}))
     return options
 
 

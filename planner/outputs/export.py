@@ -131,6 +131,15 @@ def _approach_dict(result: ApproachEstimate) -> dict[str, Any]:
     }
 
 
+def _rate(per_second: float) -> str:
+    """A request rate for people: three decimals below one a second, one above (0.023, 158.7).
+
+    >>> _rate(0.02283), _rate(158.73)
+    ('0.023', '158.7')
+    """
+    return f"{per_second:.3f}" if per_second < 1 else f"{per_second:,.1f}"
+
+
 def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
     """The sizing of a self-hosted approach in a few lines of text, with units."""
     training, serving = sizing.training, sizing.serving
@@ -142,7 +151,7 @@ def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
         f"overhead per run",
         f"serving: {replica.total_gib:.1f} GiB per GPU, {replica.tensor_parallel} GPU(s) a replica, "
         f"{replica.requests_per_second:.2f} requests/s a replica (batch {replica.batch}); month 1: peak "
-        f"{serving.peak_requests_per_second[0]:.3g} requests/s -> {serving.replicas[0]} replica(s), "
+        f"{_rate(serving.peak_requests_per_second[0])} requests/s -> {serving.replicas[0]} replica(s), "
         f"{serving.instances[0]} instance(s)" + (
             f"; average traffic uses {used:.0%} of their capacity" if (used := sizing.serving_utilisation()) is not None
             else ""),
