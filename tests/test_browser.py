@@ -120,6 +120,8 @@ def test_a_training_file_and_a_zip_of_documents_become_the_plans_data_inputs(bro
         timeout=15_000)
     page.get_by_role("button", name="Use these numbers in the plan").click()
     expect(page.get_by_text("now come from sample.jsonl")).to_be_visible(timeout=15_000)
+    # Let the rerun finish, so the page holds the new widget values before the next upload sends them back.
+    settle(page)
 
     archive = tmp_path / "docs.zip"
     buffer = io.BytesIO()
