@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,10 @@ from planner.inputs.scenario import Scenario
 from planner.measure import corpus
 from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
-from ui import views
+from ui import access, views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
 from ui.ranges_view import render_range_editor, render_ranges
+from ui.text import md
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 INTRO = ("Prompt engineering, RAG, fine-tuning and a hybrid, side by side: what each costs to build and to run, "
@@ -160,10 +162,10 @@ def on_training_file() -> None:
     if upload is None:
         st.session_state.pop(TRAINING_REPORT, None)
         return
-    bar = st.progress(0.0, text=f"Measuring {upload.name}...")
+    bar = st.progress(0.0, text=f"Measuring {md(upload.name)}...")
 
     def progress(done: int) -> None:
-        bar.progress(min(done / max(upload.size, 1), 1.0), text=f"Measuring {upload.name}: {done / 1e6:,.0f} MB")
+        bar.progress(min(done / max(upload.size, 1), 1.0), text=f"Measuring {md(upload.name)}: {done / 1e6:,.0f} MB")
 
     try:
         # Line by line from the upload's buffer: no second copy of the file is made.
@@ -239,8 +241,38 @@ def sidebar(book: PriceBook) -> None:
     render_inputs(book)
 
 
+LOG = logging.getLogger("llm_planner.app")
+FAILURE = ("Something went wrong on our side and this part of the page could not be drawn. Your inputs are kept: "
+           "change one or reload the page. If it happens again, tell whoever runs this planner: the server's log "
+           "has the details.")
+
+
 def main() -> None:
+    """The page, with a boundary: an unexpected error is logged for whoever runs the server and shown to the
+    visitor as a plain message, never as a traceback with the server's paths."""
     st.set_page_config(page_title="llm-planner", layout="wide")
+    try:
+        page()
+    except Exception:  # st.rerun and st.stop raise BaseException subclasses, which pass through
+        failed()
+
+
+def failed() -> None:
+    """Log the exception being handled, and tell the visitor in plain words."""
+    LOG.exception("the page failed")
+    st.error(FAILURE)
+
+
+def page() -> None:
+    """Inputs in, the planner's figures out; the sidebar is drawn even when the main area fails, so that
+    Streamlit keeps the inputs' values (it forgets a widget a run does not draw)."""
+    who = access.current()
+    if who.needs_login:
+        st.title("llm-planner")
+        st.markdown(INTRO)
+        st.info("Log in to use the planner.")
+        st.button("Log in", key="login", type="primary", on_click=st.login)
+        return
     book = price_book()
     if BASE not in st.session_state:
         first_load(book)
@@ -249,15 +281,25 @@ def main() -> None:
     for key in views.FIT_KEYS.values():
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
+    try:
+        main_area(book, who)
+    except Exception:
+        failed()
+    sidebar(book)
+
+
+def main_area(book: PriceBook, who: access.Access) -> None:
+    """The comparison and the chosen view."""
     # The widgets' values are in session state before the widgets are drawn, so the comparison can be
     # computed and drawn first, and the sidebar after it: the numbers people watch update sooner.
     st.title("llm-planner")
     st.markdown(INTRO)
+    st.caption(md(who.describe()))
     for problem in book.problems:
-        st.warning(f"Price table left out: {problem}")
+        st.warning(md(f"Price table left out: {problem}"))
     notice = st.session_state.pop(NOTICE, None)
     if notice is not None:
-        getattr(st, notice[0])(notice[1])
+        getattr(st, notice[0])(md(notice[1]))
 
     try:
         state = st.session_state.to_dict()  # one snapshot: each read of st.session_state filters it anew
@@ -268,15 +310,14 @@ def main() -> None:
         if st.query_params.get("s") != token:
             st.query_params["s"] = token
     except PlannerError as exc:
-        st.error(f"These inputs cannot be estimated; the page shows the last inputs that could.\n\n{exc}")
+        st.error(md(f"These inputs cannot be estimated; the page shows the last inputs that could.\n\n{exc}"))
         if LAST_GOOD not in st.session_state:
-            sidebar(book)
             return
         scenario, result = st.session_state[LAST_GOOD]
 
-    st.header(scenario.name)
+    st.header(md(scenario.name), anchor=False)
     if scenario.description:
-        st.caption(scenario.description)
+        st.caption(md(scenario.description))
     report = st.session_state.get(TRAINING_REPORT)
     if report is not None:
         views.render_training_report(report)
@@ -307,8 +348,7 @@ def main() -> None:
     elif view == "Export and share":
         views.render_export(result, scenario, book)
     else:
-        views.render_prices(book, scenario)
-    sidebar(book)
+        views.render_prices(book, scenario, who)
 
 
 main()

@@ -7,6 +7,7 @@ beside each assertion.
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,13 @@ def book() -> PriceBook:
 @pytest.fixture(scope="session")
 def bundled() -> PriceBook:
     return load_price_book(REPO / "pricing")
+
+
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation, as CommonMark reads it
+
+
+def shown(markdown: str) -> str:
+    """The text a browser shows for ``markdown`` that the app escaped (ui/text.py): backslash escapes
+    resolved, the invisible word joiners dropped and hard line breaks read as line breaks. Written here
+    from CommonMark's rules, not by calling the app's own escaping."""
+    return _ESCAPE.sub(r"\1", markdown.replace("\u2060", "").replace("  \n", "\n"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO
+from conftest import REPO, shown
 from streamlit.testing.v1 import AppTest
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
@@ -23,13 +23,13 @@ def start(query: dict | None = None) -> AppTest:
 
 def ok(app: AppTest) -> AppTest:
     assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
+    assert not app.error, [shown(e.value) for e in app.error]
     return app
 
 
 def table_rows(app: AppTest) -> dict[str, list[str]]:
     frame = app.table[0].value
-    return {label: list(frame.loc[label]) for label in frame.index}
+    return {label: [shown(cell) for cell in frame.loc[label]] for label in frame.index}
 
 
 def planner_rows(path, **changes) -> dict[str, list[str]]:
@@ -51,7 +51,7 @@ def test_every_example_renders_the_planner_comparison(path):
     rows = table_rows(app)
     for label, values in planner_rows(path).items():
         assert rows[label] == values, label
-    assert app.header[0].value == load_scenario(path).name
+    assert shown(app.header[0].value) == load_scenario(path).name
     assert len(app.get("plotly_chart")) >= 4  # two cost breakdowns, cumulative, timeline
 
 
@@ -75,8 +75,8 @@ def test_a_bad_input_shows_an_error_and_the_rest_still_renders():
     app.number_input(key="in:approaches.prompt.cached_prompt_share").set_value(50.0).run()
     assert not app.exception
     assert len(app.error) == 1
-    assert "approaches.prompt.cached_prompt_share" in app.error[0].value
-    assert "has no cached-input price" in app.error[0].value
+    assert "approaches.prompt.cached_prompt_share" in shown(app.error[0].value)
+    assert "has no cached-input price" in shown(app.error[0].value)
     assert table_rows(app) == good  # the last inputs that could be estimated
     assert len(app.get("plotly_chart")) >= 4
 
@@ -86,7 +86,7 @@ def test_a_link_reopens_its_scenario():
     scenario = load_scenario(path)
     changed = scenario.model_copy(update={"horizon_months": 7})
     app = ok(start({"s": encode_scenario(changed)}))
-    assert app.header[0].value == scenario.name
+    assert shown(app.header[0].value) == scenario.name
     assert "7-month cost (USD)" in table_rows(app)
     assert app.number_input(key="in:horizon_months").value == 7
 
@@ -94,8 +94,8 @@ def test_a_link_reopens_its_scenario():
 def test_a_damaged_link_says_so_and_opens_the_default_example():
     app = start({"s": "1not-a-scenario"})
     assert not app.exception
-    assert any("could not be opened" in e.value for e in app.error)
-    assert app.header[0].value == load_scenario(REPO / "examples" / "support_assistant.yaml").name
+    assert any("could not be opened" in shown(e.value) for e in app.error)
+    assert shown(app.header[0].value) == load_scenario(REPO / "examples" / "support_assistant.yaml").name
 
 
 def test_the_url_follows_the_inputs():
@@ -122,7 +122,7 @@ def test_which_approach_fits_recommends_with_reasons():
     app.number_input(key="fit:examples").set_value(800).run()
     app.checkbox(key="fit:exhausted").check().run()
     ok(app)
-    assert "Recommended: **Fine-tuning**" in app.success[0].value
+    assert "Recommended: **Fine-tuning**" in shown(app.success[0].value)
 
 
 def test_switching_the_report_to_gbp_converts_every_total():
@@ -145,9 +145,9 @@ def test_broken_price_tables_give_messages_not_tracebacks(tmp_path, monkeypatch)
     monkeypatch.setenv("LLM_PLANNER_PRICES", str(prices))
     app = start()
     assert not app.exception, [e.value for e in app.exception]
-    warnings = " ".join(w.value for w in app.warning)
+    warnings = " ".join(shown(w.value) for w in app.warning)
     assert "Price table left out" in warnings and "openai.yaml" in warnings
-    assert any("assumptions.yaml" in e.value for e in app.error)
+    assert any("assumptions.yaml" in shown(e.value) for e in app.error)
 
 
 def test_ranges_view_shows_percentiles_tornado_and_breakeven():
@@ -162,7 +162,7 @@ def test_ranges_view_shows_percentiles_tornado_and_breakeven():
     p = spread["fine_tune"]["horizon_cost"]
     assert table.loc["Horizon cost (USD)", "Fine-tuning"] == f"{p.p10:,.0f} / {p.p50:,.0f} / {p.p90:,.0f}"
     assert len(app.get("plotly_chart")) == 5  # four tornado charts and the volume chart
-    assert any("requests a month" in m.value for m in app.markdown)
+    assert any("requests a month" in shown(m.value) for m in app.markdown)
 
 
 def test_adding_a_range_in_the_app_changes_the_spread():
@@ -229,7 +229,7 @@ def test_the_stale_price_setting_outlives_its_view():
     app.number_input(key="prices:max_age_input").set_value(1).run()
     app.radio(key="view").set_value("Charts").run()
     ok(app)
-    warnings = [w.value for w in app.warning]
+    warnings = [shown(w.value) for w in app.warning]
     assert any("older than 1 day:" in w for w in warnings), warnings
 
 
@@ -239,12 +239,12 @@ def test_which_approach_fits_starts_from_the_scenarios_examples():
     ok(app)
     examples = load_scenario(REPO / "examples" / "support_assistant.yaml").approaches.fine_tune.examples
     assert app.number_input(key="fit:examples").value == examples
-    assert not any("only 0 good examples" in w.value for w in app.warning)
+    assert not any("only 0 good examples" in shown(w.value) for w in app.warning)
     app.checkbox(key="fit:in_house").check().run()
     assert not app.exception
     # Every approach of this example runs on a hosted API: none may be recommended with in-house data.
-    assert [s.value for s in app.success] == []
-    assert [e.value for e in app.error] == ["No approach costed here meets every constraint above."]
+    assert [shown(s.value) for s in app.success] == []
+    assert [shown(e.value) for e in app.error] == ["No approach costed here meets every constraint above."]
 
 
 def test_a_link_reopens_the_view_and_the_answers_and_they_outlive_other_views():
@@ -254,12 +254,12 @@ def test_a_link_reopens_the_view_and_the_answers_and_they_outlive_other_views():
     answers = DecisionAnswers(goal="behaviour", good_examples=800, prompting_exhausted=True)
     app = ok(start({"view": "Which approach fits?", "fit": encode_answers(answers)}))
     assert app.radio(key="view").value == "Which approach fits?"
-    assert "Recommended: **Fine-tuning**" in app.success[0].value
+    assert "Recommended: **Fine-tuning**" in shown(app.success[0].value)
     app.radio(key="view").set_value("Charts").run()
     assert app.query_params["view"] in ("Charts", ["Charts"])
     app.radio(key="view").set_value("Which approach fits?").run()
     ok(app)
-    assert "Recommended: **Fine-tuning**" in app.success[0].value
+    assert "Recommended: **Fine-tuning**" in shown(app.success[0].value)
     fit = app.query_params["fit"]
     assert decode_answers(fit[0] if isinstance(fit, list) else fit) == answers
 
@@ -303,7 +303,7 @@ def test_a_retired_model_is_marked_in_the_picker_and_warned_about():
     assert "openai/gpt-4.1-mini" in picker.options
     picker.set_value("openai/gpt-4.1-nano").run()
     assert not app.exception
-    warnings = [w.value for w in app.warning]
+    warnings = [shown(w.value) for w in app.warning]
     assert any(w.startswith("Model retirement: Prompt engineering: openai/gpt-4.1-nano was retired on 2026-10-23")
                for w in warnings), warnings
     assert "(model retiring)" in table_rows(app)["Runs on"][0]
@@ -321,7 +321,7 @@ def test_example_sources_in_the_sidebar_set_the_mix_and_the_rest_is_written():
     # More than all the examples: the planner's message, and the last good comparison stays.
     app.number_input(key="in:approaches.fine_tune.example_sources.records").set_value(90.0).run()
     assert not app.exception
-    assert len(app.error) == 1 and "the shares must sum to 1" in app.error[0].value
+    assert len(app.error) == 1 and "the shares must sum to 1" in shown(app.error[0].value)
 
 
 def test_after_launch_inputs_reach_the_estimate():
@@ -373,12 +373,12 @@ def test_a_measured_training_file_goes_into_the_plan_in_one_click():
     app.session_state["data:training_report"] = measure_training_file(lines, "sample.jsonl")
     app.run()
     assert not app.exception
-    assert any(e.label.startswith("Training file sample.jsonl: 30 examples, 0 preference pairs, 1 problem")
+    assert any(shown(e.label).startswith("Training file sample.jsonl: 30 examples, 0 preference pairs, 1 problem")
                for e in app.expander)
     app.button(key="use_training_file").click().run()
     assert not app.exception
     assert app.number_input(key="in:approaches.fine_tune.examples").value == 30
-    assert any("now come from sample.jsonl" in s.value for s in app.success)
+    assert any("now come from sample.jsonl" in shown(s.value) for s in app.success)
 
 
 def test_a_measured_corpus_goes_into_the_plan_in_one_click():
@@ -388,7 +388,7 @@ def test_a_measured_corpus_goes_into_the_plan_in_one_click():
     app = ok(start())
     app.session_state["data:corpus_report"] = report
     app.run()
-    assert any(e.label.startswith("Knowledge corpus docs.zip: 1 document, 1,200 tokens, 1 not read")
+    assert any(shown(e.label).startswith("Knowledge corpus docs.zip: 1 document, 1,200 tokens, 1 not read")
                for e in app.expander)
     app.button(key="use_corpus").click().run()
     assert not app.exception

@@ -11,6 +11,7 @@ from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep, input_l
 from planner.costs.estimator import Estimate
 from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS
 from planner.costs.self_hosted import SelfHostedSizing
+from ui import text
 
 FONT = {"size": 16}
 # One colour per approach and per category, the same in every chart of the app.
@@ -101,9 +102,9 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
         "overhead": (memory.overhead, replica.overhead_gib),
     }
     rows = [f"Training: {memory.total:.1f} of {memory.capacity_gib:g} GiB<br>on {memory.gpus_needed} x "
-            f"{sizing.training.gpu_name}",
+            f"{text.chart(sizing.training.gpu_name)}",
             f"Serving: {replica.total_gib:.1f} of {replica.capacity_gib:g} GiB<br>on {replica.tensor_parallel} x "
-            f"{sizing.serving.gpu_name} a replica"]
+            f"{text.chart(sizing.serving.gpu_name)} a replica"]
     figure = go.Figure()
     for name, (train, serve) in parts.items():
         figure.add_bar(name=name, orientation="h", y=rows, x=[train, serve],
@@ -113,7 +114,7 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
                            marker={"symbol": "line-ns-open", "size": 40, "color": "black", "line": {"width": 3}},
                            hovertemplate=f"GPU capacity {capacity:g} GiB<extra></extra>", showlegend=row == rows[0])
     figure.update_xaxes(rangemode="tozero")
-    return _layout(figure, label, "Memory per GPU (GiB)", "", barmode="stack")
+    return _layout(figure, text.chart(label), "Memory per GPU (GiB)", "", barmode="stack")
 
 
 def tornado_chart(swings: list[Swing], label: str, currency: str, base_cost: float) -> go.Figure:

@@ -34,6 +34,8 @@ from planner.price_admin.store import (
     save_table,
     version_changes,
 )
+from ui.access import Access
+from ui.text import md
 
 OPENED = "prices:opened"  # provider -> (text, version) read when the editor opened it
 MESSAGE = "prices:message"
@@ -95,16 +97,18 @@ def _missing(value: object) -> bool:
         return False
 
 
-def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
-    """The grids of one provider's table, with validation, preview, save, history and import."""
+def render_editor(book: PriceBook, provider: str, scenario: Scenario, who: Access) -> None:
+    """The grids of one provider's table, with validation and what the changes move; for a price admin,
+    also save, upload, import, restore and reset. A viewer's changes are a private what-if: never saved."""
     directory = Path(book.directory)
     message = st.session_state.pop(MESSAGE, None)
     if message is not None:
-        getattr(st, message[0])(message[1])
+        getattr(st, message[0])(md(message[1]))
     text, version = _opened(directory, provider)
     current = book.tables.get(provider)
     if current is None:
-        st.error(f"{provider}.yaml does not load; fix it by uploading a valid version or restoring one below.")
+        st.error(md(f"{provider}.yaml does not load; a price admin can fix it by uploading a valid version or "
+                    "restoring one below."))
     else:
         header = {name: st.text_input(name, getattr(current, name) or "", key=f"grid:{provider}:hdr:{name}",
                                       disabled=name == "provider") for name in HEADER_FIELDS}
@@ -122,10 +126,10 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
             grids[section] = grid_records(edited)
         new, errors = table_from_rows(header, grids)
         if errors:
-            st.error("Not saved until fixed:\n\n" + "\n".join(f"- {e}" for e in errors))
+            st.error("Not saved until fixed:\n\n" + "\n".join(f"- {md(e)}" for e in errors))
         elif new is not None and new != current:
             changes = diff_tables(provider, current, new)
-            st.markdown("**Changes**\n\n" + "\n".join(f"- {c}" for c in changes))
+            st.markdown("**Changes**\n\n" + "\n".join(f"- {md(c)}" for c in changes))
             moved = moved_estimates(book, new, scenario)
             if moved is not None and not moved.empty:
                 st.markdown("**What moves in this scenario**")
@@ -133,7 +137,9 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
                     column: st.column_config.NumberColumn(format="%,.2f") for column in moved.columns[2:]})
             elif moved is not None:
                 st.caption("No total of this scenario moves.")
-            if st.button("Save", type="primary", key=f"save:{provider}"):
+            if not who.price_admin:
+                st.caption("A private what-if: only a price admin can save this table, so nothing here is kept.")
+            elif st.button("Save", type="primary", key=f"save:{provider}"):
                 _save(directory, provider, table_to_yaml(new, header_comment(text)), version, "edited")
                 st.rerun()
         if st.button("Discard changes and reload from disk", key=f"reload:{provider}"):
@@ -141,9 +147,12 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
             st.rerun()
 
     left, right = st.columns(2)
-    left.download_button(f"Download {provider}.yaml", text, f"{provider}.yaml", "application/yaml",
+    left.download_button(md(f"Download {provider}.yaml"), text, f"{provider}.yaml", "application/yaml",
                          key=f"download:{provider}")
-    upload = right.file_uploader(f"Upload a new {provider}.yaml", type=["yaml", "yml"], key=f"upload:{provider}")
+    if not who.price_admin:
+        _render_history(directory, provider, version, who)
+        return
+    upload = right.file_uploader(md(f"Upload a new {provider}.yaml"), type=["yaml", "yml"], key=f"upload:{provider}")
     if upload is not None and st.button("Save the uploaded table", key=f"save-upload:{provider}"):
         uploaded = upload.getvalue().decode("utf-8", errors="replace")
         try:
@@ -162,7 +171,7 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario) -> None:
                                         key=f"litellm-version:{provider}", max_chars=40).strip() or None
             _render_import(directory, provider, current, text, version, litellm, map_version)
 
-    _render_history(directory, provider, version)
+    _render_history(directory, provider, version, who)
 
 
 def _render_import(directory: Path, provider: str, current: PriceTable, text: str, version: str,
@@ -171,22 +180,22 @@ def _render_import(directory: Path, provider: str, current: PriceTable, text: st
         price_map = PriceMap(parse_price_map(upload.getvalue(), upload.name), map_version)
         new, changes, missing = import_prices(current, price_map, datetime.date.today())
     except (PlannerError, ValueError) as exc:
-        st.error(f"Not imported:\n\n{exc}")
+        st.error(md(f"Not imported:\n\n{exc}"))
         return
     if not changes:
-        st.info(f"LiteLLM's map agrees with every {provider} price it lists.")
+        st.info(md(f"LiteLLM's map agrees with every {provider} price it lists."))
     else:
-        st.markdown("**Prices the map changes**\n\n" + "\n".join(f"- {c}" for c in changes))
+        st.markdown("**Prices the map changes**\n\n" + "\n".join(f"- {md(c)}" for c in changes))
         if st.button("Apply these changes", key=f"apply-litellm:{provider}"):
             _save(directory, provider, table_to_yaml(new, header_comment(text)), version, "LiteLLM import")
             st.rerun()
     if missing:
-        st.caption("Not in the map, left as they are: " + ", ".join(missing))
+        st.caption(md("Not in the map, left as they are: " + ", ".join(missing)))
 
 
-def _render_history(directory: Path, provider: str, version: str) -> None:
+def _render_history(directory: Path, provider: str, version: str, who: Access) -> None:
     versions = history(directory, provider)
-    with st.expander(f"History of {provider}.yaml ({len(versions)} kept)"):
+    with st.expander(md(f"History of {provider}.yaml ({len(versions)} kept)")):
         if not versions:
             st.caption("No versions kept yet: the table has not been saved here.")
             return
@@ -198,10 +207,12 @@ def _render_history(directory: Path, provider: str, version: str) -> None:
         try:
             changes = version_changes(directory, provider, chosen)
         except PlannerError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             changes = []
         st.markdown("**What restoring it changes in the current table**\n\n"
-                    + ("\n".join(f"- `{c}`" if c[:1] in "+- @" else f"- {c}" for c in changes) or "- nothing"))
+                    + ("\n".join(f"- {md(c)}" for c in changes) or "- nothing"))
+        if not who.price_admin:
+            return
         left, right = st.columns(2)
         if left.button("Restore this version", key=f"restore:{provider}"):
             _act(lambda: restore(directory, provider, choice, version), provider,

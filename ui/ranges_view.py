@@ -23,6 +23,7 @@ from planner.costs.lines import APPROACH_LABELS, months
 from ui import charts
 from ui.cached import ranges_analysis
 from ui.inputs import ALL_INPUTS
+from ui.text import md
 
 METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
                  "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
@@ -75,7 +76,7 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
         with st.spinner(f"Break-even volumes, {DEFAULT_DRAWS:,} draws and the sensitivity of each range"):
             found, sweep, spread, swings = ranges_analysis(scenario, book)
     except PlannerError as exc:
-        st.error(f"The ranges cannot be evaluated:\n\n{exc}")
+        st.error(md(f"The ranges cannot be evaluated:\n\n{exc}"))
         return
 
     if spread is None:
@@ -89,15 +90,14 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
         for name, metrics in spread.items():
             first = next(iter(metrics.values()))
             if first.excluded_share:
-                st.warning(f"{APPROACH_LABELS[name]}: {first.excluded_share:.0%} of the draws cannot be costed and "
-                           f"are left out of its percentiles: {'; '.join(first.excluded_because)}")
+                st.warning(md(f"{APPROACH_LABELS[name]}: {first.excluded_share:.0%} of the draws cannot be costed "
+                              f"and are left out of its percentiles: {'; '.join(first.excluded_because)}"))
         st.subheader("What moves the horizon cost most")
         columns = st.columns(2)
         for index, (name, items) in enumerate(swings.items()):
             approach = result.approaches[name]
             with columns[index % 2]:
-                drivers = top_drivers(items, cur).replace("_", "\\_")  # paths, not emphasis
-                st.markdown(f"**{approach.label}**: {drivers}")
+                st.markdown(f"**{md(approach.label)}**: {md(top_drivers(items, cur))}")
                 st.plotly_chart(charts.tornado_chart(items, approach.label, cur, approach.horizon_cost),
                                 key=f"chart:tornado:{name}")
 

@@ -35,8 +35,10 @@ from planner.outputs.export import (
 from planner.outputs.share import encode_answers, encode_scenario
 from planner.price_admin.editing import PROVENANCE, prices_first
 from ui import charts
+from ui.access import Access
 from ui.cached import budget_pack_bytes, simulation
 from ui.price_editor import render_editor
+from ui.text import md
 
 SPECIAL = set(SPECIAL_TABLES)
 FIT_KEYS = {"goal": "fit:goal", "knowledge_changes": "fit:changes", "good_examples": "fit:examples",
@@ -57,27 +59,29 @@ def comparison_frame(estimate: Estimate) -> pd.DataFrame:
                                    ("fastest to production", quick)) if name in group]
         marks.append(" · ".join(tags) or "")
     labels = [r.label for r in estimate.approaches.values()]
-    return pd.DataFrame([values for _, values in rows] + [marks],
+    # st.table renders each cell as Markdown, and "Runs on" names offerings from the price tables.
+    return pd.DataFrame([[md(value) for value in values] for _, values in rows] + [marks],
                         index=[label for label, _ in rows] + ["Best"], columns=labels)
 
 
 def render_comparison(estimate: Estimate) -> None:
     """The comparison table, any caveats of the offerings it uses, and the stale prices it rests on."""
-    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {describe_leaders(estimate, cheapest(estimate))}"
-                f" · **Fastest to production:** {describe_leaders(estimate, fastest(estimate))}")
+    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {md(describe_leaders(estimate, cheapest(estimate)))}"
+                f" · **Fastest to production:** {md(describe_leaders(estimate, fastest(estimate)))}")
     st.table(comparison_frame(estimate))
     for result in estimate.approaches.values():
         for blocker in result.blockers:
-            st.warning(f"{result.label} uses an offering a new customer cannot buy: {blocker}")
+            st.warning(md(f"{result.label} uses an offering a new customer cannot buy: {blocker}"))
     for note in model_retirement_notes(estimate):
-        st.warning(f"Model retirement: {note}")
+        st.warning(md(f"Model retirement: {note}"))
     for note in sorted({note for r in estimate.approaches.values() for note in r.notes}):
-        st.info(note)
+        st.info(md(note))
     max_age = int(st.session_state.get(MAX_AGE, DEFAULT_MAX_AGE_DAYS))
     stale = stale_in_estimate(estimate, datetime.date.today(), max_age)
     if stale:
-        st.warning(f"{len(stale)} price{'s' if len(stale) > 1 else ''} used here {'are' if len(stale) > 1 else 'is'} "
-                   f"older than {max_age} day{'s' if max_age != 1 else ''}: " + "; ".join(str(s) for s in stale))
+        st.warning(md(f"{len(stale)} price{'s' if len(stale) > 1 else ''} used here "
+                      f"{'are' if len(stale) > 1 else 'is'} older than {max_age} day{'s' if max_age != 1 else ''}: "
+                      + "; ".join(str(s) for s in stale)))
 
 
 def render_charts(estimate: Estimate) -> None:
@@ -88,8 +92,8 @@ def render_charts(estimate: Estimate) -> None:
     crossings = crossovers(estimate)
     st.plotly_chart(charts.cumulative(estimate, crossings), key="chart:cumulative")
     for c in crossings:
-        st.caption(f"Month {c.month}: {APPROACH_LABELS[c.cheaper]} becomes cheaper to date than "
-                   f"{APPROACH_LABELS[c.dearer]} ({c.cost_to_date:,.0f} {estimate.currency}).")
+        st.caption(md(f"Month {c.month}: {APPROACH_LABELS[c.cheaper]} becomes cheaper to date than "
+                      f"{APPROACH_LABELS[c.dearer]} ({c.cost_to_date:,.0f} {estimate.currency})."))
     if not crossings:
         st.caption("No approach overtakes another within the horizon.")
     st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
@@ -100,13 +104,13 @@ def render_charts(estimate: Estimate) -> None:
                             key=f"chart:gpu:{name}")
             used = sizing.serving_utilisation()
             if used is not None:
-                st.caption(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for the "
-                           f"peak; the month's average traffic uses {used:.0%} of their capacity "
-                           f"({1 - used:.0%} idle), which a serverless or shared deployment would not bill.")
+                st.caption(md(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for "
+                              f"the peak; the month's average traffic uses {used:.0%} of their capacity "
+                              f"({1 - used:.0%} idle), which a serverless or shared deployment would not bill."))
             replica = sizing.serving.replica
             if replica.batch_reason:
-                st.caption(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "
-                           f"{replica.batch_reason}.")
+                st.caption(md(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "
+                              f"{replica.batch_reason}."))
 
 
 def _why_rank(column: Column) -> int:
@@ -120,8 +124,8 @@ def render_training_report(report: TrainingFileReport) -> None:
     """What an uploaded training file holds: counts, tokens, billed tokens, warnings and problems by line."""
     spread = report.tokens_per_example
     problems = f"{report.problem_count:,} problem{'' if report.problem_count == 1 else 's'}"
-    with st.expander(f"Training file {report.name}: {report.examples:,} examples, {report.preference_pairs:,} "
-                     f"preference pairs, {problems}", expanded=True):
+    with st.expander(md(f"Training file {report.name}: {report.examples:,} examples, {report.preference_pairs:,} "
+                        f"preference pairs, {problems}"), expanded=True):
         st.markdown(
             f"- Tokens per example ({report.encoding}): mean {spread['mean']:,}, median {spread['p50']:,}, "
             f"95th percentile {spread['p95']:,}, longest {spread['max']:,}\n"
@@ -130,19 +134,19 @@ def render_training_report(report: TrainingFileReport) -> None:
             f"- Hold out {report.held_out:,} examples (10%) for evaluation\n"
             f"- SHA-256 {report.digest[:16]}; token counts {ACCURACY[report.encoding]}")
         for warning in report.warnings():
-            st.warning(warning)
+            st.warning(md(warning))
         if report.problems:
             st.dataframe(pd.DataFrame([{"Line": p.line, "Problem": p.message} for p in report.problems]),
                          hide_index=True)
         if report.problem_count > len(report.problems):
-            st.caption(f"... and {report.problem_count - len(report.problems):,} more problems")
+            st.caption(md(f"... and {report.problem_count - len(report.problems):,} more problems"))
 
 
 def render_corpus_report(report: CorpusReport) -> None:
     """What uploaded documents hold: documents, tokens, chunks, and the files that could not be read."""
     documents = f"{len(report.documents):,} document{'' if len(report.documents) == 1 else 's'}"
-    with st.expander(f"Knowledge corpus {report.name}: {documents}, {report.tokens:,} tokens, "
-                     f"{len(report.unreadable):,} not read", expanded=True):
+    with st.expander(md(f"Knowledge corpus {report.name}: {documents}, {report.tokens:,} tokens, "
+                        f"{len(report.unreadable):,} not read"), expanded=True):
         st.markdown(f"- Chunks of {report.chunk_tokens} tokens: {report.chunks:,} chunks and vectors, "
                     f"{report.embedded_tokens:,} tokens to embed ({report.encoding})\n"
                     f"- SHA-256 {report.digest[:16]}; token counts {ACCURACY[report.encoding]}")
@@ -155,9 +159,9 @@ def render_why(estimate: Estimate) -> None:
     """Every total opened into its line items, then the phases and the assumptions with sources."""
     cur = estimate.currency
     for result in estimate.approaches.values():
-        with st.expander(f"{result.label}: {result.one_time_cost:,.0f} {cur} one-time, "
-                         f"{result.monthly_cost:,.0f} {cur} in month 1, {result.horizon_cost:,.0f} {cur} over "
-                         f"{months(estimate.horizon_months)}"):
+        with st.expander(md(f"{result.label}: {result.one_time_cost:,.0f} {cur} one-time, "
+                            f"{result.monthly_cost:,.0f} {cur} in month 1, {result.horizon_cost:,.0f} {cur} over "
+                            f"{months(estimate.horizon_months)}")):
             columns = [c for c in line_item_columns(cur, estimate.horizon_months) if c.heading not in WHY_HIDDEN]
             # Amounts first, so they stay on screen at 1024 px; the long text columns last.
             columns.sort(key=_why_rank)
@@ -170,7 +174,7 @@ def render_why(estimate: Estimate) -> None:
                                        for p in result.phases]), hide_index=True)
     if estimate.scenario.measured:
         st.subheader("Inputs measured from your files")
-        st.markdown("\n".join(measured_notes(estimate)))
+        st.markdown("\n".join(f"- {md(note.strip().removeprefix('- '))}" for note in measured_notes(estimate)))
     st.subheader("Assumptions")
     st.dataframe(pd.DataFrame([{"Assumption": in_words(a.key), "Value": a.value, "Unit": a.unit, "Source": a.source}
                                for a in estimate.assumptions]), hide_index=True)
@@ -205,11 +209,11 @@ def render_fit(estimate: Estimate) -> None:
         st.error("No approach costed here meets every constraint above.")
     else:
         st.success(f"Recommended: **{APPROACH_LABELS[advice.approach]}**")
-    st.markdown("\n".join(f"- {reason}" for reason in advice.reasons))
+    st.markdown("\n".join(f"- {md(reason)}" for reason in advice.reasons))
     for name, why in advice.ruled_out.items():
-        st.warning(f"{APPROACH_LABELS[name]} ruled out: {why}")
+        st.warning(md(f"{APPROACH_LABELS[name]} ruled out: {why}"))
     for caution in advice.cautions:
-        st.info(caution)
+        st.info(md(caution))
 
 
 def render_routes(scenario: Scenario, book: PriceBook) -> None:
@@ -230,11 +234,11 @@ def render_routes(scenario: Scenario, book: PriceBook) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=money)
     for option in options:
         if option.result is None:
-            st.warning(f"{option.label}: cannot be costed here: {option.problem}")
+            st.warning(md(f"{option.label}: cannot be costed here: {option.problem}"))
     for option in options:
         if option.result is None:
             continue
-        with st.expander(f"{option.label}: what the first month is made of"):
+        with st.expander(md(f"{option.label}: what the first month is made of")):
             st.dataframe(pd.DataFrame([{
                 "Item": li.item, "Quantity": li.quantity, "Unit": li.unit, f"Unit price ({cur})": li.unit_price,
                 f"First month ({cur})": li.amount,
@@ -245,7 +249,7 @@ def render_routes(scenario: Scenario, book: PriceBook) -> None:
                     f"Per 1,000 requests ({cur})": st.column_config.NumberColumn(format="%,.2f"),
                     "Quantity": st.column_config.NumberColumn(format="%,.4g")})
             if option.result.sizing is not None:
-                st.caption(" · ".join(sizing_lines(option.result.sizing)))
+                st.caption(md(" · ".join(sizing_lines(option.result.sizing))))
 
 
 def render_export(estimate: Estimate, scenario: Scenario, book: PriceBook) -> None:
@@ -287,8 +291,9 @@ def readable(data: dict[str, Any]) -> dict[str, Any]:
     return {k.replace("_", " "): data[k] for k in prices_first(list(data))}
 
 
-def render_prices(book: PriceBook, scenario: Scenario) -> None:
-    """Each provider's table with sources, dates and staleness, an editor for it, and the other tables."""
+def render_prices(book: PriceBook, scenario: Scenario, who: Access) -> None:
+    """Each provider's table with sources, dates and staleness, an editor for it (saving for price admins),
+    and the other tables."""
     table = book.tables
     providers = sorted({*table, *(Path(p.file).stem for p in book.problems if Path(p.file).stem not in SPECIAL)})
     provider = st.selectbox("Provider", providers, key="prices:provider",
@@ -305,8 +310,9 @@ def render_prices(book: PriceBook, scenario: Scenario) -> None:
     for row in rows:
         row["older than the limit"] = row["offering"] in stale
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    if st.toggle("Edit this table", key="prices:edit"):
-        render_editor(book, provider, scenario)
+    if st.toggle("Edit this table", key="prices:edit",
+                 help=None if who.price_admin else "Try changes and see what they move; only a price admin saves."):
+        render_editor(book, provider, scenario, who)
         return
     if book.people:
         st.subheader("People rates (per hour)")

@@ -206,10 +206,16 @@ def _prices(sheet: Worksheet, book: PriceBook) -> None:
 
 def _append(sheet: Worksheet, row: Iterable[Any], bold: bool = False, formats: dict[int, str] | None = None) -> None:
     """Append a row: text without the control characters a workbook cannot hold (any a user typed
-    into a name or a source), and the given number formats by column (from 1)."""
+    into a name or a source), and the given number formats by column (from 1).
+
+    Every text stays text: openpyxl writes a string that starts with "=" as a formula, so a scenario
+    named "=HYPERLINK(...)" would become a live link in the finance team's workbook. The formulas we
+    write ourselves (totals) go through ``sheet.cell``, not here."""
     sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     row_index = sheet.max_row
     for cell in sheet[row_index]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
         if bold:
             cell.font = BOLD
     for column, number_format in (formats or {}).items():
