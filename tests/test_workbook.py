@@ -133,3 +133,25 @@ def test_data_lines_by_source_reach_the_pack_and_the_csv():
     for item in items:
         assert item in cells, item
         assert f",{item}," in csv_text, item
+
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    import shutil
+    import zipfile
+
+    prices = tmp_path / "pricing"
+    shutil.copytree(REPO / "pricing", prices)
+    planted = '=HYPERLINK("http://127.0.0.1:9/x","open me")'
+    table = prices / "openai.yaml"
+    table.write_text(re.sub(r"(?m)^(\s+source: ).*$", lambda m: m.group(1) + repr(planted), table.read_text()))
+    book = load_price_book(prices)
+    pack = budget_pack(estimate(load_scenario(REPO / "examples" / "support_assistant.yaml"), book), book, None)
+    cells = [c for sheet in load_workbook(io.BytesIO(pack)).worksheets for row in sheet.iter_rows() for c in row
+             if c.value == planted]
+    assert cells  # the planted source is in the pack, on its own in a cell
+    assert {c.data_type for c in cells} == {"s"}
+    # In the file itself no formula element holds it, so a spreadsheet shows it and never evaluates it.
+    with zipfile.ZipFile(io.BytesIO(pack)) as archive:
+        sheets = [archive.read(name).decode() for name in archive.namelist() if name.startswith("xl/worksheets/")]
+    assert not any("<f>HYPERLINK" in xml for xml in sheets)
