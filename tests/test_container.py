@@ -321,4 +321,4 @@ def test_the_readmes_hosting_section_builds_and_runs_this_image():
     assert words[words.index("-v") + 1].endswith(f":{volume}")
     assert words[-1] == "llm-planner"
     assert env()["LLM_PLANNER_PRICES"] in section and "/_stcore/health" in section
-    assert "### Who may change prices\n\nSee 'Roles' below.\n" in section
+    assert "### Who may change prices\n\nTwo roles." in section
