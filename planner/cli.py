@@ -7,6 +7,8 @@ import argparse
 import dataclasses
 import datetime
 import json
+import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,10 +29,10 @@ from planner.analysis.staleness import (
     stale_in_estimate,
     stale_prices,
 )
-from planner.core.errors import PlannerError, Problem
+from planner.core.errors import PlannerError, PricingError, Problem
 from planner.costs.estimator import estimate
 from planner.costs.lines import APPROACH_LABELS
-from planner.inputs.files import write_atomically
+from planner.inputs.files import open_regular, write_atomically
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_book
 from planner.inputs.scenario import load_scenario
 from planner.inputs.validation import validate_data
@@ -144,14 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
                                             "LiteLLM provider)")
     litellm.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR)
     litellm.add_argument("--apply", action="store_true", help="save the changes (keeping the old tables in history)")
-    for name, text in (("history", "list the kept versions of a table"), ("restore", "restore a kept version"),
-                       ("reset", "restore the bundled version of a table")):
+    _author_flag(litellm)
+    for name, text in (("history", "list the kept versions of a table, and who saved each"),
+                       ("restore", "restore a kept version"), ("reset", "restore the bundled version of a table")):
         command = price_commands.add_parser(name, help=text)
         command.add_argument("provider")
         if name == "restore":
             command.add_argument("version", help="a version name from 'prices history'")
         command.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR)
+        if name != "history":
+            _author_flag(command)
     return parser
+
+
+def _author_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--author", help="who is saving, as the table's history records it "
+                                          "(default: your user name on this computer)")
 
 
 def _date(text: str) -> datetime.date:
@@ -179,15 +189,32 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "corpus":
             return _corpus(args)
         return PRICE_COMMANDS[args.prices_command](args)
+    except PricingError as exc:
+        # The planner names a table relative to its price directory; here the user gave the directory.
+        directory = getattr(args, "prices", None) or getattr(args, "directory", None)
+        print(f"error: {_in_directory(exc, directory) if directory is not None else exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except PlannerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
+def _in_directory(source: PlannerError | Problem, directory: Path) -> PlannerError | Problem:
+    """A problem (or each of an error's) in a price table, with the table named in ``directory``:
+    ``openai.yaml`` becomes ``pricing/openai.yaml``. A problem elsewhere (a LiteLLM map, the command
+    line) is left as it is."""
+    if isinstance(source, PlannerError):
+        return type(source)([_in_directory(problem, directory) for problem in source.problems])
+    in_table_folder = source.file.endswith((".yaml", ".jsonl")) or source.file.startswith(".history")
+    if in_table_folder and not Path(source.file).is_absolute():
+        return dataclasses.replace(source, file=str(Path(directory) / source.file))
+    return source
+
+
 def _estimate(args: argparse.Namespace) -> int:
     book = load_price_book(args.prices)
     for problem in book.problems:
-        print(f"warning: price table left out: {problem}", file=sys.stderr)
+        print(f"warning: price table left out: {_in_directory(problem, args.prices)}", file=sys.stderr)
     scenario = load_scenario(args.scenario)
     today = args.today or datetime.date.today()
     result = estimate(scenario, book, today)
@@ -279,12 +306,19 @@ def _routes(args: argparse.Namespace) -> int:
 
 def _data(args: argparse.Namespace) -> int:
     from planner.measure.tokens import ACCURACY
-    from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
+    from planner.measure.training_file import (
+        MAX_TRAINING_FILE_BYTES,
+        NotTrainingFile,
+        apply_to_scenario,
+        measure_training_file,
+    )
 
     path: Path = args.file
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
+        # Only a regular file, no larger than the limit: a device (/dev/zero) or a pipe has no end.
+        with open_regular(path, PlannerError, MAX_TRAINING_FILE_BYTES) as handle:
+            size = os.fstat(handle.fileno()).st_size
+
             def progress(done: int) -> None:
                 print(f"\rmeasured {done / 1e6:,.0f} of {size / 1e6:,.0f} MB", end="", file=sys.stderr)
             report = measure_training_file(handle, path.name, size, args.encoding,
@@ -329,10 +363,12 @@ def _corpus(args: argparse.Namespace) -> int:
         if source.is_dir():
             files = measure.folder_files(source)
         elif source.suffix.lower() == ".zip":
-            size = source.stat().st_size
-            if size > measure.MAX_CORPUS_BYTES:
-                raise _usage(f"{source}: {size:,} bytes; at most {measure.MAX_CORPUS_BYTES:,} are read")
-            files = measure.zip_members(source.read_bytes(), source.name)
+            with open_regular(source, PlannerError, measure.MAX_CORPUS_BYTES) as handle:
+                data = handle.read(measure.MAX_CORPUS_BYTES + 1)  # never more, even if it grew since
+            if len(data) > measure.MAX_CORPUS_BYTES:
+                raise _usage(f"{source}: over {measure.MAX_CORPUS_BYTES:,} bytes; at most "
+                             f"{measure.MAX_CORPUS_BYTES:,} are read")
+            files = measure.zip_members(data, source.name)
         else:
             raise _usage(f"{source}: expected a folder or a .zip archive of documents")
         report = measure.measure_corpus(files, source.name, args.chunk_tokens, args.overlap, args.encoding)
@@ -384,7 +420,7 @@ def _validate(args: argparse.Namespace) -> int:
     directory = args.directory
     book = load_price_book(directory)
     for problem in book.problems:
-        print(problem)
+        print(_in_directory(problem, directory))
     today = args.today or datetime.date.today()
     for stale in stale_prices(book, today, args.max_age_days):
         print(f"stale (older than {args.max_age_days} days): {stale}")
@@ -413,8 +449,8 @@ def _architecture(args: argparse.Namespace, book: PriceBook) -> tuple[str, Archi
             model = book.open_model(args.model)
         except LookupError as exc:
             raise _usage(str(exc)) from None
-        if args.params is not None:
-            model = model.model_copy(update={"params_billion": args.params})
+        if args.params is not None:  # validated as the model's own field would be (> 0, finite)
+            model = _validated_flags(type(model), {**model.model_dump(), "params_billion": args.params})
         return model.display_name, model
     missing = [f"--{flag.replace('_', '-')}" for flag in ARCHITECTURE_FLAGS if flag != "kv_heads" and flag not in given]
     if missing:
@@ -422,8 +458,17 @@ def _architecture(args: argparse.Namespace, book: PriceBook) -> tuple[str, Archi
     given.setdefault("kv_heads", given["heads"])
     if args.params is not None:
         given["params_billion"] = args.params
-    arch = validate_data(Architecture, given, "command line", PlannerError)
-    return "custom architecture", arch
+    return "custom architecture", _validated_flags(Architecture, given)
+
+
+def _validated_flags(model: type[Architecture], data: dict[str, Any]) -> Architecture:
+    """``data`` validated as ``model``; a problem names the flag that gave the field (``--heads``)."""
+    try:
+        return validate_data(model, data, "command line", PlannerError)
+    except PlannerError as exc:
+        flags = {"params_billion": "--params", **{name: f"--{flag.replace('_', '-')}"
+                                                   for flag, name in ARCHITECTURE_FLAGS.items()}}
+        raise PlannerError([dataclasses.replace(p, field=flags.get(p.field, p.field)) for p in exc.problems]) from None
 
 
 def _gpu(args: argparse.Namespace, book: PriceBook) -> tuple[GpuSpec, Resolved | None]:
@@ -441,10 +486,39 @@ def _usage(message: str) -> PlannerError:
     return PlannerError(Problem("command line", None, "", message))
 
 
+# The least each of the size command's numbers may be. A sequence, micro-batch, adapter rank or
+# serving batch of 0 would size nothing (and the serving batch is divided by); tokens and a request
+# rate may be 0. Every number is at most planner.core.limits.MAX_MAGNITUDE, as in a scenario.
+SIZE_FLAG_MINIMUMS: dict[str, float] = {
+    "seq_len": 1, "micro_batch": 1, "lora_rank": 1, "batch": 1, "prompt_tokens": 0, "output_tokens": 0,
+    "train_tokens": 0, "requests_per_second": 0,
+}
+
+
+def _check_size_numbers(args: argparse.Namespace) -> None:
+    """Refuse a size flag outside its range, naming the flag: ``--batch must be >= 1, got 0``."""
+    from planner.core.limits import MAX_MAGNITUDE, quote
+
+    for name, least in SIZE_FLAG_MINIMUMS.items():
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            why = "a finite number"
+        elif value < least:
+            why = f">= {least:g}"
+        elif value > MAX_MAGNITUDE:
+            why = f"<= {MAX_MAGNITUDE:g}"
+        else:
+            continue
+        raise _usage(f"--{name.replace('_', '-')} must be {why}, got {quote(value)}")
+
+
 def _size(args: argparse.Namespace) -> int:
     from planner.outputs.sizing_report import architecture_note, report_table, serving_report, training_report
     from planner.sizing.memory import TrainingSetup
 
+    _check_size_numbers(args)
     book = load_price_book(args.prices)
     label, arch = _architecture(args, book)
     gpu, instance = _gpu(args, book)
@@ -496,7 +570,8 @@ def _import_litellm(args: argparse.Namespace) -> int:
             print(f"  not in the map (left as it is): {ref}")
         if args.apply and changes:
             text, version = read_table(args.prices, provider)
-            save_table(args.prices, provider, table_to_yaml(new, header_comment(text)), version)
+            save_table(args.prices, provider, table_to_yaml(new, header_comment(text)), version,
+                       author=args.author, action=f"LiteLLM import ({price_map.name})")
             print(f"  saved {table_path(args.prices, provider)}; the previous version is in history")
     if not args.apply:
         print("nothing saved; run again with --apply to save these changes")
@@ -504,14 +579,26 @@ def _import_litellm(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    from planner.price_admin.store import history
+    from planner.price_admin.store import current_table_save, history
 
+    current = current_table_save(args.prices, args.provider)
+    if current is None:
+        print(f"{args.provider}: the current table was not saved here (it is as it came, or was changed by hand)")
+    else:
+        print(f"{args.provider}: the current table was saved {current.saved_at:%Y-%m-%d %H:%M:%S} UTC by "
+              f"{current.author} ({current.action})")
     versions = history(args.prices, args.provider)
     if not versions:
         print(f"{args.provider}: no versions kept yet (the table has not been saved here)")
     for version in versions:
-        mark = " (bundled)" if version.bundled else ""
-        print(f"{version.name}  replaced {version.saved_at:%Y-%m-%d %H:%M:%S} UTC{mark}")
+        if version.bundled:
+            written = "bundled: as it was before the first save here"
+        elif version.save is None:
+            written = "saved by: not recorded"
+        else:
+            written = (f"saved {version.save.saved_at:%Y-%m-%d %H:%M:%S} UTC by {version.save.author} "
+                       f"({version.save.action})")
+        print(f"{version.name}  replaced {version.saved_at:%Y-%m-%d %H:%M:%S} UTC; {written}")
     return 0
 
 
@@ -519,7 +606,7 @@ def _restore(args: argparse.Namespace) -> int:
     from planner.price_admin.store import read_table, restore, table_path
 
     _, current = read_table(args.prices, args.provider)
-    restore(args.prices, args.provider, args.version, current)
+    restore(args.prices, args.provider, args.version, current, author=args.author)
     print(f"restored {args.version} as {table_path(args.prices, args.provider)}")
     return 0
 
@@ -528,7 +615,7 @@ def _reset(args: argparse.Namespace) -> int:
     from planner.price_admin.store import read_table, reset_to_bundled, table_path
 
     _, current = read_table(args.prices, args.provider)
-    reset_to_bundled(args.prices, args.provider, current)
+    reset_to_bundled(args.prices, args.provider, current, author=args.author)
     print(f"reset {table_path(args.prices, args.provider)} to its bundled version")
     return 0
 

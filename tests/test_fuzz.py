@@ -199,6 +199,26 @@ def test_malformed_scenarios_end_in_our_error_or_a_finite_estimate():
     assert outcomes["our error"] > SCENARIOS // 5 and outcomes["estimated"] > SCENARIOS // 6, outcomes
 
 
+ARCHITECTURES = 150
+# Llama 3.1 8B's numbers given inline, the way a scenario describes a model the catalogue lacks.
+INLINE_ARCHITECTURE = {"layers": 32, "hidden": 4096, "heads": 32, "kv_heads": 8, "intermediate": 14336,
+                       "vocab": 128256}
+
+
+def test_inline_architectures_of_any_shape_end_in_our_error_or_a_finite_estimate():
+    """Heads scaled past the hidden size (a head size of 0), zero layers, a head_dim: each architecture
+    the sizing divides by must be refused at load or estimated."""
+    rng = random.Random(SEED + 5)
+    base = copy.deepcopy(next(e for e in EXAMPLES if e["approaches"]["fine_tune"].get("route") == "self_hosted"))
+    outcomes: Counter = Counter()
+    for _ in range(ARCHITECTURES):
+        data = copy.deepcopy(base)
+        architecture = {**INLINE_ARCHITECTURE, **({"head_dim": 128} if rng.random() < 0.2 else {})}
+        data["approaches"]["fine_tune"]["architecture"] = _mutate(architecture, rng, numbers_only=True)
+        _run_scenario(yaml.safe_dump(data, sort_keys=False), outcomes)
+    assert outcomes["our error"] > ARCHITECTURES // 10 and outcomes["estimated"] > ARCHITECTURES // 10, outcomes
+
+
 def test_malformed_price_tables_end_in_our_error_or_a_finite_estimate():
     rng = random.Random(SEED + 1)
     scenario = parse_scenario((REPO / "examples" / "support_assistant.yaml").read_text())

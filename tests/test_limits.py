@@ -88,7 +88,7 @@ def test_an_assumption_the_model_divides_by_cannot_be_zero(tmp_path):
     book = load_price_book(directory)
     assert book.assumptions is None
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.startswith("chunk_tokens:"))
-    assert [str(p) for p in book.problems] == [f"{path}:{line}: chunk_tokens: value must be > 0, got 0"]
+    assert [str(p) for p in book.problems] == [f"assumptions.yaml:{line}: chunk_tokens: value must be > 0, got 0"]
 
 
 def test_control_characters_in_a_name_do_not_break_the_budget_pack(book):

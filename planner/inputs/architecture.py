@@ -11,7 +11,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from planner.core.limits import MAX_MAGNITUDE
 from planner.inputs.price_tables import AsOf
@@ -41,9 +42,26 @@ class Architecture(BaseModel):
     )
 
     @model_validator(mode="after")
-    def _heads_divide(self) -> Architecture:
+    def _heads_fit(self) -> Architecture:
+        """Every size the sizing divides by or multiplies into a memory figure must be positive: the
+        heads must share the key/value heads evenly, and each head must get at least one dimension.
+
+        >>> try:
+        ...     Architecture(layers=2, hidden=12, heads=119, kv_heads=119, intermediate=10, vocab=10)
+        ... except ValueError as exc:
+        ...     print(exc.errors()[0]["loc"], exc.errors()[0]["msg"])
+        ('heads',) hidden (12) / heads (119) gives a head size of 0; heads must be at most hidden (or set head_dim)
+        >>> wide = Architecture(layers=2, hidden=12, heads=119, kv_heads=119, intermediate=10, vocab=10, head_dim=4)
+        >>> wide.dim_per_head
+        4
+        """
         if self.heads % self.kv_heads:
-            raise ValueError(f"heads ({self.heads}) must be a multiple of kv_heads ({self.kv_heads})")
+            raise _field_error("kv_heads", self.kv_heads,
+                               f"heads ({self.heads}) must be a multiple of kv_heads ({self.kv_heads})")
+        if self.head_dim is None and self.hidden // self.heads < 1:
+            raise _field_error("heads", self.heads, (
+                f"hidden ({self.hidden}) / heads ({self.heads}) gives a head size of 0; heads must be at most "
+                "hidden (or set head_dim)"))
         return self
 
     @property
@@ -63,6 +81,14 @@ class Architecture(BaseModel):
         """Embeddings, the output layer (unless tied) and the norms: kept in 16 bits by QLoRA."""
         embeddings = self.vocab * self.hidden * (1 if self.tied_embeddings else 2)
         return embeddings + self.layers * 2 * self.hidden + self.hidden
+
+
+def _field_error(field: str, value: int, message: str) -> ValidationError:
+    """A validation error located at ``field`` (a check across fields would otherwise be reported at the
+    architecture as a whole, and a user would not know which number to change)."""
+    error = PydanticCustomError("value_error", message)  # the message holds no {placeholders} to fill
+    return ValidationError.from_exception_data(
+        "Architecture", [InitErrorDetails(type=error, loc=(field,), input=value)])
 
 
 class OpenModel(Architecture):

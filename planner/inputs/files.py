@@ -8,6 +8,7 @@ kept here turns that path into ``file:line`` so a user can go straight to the mi
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import re
 import stat
@@ -15,7 +16,7 @@ import tempfile
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import filelock
 import yaml
@@ -47,20 +48,78 @@ class YamlDocument:
         return None
 
 
-def read_text(path: str | Path, error: type[PlannerError]) -> str:
-    """A UTF-8 text file's content; an unreadable or non-UTF-8 file raises ``error``."""
-    path = Path(path)
+# The largest text file any caller reads whole: LiteLLM's price map. YAML (scenarios, price tables)
+# is read within the smaller ``limits.MAX_YAML_BYTES``.
+MAX_TEXT_FILE_BYTES = limits.MAX_PRICE_MAP_BYTES
+BOM = "\ufeff"  # the byte-order mark Notepad and Excel write at the start of a UTF-8 file
+_FILE_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"),
+               (stat.S_ISFIFO, "a pipe"), (stat.S_ISSOCK, "a socket"))
+
+
+def open_regular(path: str | Path, error: type[PlannerError], max_bytes: int, name: str | None = None) -> BinaryIO:
+    """``path`` opened for binary reading, if it is a regular file of at most ``max_bytes``.
+
+    A folder, a device (``/dev/zero``), a pipe or a socket, and a file larger than ``max_bytes``, raise
+    ``error`` before a byte is read: a device or a pipe has no end to read to. The file is opened
+    without waiting (``O_NONBLOCK``, where the system has it), so that a pipe with no writer is refused
+    rather than waited on. ``name`` names the file in messages (default: ``path``). The caller reads
+    no more than ``max_bytes + 1`` bytes, in case the file grows after this check.
+
+    >>> import tempfile
+    >>> open_regular(tempfile.gettempdir(), PlannerError, 10, "tmp")
+    Traceback (most recent call last):
+    ...
+    planner.core.errors.PlannerError: tmp: is a folder, not a file; nothing was read
+    """
+    label = str(path) if name is None else name
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        return path.read_text(encoding="utf-8")
+        descriptor = os.open(path, flags)
     except OSError as exc:
-        raise error(Problem(str(path), None, "", f"cannot read file: {exc.strerror or exc}")) from exc
-    except UnicodeDecodeError as exc:
-        raise error(Problem(str(path), None, "", "is not UTF-8 text")) from exc
+        raise error(Problem(label, None, "", f"cannot read file: {exc.strerror or exc}")) from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((what for test, what in _FILE_KINDS if test(info.st_mode)), None)
+            raise error(Problem(label, None, "", (
+                f"is {kind}, not a file; nothing was read" if kind else "is not a regular file; nothing was read")))
+        if info.st_size > max_bytes:
+            raise error(Problem(label, None, "", f"the file is {info.st_size:,} bytes; at most {max_bytes:,} are read"))
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
-def read_yaml(path: str | Path, error: type[PlannerError]) -> YamlDocument:
-    """Read a YAML file into a mapping; any unreadable, malformed or empty file raises ``error``."""
-    return parse_yaml(read_text(path, error), str(path), error)
+def read_text(path: str | Path, error: type[PlannerError], name: str | None = None,
+              max_bytes: int = MAX_TEXT_FILE_BYTES) -> str:
+    """A UTF-8 text file's content, with a byte-order mark at its start dropped and its line ends read
+    as newlines (as Python's text mode reads them).
+
+    A file that is not a regular file, is larger than ``max_bytes``, cannot be read or is not UTF-8
+    raises ``error``; ``name`` names the file in messages (default: ``path``). At most
+    ``max_bytes + 1`` bytes are read, whatever the file's size said.
+    """
+    label = str(path) if name is None else name
+    try:
+        with open_regular(path, error, max_bytes, label) as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise error(Problem(label, None, "", f"cannot read file: {exc.strerror or exc}")) from None
+    if len(data) > max_bytes:
+        raise error(Problem(label, None, "", f"the file is over {max_bytes:,} bytes; at most {max_bytes:,} are read"))
+    try:
+        text = data.decode("utf-8-sig")  # "-sig": a byte-order mark at the very start is not text
+    except UnicodeDecodeError:
+        raise error(Problem(label, None, "", "is not UTF-8 text")) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_yaml(path: str | Path, error: type[PlannerError], name: str | None = None) -> YamlDocument:
+    """Read a YAML file into a mapping; any unreadable, malformed or empty file raises ``error``
+    (``name`` names it in messages; default: ``path``). At most ``limits.MAX_YAML_BYTES`` are read."""
+    label = str(path) if name is None else name
+    return parse_yaml(read_text(path, error, label, limits.MAX_YAML_BYTES), label, error)
 
 
 def parse_yaml(text: str, file: str, error: type[PlannerError]) -> YamlDocument:
@@ -70,6 +129,7 @@ def parse_yaml(text: str, file: str, error: type[PlannerError]) -> YamlDocument:
     and the nodes its aliases expand to. Anything beyond them, or anything PyYAML cannot read,
     raises ``error`` naming the file and line.
     """
+    text = text.removeprefix(BOM)  # as an editor shows the file, and as a file read from disk arrives
     size = len(text.encode("utf-8", errors="replace"))
     if size > limits.MAX_YAML_BYTES:
         raise error(Problem(file, None, "", (
@@ -227,19 +287,23 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+TEMPORARY_SUFFIX = ".tmp"  # a file being written: ``.<name>.<random>.tmp`` beside the file it replaces
+
+
 def write_atomically(path: Path, text: str | bytes, mode: int | None = None) -> None:
-    """Write to a temporary file beside ``path``, flush it to disk, then rename it over ``path``.
+    """Write to a temporary file beside ``path``, flush it to disk, rename it over ``path``, and flush
+    the folder, so that the rename itself survives a power cut.
 
     The rename is atomic on POSIX file systems and on Windows (``os.replace``): a reader, or a
     crash, sees the old file or the new one, never half of either. A failed write removes its
-    temporary file. The new file gets ``mode`` if given, else the mode of the file it replaces,
-    else the umask's default: a temporary file is created private (0600), and a table that was
-    0644 must stay readable by the others who read it.
+    temporary file (a killed process cannot: see ``remove_leftovers``). The new file gets ``mode`` if
+    given, else the mode of the file it replaces, else the umask's default: a temporary file is
+    created private (0600), and a table that was 0644 must stay readable by the others who read it.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode is None:
         mode = file_mode(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
     try:
         binary = isinstance(text, bytes)
         with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as out:
@@ -252,6 +316,51 @@ def write_atomically(path: Path, text: str | bytes, mode: int | None = None) -> 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """Flush ``folder``'s entries (a rename, a new file) to disk: POSIX keeps a rename in memory until
+    the folder itself is flushed. Where a folder cannot be opened (Windows, whose file system journals
+    the rename itself) or flushed (some network file systems), this does nothing."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def remove_leftovers(folder: Path, name: str | None) -> list[Path]:
+    """Remove the temporary files killed ``write_atomically`` calls left in ``folder``
+    (``.<name>.<random>.tmp``): those of the file called ``name``, or of any file when ``name`` is
+    None. Return those removed.
+
+    Call it only while holding the lock every writer of those files takes: the temporary file of a
+    write in progress looks the same as a leftover.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as name:
+    ...     folder = Path(name)
+    ...     _ = (folder / ".acme.yaml.k2j4h1x9.tmp").write_text("half a table")
+    ...     _ = (folder / ".other.yaml.k2j4h1x9.tmp").write_text("another file's")
+    ...     removed = [p.name for p in remove_leftovers(folder, "acme.yaml")]
+    ...     kept = [p.name for p in folder.iterdir()]
+    >>> removed, kept
+    (['.acme.yaml.k2j4h1x9.tmp'], ['.other.yaml.k2j4h1x9.tmp'])
+    """
+    pattern = f".{'*' if name is None else glob.escape(name)}.*{TEMPORARY_SUFFIX}"
+    removed = []
+    for leftover in sorted(Path(folder).glob(pattern)):
+        if leftover.is_file() and not leftover.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
 
 
 # How long a save waits for another session's save of the same price directory before giving up.
@@ -259,19 +368,21 @@ LOCK_TIMEOUT_SECONDS = 30.0
 
 
 @contextlib.contextmanager
-def locked(directory: Path, error: type[PlannerError], lock_name: str = ".lock") -> Iterator[None]:
+def locked(directory: Path, error: type[PlannerError], lock_name: str = ".lock",
+           name: str | None = None) -> Iterator[None]:
     """Hold an exclusive lock on ``directory`` (a lock file in it) for the ``with`` block.
 
     ``filelock`` picks the operating system's own locking (``fcntl`` on Linux and macOS,
     ``msvcrt`` on Windows), so the planner imports and saves on all three. Waiting longer than
-    ``LOCK_TIMEOUT_SECONDS`` raises ``error``: nothing was written.
+    ``LOCK_TIMEOUT_SECONDS`` raises ``error`` naming ``name`` (the file being saved; default: the
+    lock file's path): nothing was written.
     """
     path = Path(directory) / lock_name
     try:
         lock = filelock.FileLock(str(path), timeout=LOCK_TIMEOUT_SECONDS)
         lock.acquire()
     except filelock.Timeout as exc:
-        raise error(Problem(str(path), None, "", (
+        raise error(Problem(str(path) if name is None else name, None, "", (
             f"not saved: another save of this price directory held its lock for over {LOCK_TIMEOUT_SECONDS:g} s; "
             "try again"))) from exc
     try:

@@ -207,9 +207,7 @@ class PriceBook:
         """The assumptions table; estimating without it is impossible, so its absence raises."""
         if self.assumptions is None:
             why = [p for p in self.problems if Path(p.file).stem == "assumptions"]
-            raise PricingError(
-                why or [Problem(f"{self.directory}/assumptions.yaml", None, "", "file is missing")]
-            )
+            raise PricingError(why or [Problem("assumptions.yaml", None, "", "file is missing")])
         return self.assumptions
 
 
@@ -278,7 +276,9 @@ def assumption_price(assumptions: Assumptions, name: str) -> Price:
 def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
     """Load every ``*.yaml`` in ``directory``; failures become ``problems``, never exceptions.
 
-    Raises ``PricingError`` only if the directory itself cannot be read.
+    Problems name each file relative to ``directory`` (``openai.yaml``), so that no server path reaches
+    a screen; a caller that knows the user gave the directory may say where it is. Raises
+    ``PricingError`` only if the directory itself cannot be read.
     """
     directory = Path(directory)
     paths = list_files(directory)
@@ -289,12 +289,12 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
     problems: list[Problem] = []
     for path in paths:
         try:
-            doc = read_yaml(path, PricingError)
+            doc = read_yaml(path, PricingError, path.name)
             model = SPECIAL_TABLES.get(path.stem, PriceTable)
             table = validate_document(model, doc, PricingError)
             if isinstance(table, PriceTable) and table.provider != path.stem:
                 raise PricingError(
-                    Problem(str(path), doc.line_of(("provider",)), "provider",
+                    Problem(path.name, doc.line_of(("provider",)), "provider",
                             f"must equal the file name {path.stem!r}, got {table.provider!r}")
                 )
         except PricingError as exc:
@@ -305,7 +305,7 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
         else:
             special[path.stem] = table
     hardware: HardwareTable | None = special.get("hardware")
-    tables = _drop_unknown_gpus(tables, hardware, directory, problems)
+    tables = _drop_unknown_gpus(tables, hardware, problems)
     return PriceBook(
         directory=str(directory),
         tables=tables,
@@ -319,7 +319,7 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
 
 
 def _drop_unknown_gpus(
-    tables: dict[str, PriceTable], hardware: HardwareTable | None, directory: Path, problems: list[Problem]
+    tables: dict[str, PriceTable], hardware: HardwareTable | None, problems: list[Problem]
 ) -> dict[str, PriceTable]:
     """Leave out a table whose GPU instances name a GPU that ``hardware.yaml`` lacks."""
     known = set(hardware.gpus) if hardware is not None else set()
@@ -328,7 +328,7 @@ def _drop_unknown_gpus(
         bad = [(i, inst) for i, inst in table.gpu_instances.items() if inst.gpu not in known]
         for instance_id, instance in bad:
             problems.append(
-                Problem(str(directory / f"{provider}.yaml"), None, f"gpu_instances.{instance_id}.gpu",
+                Problem(f"{provider}.yaml", None, f"gpu_instances.{instance_id}.gpu",
                         f"unknown GPU {instance.gpu!r}; expected an id in hardware.yaml")
             )
         if not bad:

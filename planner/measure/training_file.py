@@ -22,7 +22,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -203,11 +203,80 @@ class NotTrainingFile(ValueError):
     """The file is not a JSONL training file at all (binary, too large): nothing else is said about it."""
 
 
+# A file object is read in pieces of this size (and never further than its limit + 1 byte), so that
+# neither a line without an end nor an endless device is read into memory whole.
+READ_CHUNK_BYTES = 1 << 20
+UTF8_BOM = b"\xef\xbb\xbf"  # Notepad and Excel start a UTF-8 file with it: not part of the first line
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One line of the file without its end: its first ``MAX_LINE_BYTES + 1`` bytes, and its length."""
+
+    data: bytes
+    length: int
+
+
+def _pieces(source: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    r"""The bytes of ``source`` in pieces: a file object (anything with ``read``) read
+    ``READ_CHUNK_BYTES`` at a time and never past ``limit + 1`` bytes; any other iterable of bytes as
+    it comes (iterating a file would read up to the next ``\n``, however far that is)."""
+    read = getattr(source, "read", None)
+    if read is None:
+        yield from source
+        return
+    done = 0
+    while done <= limit:
+        piece = read(min(READ_CHUNK_BYTES, limit + 1 - done))
+        if not piece:
+            return
+        done += len(piece)
+        yield piece
+
+
+def split_lines(pieces: Iterable[bytes], keep: int = MAX_LINE_BYTES + 1) -> Iterator[_Line]:
+    r"""The lines of the bytes ``pieces`` make together, ended by ``\n``, ``\r\n`` or ``\r`` (an
+    old Mac's), each with at most its first ``keep`` bytes kept, so that memory stays bounded
+    whatever a line's length. A ``\r\n`` split between two pieces ends one line, not two.
+
+    >>> [(line.data, line.length) for line in split_lines([b"a\r", b"\nbb\rccc", b"c\n\n", b"dd"], keep=2)]
+    [(b'a', 1), (b'bb', 2), (b'cc', 4), (b'', 0), (b'dd', 2)]
+    """
+    kept, length = bytearray(), 0
+    after_cr = False  # the last piece ended with \r: a \n starting the next belongs to that end
+    for piece in pieces:
+        if after_cr and piece[:1] == b"\n":
+            piece = piece[1:]
+        after_cr = False
+        if not piece:
+            continue
+        ends_with_cr = piece[-1:] == b"\r"
+        body = piece[:-1] if ends_with_cr else piece
+        parts = _LINE_END.split(body) if b"\r" in body else body.split(b"\n")  # the split in C when it can
+        if ends_with_cr:
+            parts.append(b"")  # the \r ended the last part: what follows starts a new line
+            after_cr = True
+        for index, part in enumerate(parts):
+            if index:  # a line end came before this part: the line so far is complete
+                yield _Line(bytes(kept), length)
+                kept, length = bytearray(), 0
+            if len(kept) < keep:
+                kept += part[:keep - len(kept)]
+            length += len(part)
+    if length:  # the last line, when the file does not end with a line end
+        yield _Line(bytes(kept), length)
+
+
 def measure_training_file(lines: Iterable[bytes], name: str, size: int | None = None,
                           encoding_name: str = DEFAULT_ENCODING,
                           progress: Callable[[int], None] | None = None) -> TrainingFileReport:
-    """Measure a training file given as its lines of bytes (a file object, or ``data.splitlines(True)``).
+    r"""Measure a training file given as a binary file object, or as its bytes in pieces (its lines,
+    ``data.splitlines(True)``, or any other split: the pieces are joined and split again).
 
+    Lines end with ``\n``, ``\r\n`` or ``\r``; a UTF-8 byte-order mark at the start of the file is
+    dropped. A file object is read a megabyte at a time and never more than
+    ``MAX_TRAINING_FILE_BYTES + 1`` bytes; a line keeps at most ``MAX_LINE_BYTES + 1`` bytes in memory.
     ``size`` (bytes), when known, is checked against ``MAX_TRAINING_FILE_BYTES`` before anything is
     read; ``progress`` is told the bytes read so far every few thousand lines. Raises
     ``NotTrainingFile`` when the file is too large or is not text.
@@ -220,11 +289,19 @@ def measure_training_file(lines: Iterable[bytes], name: str, size: int | None = 
     seen_exact: set[bytes] = set()
     seen_near: set[bytes] = set()
     read = 0
-    for number, raw in enumerate(lines, start=1):
-        read += len(raw)
-        digest.update(raw)
-        if read > MAX_TRAINING_FILE_BYTES:
-            raise NotTrainingFile(f"{name}: more than {MAX_TRAINING_FILE_BYTES:,} bytes; the rest is not measured")
+
+    def counted(pieces: Iterator[bytes]) -> Iterator[bytes]:
+        nonlocal read
+        for piece in pieces:
+            read += len(piece)
+            digest.update(piece)  # the SHA-256 of the file as it is, byte-order mark and all
+            if read > MAX_TRAINING_FILE_BYTES:
+                raise NotTrainingFile(f"{name}: more than {MAX_TRAINING_FILE_BYTES:,} bytes; the rest is not measured")
+            yield piece
+
+    for number, line in enumerate(split_lines(counted(_pieces(lines, MAX_TRAINING_FILE_BYTES))), start=1):
+        bom = len(UTF8_BOM) if number == 1 and line.data.startswith(UTF8_BOM) else 0
+        raw, length = line.data[bom:], line.length - bom
         report.lines = number
         if progress is not None and number % 5000 == 0:
             progress(read)
@@ -233,8 +310,8 @@ def measure_training_file(lines: Iterable[bytes], name: str, size: int | None = 
                 raise NotTrainingFile(f"{name}: binary data on line {number}; expected JSON Lines text")
             report.add_problem(number, "binary data (NUL bytes); expected JSON text")
             continue
-        if len(raw) > MAX_LINE_BYTES:
-            report.add_problem(number, f"{len(raw):,} bytes on one line; at most {MAX_LINE_BYTES:,} are read")
+        if length > MAX_LINE_BYTES:
+            report.add_problem(number, f"{length:,} bytes on one line; at most {MAX_LINE_BYTES:,} are read")
             continue
         try:
             text = raw.decode("utf-8")

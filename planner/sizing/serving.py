@@ -187,12 +187,16 @@ def continuous_batch(arch: Architecture, gpu: ServingGpu, prompt_tokens: int, ou
     usable = (gpu.memory_gib - overhead_gib) * BYTES_PER_GIB
     tp = _gpus_holding(weights + per_request, usable)
     tp = vmax(where(tp <= MAX_TENSOR_PARALLEL, tp, MAX_TENSOR_PARALLEL), min_gpus)
-    by_memory = vfloor(vmax(tp * usable - weights, 0.0) / per_request)
+    # A request of no tokens in or out (a workload of 0 and 0, no system prompt) holds no cache and
+    # reads none: neither limit then applies, and the batch is set by the others.
+    by_memory = where(per_request > 0, vfloor(vmax(tp * usable - weights, 0.0) / _positive(per_request)), math.inf)
     compute, bandwidth = _rates(gpu, tp, efficiency, tp_efficiency)
     target = max_ms_per_token / 1000
     read_per_request = per_token * (prompt_tokens + output_tokens / 2)
     by_compute = target * compute / (FLOPS_PER_PARAM_TOKEN * params)
-    by_bandwidth = (target * bandwidth - weights) / read_per_request
+    spare_bandwidth = target * bandwidth - weights  # bytes a step may read beyond the weights
+    by_bandwidth = where(read_per_request > 0, spare_bandwidth / _positive(read_per_request),
+                         where(spare_bandwidth >= 0, math.inf, 0.0))
     by_latency = vfloor(vmax(vmin(by_compute, by_bandwidth), 0.0))
     limits = {"KV-cache room": by_memory, f"the {max_ms_per_token:g} ms a token latency target": by_latency,
               "the engine's cap": cap}
@@ -201,8 +205,19 @@ def continuous_batch(arch: Architecture, gpu: ServingGpu, prompt_tokens: int, ou
         return vround(batch), "the least of KV-cache room, the latency target and the cap (varies across the range)"
     binding = next(name for name, value in limits.items() if value == batch) if batch > 1 else next(
         (name for name, value in limits.items() if value < 1), "KV-cache room")
-    detail = ", ".join(f"{name} {value:,.0f}" for name, value in limits.items())
+    detail = ", ".join(f"{name} {value:,.0f}" if math.isfinite(value) else f"{name}: no limit"
+                       for name, value in limits.items())
     return int(batch), f"batch {int(batch):,} set by {binding} ({detail})"
+
+
+def _positive(x: float) -> float:
+    """``x`` where it is positive, else 1: a divisor for the values a ``where`` keeps, so that the
+    values it discards never divide by zero.
+
+    >>> _positive(0.0), _positive(2.5)
+    (1.0, 2.5)
+    """
+    return where(x > 0, x, 1.0)
 
 
 def _gpus_holding(needed_bytes: float, usable_bytes: float) -> int:
