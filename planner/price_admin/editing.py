@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime
 import math
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from planner.core.errors import PricingError, Problem
+from planner.core.limits import MAX_TEXT_CHARS, quote
 from planner.inputs.files import dump_yaml
 from planner.inputs.price_tables import PriceTable
 
@@ -224,3 +227,126 @@ def diff_tables(provider: str, old: PriceTable, new: PriceTable) -> list[Change]
         if getattr(old, name) != getattr(new, name):
             changes.append(Change(provider, name, getattr(old, name), getattr(new, name)))
     return changes
+
+
+# Fields that say where a figure came from (``PROVENANCE``) or how the planner finds an offering
+# (its key in LiteLLM's map, the open model it serves), rather than a figure a source publishes:
+# changing only these needs no new source. LiteLLM's import counts figures the same way.
+NOT_FIGURES = (*PROVENANCE, "litellm_id", "open_model")
+
+
+@dataclass(frozen=True)
+class UnsourcedEdit:
+    """An offering (or its nested ``fine_tuning`` block, which has its own source) whose figures an
+    edit changed while it kept the old ``source``, or that was added with the source and date of an
+    offering already in the table (copied from its row)."""
+
+    provider: str
+    section: str
+    offering_id: str
+    block: str | None  # ``NESTED`` for the nested block; None for the offering itself
+    fields: tuple[str, ...]  # the figures that changed (all the block's figures when it was added)
+    source: str  # the source it carries now
+    added: bool = False
+
+    def __str__(self) -> str:
+        """In words: "acme/chat fine-tuning: training per million tokens changed, source still 'Acme list'"."""
+        where = f"{self.provider}/{self.offering_id}" + (f" {self.block.replace('_', '-')}" if self.block else "")
+        if self.added:
+            return f"{where}: added with the source and date of another offering ({self.source!r})"
+        changed = ", ".join(name.replace("_", " ") for name in self.fields)
+        return f"{where}: {changed} changed, source still {self.source!r}"
+
+
+def _figures(offering: BaseModel) -> tuple[str, ...]:
+    """The fields of ``offering`` that hold figures (not provenance, not a nested block)."""
+    return tuple(name for name in type(offering).model_fields if name not in NOT_FIGURES and name != NESTED)
+
+
+def _blocks(offering: BaseModel, previous: BaseModel | None) -> list[tuple[str | None, Any, Any]]:
+    """(block, now, before) for an offering and, where it has one, its nested block."""
+    pairs: list[tuple[str | None, Any, Any]] = [(None, offering, previous)]
+    if NESTED in type(offering).model_fields:
+        pairs.append((NESTED, getattr(offering, NESTED), getattr(previous, NESTED, None)))
+    return pairs
+
+
+def unsourced_edits(old: PriceTable, new: PriceTable) -> list[UnsourcedEdit]:
+    """The offerings of ``new`` that would carry an old source on a new figure: those whose figures
+    (any field but ``NOT_FIGURES``) differ from ``old``'s while their ``source`` is the same, and
+    those added (or given a ``fine_tuning`` block) with the very source and ``as_of`` of an offering
+    already in ``old``, as a copied row has. A nested ``fine_tuning`` block is judged on its own
+    figures and its own source. Removed offerings and changed provenance alone are not listed.
+
+    >>> def table(price, source, tuning=2.0, tuning_source="Acme tuning page"):
+    ...     return PriceTable.model_validate({"provider": "acme", "display_name": "Acme", "currency": "USD",
+    ...         "models": {"chat": {"input_per_million_tokens": price, "output_per_million_tokens": 4.0,
+    ...                             "source": source, "as_of": datetime.date(2026, 1, 1),
+    ...                             "fine_tuning": {"training_per_million_tokens": tuning,
+    ...                                             "input_per_million_tokens": 1.0, "output_per_million_tokens": 1.0,
+    ...                                             "source": tuning_source, "as_of": datetime.date(2026, 1, 1)}}}})
+    >>> old = table(1.0, "Acme price list")
+    >>> for edit in unsourced_edits(old, table(1.5, "Acme price list", tuning=3.0)):
+    ...     print(edit)
+    acme/chat: input per million tokens changed, source still 'Acme price list'
+    acme/chat fine-tuning: training per million tokens changed, source still 'Acme tuning page'
+    >>> unsourced_edits(old, table(1.5, "Acme price list, read 2026-12-01"))  # a new source: nothing to stamp
+    []
+    """
+    # The source and date of every offering and nested block already in the table: a row added with
+    # one of them was copied from another row.
+    provenance = {(block.source, block.as_of) for section in SECTIONS for offering in getattr(old, section).values()
+                  for _, block, _ in _blocks(offering, None) if block is not None}
+    found: list[UnsourcedEdit] = []
+    for section in SECTIONS:
+        before = getattr(old, section)
+        for offering_id, offering in getattr(new, section).items():
+            for block, now, then in _blocks(offering, before.get(offering_id)):
+                if now is None:
+                    continue
+                if then is None:
+                    if (now.source, now.as_of) in provenance:
+                        fields = tuple(f for f in _figures(now) if getattr(now, f) is not None)
+                        found.append(UnsourcedEdit(new.provider, section, offering_id, block, fields, now.source, True))
+                    continue
+                changed = tuple(f for f in _figures(now) if getattr(now, f) != getattr(then, f))
+                if changed and now.source == then.source:
+                    found.append(UnsourcedEdit(new.provider, section, offering_id, block, changed, now.source))
+    return found
+
+
+def stamp_source(table: PriceTable, edits: Iterable[UnsourcedEdit], source: str,
+                 as_of: datetime.date) -> PriceTable:
+    """``table`` with ``source`` and ``as_of`` set on exactly the offerings (or nested blocks) that
+    ``edits`` names (``unsourced_edits``); every other field and offering as it was.
+
+    Raises ``PricingError`` naming the field for an empty or over-long source, a date that is not a
+    date, or an edit naming an offering the table does not have.
+
+    >>> t = PriceTable.model_validate({"provider": "acme", "display_name": "Acme", "currency": "USD",
+    ...     "embeddings": {"e": {"per_million_tokens": 0.2, "dimensions": 8, "source": "old list",
+    ...                          "as_of": datetime.date(2025, 1, 1)}}})
+    >>> edit = UnsourcedEdit("acme", "embeddings", "e", None, ("per_million_tokens",), "old list")
+    >>> stamped = stamp_source(t, [edit], "Acme pricing page", datetime.date(2026, 12, 1))
+    >>> stamped.embeddings["e"].source, stamped.embeddings["e"].as_of, stamped.embeddings["e"].per_million_tokens
+    ('Acme pricing page', datetime.date(2026, 12, 1), 0.2)
+    """
+    label = f"{table.provider}.yaml"
+    source = source.strip() if isinstance(source, str) else ""
+    if not source:
+        raise PricingError(Problem(label, None, "source", "name where the new figures came from; got nothing"))
+    if len(source) > MAX_TEXT_CHARS:
+        raise PricingError(Problem(label, None, "source",
+                                   f"at most {MAX_TEXT_CHARS:,} characters, got {len(source):,}"))
+    if not isinstance(as_of, datetime.date) or isinstance(as_of, datetime.datetime):
+        raise PricingError(Problem(label, None, "as_of", f"expected a date, got {quote(as_of)}"))
+    data = table.model_dump()
+    for edit in edits:
+        entry = data.get(edit.section, {}).get(edit.offering_id)
+        if edit.block is not None and entry is not None:
+            entry = entry.get(edit.block)
+        if entry is None:
+            where = f"{edit.section}.{edit.offering_id}" + (f".{edit.block}" if edit.block else "")
+            raise PricingError(Problem(label, None, where, "not in this table; list the edits again and stamp them"))
+        entry.update(source=source, as_of=as_of)
+    return PriceTable.model_validate(data)
