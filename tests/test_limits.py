@@ -91,6 +91,21 @@ def test_an_assumption_the_model_divides_by_cannot_be_zero(tmp_path):
     assert [str(p) for p in book.problems] == [f"assumptions.yaml:{line}: chunk_tokens: value must be > 0, got 0"]
 
 
+@pytest.mark.parametrize("name", ["full_training_flops_per_param_token", "adapter_training_flops_per_param_token"])
+def test_the_flops_a_training_run_divides_by_cannot_be_zero(tmp_path, name):
+    import re
+    import shutil
+
+    directory = tmp_path / "prices"
+    shutil.copytree(FIXTURE_PRICES, directory)
+    path = directory / "assumptions.yaml"
+    path.write_text(re.sub(rf"^{name}: {{value: [0-9.]+,", f"{name}: {{value: 0,", path.read_text(), flags=re.M))
+    book = load_price_book(directory)
+    assert book.assumptions is None
+    assert [p.field for p in book.problems] == [name]
+    assert "value must be > 0, got 0" in str(book.problems[0])
+
+
 def test_control_characters_in_a_name_do_not_break_the_budget_pack(book):
     import io
 

@@ -7,6 +7,8 @@ scenario or price table needs; the numbers are named here so the README and the 
 
 from __future__ import annotations
 
+import operator
+
 # A YAML document (scenario or price table). The largest bundled table is about 10 KB.
 MAX_YAML_BYTES = 2_000_000
 # Nesting of mappings and lists. A scenario is 4 levels deep, an inline architecture 5.
@@ -51,9 +53,14 @@ def outside(value: float, limits: list[tuple[str, float]]) -> str | None:
     '>= 0'
     >>> outside(0.5, [(">=", 0), ("<=", 1)]) is None
     True
+    >>> outside(3, [("<=", 1.5)])  # an int against a float bound
+    '<= 1.5'
     """
-    holds = {">=": value.__ge__, ">": value.__gt__, "<=": value.__le__, "<": value.__lt__}
     for symbol, bound in limits:
-        if not holds[symbol](bound):
+        # operator's functions, not value.__ge__: int.__ge__(float) answers NotImplemented, which is true
+        if not _HOLDS[symbol](value, bound):
             return f"{symbol} {bound:g}"
     return None
+
+
+_HOLDS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}

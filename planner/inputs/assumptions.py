@@ -48,6 +48,9 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
         "training_hfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation",
         "tensor_parallel_efficiency")},
     "max_ms_per_output_token": [(">", 0)],
+    # A run's hours divide by the FLOPs per parameter-token of its method (a DPO run scales by them).
+    "full_training_flops_per_param_token": [(">", 0)],
+    "adapter_training_flops_per_param_token": [(">", 0)],
 }
 
 
