@@ -7,13 +7,13 @@ number on it comes from a planner function (see ``ui/``).
 from __future__ import annotations
 
 import datetime
-import io
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from planner import (
     PlannerError,
@@ -24,11 +24,12 @@ from planner import (
     parse_scenario,
     scenario_from_dict,
 )
+from planner.core.limits import MAX_YAML_BYTES
 from planner.inputs.files import files_signature
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR
 from planner.inputs.scenario import Scenario
-from planner.measure import corpus
-from planner.measure.training_file import NotTrainingFile, apply_to_scenario, measure_training_file
+from planner.measure import corpus, uploads
+from planner.measure.training_file import MAX_TRAINING_FILE_BYTES, NotTrainingFile, apply_to_scenario
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
 from ui import access, views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
@@ -47,6 +48,8 @@ LAST_GOOD = "scenario:last_good"  # (scenario, estimate) of the last inputs that
 NOTICE = "scenario:notice"  # a message about the last load (upload, link), shown once
 TRAINING_REPORT = "data:training_report"  # the last measured training file, until it is removed
 CORPUS_REPORT = "data:corpus_report"  # the last measured corpus, until its files are removed
+# Bumped to empty the measuring uploaders (their keys end with it): Streamlit then frees their files.
+UPLOAD_ROUND = "data:upload_round"
 VIEWS = ("Charts", "Ranges and break-even", "Why these numbers?", "Which approach fits?", "Hosting routes",
          "Export and share",
          "Price tables")
@@ -120,6 +123,10 @@ def on_upload(book: PriceBook) -> None:
     upload = st.session_state.get("upload")
     if upload is None:
         return
+    if upload.size > MAX_YAML_BYTES:  # refused before its bytes are decoded
+        st.session_state[NOTICE] = ("error", f"The uploaded scenario was not loaded: {upload.name} is "
+                                             f"{upload.size:,} bytes; a scenario is at most {MAX_YAML_BYTES:,}")
+        return
     try:
         scenario = parse_scenario(upload.getvalue().decode("utf-8", errors="replace"), upload.name)
     except PlannerError as exc:
@@ -156,11 +163,39 @@ def first_load(book: PriceBook) -> None:
         load(Scenario().model_dump(mode="json"), book)
 
 
-def on_training_file() -> None:
-    """Measure an uploaded training file; the report waits on screen for the team to use it."""
-    upload = st.session_state.get("training_file")
+def upload_key(name: str) -> str:
+    """The key of a measuring uploader in this round (see ``UPLOAD_ROUND``)."""
+    return f"{name}:{st.session_state.get(UPLOAD_ROUND, 0)}"
+
+
+def held_upload_bytes() -> list[int]:
+    """The size of every file this session's uploaders hold (Streamlit keeps them in the server's memory)."""
+    sizes = []
+    for value in st.session_state.to_dict().values():
+        sizes += [f.size for f in (value if isinstance(value, list) else [value]) if isinstance(f, UploadedFile)]
+    return sizes
+
+
+def within_session_cap(report_key: str, what: str) -> bool:
+    """Whether the session's uploads fit ``uploads.MAX_SESSION_UPLOAD_BYTES``; if not, the measuring
+    uploaders are emptied (freeing their files) and the visitor is told why."""
+    try:
+        uploads.check_session_uploads(held_upload_bytes())
+    except uploads.UploadsTooLarge as exc:
+        st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
+        st.session_state.pop(report_key, None)
+        st.session_state[NOTICE] = ("error", f"The {what} were not measured: {exc}")
+        return False
+    return True
+
+
+def on_training_file(key: str) -> None:
+    """Measure an uploaded training file in a worker process; the report waits on screen for the team."""
+    upload = st.session_state.get(key)
     if upload is None:
         st.session_state.pop(TRAINING_REPORT, None)
+        return
+    if not within_session_cap(TRAINING_REPORT, "uploaded files"):
         return
     bar = st.progress(0.0, text=f"Measuring {md(upload.name)}...")
 
@@ -168,10 +203,8 @@ def on_training_file() -> None:
         bar.progress(min(done / max(upload.size, 1), 1.0), text=f"Measuring {md(upload.name)}: {done / 1e6:,.0f} MB")
 
     try:
-        # Line by line from the upload's buffer: no second copy of the file is made.
-        report = measure_training_file(io.BytesIO(upload.getvalue()), upload.name, upload.size,
-                                       progress=progress)
-    except NotTrainingFile as exc:
+        report = uploads.measure_training_upload(upload.getvalue(), upload.name, progress=progress)
+    except (NotTrainingFile, uploads.MeasureFailed) as exc:
         st.session_state.pop(TRAINING_REPORT, None)
         st.session_state[NOTICE] = ("error", f"The training file was not measured: {exc}")
         return
@@ -198,24 +231,18 @@ def use_measurement(book: PriceBook, key: str, apply: Any, what: str) -> None:
     st.session_state[NOTICE] = ("success", f"{what} now come from {report.name}.")
 
 
-def on_corpus() -> None:
-    """Measure uploaded documents (or zips of them); the report waits on screen for the team to use it."""
-    uploads = st.session_state.get("corpus_files") or []
-    if not uploads:
+def on_corpus(key: str) -> None:
+    """Measure uploaded documents (or zips of them) in a worker process; the report waits on screen."""
+    files = st.session_state.get(key) or []
+    if not files:
         st.session_state.pop(CORPUS_REPORT, None)
         return
-
-    def files() -> Any:
-        for upload in uploads:
-            if upload.name.lower().endswith(".zip"):
-                yield from corpus.zip_members(upload.getvalue(), upload.name)
-            else:
-                yield upload.name, upload.getvalue()
-
-    name = uploads[0].name if len(uploads) == 1 else f"{len(uploads)} uploaded files"
+    if not within_session_cap(CORPUS_REPORT, "uploaded files"):
+        return
+    name = files[0].name if len(files) == 1 else f"{len(files)} uploaded files"
     try:
-        report = corpus.measure_corpus(files(), name)
-    except (corpus.NotCorpus, ValueError) as exc:
+        report = uploads.measure_corpus_uploads([(f.name, f.getvalue()) for f in files], name)
+    except (corpus.NotCorpus, ValueError) as exc:  # uploads.MeasureFailed is a ValueError
         st.session_state.pop(CORPUS_REPORT, None)
         st.session_state[NOTICE] = ("error", f"The documents were not measured: {exc}")
         return
@@ -229,13 +256,16 @@ def sidebar(book: PriceBook) -> None:
                      index=None, placeholder="Loaded from a link or upload", format_func=example_title)
         st.file_uploader("Upload a scenario (YAML)", type=["yaml", "yml"], key="upload", on_change=on_upload,
                          args=(book,))
-        st.file_uploader("Measure a training file (JSONL, up to 200 MB)", type=["jsonl", "json", "txt"],
-                         key="training_file", on_change=on_training_file,
+        training_key, corpus_key = upload_key("training_file"), upload_key("corpus_files")
+        st.file_uploader(f"Measure a training file (JSONL, up to {MAX_TRAINING_FILE_BYTES / 1e6:,.0f} MB)",
+                         type=["jsonl", "json", "txt"], key=training_key, on_change=on_training_file,
+                         args=(training_key,),
                          help="Chat messages, prompt/completion or preference pairs, one JSON object a line: "
                               "examples, tokens, billed tokens and every problem by line.")
-        st.file_uploader("Measure a knowledge corpus (documents or a zip, up to 200 MB)",
+        st.file_uploader("Measure a knowledge corpus (documents or a zip, up to "
+                         f"{corpus.MAX_CORPUS_BYTES / 1e6:,.0f} MB)",
                          type=[*sorted(ext.lstrip(".") for ext in corpus.SUPPORTED), "zip"],
-                         accept_multiple_files=True, key="corpus_files", on_change=on_corpus,
+                         accept_multiple_files=True, key=corpus_key, on_change=on_corpus, args=(corpus_key,),
                          help="Text, Markdown, HTML, CSV, JSON Lines, PDF and Word documents: tokens, chunks, "
                               "vectors, and the files that could not be read and why.")
     render_inputs(book)
