@@ -78,7 +78,7 @@ def prices(tmp_path, monkeypatch):
     shutil.copytree(REPO / "pricing", directory)
     text, version = read_table(directory, "openai")
     save_table(directory, "openai", text.replace("display_name: OpenAI", "display_name: OpenAI (edited)", 1),
-               version)
+               version, author=ADMIN)
     monkeypatch.setenv("LLM_PLANNER_PRICES", str(directory))
     return directory
 
@@ -135,3 +135,13 @@ def test_with_a_login_the_page_waits_for_it_and_then_follows_the_allow_list(pric
     viewer = editor(settings, {"is_logged_in": True, "email": "bo@example.com"})
     assert admin_controls(viewer) == set()
     assert shown(viewer.caption[0].value).startswith("Logged in as bo@example.com (viewer)")
+
+
+def test_the_history_says_who_saved_the_table_in_use(prices):
+    app = editor({"access": {"read_only": True}})  # a viewer sees the history too, without its buttons
+    captions = [shown(c.value) for c in app.caption]
+    assert any(c.startswith("The table now in use was saved ") and c.endswith(f" by {ADMIN} (edited).")
+               for c in captions), captions
+    # the one kept version is the bundled table, which nobody saved here
+    [picker] = [s for s in app.selectbox if s.key == "history:openai"]
+    assert [option.endswith("UTC (bundled)") for option in picker.options] == [True]  # shown as formatted

@@ -427,8 +427,8 @@ def test_uploads_wait_for_a_place_among_the_workers_and_are_refused_when_none_fr
     taken = [uploads._PLACES.acquire(timeout=5) for _ in range(uploads.MAX_WORKERS_AT_ONCE)]
     try:
         assert all(taken)
-        with pytest.raises(uploads.MeasureFailed, match="measuring notes.jsonl was not started: the server is "
-                                                         "measuring other uploads"):
+        with pytest.raises(uploads.MeasureFailed, match=r"measuring notes\.jsonl was not started: the server is "
+                                                         r"measuring other uploads"):
             uploads.measure_training_upload(b'{"prompt": "a", "completion": "b"}\n', "notes.jsonl", seconds=0.2)
     finally:
         for _ in taken:

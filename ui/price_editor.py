@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from planner import PlannerError, PriceBook, Scenario, estimate
+from planner.core.limits import MAX_TEXT_CHARS
 from planner.inputs.price_tables import PriceTable
 from planner.price_admin.editing import (
     HEADER_FIELDS,
@@ -20,12 +21,18 @@ from planner.price_admin.editing import (
     header_comment,
     section_columns,
     section_rows,
+    stamp_source,
     table_from_rows,
     table_to_yaml,
+    unsourced_edits,
 )
 from planner.price_admin.litellm_import import PriceMap, import_prices, parse_price_map
 from planner.price_admin.store import (
+    ACTION_EDITED,
+    UNKNOWN_AUTHOR,
+    Version,
     check_table_text,
+    current_table_save,
     describe_version,
     history,
     read_table,
@@ -55,14 +62,41 @@ def _close(provider: str) -> None:
         del st.session_state[key]
 
 
-def _save(directory: Path, provider: str, text: str, version: str, what: str) -> None:
+def _author(who: Access) -> str:
+    """The name a save is recorded under: the signed-in person ("local" on a laptop)."""
+    return who.user or UNKNOWN_AUTHOR
+
+
+def _save(directory: Path, provider: str, text: str, version: str, who: Access, what: str) -> None:
     try:
-        save_table(directory, provider, text, version)
+        save_table(directory, provider, text, version, author=_author(who), action=what)
     except PlannerError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
         return
     _close(provider)
     st.session_state[MESSAGE] = ("success", f"Saved {provider}.yaml ({what}); the previous version is in history.")
+
+
+def _sourced(provider: str, current: PriceTable, new: PriceTable) -> PriceTable | None:
+    """``new`` with the source and as-of date the editor gives put on every offering whose figures changed
+    but still carry the old source (never the old source on a new value); None until one is given."""
+    unsourced = unsourced_edits(current, new)
+    if not unsourced:
+        return new
+    st.markdown("**Where do the new figures come from?**\n\n" + "\n".join(f"- {md(e)}" for e in unsourced))
+    left, right = st.columns([3, 1])
+    source = left.text_input("Source of the new figures (the publisher's page, e.g. its address)",
+                             key=f"grid:{provider}:source", max_chars=MAX_TEXT_CHARS)
+    as_of = right.date_input("As of", value=datetime.date.today(), max_value=datetime.date.today(),
+                             key=f"grid:{provider}:as_of", format="YYYY-MM-DD")
+    if not source.strip():
+        st.caption("Give the source of the new figures to save them.")
+        return None
+    try:
+        return stamp_source(new, unsourced, source, as_of)
+    except PlannerError as exc:
+        st.error(md(str(exc)))
+        return None
 
 
 def moved_estimates(book: PriceBook, table: PriceTable, scenario: Scenario) -> pd.DataFrame | None:
@@ -110,7 +144,8 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario, who: Acces
         st.error(md(f"{provider}.yaml does not load; a price admin can fix it by uploading a valid version or "
                     "restoring one below."))
     else:
-        header = {name: st.text_input(name, getattr(current, name) or "", key=f"grid:{provider}:hdr:{name}",
+        header = {name: st.text_input(name.replace("_", " ").capitalize(), getattr(current, name) or "",
+                                      key=f"grid:{provider}:hdr:{name}",
                                       disabled=name == "provider") for name in HEADER_FIELDS}
         grids = {}
         for section in SECTIONS:
@@ -139,9 +174,11 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario, who: Acces
                 st.caption("No total of this scenario moves.")
             if not who.price_admin:
                 st.caption("A private what-if: only a price admin can save this table, so nothing here is kept.")
-            elif st.button("Save", type="primary", key=f"save:{provider}"):
-                _save(directory, provider, table_to_yaml(new, header_comment(text)), version, "edited")
-                st.rerun()
+            else:
+                ready = _sourced(provider, current, new)
+                if st.button("Save", type="primary", key=f"save:{provider}", disabled=ready is None):
+                    _save(directory, provider, table_to_yaml(ready, header_comment(text)), version, who, ACTION_EDITED)
+                    st.rerun()
         if st.button("Discard changes and reload from disk", key=f"reload:{provider}"):
             _close(provider)
             st.rerun()
@@ -160,7 +197,7 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario, who: Acces
         except PlannerError as exc:
             st.session_state[MESSAGE] = ("error", f"The upload was not saved:\n\n{exc}")
         else:
-            _save(directory, provider, uploaded, version, f"uploaded {upload.name}")
+            _save(directory, provider, uploaded, version, who, f"uploaded {upload.name}")
         st.rerun()
 
     if current is not None and current.litellm_provider:
@@ -169,13 +206,13 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario, who: Acces
         if litellm is not None:
             map_version = st.text_input("litellm version the file came from (recorded in each imported source)",
                                         key=f"litellm-version:{provider}", max_chars=40).strip() or None
-            _render_import(directory, provider, current, text, version, litellm, map_version)
+            _render_import(directory, provider, current, text, version, litellm, map_version, who)
 
     _render_history(directory, provider, version, who)
 
 
 def _render_import(directory: Path, provider: str, current: PriceTable, text: str, version: str,
-                   upload: UploadedFile, map_version: str | None) -> None:
+                   upload: UploadedFile, map_version: str | None, who: Access) -> None:
     try:
         price_map = PriceMap(parse_price_map(upload.getvalue(), upload.name), map_version)
         new, changes, missing = import_prices(current, price_map, datetime.date.today())
@@ -187,7 +224,7 @@ def _render_import(directory: Path, provider: str, current: PriceTable, text: st
     else:
         st.markdown("**Prices the map changes**\n\n" + "\n".join(f"- {md(c)}" for c in changes))
         if st.button("Apply these changes", key=f"apply-litellm:{provider}"):
-            _save(directory, provider, table_to_yaml(new, header_comment(text)), version, "LiteLLM import")
+            _save(directory, provider, table_to_yaml(new, header_comment(text)), version, who, "LiteLLM import")
             st.rerun()
     if missing:
         st.caption(md("Not in the map, left as they are: " + ", ".join(missing)))
@@ -199,10 +236,13 @@ def _render_history(directory: Path, provider: str, version: str, who: Access) -
         if not versions:
             st.caption("No versions kept yet: the table has not been saved here.")
             return
-        choice = st.selectbox("Version", [v.name for v in versions], key=f"history:{provider}",
-                              format_func=lambda name: next(
-                                  f"{v.saved_at:%Y-%m-%d %H:%M:%S} UTC{' (bundled)' if v.bundled else ''}"
-                                  for v in versions if v.name == name))
+        latest = current_table_save(directory, provider)
+        if latest is not None:
+            st.caption(md(f"The table now in use was saved {latest.saved_at:%Y-%m-%d %H:%M} UTC by {latest.author} "
+                          f"({latest.action})."))
+        choice = st.selectbox("Version (when it was replaced, and who had saved it)", [v.name for v in versions],
+                              key=f"history:{provider}",
+                              format_func=lambda name: next(_version_label(v) for v in versions if v.name == name))
         chosen = next(v for v in versions if v.name == choice)
         try:
             changes = version_changes(directory, provider, chosen)
@@ -215,10 +255,21 @@ def _render_history(directory: Path, provider: str, version: str, who: Access) -
             return
         left, right = st.columns(2)
         if left.button("Restore this version", key=f"restore:{provider}"):
-            _act(lambda: restore(directory, provider, choice, version), provider,
+            _act(lambda: restore(directory, provider, choice, version, author=_author(who)), provider,
                  f"restored to {describe_version(chosen)}")
         if right.button("Reset to the bundled table", key=f"reset:{provider}"):
-            _act(lambda: reset_to_bundled(directory, provider, version), provider, "reset to bundled")
+            _act(lambda: reset_to_bundled(directory, provider, version, author=_author(who)), provider,
+                 "reset to bundled")
+
+
+def _version_label(version: Version) -> str:
+    """A kept version in a picker (plain text): "2026-11-23 04:15:00 UTC, saved by ana@example.com (edited)"."""
+    label = f"{version.saved_at:%Y-%m-%d %H:%M:%S} UTC"
+    if version.bundled:
+        return label + " (bundled)"
+    if version.save is not None:
+        return f"{label}, saved by {version.save.author} ({version.save.action})"
+    return label
 
 
 def _act(action: Callable[[], object], provider: str, what: str) -> None:
