@@ -40,12 +40,17 @@ def _docx(text: str) -> bytes:
 
 
 def _pdf(text: str) -> bytes:
-    """A one-page PDF whose page shows ``text`` (written by hand: PDF 1.4, a Helvetica text object)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    """A one-page PDF whose page shows ``text`` (a Helvetica text object)."""
+    return pdf_with_stream(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
+
+
+def pdf_with_stream(stream: bytes, filters: bytes = b"") -> bytes:
+    """A one-page PDF 1.4 whose page's content is ``stream`` (encoded as ``filters`` say), written by hand:
+    catalog, page tree, page, content stream, font; then the cross-reference table and trailer."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
                b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+               b"<< /Length %d %s>>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
                b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     out, offsets = bytearray(b"%PDF-1.4\n"), []
     for number, body in enumerate(objects, start=1):

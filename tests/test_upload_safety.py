@@ -85,23 +85,12 @@ def _word_zip(document_xml_bytes: int, *, zip64: bool = True) -> tuple[bytes, in
     return buffer.getvalue(), written
 
 
-def _pdf(stream: bytes, filters: bytes = b"") -> bytes:
-    """A one-page PDF whose page's content is ``stream`` (written by hand: catalog, page tree, page,
-    content stream, font; then the cross-reference table and trailer)."""
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-               b"/Resources << /Font << /F1 5 0 R >> >> >>",
-               b"<< /Length %d %s>>\nstream\n" % (len(stream), filters) + stream + b"\nendstream",
-               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+def pdf_with_stream(stream: bytes, filters: bytes = b"") -> bytes:
+    """test_corpus's hand-written one-page PDF, imported when used: workers import this module for its
+    jobs, and test_corpus needs the test directory's conftest, which a worker does not have."""
+    from test_corpus import pdf_with_stream as write
+
+    return write(stream, filters)
 
 
 def _flate_pdf(inflated_bytes: int) -> bytes:
@@ -110,7 +99,7 @@ def _flate_pdf(inflated_bytes: int) -> bytes:
     block = b"BT /F1 12 Tf 72 720 Td (bomb) Tj ET\n" * 28_000  # about 1 MB
     packer = zlib.compressobj(9)
     packed = [packer.compress(block) for _ in range(-(-inflated_bytes // len(block)))]
-    return _pdf(b"".join(packed) + packer.flush(), b"/Filter /FlateDecode ")
+    return pdf_with_stream(b"".join(packed) + packer.flush(), b"/Filter /FlateDecode ")
 
 
 def _zip(entries: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
@@ -245,7 +234,8 @@ def test_the_pdf_limit_is_ours_and_holds_for_the_call_only():
     assert pypdf.get_configuration().zlib_maximum_output_length == default  # nothing set for anyone else
     # a page's worth of text in a FlateDecode stream still reads
     page = b"BT /F1 12 Tf 72 720 Td (" + GREAT + b") Tj ET"
-    assert extract_text("page.pdf", _pdf(zlib.compress(page), b"/Filter /FlateDecode ")).strip() == GREAT.decode()
+    packed = pdf_with_stream(zlib.compress(page), b"/Filter /FlateDecode ")
+    assert extract_text("page.pdf", packed).strip() == GREAT.decode()
 
 
 def test_a_word_document_is_checked_part_by_part_before_python_docx_reads_it():
@@ -365,7 +355,8 @@ def test_a_worker_reads_its_payload_as_a_stream_and_reports_progress():
 # (e) Normal uploads measure as before.
 
 def test_documents_measure_in_a_worker_as_they_do_in_process():
-    uploads = [("a.docx", _docx(GREAT.decode())), ("a.pdf", _pdf(b"BT /F1 12 Tf 72 720 Td (" + GREAT + b") Tj ET")),
+    page = pdf_with_stream(b"BT /F1 12 Tf 72 720 Td (" + GREAT + b") Tj ET")
+    uploads = [("a.docx", _docx(GREAT.decode())), ("a.pdf", page),
                ("docs.zip", _zip({"b.txt": GREAT, "c.md": b"# " + GREAT}))]
     report = measure_corpus_uploads(uploads, "three uploads", 500, 100)
     expected = measure_corpus([uploads[0], uploads[1], *zip_members(uploads[2][1], "docs.zip")], "three uploads",
