@@ -1,0 +1,408 @@
+"""Many browser sessions against one server: time from a changed input to the updated comparison.
+
+Run: ``python bench/bench_sessions.py [--sessions 10] [--updates 20] [--seconds 170] [--busy]
+[--app-dir PATH]``. Starts ``streamlit run PATH/app.py`` (default: this checkout) on a free
+127.0.0.1 port, opens it in N browser contexts of one headless Debian Chromium (one Streamlit
+session each), and lets every session, at the same time, type a new "Requests (per month)" and
+press Enter, over and over. Each update is timed inside the page, from the Enter's keydown to
+(a) the comparison table's "First-month cost (USD)" row showing the planner's figures for the new
+volume (computed by the checkout's own ``tests/test_browser.py``) and (b) the end of the rerun
+(Streamlit's script state back to "notRunning" and its running indicator gone). Every session types
+volumes no other session types, so no session is served from another's cache.
+
+Warm-up, not measured: every page's first load, then one change per session. The server's CPU time
+(user + sys, from /proc/<pid>/stat) is read before and after the measured phase and divided by the
+number of Enters pressed in it (one rerun each). Chromium runs on the same machine, so its CPU
+per update is printed too, by process kind: on a 2-core machine its renderers, not the server, are
+the larger share, and the times measure the pair; the CPU per rerun is the server's alone. The
+server runs without a file watcher, so other people's edits to the checkout do not reach the pages.
+
+Bounded: ``--seconds`` is a hard deadline for the whole run (server start, warm-up and measurement;
+updates still open at the deadline are reported as cut off, not as failed), ``--timeout`` bounds each
+update. ``--busy`` runs one CPU burner per core during the measured phase (killed at the end, and
+each stops by itself after ``--seconds`` anyway), to mimic a busy 2-core machine. Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO / "tests")]
+
+from playwright.async_api import Error as PlaywrightError  # noqa: E402
+from playwright.async_api import async_playwright  # noqa: E402
+from served_app import CHROMIUM, CHROMIUM_ARGS, READ_TABLE_JS, free_port  # noqa: E402
+
+MONTH_1 = "First-month cost (USD)"
+BOX = "Requests (per month)"
+VIEWPORT = {"width": 1600, "height": 1000}
+FIRST_VOLUME, STEP = 160_000, 1_000  # the default example has 150,000
+WARM_AT_ONCE = 4  # sessions opening at once: twenty page loads together only thrash a small machine
+PRICES_ENV = "LLM_PLANNER_PRICES"  # the server runs on the checkout's bundled tables, as the expected figures do
+
+# Idle: the script has stopped (stApp's data-test-script-state, set without the running indicator's
+# display delay) and the running indicator is gone. (The status widget itself may stay: it also
+# carries notices such as "File change.")
+IDLE_NOW = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
+}"""
+# The Enter's keydown, stamped in the page's own clock (capture phase, before Streamlit sees it).
+STAMP_ENTER = """() => {
+  if (window.__benchStamp) return;
+  window.__benchStamp = true;
+  window.addEventListener('keydown', e => { if (e.key === 'Enter') window.__benchEnter = performance.now(); }, true);
+}"""
+# Truthy once the month-1 row equals ``arg``: {ms since the Enter}.
+TABLE_SHOWS = f"""want => {{
+  const rows = ({READ_TABLE_JS})();
+  if (rows === null || JSON.stringify(rows[{json.dumps(MONTH_1)}]) !== JSON.stringify(want)) return false;
+  return {{ms: performance.now() - window.__benchEnter}};
+}}"""
+RERUN_DONE = f"() => ({IDLE_NOW})() ? {{ms: performance.now() - window.__benchEnter}} : false"
+READ_ROW = f"() => {{ const rows = ({READ_TABLE_JS})(); return rows && rows[{json.dumps(MONTH_1)}]; }}"
+
+# Expected month-1 cells for each volume, from the target checkout's own planner and browser test.
+EXPECTED_SCRIPT = """
+import json, sys
+app = sys.argv[1]
+sys.path[:0] = [app, app + "/tests"]
+from test_browser import MONTH_1, expected_rows
+print(json.dumps({str(v): expected_rows(v)[MONTH_1] for v in json.load(sys.stdin)}))
+"""
+BURNER = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n"
+
+
+class Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def ms(self, cap_s: float) -> float:
+        """A Playwright timeout: ``cap_s`` seconds, or what is left, at least 1 ms."""
+        return max(1.0, min(cap_s, self.left()) * 1000)
+
+
+@dataclass
+class Results:
+    table_ms: list[float] = field(default_factory=list)
+    idle_ms: list[float] = field(default_factory=list)
+    pressed: int = 0
+    timed_out: int = 0
+    unfinished: int = 0  # the table updated in time, the rerun had not ended within the timeout
+    wrong: int = 0
+    cut_off: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (all its threads), in seconds."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "; fields[0] is the state (field 3)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below ``root``."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            text = stat.read_text()
+            children.setdefault(int(text[text.rindex(")") + 2:].split()[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def browser_cpu(skip: set[int]) -> dict[int, tuple[str, float]]:
+    """(kind, CPU seconds) of each process this benchmark started other than ``skip``: Playwright's driver and
+    Chromium's processes, by kind (renderer, gpu-process, ... ; "browser" for the main one)."""
+    cpu = {}
+    for pid in descendants(os.getpid()):
+        if pid not in skip:
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # Chromium rewrites its processes' titles: the arguments may be one space-separated string.
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()
+                kinds = [a[7:].decode() for a in argv if a.startswith(b"--type=")]
+                node = Path(f"/proc/{pid}/comm").read_text().startswith("node")
+                kind = "driver" if node else kinds[0] if kinds else "browser"
+                cpu[pid] = (kind, cpu_seconds(pid))
+    return cpu
+
+
+def percentile(values: list[float], pct: int) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+@contextlib.contextmanager
+def serve(app_dir: Path, startup_s: float) -> Iterator[tuple[str, int]]:
+    """``streamlit run app.py`` in ``app_dir`` on 127.0.0.1; yield (URL, server pid).
+
+    served_app's flags, and no file watcher: edits to the checkout during a run would otherwise put
+    "File change" notices on every page, and the watcher's work would count as the app's CPU.
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != PRICES_ENV}
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.fileWatcherType", "none"]
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a file, not a pipe nobody reads
+        process = subprocess.Popen(command, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + startup_s
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"streamlit exited with {process.returncode}: {log.read()}")
+                with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.read().strip() == b"ok":
+                        break
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not answer on {url} within {startup_s:.0f} s")
+                time.sleep(0.25)
+            yield url, process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
+def burners(on: bool, seconds: float) -> Iterator[list[subprocess.Popen]]:
+    """One busy loop per core (each stops by itself after ``seconds``); killed on the way out."""
+    procs = [subprocess.Popen([sys.executable, "-c", BURNER, str(seconds)]) for _ in range(os.cpu_count() or 1)] \
+        if on else []
+    try:
+        yield procs
+    finally:
+        for proc in procs:
+            proc.kill()
+        for proc in procs:
+            proc.wait()
+
+
+def expected_figures(app_dir: Path, volumes: list[int], deadline: Deadline) -> dict[int, list[str]]:
+    done = subprocess.run([sys.executable, "-c", EXPECTED_SCRIPT, str(app_dir)], input=json.dumps(volumes),
+                          capture_output=True, text=True, cwd=app_dir, timeout=max(1.0, deadline.left()))
+    if done.returncode != 0:
+        raise RuntimeError(f"computing the expected figures failed:\n{done.stderr}")
+    return {int(k): v for k, v in json.loads(done.stdout).items()}
+
+
+async def open_session(browser, url: str, deadline: Deadline, timeout_s: float):
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    await page.goto(url, timeout=deadline.ms(timeout_s * 2))
+    await page.wait_for_function(f"() => ({READ_TABLE_JS})() !== null", timeout=deadline.ms(timeout_s * 2))
+    # An input typed during the first runs' reruns can be lost (tests/test_browser.py): wait for the link.
+    await page.wait_for_function("() => new URL(location.href).searchParams.has('s')", timeout=deadline.ms(timeout_s))
+    await page.wait_for_function(IDLE_NOW, timeout=deadline.ms(timeout_s))
+    await page.evaluate(STAMP_ENTER)
+    return page
+
+
+async def update(page, volume: int, want: list[str], deadline: Deadline, timeout_s: float,
+                 results: Results, think_s: float) -> None:
+    """Type ``volume``, press Enter, wait for the new figures and the end of the rerun; record into ``results``."""
+    box = page.get_by_role("spinbutton", name=BOX, exact=True)
+    before = await page.evaluate(READ_ROW)
+    await box.fill(str(volume), timeout=deadline.ms(timeout_s))
+    results.pressed += 1
+    await box.press("Enter", timeout=deadline.ms(timeout_s))
+    started = time.monotonic()
+    try:
+        shown = await page.wait_for_function(TABLE_SHOWS, arg=want, polling="raf", timeout=deadline.ms(timeout_s))
+        table = (await shown.json_value())["ms"]
+    except PlaywrightError as error:
+        if "Timeout" not in str(error):
+            raise
+        if deadline.left() <= 0 and time.monotonic() - started < timeout_s:
+            results.cut_off += 1
+            return
+        row = await page.evaluate(READ_ROW)
+        if row != before and row != want:
+            results.wrong += 1
+            results.errors.append(f"{volume:,}: shows {row}, expected {want}")
+        else:
+            results.timed_out += 1
+            results.errors.append(f"{volume:,}: the figures came after the {timeout_s:.0f} s timeout" if row == want
+                                  else f"{volume:,}: still {row} after {timeout_s:.0f} s, expected {want}")
+        # Let the page settle before the next change, if it will.
+        with contextlib.suppress(PlaywrightError):
+            await page.wait_for_function(IDLE_NOW, timeout=deadline.ms(timeout_s))
+        return
+    results.table_ms.append(table)
+    try:
+        done = await page.wait_for_function(RERUN_DONE, polling="raf",
+                                            timeout=deadline.ms(max(0.001, timeout_s - (time.monotonic() - started))))
+        results.idle_ms.append((await done.json_value())["ms"])
+    except PlaywrightError as error:
+        if "Timeout" not in str(error):
+            raise
+        if deadline.left() > 0:  # not a rerun the deadline cut short
+            results.unfinished += 1
+    if think_s:
+        await asyncio.sleep(think_s)
+
+
+async def warm_up(browser, url: str, volume: int, want: list[str], deadline: Deadline, timeout_s: float,
+                  gate: asyncio.Semaphore, results: Results):
+    """Open a session and make its first change (neither measured), a few sessions at a time."""
+    async with gate:
+        page = await open_session(browser, url, deadline, timeout_s)
+        try:
+            await update(page, volume, want, deadline, timeout_s, results, 0)
+        except PlaywrightError as error:
+            results.timed_out += 1
+            results.errors.append(f"{volume:,}: {str(error).splitlines()[0]}")
+        return page
+
+
+async def session_loop(page, volumes: list[int], expected: dict[int, list[str]], deadline: Deadline,
+                       timeout_s: float, results: Results, think_s: float) -> None:
+    for volume in volumes:
+        if deadline.left() <= 0:
+            return
+        try:
+            await update(page, volume, expected[volume], deadline, timeout_s, results, think_s)
+        except PlaywrightError as error:
+            if deadline.left() <= 0:
+                results.cut_off += 1
+                return
+            results.timed_out += 1
+            results.errors.append(f"{volume:,}: {str(error).splitlines()[0]}")
+
+
+async def run(args: argparse.Namespace, deadline: Deadline) -> int:
+    app_dir = args.app_dir.resolve()
+    if not (app_dir / "app.py").is_file():
+        raise SystemExit(f"no app.py in {app_dir}")
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"{CHROMIUM} not found: install Debian's chromium package (scripts/ensure-chromium.sh)")
+    n, per = args.sessions, args.updates
+    # Session i's volumes: warm-up first, then the measured ones; no two sessions share a volume.
+    plans = [[FIRST_VOLUME + STEP * (i + n * k) for k in range(1 + per)] for i in range(n)]
+    expected = expected_figures(app_dir, [v for plan in plans for v in plan], deadline)
+    for plan in plans:
+        for a, b in itertools.pairwise(plan):
+            if expected[a] == expected[b]:
+                raise SystemExit(f"{a:,} and {b:,} requests show the same month-1 figures; widen STEP")
+
+    results = Results()
+    with serve(app_dir, min(90.0, deadline.left())) as (url, pid):
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                started = time.monotonic()
+                gate, warm = asyncio.Semaphore(WARM_AT_ONCE), Results()
+                pages = await asyncio.gather(*(warm_up(browser, url, plan[0], expected[plan[0]], deadline, args.timeout,
+                                                       gate, warm) for plan in plans))
+                warm_s = time.monotonic() - started
+                with burners(args.busy, deadline.left() + 5) as burning:
+                    load_before = load()
+                    skip = {pid, *(proc.pid for proc in burning)}
+                    cpu_before, browser_before, wall_before = cpu_seconds(pid), browser_cpu(skip), time.monotonic()
+                    await asyncio.gather(*(session_loop(page, plan[1:], expected, deadline, args.timeout, results,
+                                                        args.think_ms / 1000)
+                                           for page, plan in zip(pages, plans, strict=True)))
+                    # Reruns cut off at the deadline may still be running; give them a moment.
+                    with contextlib.suppress(PlaywrightError):
+                        await asyncio.gather(*(page.wait_for_function(IDLE_NOW, timeout=deadline.ms(5) + 5000)
+                                               for page in pages))
+                    cpu_after, browser_after, wall_after = cpu_seconds(pid), browser_cpu(skip), time.monotonic()
+                    load_after = load()
+            finally:
+                await browser.close()
+
+    cpu = cpu_after - cpu_before
+    # Processes that lived through the phase (a renderer that ended in it is left out).
+    kinds: dict[str, float] = {}
+    for p, (kind, after) in browser_after.items():
+        if p in browser_before:
+            kinds[kind] = kinds.get(kind, 0.0) + after - browser_before[p][1]
+    browser = sum(kinds.values())
+    wall = wall_after - wall_before
+    failed = results.timed_out + results.wrong
+    attempted = results.pressed - results.cut_off
+    print(f"sessions: {n} (one headless Chromium, {n} contexts) against one server, {app_dir / 'app.py'}")
+    print(f"machine: {os.cpu_count()} cores, busy: {'yes (one burner per core)' if args.busy else 'no'}, "
+          f"think time {args.think_ms} ms; load average before {load_before}, after {load_after}")
+    print(f"warm-up (not measured): {n} page loads + 1 change each, {WARM_AT_ONCE} sessions at a time, {warm_s:.1f} s"
+          + (f"; {warm.timed_out + warm.wrong} of its changes failed" if warm.timed_out + warm.wrong else ""))
+    print(f"updates attempted: {attempted} ({per} per session planned; {results.cut_off} cut off at the deadline) "
+          f"in {wall:.1f} s, {attempted / wall if wall else 0:.1f} updates/s")
+    if results.table_ms:
+        print(f"comparison updated: p50 {percentile(results.table_ms, 50):.0f} ms, "
+              f"p95 {percentile(results.table_ms, 95):.0f} ms, max {max(results.table_ms):.0f} ms")
+    if results.idle_ms:
+        print(f"rerun finished:     p50 {percentile(results.idle_ms, 50):.0f} ms, "
+              f"p95 {percentile(results.idle_ms, 95):.0f} ms, max {max(results.idle_ms):.0f} ms"
+              + (f" ({results.unfinished} not finished within {args.timeout:.0f} s, left out)"
+                 if results.unfinished else ""))
+    print(f"failed updates: {failed} ({results.timed_out} timed out after {args.timeout:.0f} s, "
+          f"{results.wrong} wrong figures)")
+    for line in results.errors[:5]:
+        print(f"  {line}")
+    if results.pressed:
+        print(f"server CPU per rerun: {cpu / results.pressed * 1000:.0f} ms "
+              f"({cpu:.2f} s user+sys over {results.pressed} reruns; the server busy {cpu / wall:.0%} of one core)")
+        split = ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in sorted(kinds.items(), key=lambda k: -k[1]))
+        print(f"browser CPU per update: {browser / results.pressed * 1000:.0f} ms "
+              f"(Chromium and Playwright's driver, on the same machine: {browser:.1f} s over the phase: {split})")
+    return 1 if failed or not results.table_ms else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=10, help="browser sessions at once (default 10)")
+    parser.add_argument("--updates", type=int, default=20, help="measured changes per session (default 20)")
+    parser.add_argument("--seconds", type=float, default=170, help="hard deadline for the whole run (default 170)")
+    parser.add_argument("--timeout", type=float, default=30, help="seconds allowed per update (default 30)")
+    parser.add_argument("--think-ms", type=int, default=0, help="pause after each update (default 0)")
+    parser.add_argument("--busy", action="store_true", help="keep every core busy with a CPU burner meanwhile")
+    parser.add_argument("--app-dir", type=Path, default=REPO, help="checkout whose app.py to serve (default this one)")
+    args = parser.parse_args(argv)
+    if args.sessions < 1 or args.updates < 1:
+        parser.error("--sessions and --updates must be at least 1")
+    deadline = Deadline(args.seconds)
+    # The measured phase ends at the deadline; closing the browser and the server may take a little longer.
+    try:
+        return asyncio.run(asyncio.wait_for(run(args, deadline), timeout=args.seconds + 30))
+    except TimeoutError:
+        print(f"gave up: the run overran its {args.seconds:.0f} s deadline", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
