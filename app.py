@@ -176,7 +176,7 @@ def held_upload_bytes() -> list[int]:
     return sizes
 
 
-def within_session_cap(report_key: str, what: str) -> bool:
+def within_session_cap(report_key: str) -> bool:
     """Whether the session's uploads fit ``uploads.MAX_SESSION_UPLOAD_BYTES``; if not, the measuring
     uploaders are emptied (freeing their files) and the visitor is told why."""
     try:
@@ -184,7 +184,7 @@ def within_session_cap(report_key: str, what: str) -> bool:
     except uploads.UploadsTooLarge as exc:
         st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
         st.session_state.pop(report_key, None)
-        st.session_state[NOTICE] = ("error", f"The {what} were not measured: {exc}")
+        st.session_state[NOTICE] = ("error", f"The uploaded files were not measured: {exc}")
         return False
     return True
 
@@ -195,7 +195,7 @@ def on_training_file(key: str) -> None:
     if upload is None:
         st.session_state.pop(TRAINING_REPORT, None)
         return
-    if not within_session_cap(TRAINING_REPORT, "uploaded files"):
+    if not within_session_cap(TRAINING_REPORT):
         return
     bar = st.progress(0.0, text=f"Measuring {md(upload.name)}...")
 
@@ -237,7 +237,7 @@ def on_corpus(key: str) -> None:
     if not files:
         st.session_state.pop(CORPUS_REPORT, None)
         return
-    if not within_session_cap(CORPUS_REPORT, "uploaded files"):
+    if not within_session_cap(CORPUS_REPORT):
         return
     name = files[0].name if len(files) == 1 else f"{len(files)} uploaded files"
     try:

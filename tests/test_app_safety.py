@@ -103,3 +103,33 @@ def test_text_from_a_price_table_is_escaped_on_the_price_view(planted_prices):
     assert any("OpenAI" in body for body in bodies)  # the planted name is on the page
     for body in bodies:
         assert not OPENER.search(body), body
+
+
+def test_uploads_past_the_session_cap_are_dropped_with_a_message(monkeypatch):
+    from planner.measure import uploads
+
+    monkeypatch.setattr(uploads, "MAX_SESSION_UPLOAD_BYTES", 1_000)  # the cap, made small for the test
+    training = b"".join(json.dumps({"prompt": f"Question {i}?", "completion": f"Answer {i}."}).encode() + b"\n"
+                        for i in range(40))
+    assert len(training) > 1_000
+    app = start()
+    [uploader] = [u for u in app.get("file_uploader") if u.key.startswith("training_file:")]
+    uploader.upload("notes.jsonl", training, "application/json").run()
+    assert not app.exception
+    errors = [shown(e.value) for e in app.error]
+    assert errors == [f"The uploaded files were not measured: uploads of {len(training):,} bytes; a session "
+                      "holds at most 1,000: remove a file first"], errors
+    # The uploader was replaced by an empty one (so Streamlit lets go of the file) and nothing was measured.
+    [fresh] = [u for u in app.get("file_uploader") if u.key.startswith("training_file:")]
+    assert fresh.key != uploader.key
+    assert not any(shown(e.label).startswith("Training file") for e in app.expander)
+
+
+def test_an_upload_within_the_cap_is_measured_in_a_worker():
+    training = b"".join(json.dumps({"prompt": f"Question {i}?", "completion": f"Answer {i}."}).encode() + b"\n"
+                        for i in range(12))
+    app = start()
+    [uploader] = [u for u in app.get("file_uploader") if u.key.startswith("training_file:")]
+    uploader.upload("notes.jsonl", training, "application/json").run()
+    assert not app.exception and not app.error
+    assert any(shown(e.label).startswith("Training file notes.jsonl: 12 examples") for e in app.expander)
