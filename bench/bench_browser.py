@@ -3,7 +3,7 @@
 Run: ``python bench/bench_browser.py [ROUNDS]``. Serves app.py with ``streamlit run`` on a free
 localhost port, opens it in Debian's headless Chromium, and each round types a new "Requests per
 month", presses Enter and waits until (a) the comparison table shows the planner's new first-month
-costs and (b) the app has finished its rerun (Streamlit's running indicator gone). Target for (a):
+costs and (b) the app is idle again (tests/served_app.py, SETTLED_JS). Target for (a):
 under 300 ms median on the project machine.
 """
 

@@ -1,5 +1,9 @@
 """The app in a real browser (Debian's headless Chromium, driven by Playwright): it loads, follows an
-input, downloads the CLI's CSV byte for byte, and a shared link reopens the same scenario."""
+input, downloads the CLI's CSV byte for byte, and a shared link reopens the same scenario.
+
+Each test opens the app in a new browser context, so it starts from a session of its own whatever ran
+before it. Every wait is for a state of the page (tests/served_app.py), never for a fixed time.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from served_app import REPO, launch, served_app, settle, wait_for_table
+from served_app import REPO, choose_view, launch, new_page, served_app, settle, shown, uploader, wait_for_table
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
 from planner.outputs.export import summary_rows
@@ -33,14 +37,23 @@ def row_is(label: str, values: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser_page():
+def app_browser():
     with served_app() as url, sync_playwright() as playwright:
         browser = launch(playwright)
-        context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
-        page = context.new_page()
-        page.goto(url)
-        yield page, browser
+        yield url, browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(app_browser):
+    """The app, loaded and idle, in a new context (a new session on the server)."""
+    url, browser = app_browser
+    page = new_page(browser, accept_downloads=True)
+    page.goto(url)
+    wait_for_table(page)
+    settle(page)
+    yield page, browser
+    page.context.close()
 
 
 def test_page_loads_with_the_planner_comparison(browser_page):
@@ -53,10 +66,12 @@ def test_page_loads_with_the_planner_comparison(browser_page):
 
 def test_csv_download_equals_the_cli(browser_page, tmp_path):
     page, _ = browser_page
-    wait_for_table(page)
-    page.get_by_text("Export and share", exact=True).click()
+    choose_view(page, "Export and share")
+    button = page.get_by_role("button", name="Line items (CSV)")
+    expect(button).to_be_visible()
+    settle(page)  # not while the run that draws the button still runs
     with page.expect_download() as download:
-        page.get_by_role("button", name="Line items (CSV)").click()
+        button.click()
     saved = tmp_path / "download.csv"
     download.value.save_as(saved)
     cli = subprocess.run([sys.executable, "-m", "planner", "estimate", str(EXAMPLE), "--format", "csv"], cwd=REPO,
@@ -66,10 +81,8 @@ def test_csv_download_equals_the_cli(browser_page, tmp_path):
 
 def test_changed_input_updates_the_comparison_and_the_link_reopens_it(browser_page):
     page, browser = browser_page
-    wait_for_table(page)
     expected = expected_rows(requests=450_000)
     page.wait_for_function("() => new URL(location.href).searchParams.has('s')")
-    settle(page)  # an input typed during the first runs' reruns can be lost; the link settles too
     before = page.url
     box = page.get_by_role("spinbutton", name="Requests (per month)", exact=True)
     box.fill("450000")
@@ -79,29 +92,32 @@ def test_changed_input_updates_the_comparison_and_the_link_reopens_it(browser_pa
     token = parse_qs(urlparse(page.url).query)["s"][0]
     assert decode_scenario(token).workload.requests_per_month == 450_000
 
-    other = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-    other.goto(page.url)
-    rows = wait_for_table(other, row_is(MONTH_1, expected[MONTH_1]))
-    assert rows["One-time cost (USD)"] == expected["One-time cost (USD)"]
-    other.close()
+    other = new_page(browser)
+    try:
+        other.goto(page.url)
+        rows = wait_for_table(other, row_is(MONTH_1, expected[MONTH_1]))
+        assert rows["One-time cost (USD)"] == expected["One-time cost (USD)"]
+    finally:
+        other.context.close()
 
 
 def test_uploaded_scenario_opens_and_a_broken_one_says_why(browser_page, tmp_path):
     page, _ = browser_page
-    wait_for_table(page)
-    uploader = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type=file]').first
+    scenario_input = uploader(page, "Upload a scenario (YAML)")
     broken = tmp_path / "broken.yaml"
     broken.write_text("workload:\n  requests_per_month: -3\n")
-    uploader.set_input_files(str(broken))
-    expect(page.get_by_text("The uploaded scenario was not loaded")).to_be_visible(timeout=15_000)
-    expect(page.get_by_text("workload.requests_per_month: input should be greater than or equal to 0")).to_be_visible()
-    wait_for_table(page)  # the page still shows the scenario it had
+    scenario_input.set_input_files(str(broken))
+    expect(page.get_by_text("The uploaded scenario was not loaded")).to_be_visible()
+    expect(page.get_by_text(shown("workload.requests_per_month: input should be greater than or equal to 0"))
+           ).to_be_visible()
+    settle(page)
+    assert wait_for_table(page)[MONTH_1] == expected_rows()[MONTH_1]  # the page still shows the scenario it had
 
     scenario = tmp_path / "mine.yaml"
     scenario.write_text((REPO / "examples" / "json_extraction.yaml").read_text().replace(
         "name: Clinical notes to JSON at high volume", "name: Uploaded extraction plan"))
-    uploader.set_input_files(str(scenario))
-    expect(page.get_by_role("heading", name="Uploaded extraction plan")).to_be_visible(timeout=15_000)
+    scenario_input.set_input_files(str(scenario))
+    expect(page.get_by_role("heading", name="Uploaded extraction plan")).to_be_visible()
 
 
 def test_a_training_file_and_a_zip_of_documents_become_the_plans_data_inputs(browser_page, tmp_path):
@@ -109,17 +125,16 @@ def test_a_training_file_and_a_zip_of_documents_become_the_plans_data_inputs(bro
     import zipfile
 
     page, _ = browser_page
-    wait_for_table(page)
-    uploaders = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type=file]')
     training = tmp_path / "sample.jsonl"
     training.write_text("".join(json.dumps({"messages": [
         {"role": "user", "content": f"Question {i}?"}, {"role": "assistant", "content": f"Answer {i}."}]}) + "\n"
         for i in range(40)) + "{broken\n")
-    uploaders.nth(1).set_input_files(str(training))
-    expect(page.get_by_text("Training file sample.jsonl: 40 examples, 0 preference pairs, 1 problem")).to_be_visible(
-        timeout=15_000)
+    uploader(page, "Measure a training file (JSONL, up to 200 MB)").set_input_files(str(training))
+    expect(page.get_by_text(shown("Training file sample.jsonl: 40 examples, 0 preference pairs, 1 problem"))
+           ).to_be_visible()
+    settle(page)
     page.get_by_role("button", name="Use these numbers in the plan").click()
-    expect(page.get_by_text("now come from sample.jsonl")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("now come from sample.jsonl")).to_be_visible()
     # Let the rerun finish, so the page holds the new widget values before the next upload sends them back.
     settle(page)
 
@@ -129,12 +144,12 @@ def test_a_training_file_and_a_zip_of_documents_become_the_plans_data_inputs(bro
         handle.writestr("manual.md", " word" * 1200)
         handle.writestr("../escape.txt", "x")
     archive.write_bytes(buffer.getvalue())
-    uploaders.nth(2).set_input_files(str(archive))
-    expect(page.get_by_text("Knowledge corpus docs.zip: 1 document, 1,200 tokens, 1 not read")).to_be_visible(
-        timeout=15_000)
-    page.get_by_role("button", name="Use these corpus tokens in the plan").click()
-    expect(page.get_by_text("The knowledge base's tokens now come from docs.zip")).to_be_visible(timeout=15_000)
+    uploader(page, "Measure a knowledge corpus (documents or a zip, up to 200 MB)").set_input_files(str(archive))
+    expect(page.get_by_text(shown("Knowledge corpus docs.zip: 1 document, 1,200 tokens, 1 not read"))).to_be_visible()
     settle(page)
+    page.get_by_role("button", name="Use these corpus tokens in the plan").click()
+    expect(page.get_by_text("The knowledge base's tokens now come from docs.zip")).to_be_visible()
+    settle(page)  # the link is updated in the same run, after the notice
     # the link now carries a scenario whose data inputs came from the two files
     scenario = decode_scenario(parse_qs(urlparse(page.url).query)["s"][0])
     assert scenario.approaches.fine_tune.examples == 40

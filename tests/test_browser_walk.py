@@ -5,6 +5,9 @@ The text is the page's ``innerText`` without code blocks (the share link is a co
 base64) and without grids: Streamlit draws them on a canvas, and the few cells it mirrors into the
 page for screen readers run together as text ("24121242.5300"). Grid contents are checked as data
 in tests/test_app.py.
+
+A view is read once it has drawn: the app idle (tests/served_app.py) and every chart drawn by plotly,
+which draws after the run, in the browser, its axes, legends and titles as text.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from served_app import REPO, launch, served_app, settle, wait_for_table
+from served_app import REPO, launch, new_page, served_app, settle, wait_for_table
 
 from planner import load_scenario
 from planner.outputs.share import encode_scenario
@@ -36,9 +39,13 @@ PAGE_TEXT_JS = """() => {
   return copy.innerText;
 }"""
 TABLE_FITS_JS = """() => {
-  const table = document.querySelector('table');
+  const table = document.querySelector('[data-testid="stTable"] table');
   return table !== null && table.getBoundingClientRect().right <= window.innerWidth + 1;
 }"""
+
+# Each chart has drawn its SVG, text and all (plotly draws in the browser once the element is on the page).
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .every(chart => chart.querySelector('.main-svg text') !== null)"""
 
 
 def url_for(base: str, example: str, view: str) -> str:
@@ -53,9 +60,11 @@ def problems_in(text: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def app_url():
-    with served_app() as url:
-        yield url
+def app_browser():
+    with served_app() as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield url, browser
+        browser.close()
 
 
 CASES = [(example, view, width) for width in WIDTHS for example in ("support_assistant",) for view in VIEWS]
@@ -64,21 +73,24 @@ CASES += [(example, view, 1024) for example in ("brand_voice_self_hosted", "json
 
 
 @pytest.mark.parametrize(("example", "view", "width"), CASES, ids=[f"{e}-{v}-{w}" for e, v, w in CASES])
-def test_views_read_as_words_with_rounded_numbers(app_url, example, view, width):
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        page = browser.new_page(viewport={"width": width, "height": 1000})
-        page.goto(url_for(app_url, example, view))
+def test_views_read_as_words_with_rounded_numbers(app_browser, example, view, width):
+    url, browser = app_browser
+    page = new_page(browser, width=width)
+    try:
+        page.goto(url_for(url, example, view))
         wait_for_table(page)
-        expect(page.get_by_role("radio", name=view)).to_be_checked()
+        expect(page.get_by_role("radio", name=view, exact=True)).to_be_checked()
         if example == "support_assistant" or view != "Charts":
-            expect(page.get_by_text(VIEWS[view]).first).to_be_visible(timeout=60_000)
+            expect(page.get_by_text(VIEWS[view]).first).to_be_visible()
+        if view == "Charts":
+            expect(page.get_by_test_id("stPlotlyChart").first).to_be_attached()
         settle(page)
-        page.wait_for_timeout(500)  # charts and captions drawn after the rerun
+        page.wait_for_function(CHARTS_DRAWN_JS)
         text = page.evaluate(PAGE_TEXT_JS)
         assert problems_in(text) == [], text[:3000]
         assert page.evaluate(TABLE_FITS_JS), "the comparison table runs off the right edge"
-        browser.close()
+    finally:
+        page.context.close()
 
 
 def test_the_checks_catch_what_they_look_for():
