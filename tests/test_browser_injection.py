@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 
 from playwright.sync_api import expect, sync_playwright
-from served_app import REPO, free_port, launch, served_app, wait_for_table
+from served_app import REPO, choose_view, free_port, launch, new_page, served_app, settle, uploader, wait_for_table
 
 from planner import load_scenario, scenario_from_dict
 from planner.outputs.share import encode_scenario
@@ -110,7 +110,7 @@ def test_planted_markup_fetches_nothing_and_makes_no_link(tmp_path):
         plant_prices(prices, port)
         with served_app(prices) as url, sync_playwright() as playwright:
             browser = launch(playwright)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page = new_page(browser, width=1440)
 
             # A link with a planted name and description: header, caption, warnings, comparison cells.
             page.goto(url + link("support_assistant", port, "Why these numbers?"))
@@ -124,26 +124,33 @@ def test_planted_markup_fetches_nothing_and_makes_no_link(tmp_path):
             no_planted_links(page, port)
 
             # Uploads: a training file and a corpus whose names carry Markdown.
-            uploaders = page.locator('[data-testid="stSidebar"] [data-testid="stFileUploader"] input[type=file]')
             name = f"notes [click](http:127.0.0.1:{port}) ![i](http:127.0.0.1:{port})"
             lines = "".join(json.dumps({"messages": [{"role": "user", "content": f"Q{i}"},
                                                      {"role": "assistant", "content": f"A{i}"}]}) + "\n"
                             for i in range(12))
-            uploaders.nth(1).set_input_files(files=[{"name": f"{name}.jsonl", "mimeType": "application/json",
-                                                     "buffer": lines.encode()}])
+            settle(page)
+            training = {"name": f"{name}.jsonl", "mimeType": "application/json", "buffer": lines.encode()}
+            uploader(page, "Measure a training file (JSONL, up to 200 MB)").set_input_files(files=[training])
             wait_for_text(page, f"Training file {name}.jsonl: 12 examples")
-            uploaders.nth(2).set_input_files(files=[{"name": f"{name}.md", "mimeType": "text/markdown",
-                                                     "buffer": b"word " * 50}])
+            settle(page)
+            document = {"name": f"{name}.md", "mimeType": "text/markdown", "buffer": b"word " * 50}
+            uploader(page, "Measure a knowledge corpus (documents or a zip, up to 200 MB)").set_input_files(
+                files=[document])
             wait_for_text(page, f"Knowledge corpus {name}.md: 1 document")
             no_planted_links(page, port)
 
             # The price view: OpenAI's table, its editor and its history's diff.
-            page.get_by_text("Price tables", exact=True).click()
+            choose_view(page, "Price tables")
             provider = page.get_by_role("combobox", name="Provider")
             expect(provider).to_be_visible()
+            settle(page)
+            provider.evaluate("element => element.scrollIntoView({block: 'center'})")
             provider.click()
             page.get_by_role("option", name=f"OpenAI {planted(port, 'display_name')} (openai, USD)").click()
+            settle(page)
             page.get_by_text("Edit this table", exact=True).click()
+            expect(page.get_by_role("switch", name="Edit this table")).to_be_checked()
+            settle(page)
             page.get_by_text("History of openai.yaml (1 kept)").click()
             expect(page.get_by_text("What restoring it changes in the current table")).to_be_visible()
             wait_for_text(page, f"{planted(port, 'status')} → ")  # the diff: planted status → the kept one
