@@ -34,9 +34,7 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +44,7 @@ sys.path[:0] = [str(REPO / "tests")]
 
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
-from served_app import CHROMIUM, CHROMIUM_ARGS, READ_TABLE_JS, free_port  # noqa: E402
+from served_app import CHROMIUM, CHROMIUM_ARGS, READ_TABLE_JS, serve_streamlit  # noqa: E402
 
 MONTH_1 = "First-month cost (USD)"
 BOX = "Requests (per month)"
@@ -161,41 +159,12 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-@contextlib.contextmanager
-def serve(app_dir: Path, startup_s: float) -> Iterator[tuple[str, int]]:
-    """``streamlit run app.py`` in ``app_dir`` on 127.0.0.1; yield (URL, server pid).
-
-    served_app's flags, and no file watcher: edits to the checkout during a run would otherwise put
-    "File change" notices on every page, and the watcher's work would count as the app's CPU.
-    """
-    port = free_port()
+def serve(app_dir: Path, startup_s: float) -> contextlib.AbstractContextManager[tuple[str, int]]:
+    """``streamlit run app.py`` in ``app_dir`` on 127.0.0.1 with served_app's flags (no file watcher: edits
+    during a run would put "File change" notices on every page and count as the app's CPU), on its own
+    bundled tables; yields (URL, server pid)."""
     env = {k: v for k, v in os.environ.items() if k != PRICES_ENV}
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as log:  # a file, not a pipe nobody reads
-        process = subprocess.Popen(command, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + startup_s
-            while True:
-                if process.poll() is not None:
-                    log.seek(0)
-                    raise RuntimeError(f"streamlit exited with {process.returncode}: {log.read()}")
-                with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not answer on {url} within {startup_s:.0f} s")
-                time.sleep(0.25)
-            yield url, process.pid
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    return serve_streamlit(app_dir, env, startup_s)
 
 
 @contextlib.contextmanager

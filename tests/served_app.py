@@ -66,9 +66,18 @@ def free_port() -> int:
 @contextlib.contextmanager
 def served_app(prices: Path | None = None) -> Iterator[str]:
     """Start the app (on the price tables in ``prices``, default the bundled ones) and yield its URL."""
-    port = free_port()
     env = {**os.environ, **({"LLM_PLANNER_PRICES": str(prices)} if prices is not None else {})}
-    command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.port", str(port),
+    with serve_streamlit(REPO, env) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def serve_streamlit(app_dir: Path, env: dict[str, str],
+                    startup_s: float = STARTUP_SECONDS) -> Iterator[tuple[str, int]]:
+    """``streamlit run app.py`` of the checkout ``app_dir`` on a free 127.0.0.1 port, with ``env``; yield its
+    URL and the server's process id (the sessions benchmark reads its CPU time). Stopped on the way out."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", str(Path(app_dir) / "app.py"), "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
                # No watching of the source files: an edit in the tree during a run would put Streamlit's
                # "File change. Rerun" prompt on the page, and a page that waits for it is never idle.
@@ -76,10 +85,10 @@ def served_app(prices: Path | None = None) -> Iterator[str]:
     # The server's output goes to a temporary file, not a pipe: a pipe nobody reads fills up and
     # stalls the server, and one left open leaks a file handle.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as log:
-        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+        process = subprocess.Popen(command, cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + STARTUP_SECONDS
+            deadline = time.monotonic() + startup_s
             while True:
                 if process.poll() is not None:
                     log.seek(0)
@@ -91,9 +100,9 @@ def served_app(prices: Path | None = None) -> Iterator[str]:
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not answer on {url} within {STARTUP_SECONDS} s")
-                time.sleep(0.25)
-            yield url
+                    raise RuntimeError(f"streamlit did not answer on {url} within {startup_s:.0f} s")
+                time.sleep(0.25)  # between polls of the health endpoint, bounded by the deadline
+            yield url, process.pid
         finally:
             process.terminate()
             try:
