@@ -273,3 +273,26 @@ def test_a_scenario_over_the_yaml_limit_is_refused_before_it_is_read(capsys, tmp
 def test_the_example_scenarios_still_estimate_from_the_command_line(capsys):
     code, _, err = run(capsys, "estimate", str(REPO / "examples" / "support_assistant.yaml"), "--format", "json")
     assert code == 0, err
+
+
+def test_a_fifo_named_like_a_wheel_is_refused_not_waited_on(tmp_path):
+    import os
+
+    from planner.core.errors import PricingError
+    from planner.price_admin.litellm_import import load_price_map
+
+    fifo = tmp_path / "litellm-1.0-py3-none-any.whl"
+    os.mkfifo(fifo)
+    with pytest.raises(PricingError, match="not a file; nothing was read"):
+        load_price_map(fifo)
+
+
+def test_a_folders_documents_are_read_no_further_than_the_file_limit(tmp_path, monkeypatch):
+    from planner.measure import corpus
+
+    monkeypatch.setattr(corpus, "MAX_FILE_BYTES", 10)
+    (tmp_path / "small.txt").write_text("0123456789")
+    (tmp_path / "large.txt").write_text("0123456789a")
+    found = dict(corpus.folder_files(tmp_path))
+    assert found["small.txt"] == b"0123456789"
+    assert found["large.txt"] == corpus.Skipped("11 bytes; at most 10 a file")

@@ -29,7 +29,7 @@ from pydantic import BaseModel
 
 from planner.core.errors import PricingError, Problem
 from planner.core.limits import MAX_PRICE_MAP_BYTES
-from planner.inputs.files import read_text
+from planner.inputs.files import open_regular, read_text
 from planner.inputs.price_tables import PriceTable
 from planner.price_admin.editing import Change, diff_tables
 
@@ -51,6 +51,7 @@ DATE_FIELD = "deprecation_date"
 MAP_NAME = "LiteLLM model_prices_and_context_window.json"
 WHEEL_MEMBER = "litellm/model_prices_and_context_window_backup.json"
 MAX_METADATA_BYTES = 1_000_000  # a wheel's METADATA (litellm's is about 20 KB); a larger one is not read
+MAX_WHEEL_BYTES = 500_000_000  # a litellm wheel (about 10 MB in late 2026); a larger file is not opened
 _WHEEL_VERSION = re.compile(r"^Version: *(\S+)$", re.MULTILINE)
 _OTHER_FIGURES = re.compile(r"; other figures \([^)]*\): (.*)$", re.DOTALL)
 # Figures an offering may hold besides provenance: what "other figures" in a merged source means.
@@ -82,7 +83,8 @@ def load_price_map(path: str | Path, version: str | None = None) -> PriceMap:
 def _from_wheel(path: Path, version: str | None) -> PriceMap:
     label = str(path)
     try:
-        with zipfile.ZipFile(path) as wheel:
+        # A regular file only: zipfile would wait forever on a pipe named x.whl.
+        with open_regular(path, PricingError, MAX_WHEEL_BYTES, label) as handle, zipfile.ZipFile(handle) as wheel:
             info = wheel.getinfo(WHEEL_MEMBER)
             # The size in the directory is checked before reading, so a bomb is refused unread.
             if info.file_size > MAX_PRICE_MAP_BYTES:
