@@ -55,14 +55,21 @@ SELF_HOSTED_FIXTURE: dict[str, Any] = {
 }
 
 
+def parent_of(data: dict[str, Any], dotted: str) -> tuple[dict[str, Any], str]:
+    """The mapping in ``data`` that holds the last key of ``dotted`` (created on the way where missing),
+    and that key: ``parent_of(d, "a.b.c")`` is ``(d["a"]["b"], "c")``."""
+    *parents, last = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    return node, last
+
+
 def worked(**changes: Any) -> Scenario:
     """The worked scenario with dotted-path changes, e.g. ``worked(**{"workload.input_tokens": 5})``."""
     data = copy.deepcopy(WORKED)
     for dotted, value in changes.items():
-        *parents, last = dotted.split(".")
-        node = data
-        for key in parents:
-            node = node.setdefault(key, {})
+        node, last = parent_of(data, dotted)
         node[last] = value
     return scenario_from_dict(data)
 

@@ -8,6 +8,7 @@ import datetime
 from typing import Any
 
 import pytest
+from conftest import parent_of
 
 from planner import PricingError
 from planner.inputs.price_tables import PriceTable
@@ -35,10 +36,7 @@ def table(**changes: Any) -> PriceTable:
     """BASE with dotted-path changes (``models.chat.source="x"``); a value of None deletes the key."""
     data = copy.deepcopy(BASE)
     for dotted, value in changes.items():
-        *parents, last = dotted.split(".")
-        node = data
-        for key in parents:
-            node = node.setdefault(key, {})
+        node, last = parent_of(data, dotted)
         if value is None:
             node.pop(last)
         else:
