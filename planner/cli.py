@@ -10,6 +10,7 @@ import json
 import math
 import os
 import sys
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,6 @@ from planner.analysis.staleness import (
 )
 from planner.core.errors import PlannerError, PricingError, Problem
 from planner.costs.estimator import estimate
-from planner.costs.lines import APPROACH_LABELS
 from planner.inputs.files import open_regular, write_atomically
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_book
 from planner.inputs.scenario import load_scenario
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from planner.inputs.architecture import Architecture
     from planner.inputs.price_tables import GpuSpec
     from planner.inputs.pricebook import Resolved
+    from planner.sizing.compute import Precision
+    from planner.sizing.serving import ServingPrecision
 
 FORMATTERS = {"table": to_table, "json": to_json, "csv": to_csv}
 FORMAT_CHOICES = [*FORMATTERS, "xlsx"]
@@ -57,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m planner", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("estimate", help="estimate the four approaches for a scenario")
+    run = commands.add_parser("estimate", help="estimate the scenario's options (or its four approaches)")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     run.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
     run.add_argument("--format", choices=FORMAT_CHOICES, default="table",
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     breakeven.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
     breakeven.add_argument("--max-requests", type=float, default=MAX_VOLUME,
                            help="highest first-month volume searched (requests a month)")
+    breakeven.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                           help="the planning day, from which model retirements count (default: today)")
 
     routes = commands.add_parser("routes", help="the fine-tuning approach under each way of hosting it")
     routes.add_argument("scenario", type=Path, help="scenario YAML file")
@@ -204,7 +208,11 @@ def _in_directory(source: PlannerError | Problem, directory: Path) -> PlannerErr
     ``openai.yaml`` becomes ``pricing/openai.yaml``. A problem elsewhere (a LiteLLM map, the command
     line) is left as it is."""
     if isinstance(source, PlannerError):
-        return type(source)([_in_directory(problem, directory) for problem in source.problems])
+        return type(source)([_in_problem_directory(problem, directory) for problem in source.problems])
+    return _in_problem_directory(source, directory)
+
+
+def _in_problem_directory(source: Problem, directory: Path) -> Problem:
     in_table_folder = source.file.endswith((".yaml", ".jsonl")) or source.file.startswith(".history")
     if in_table_folder and not Path(source.file).is_absolute():
         return dataclasses.replace(source, file=str(Path(directory) / source.file))
@@ -223,7 +231,7 @@ def _estimate(args: argparse.Namespace) -> int:
     spread = None
     if scenario.ranges:
         print(f"simulating {DEFAULT_DRAWS:,} draws over {len(scenario.ranges)} ranged inputs...", file=sys.stderr)
-        spread = simulate(scenario, book)
+        spread = simulate(scenario, book, today=today)
     if args.format == "xlsx":
         if args.output is None:
             raise _usage("--format xlsx writes a workbook: give --output FILE.xlsx")
@@ -240,7 +248,7 @@ def _estimate(args: argparse.Namespace) -> int:
     if args.format == "table":
         if spread is not None:
             text += "\nRanges (P10 / P50 / P90):\n" + "".join(
-                f"  {APPROACH_LABELS[name]}: {metric.replace('_', ' ')} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
+                f"  {result.label(name)}: {metric.replace('_', ' ')} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
                 for name, metrics in spread.items() for metric, p in metrics.items())
         stale = stale_in_estimate(result, today, args.max_age_days)
         if stale:
@@ -263,14 +271,14 @@ def _write(path: Path, content: str | bytes) -> int:
 def _breakeven(args: argparse.Namespace) -> int:
     book = load_price_book(args.prices)
     scenario = load_scenario(args.scenario)
-    result = estimate(scenario, book)
+    result = estimate(scenario, book, args.today)
     cur = result.currency
     print(f"searching first-month volumes from 0 to {args.max_requests:,.0f} requests a month...", file=sys.stderr)
-    volumes, _ = breakeven_volumes(scenario, book, args.max_requests)
+    volumes, _ = breakeven_volumes(scenario, book, args.max_requests, today=args.today)
     print(f"{scenario.name}: break-even volumes ({result.horizon_months}-month cost, {cur})")
-    for item in volumes:
-        print(f"  above {item.requests_per_month:,.0f} requests a month, {APPROACH_LABELS[item.cheaper]} costs less "
-              f"than {APPROACH_LABELS[item.dearer]} (both {item.horizon_cost:,.0f} {cur} at the crossing)")
+    for volume in volumes:
+        print(f"  above {volume.requests_per_month:,.0f} requests a month, {result.label(volume.cheaper)} costs less "
+              f"than {result.label(volume.dearer)} (both {volume.horizon_cost:,.0f} {cur} at the crossing)")
     if not volumes:
         print(f"  none: the order of the approaches does not change up to {args.max_requests:,.0f} requests a month")
     print(f"break-even months at {scenario.workload.requests_per_month:,} requests a month")
@@ -449,9 +457,10 @@ def _architecture(args: argparse.Namespace, book: PriceBook) -> tuple[str, Archi
             model = book.open_model(args.model)
         except LookupError as exc:
             raise _usage(str(exc)) from None
+        arch: Architecture = model
         if args.params is not None:  # validated as the model's own field would be (> 0, finite)
-            model = _validated_flags(type(model), {**model.model_dump(), "params_billion": args.params})
-        return model.display_name, model
+            arch = _validated_flags(type(model), {**model.model_dump(), "params_billion": args.params})
+        return model.display_name, arch
     missing = [f"--{flag.replace('_', '-')}" for flag in ARCHITECTURE_FLAGS if flag != "kv_heads" and flag not in given]
     if missing:
         raise _usage(f"without --model, give the architecture: missing {' '.join(missing)}")
@@ -527,10 +536,12 @@ def _size(args: argparse.Namespace) -> int:
         if precision not in ("bf16", "fp8", "int4"):
             raise _usage(f"--precision for serving must be bf16, fp8 or int4, got {precision!r}")
         report = serving_report(book, label, arch, gpu, args.gpu, args.batch, args.prompt_tokens,
-                                args.output_tokens, precision, args.requests_per_second)
+                                args.output_tokens, typing.cast("ServingPrecision", precision),
+                                args.requests_per_second)
     else:
         if precision not in ("bf16", "fp8"):
             raise _usage(f"--precision for training must be bf16 or fp8, got {precision!r}")
+        precision = typing.cast("Precision", precision)
         if precision == "fp8" and gpu.fp8_tflops is None:
             raise _usage(f"{gpu.display_name} has no FP8 tensor throughput; use --precision bf16")
         setup = TrainingSetup(args.method, args.seq_len, args.micro_batch, args.gradient_checkpointing,

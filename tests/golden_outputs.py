@@ -30,7 +30,7 @@ COMMANDS: dict[str, list[str]] = {
     "breakeven.txt": ["breakeven"],
     "routes.txt": ["routes"],
 }
-DATED = {"estimate", "routes"}  # commands that take --today
+DATED = {"estimate", "routes", "breakeven"}  # commands that take --today
 
 
 def _run(argv: list[str]) -> str:

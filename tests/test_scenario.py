@@ -114,6 +114,20 @@ def test_scenario_round_trips_through_yaml(tmp_path):
 
 
 def test_hybrid_block_offers_every_fine_tune_and_retrieval_key():
-    from planner.inputs.scenario import FineTuneBlock, HybridBlock, RetrievalFields
+    from planner.inputs.scenario import HYBRID_KEYS, FineTuneBlock, RetrievalFields
 
-    assert set(HybridBlock.model_fields) == set(FineTuneBlock.model_fields) | set(RetrievalFields.model_fields)
+    assert set(HYBRID_KEYS) == set(FineTuneBlock.model_fields) | set(RetrievalFields.model_fields)
+    # Each is accepted on its own, with the block's own default as a value.
+    for key in ("epochs", "vector_db", "method", "corpus_tokens"):
+        default = (FineTuneBlock.model_fields.get(key) or RetrievalFields.model_fields[key]).default
+        assert worked(**{f"approaches.hybrid.{key}": default}).approaches.hybrid.overrides() == {key: default}
+
+
+def test_a_hybrid_key_is_checked_as_strictly_as_in_its_own_block():
+    with pytest.raises(ScenarioError) as caught:
+        worked(**{"approaches.hybrid": {"epochs": 0, "corpus_monthly_change": 2.0}})
+    assert [p.field for p in caught.value.problems] == ["approaches.hybrid.epochs",
+                                                        "approaches.hybrid.corpus_monthly_change"]
+    assert "greater than or equal to 1, got 0" in str(caught.value)
+    with pytest.raises(ScenarioError, match="unknown key 'epoch'"):
+        worked(**{"approaches.hybrid": {"epoch": 3}})

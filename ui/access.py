@@ -164,7 +164,8 @@ def current() -> Access:
         secrets: Mapping[str, Any] = st.secrets.to_dict() if len(st.secrets) else {}
     except (FileNotFoundError, OSError, ValueError):  # no secrets file, or one that does not parse
         secrets = {}
-    settings = secrets.get("access") if isinstance(secrets.get("access"), Mapping) else {}
+    access = secrets.get("access")
+    settings: Mapping[str, Any] = access if isinstance(access, Mapping) else {}
     login_configured = isinstance(secrets.get("auth"), Mapping)
     user = st.user.to_dict() if login_configured else None
     headers = dict(st.context.headers or {}) if settings.get("user_header") else {}

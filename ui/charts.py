@@ -9,18 +9,26 @@ import plotly.graph_objects as go
 from planner.analysis.comparison import Crossover, cumulative_costs
 from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep, input_label
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS
+from planner.costs.lines import CATEGORY_LABELS, Category
 from planner.costs.self_hosted import SelfHostedSizing
 from ui import text
 
 FONT = {"size": 16}
-# One colour per approach and per category, the same in every chart of the app.
-APPROACH_COLOURS = {"prompt": "#4C78A8", "rag": "#F58518", "fine_tune": "#54A24B", "hybrid": "#B279A2"}
-CATEGORY_COLOURS = {"engineering": "#4C78A8", "data_preparation": "#F58518", "evaluation": "#E45756",
+# One colour per option (by its place in the list: prompt, RAG, fine-tuning and hybrid in a scenario
+# without options) and per category, the same in every chart of the app; twelve before one repeats.
+OPTION_PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2", "#EECA3B", "#9D755D",
+                  "#FF9DA6", "#17BECF", "#8C6D31", "#393B79")
+CATEGORY_COLOURS: dict[Category, str] = {
+                    "engineering": "#4C78A8", "data_preparation": "#F58518", "evaluation": "#E45756",
                     "training": "#72B7B2", "embeddings": "#54A24B", "inference": "#EECA3B", "vector_db": "#B279A2",
                     "hosting": "#FF9DA6", "retraining": "#9D755D", "operations": "#BAB0AC",
                     "compliance": "#8C6D31"}
 HEIGHT = 520
+
+
+def option_colours(options: list[str]) -> dict[str, str]:
+    """Each option's colour, by its place in the list of options."""
+    return {name: OPTION_PALETTE[index % len(OPTION_PALETTE)] for index, name in enumerate(options)}
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, **extra: object) -> go.Figure:
@@ -36,7 +44,7 @@ def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, **extra: 
 
 def cost_by_category(estimate: Estimate, timing: str) -> go.Figure:
     """Stacked bars: one-time (``one_time``) or first-month (``monthly``) cost per approach by category."""
-    labels = [r.label for r in estimate.approaches.values()]
+    labels = [text.chart(r.label) for r in estimate.approaches.values()]
     figure = go.Figure()
     for category, colour in CATEGORY_COLOURS.items():
         values = [sum(li.amount for li in r.lines if li.category == category and li.timing == timing)
@@ -52,16 +60,17 @@ def cumulative(estimate: Estimate, crossings: list[Crossover]) -> go.Figure:
     """Cost to date month by month, with a marker where one approach overtakes another."""
     figure = go.Figure()
     curves = {name: cumulative_costs(r) for name, r in estimate.approaches.items()}
+    colours = option_colours(list(estimate.approaches))
     for name, curve in curves.items():
-        figure.add_scatter(x=list(range(len(curve))), y=curve, mode="lines", name=APPROACH_LABELS[name],
-                           line={"color": APPROACH_COLOURS[name], "width": 3},
+        figure.add_scatter(x=list(range(len(curve))), y=curve, mode="lines", name=text.chart(estimate.label(name)),
+                           line={"color": colours[name], "width": 3},
                            hovertemplate="month %{x}: %{y:,.0f} " + estimate.currency)
     if crossings:
         figure.add_scatter(
             x=[c.month for c in crossings], y=[c.cost_to_date for c in crossings], mode="markers",
             marker={"size": 14, "symbol": "x", "color": "black"}, name="overtakes",
-            text=[f"month {c.month}: {APPROACH_LABELS[c.cheaper]} now cheaper than {APPROACH_LABELS[c.dearer]}"
-                  for c in crossings], hovertemplate="%{text}<extra></extra>",
+            text=[text.chart(f"month {c.month}: {estimate.label(c.cheaper)} now cheaper than "
+                             f"{estimate.label(c.dearer)}") for c in crossings], hovertemplate="%{text}<extra></extra>",
         )
     figure.update_yaxes(rangemode="tozero")
     return _layout(figure, "Cost to date, month by month", "Month", f"Cost to date ({estimate.currency})")
@@ -131,9 +140,10 @@ def tornado_chart(swings: list[Swing], label: str, currency: str, base_cost: flo
                    barmode="overlay")
 
 
-def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], currency: str, horizon_months: int,
-                 current_volume: float, log_scale: bool = True) -> go.Figure:
-    """Horizon cost against first-month volume for each approach, crossings marked.
+def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], labels: dict[str, str], currency: str,
+                 horizon_months: int, current_volume: float, log_scale: bool = True) -> go.Figure:
+    """Horizon cost against first-month volume for each option (``labels``: option id -> name), crossings
+    marked.
 
     The view is zoomed to where the decision is: from a tenth of the smallest to ten times the
     largest of this scenario's volume and the break-even volumes (twice, on a linear axis), with
@@ -145,16 +155,17 @@ def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], currency:
     low, high = (min(marks) / 10, max(marks) * 10) if log_scale else (0.0, max(marks) * 2)
     window = (sweep.volumes >= low) & (sweep.volumes <= high)
     keep = sweep.volumes > 0
+    colours = option_colours(list(labels))
     for name, costs in sweep.horizon_costs.items():
-        figure.add_scatter(x=sweep.volumes[keep], y=costs[keep], mode="lines", name=APPROACH_LABELS[name],
-                           line={"color": APPROACH_COLOURS[name], "width": 3},
+        figure.add_scatter(x=sweep.volumes[keep], y=costs[keep], mode="lines", name=text.chart(labels[name]),
+                           line={"color": colours[name], "width": 3},
                            hovertemplate="%{x:,.0f} requests/month: %{y:,.0f} " + currency)
     if crossings:
         figure.add_scatter(
             x=[c.requests_per_month for c in crossings], y=[c.horizon_cost for c in crossings], mode="markers",
             marker={"size": 14, "symbol": "x", "color": "black"}, name="break-even",
-            text=[f"above {c.requests_per_month:,.0f}/month {APPROACH_LABELS[c.cheaper]} is cheaper than "
-                  f"{APPROACH_LABELS[c.dearer]}" for c in crossings], hovertemplate="%{text}<extra></extra>")
+            text=[text.chart(f"above {c.requests_per_month:,.0f}/month {labels[c.cheaper]} is cheaper than "
+                             f"{labels[c.dearer]}") for c in crossings], hovertemplate="%{text}<extra></extra>")
     figure.add_vline(x=max(current_volume, 1), line_dash="dot", annotation_text="this scenario")
     top = max((float(costs[window].max()) for costs in sweep.horizon_costs.values() if window.any()), default=0.0)
     figure.update_yaxes(range=[0, top * 1.1 or 1])

@@ -176,7 +176,8 @@ def render_editor(book: PriceBook, provider: str, scenario: Scenario, who: Acces
                 st.caption("A private what-if: only a price admin can save this table, so nothing here is kept.")
             else:
                 ready = _sourced(provider, current, new)
-                if st.button("Save", type="primary", key=f"save:{provider}", disabled=ready is None):
+                saved = st.button("Save", type="primary", key=f"save:{provider}", disabled=ready is None)
+                if saved and ready is not None:  # a disabled button returns False; this narrows ``ready``
                     _save(directory, provider, table_to_yaml(ready, header_comment(text)), version, who, ACTION_EDITED)
                     st.rerun()
         if st.button("Discard changes and reload from disk", key=f"reload:{provider}"):

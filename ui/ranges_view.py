@@ -19,7 +19,7 @@ from planner.analysis.ranges import (
     top_drivers,
 )
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS, months
+from planner.costs.lines import months
 from ui import charts
 from ui.cached import ranges_analysis
 from ui.inputs import ALL_INPUTS
@@ -90,7 +90,7 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
         for name, metrics in spread.items():
             first = next(iter(metrics.values()))
             if first.excluded_share:
-                st.warning(md(f"{APPROACH_LABELS[name]}: {first.excluded_share:.0%} of the draws cannot be costed "
+                st.warning(md(f"{result.label(name)}: {first.excluded_share:.0%} of the draws cannot be costed "
                               f"and are left out of its percentiles: {'; '.join(first.excluded_because)}"))
         st.subheader("What moves the horizon cost most")
         columns = st.columns(2)
@@ -103,14 +103,15 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
 
     st.subheader("Break-even")
     scale = st.radio("Volume axis", ["log scale", "linear scale"], horizontal=True, key="ranges:scale")
-    st.plotly_chart(charts.volume_chart(sweep, found, cur, result.horizon_months,
+    labels = {name: r.label for name, r in result.approaches.items()}
+    st.plotly_chart(charts.volume_chart(sweep, found, labels, cur, result.horizon_months,
                                         scenario.workload.requests_per_month, log_scale=scale == "log scale"),
                     key="chart:volume")
     for item in found:
-        st.markdown(f"- Above **{item.requests_per_month:,.0f} requests a month**, {APPROACH_LABELS[item.cheaper]} "
-                    f"costs less over {months(result.horizon_months)} than {APPROACH_LABELS[item.dearer]}.")
+        st.markdown(f"- Above **{item.requests_per_month:,.0f} requests a month**, {md(result.label(item.cheaper))} "
+                    f"costs less over {months(result.horizon_months)} than {md(result.label(item.dearer))}.")
     if not found:
         st.markdown("- The order of the approaches does not change up to 10 billion requests a month.")
     for item in breakeven_months(result):
-        st.markdown(f"- {describe_month(item, result.horizon_months)} "
+        st.markdown(f"- {md(describe_month(item, result.horizon_months))} "
                     f"(at {scenario.workload.requests_per_month:,} requests a month).")

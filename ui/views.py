@@ -15,7 +15,7 @@ from planner.analysis.recommend import DecisionAnswers, default_answers, recomme
 from planner.analysis.routes import route_options
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS, in_words, months
+from planner.costs.lines import in_words, months
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
 from planner.measure.corpus import CorpusReport
@@ -92,8 +92,8 @@ def render_charts(estimate: Estimate) -> None:
     crossings = crossovers(estimate)
     st.plotly_chart(charts.cumulative(estimate, crossings), key="chart:cumulative")
     for c in crossings:
-        st.caption(md(f"Month {c.month}: {APPROACH_LABELS[c.cheaper]} becomes cheaper to date than "
-                      f"{APPROACH_LABELS[c.dearer]} ({c.cost_to_date:,.0f} {estimate.currency})."))
+        st.caption(md(f"Month {c.month}: {estimate.label(c.cheaper)} becomes cheaper to date than "
+                      f"{estimate.label(c.dearer)} ({c.cost_to_date:,.0f} {estimate.currency})."))
     if not crossings:
         st.caption("No approach overtakes another within the horizon.")
     st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
@@ -162,7 +162,7 @@ def render_why(estimate: Estimate) -> None:
         with st.expander(md(f"{result.label}: {result.one_time_cost:,.0f} {cur} one-time, "
                             f"{result.monthly_cost:,.0f} {cur} in month 1, {result.horizon_cost:,.0f} {cur} over "
                             f"{months(estimate.horizon_months)}")):
-            columns = [c for c in line_item_columns(cur, estimate.horizon_months) if c.heading not in WHY_HIDDEN]
+            columns = [c for c in line_item_columns(estimate) if c.heading not in WHY_HIDDEN]
             # Amounts first, so they stay on screen at 1024 px; the long text columns last.
             columns.sort(key=_why_rank)
             frame = pd.DataFrame([{c.heading: c.value(line) for c in columns} for line in grouped_lines(result)])
@@ -208,10 +208,10 @@ def render_fit(estimate: Estimate) -> None:
     if advice.approach is None:
         st.error("No approach costed here meets every constraint above.")
     else:
-        st.success(f"Recommended: **{APPROACH_LABELS[advice.approach]}**")
+        st.success(f"Recommended: **{md(estimate.label(advice.approach))}**")
     st.markdown("\n".join(f"- {md(reason)}" for reason in advice.reasons))
     for name, why in advice.ruled_out.items():
-        st.warning(md(f"{APPROACH_LABELS[name]} ruled out: {why}"))
+        st.warning(md(f"{estimate.label(name)} ruled out: {why}"))
     for caution in advice.cautions:
         st.info(md(caution))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import accumulate, combinations
 
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import APPROACH_LABELS, Approach
+from planner.costs.lines import Approach
 
 
 def cumulative_costs(result: ApproachEstimate) -> list[float]:
@@ -60,7 +60,7 @@ def leaders(estimate: Estimate, figure: Callable[[ApproachEstimate], float]) -> 
 
 def describe_leaders(estimate: Estimate, names: list[Approach]) -> str:
     """The leaders in words: "RAG", or "RAG and Prompt engineering (a tie: within 5% of each other)"."""
-    labels = [APPROACH_LABELS[name] for name in names]
+    labels = [estimate.label(name) for name in names]
     if len(labels) == 1:
         return labels[0]
     share = estimate.assumption_table.tie_share.value

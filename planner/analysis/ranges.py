@@ -12,24 +12,24 @@ the single-point estimate, as arrays (``planner.core.draws``).
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
 
 from planner.analysis.comparison import crossovers
 from planner.core.draws import Draws, nonzero
 from planner.core.errors import ScenarioError
 from planner.core.limits import outside
 from planner.costs.estimator import Estimate, estimate
-from planner.costs.lines import APPROACH_LABELS, APPROACHES, Approach
+from planner.costs.lines import Approach
 from planner.inputs.assumptions import ASSUMPTION_LIMITS, Assumption
 from planner.inputs.pricebook import PriceBook
-from planner.inputs.scenario import Scenario, scenario_input
-from planner.inputs.validation import members
+from planner.inputs.scenario import APPROACH_LABELS, Scenario, scenario_field, scenario_input
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
@@ -98,14 +98,7 @@ def field_limits(path: str) -> list[tuple[str, float]]:
     if path.startswith("assumptions."):
         return _bounds(Assumption.model_fields["value"].metadata) + ASSUMPTION_LIMITS.get(
             path.removeprefix("assumptions."), [])
-    model: Any = Scenario
-    info = None
-    for part in path.split("."):
-        model = next((m for m in members(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
-        if model is None or part not in model.model_fields:
-            return []
-        info = model.model_fields[part]
-        model = info.annotation
+    info = scenario_field(path)
     if info is None:
         return []
     metadata = list(info.metadata)
@@ -165,7 +158,7 @@ def ranged_inputs(scenario: Scenario, book: PriceBook) -> list[RangedInput]:
 
 def with_values(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> tuple[Scenario, PriceBook]:
     """The scenario and price book with inputs set to ``values`` (numbers or ``Draws``), unvalidated."""
-    assumptions = book.assumptions
+    assumptions = book.require_assumptions()
     for path, value in values.items():
         parts = path.split(".")
         if parts[0] == "assumptions":
@@ -191,17 +184,19 @@ def pert(low: float, likely: float, high: float, draws: int, rng: np.random.Gene
     return low + (high - low) * rng.beta(alpha, beta, draws)
 
 
-def _run(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> Estimate:
-    return estimate(*with_values(scenario, book, values))
+def _run(scenario: Scenario, book: PriceBook, values: dict[str, Any],
+         today: datetime.date | None = None) -> Estimate:
+    return estimate(*with_values(scenario, book, values), today)
 
 
 def simulate(scenario: Scenario, book: PriceBook, draws: int = DEFAULT_DRAWS,
-             seed: int = DEFAULT_SEED) -> dict[Approach, dict[str, Percentiles]]:
-    """P10 / P50 / P90 of each approach's one-time, first-month and horizon cost and weeks to production."""
+             seed: int = DEFAULT_SEED, today: datetime.date | None = None) -> dict[Approach, dict[str, Percentiles]]:
+    """P10 / P50 / P90 of each option's one-time, first-month and horizon cost and weeks to production,
+    planned on ``today`` (default: the current date)."""
     rng = np.random.default_rng(seed)
     values = {r.path: Draws(pert(r.low, r.likely, r.high, draws, rng)) for r in ranged_inputs(scenario, book)}
-    result = _run(scenario, book, values)
-    summary = {}
+    result = _run(scenario, book, values, today)
+    summary: dict[Approach, dict[str, Percentiles]] = {}
     for name, approach in result.approaches.items():
         costed = ~np.broadcast_to(np.asarray(approach.infeasible_mask, dtype=bool), (draws,))
         because = tuple(dict.fromkeys(f"{field}: {why}" for field, _, why in approach.infeasible))
@@ -232,11 +227,11 @@ class Swing:
         return abs(self.cost_at_high - self.cost_at_low)
 
 
-def tornado(scenario: Scenario, book: PriceBook) -> dict[Approach, list[Swing]]:
-    """Per approach, each ranged input's swing of the horizon cost (others at likely), widest first."""
-    swings: dict[Approach, list[Swing]] = {name: [] for name in APPROACHES}
+def tornado(scenario: Scenario, book: PriceBook, today: datetime.date | None = None) -> dict[Approach, list[Swing]]:
+    """Per option, each ranged input's swing of the horizon cost (others at likely), widest first."""
+    swings: dict[Approach, list[Swing]] = {plan.id: [] for plan in scenario.option_plans()}
     for ranged in ranged_inputs(scenario, book):
-        result = _run(scenario, book, {ranged.path: Draws([ranged.low, ranged.high])})
+        result = _run(scenario, book, {ranged.path: Draws([ranged.low, ranged.high])}, today)
         for name, approach in result.approaches.items():
             if nonzero(approach.infeasible_mask):  # one end cannot be costed: no swing to show
                 continue
@@ -257,8 +252,9 @@ def input_label(path: str) -> str:
     """
     parts = path.split(".")
     name = parts[-1].replace("_", " ")
-    if parts[0] == "approaches" and len(parts) == 3 and parts[1] in APPROACH_LABELS:
-        return f"{APPROACH_LABELS[parts[1]]}: {name}"  # type: ignore[index]
+    labels: dict[str, str] = {kind: label for kind, label in APPROACH_LABELS.items()}
+    if parts[0] == "approaches" and len(parts) == 3 and parts[1] in labels:
+        return f"{labels[parts[1]]}: {name}"
     name = name[:1].upper() + name[1:]
     if parts[0] == "assumptions":
         return f"{name} (assumption)"
@@ -292,31 +288,35 @@ class VolumeSweep:
     horizon_costs: dict[Approach, np.ndarray]
 
 
-def volume_sweep(scenario: Scenario, book: PriceBook, volumes: np.ndarray) -> VolumeSweep:
-    """Horizon cost of every approach at each first-month volume, everything else as in the scenario."""
-    result = _run(scenario, book, {"workload.requests_per_month": Draws(volumes)})
+def volume_sweep(scenario: Scenario, book: PriceBook, volumes: np.ndarray,
+                 today: datetime.date | None = None) -> VolumeSweep:
+    """Horizon cost of every option at each first-month volume, everything else as in the scenario."""
+    result = _run(scenario, book, {"workload.requests_per_month": Draws(volumes)}, today)
     return VolumeSweep(np.asarray(volumes, dtype=float), {
         name: np.broadcast_to(np.asarray(a.horizon_cost, dtype=float), volumes.shape).copy()
         for name, a in result.approaches.items()})
 
 
-def breakeven_volumes(scenario: Scenario, book: PriceBook, max_volume: float = MAX_VOLUME) -> tuple[
+def breakeven_volumes(scenario: Scenario, book: PriceBook, max_volume: float = MAX_VOLUME,
+                      among: Collection[Approach] | None = None, today: datetime.date | None = None) -> tuple[
         list[VolumeBreakEven], VolumeSweep]:
-    """Every first-month volume (0 to ``max_volume``) at which two approaches' horizon costs are equal.
+    """Every first-month volume (0 to ``max_volume``) at which two options' horizon costs are equal, for
+    every pair of options (or of those ``among``).
 
     The horizon costs are computed on a log grid, and each sign change of a difference is narrowed
     down by bisection to a fraction of a request.
     """
     grid = np.concatenate([[0.0], np.logspace(0, np.log10(max_volume), VOLUME_GRID)])
-    sweep = volume_sweep(scenario, book, grid)
+    sweep = volume_sweep(scenario, book, grid, today)
+    chosen = [name for name in sweep.horizon_costs if among is None or name in among]
     found = []
-    for a, b in combinations(sweep.horizon_costs, 2):
+    for a, b in combinations(chosen, 2):
         diff = sweep.horizon_costs[a] - sweep.horizon_costs[b]
         for i in np.nonzero(np.sign(diff[:-1]) * np.sign(diff[1:]) < 0)[0]:
             low, high = grid[i], grid[i + 1]
             for _ in range(BISECTION_STEPS):
                 mid = (low + high) / 2
-                point = _run(scenario, book, {"workload.requests_per_month": mid}).approaches
+                point = _run(scenario, book, {"workload.requests_per_month": mid}, today).approaches
                 d = point[a].horizon_cost - point[b].horizon_cost
                 if np.sign(d) == np.sign(diff[i]):
                     low = mid
@@ -325,43 +325,48 @@ def breakeven_volumes(scenario: Scenario, book: PriceBook, max_volume: float = M
             volume = (low + high) / 2
             # The one whose cost grows more slowly with volume is cheaper above the crossing.
             cheaper, dearer = (a, b) if diff[i] > 0 else (b, a)
-            cost = _run(scenario, book, {"workload.requests_per_month": volume}).approaches[a].horizon_cost
+            cost = _run(scenario, book, {"workload.requests_per_month": volume}, today).approaches[a].horizon_cost
             found.append(VolumeBreakEven(float(volume), cheaper, dearer, cost))
     return sorted(found, key=lambda f: f.requests_per_month), sweep
 
 
 @dataclass(frozen=True)
 class MonthBreakEven:
-    """The month a fine-tuned approach's cost to date drops below a prompt or RAG approach's, or None."""
+    """The month an option that trains a model gets cheaper to date than one that does not, or None."""
 
     tuned: Approach
     other: Approach
     month: int | None
+    tuned_label: str = ""
+    other_label: str = ""
 
 
 def breakeven_months(result: Estimate) -> list[MonthBreakEven]:
-    """For fine-tune and hybrid against prompt and RAG: the first month the tuned one is cheaper to date.
+    """For every option that trains (fine-tuning, hybrid) against every one that does not (prompt, RAG):
+    the first month the tuned one is cheaper to date.
 
     None when it never is within the horizon. If it is cheaper from the start (month 0, before any
     monthly cost), the month is 0.
     """
     overtakes = crossovers(result)
     found = []
-    for tuned in ("fine_tune", "hybrid"):
-        for other in ("prompt", "rag"):
-            a, b = result.approaches[tuned], result.approaches[other]
+    options = result.approaches
+    for tuned in (name for name, option in options.items() if option.trains):
+        for other in (name for name, option in options.items() if not option.trains):
+            a, b = options[tuned], options[other]
+            labels = {"tuned_label": a.label, "other_label": b.label}
             if a.one_time_cost < b.one_time_cost and all(
                     x <= y for x, y in zip(a.monthly_costs, b.monthly_costs, strict=True)):
-                found.append(MonthBreakEven(tuned, other, 0))
+                found.append(MonthBreakEven(tuned, other, 0, **labels))
                 continue
             months = [c.month for c in overtakes if c.cheaper == tuned and c.dearer == other]
-            found.append(MonthBreakEven(tuned, other, months[0] if months else None))
+            found.append(MonthBreakEven(tuned, other, months[0] if months else None, **labels))
     return found
 
 
 def describe_month(item: MonthBreakEven, horizon_months: int) -> str:
     """A break-even month in words."""
-    tuned, other = APPROACH_LABELS[item.tuned], APPROACH_LABELS[item.other]
+    tuned, other = item.tuned_label or item.tuned, item.other_label or item.other
     if item.month is None:
         return f"{tuned} never becomes cheaper to date than {other} within the {horizon_months}-month horizon"
     return f"{tuned} is cheaper to date than {other} from month {item.month}"

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from planner.costs.estimator import Estimate
-from planner.costs.lines import APPROACH_LABELS, Approach
-from planner.inputs.scenario import Scenario
+from planner.costs.lines import Approach
+from planner.inputs.scenario import APPROACH_KINDS, ApproachKind, Scenario
 from planner.inputs.validation import STRICT
 
 # Fewer examples than this make a fine-tune unlikely to help (OpenAI: improvements from 50-100;
@@ -51,20 +51,23 @@ def default_answers(scenario: Scenario) -> DecisionAnswers:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """The approach that fits best (None when every approach breaks a hard constraint), why, and
-    what rules the others out or weighs against them."""
+    """The option that fits best (None when every option breaks a hard constraint), why, what rules the
+    others out or weighs against them, and every option that meets the constraints, best first."""
 
     approach: Approach | None
     reasons: list[str]
     ruled_out: dict[Approach, str] = field(default_factory=dict)
     cautions: list[str] = field(default_factory=list)
+    ranked: list[Approach] = field(default_factory=list)
 
 
 def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
     """Apply the decision rules to ``answers``, citing costs and latency from ``estimate``.
 
     The hard constraints (the latency budget, the examples available, the budget for iterations,
-    data that must stay in-house) rule approaches out; the recommendation is never one of them.
+    data that must stay in-house) rule options out, by what they do (retrieve, train, run on own GPUs);
+    the recommendation is never one of them. The others are ranked by how well their kind of approach
+    fits the goal, then by cost over the horizon.
     """
     ruled_out: dict[Approach, str] = {}
     cautions: list[str] = []
@@ -73,14 +76,14 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
 
     def cost(name: Approach) -> str:
         r = results[name]
-        return (f"{APPROACH_LABELS[name]}: {r.one_time_cost:,.0f} {cur} one-time, {r.monthly_cost:,.0f} {cur} "
+        return (f"{r.label}: {r.one_time_cost:,.0f} {cur} one-time, {r.monthly_cost:,.0f} {cur} "
                 f"in month 1, {r.weeks_to_production:.1f} weeks")
 
     for name, result in results.items():
         if result.added_latency_ms > answers.latency_budget_ms:
             ruled_out[name] = (f"retrieval adds {result.added_latency_ms:,.0f} ms, over the "
                                f"{answers.latency_budget_ms:,} ms latency budget")
-    for name in ("fine_tune", "hybrid"):
+    for name in (name for name, result in results.items() if result.trains):
         if answers.good_examples < MIN_EXAMPLES_TO_FINE_TUNE:
             ruled_out.setdefault(name, f"only {answers.good_examples:,} good examples; a fine-tune needs at "
                                        f"least {MIN_EXAMPLES_TO_FINE_TUNE}, and does best with "
@@ -89,12 +92,12 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
             ruled_out.setdefault(name, "no budget for the 3-5 train-evaluate cycles a fine-tune needs")
     if answers.data_must_stay_in_house:
         for name, result in results.items():
-            if result.sizing is None:  # served by a hosted API
+            if not result.self_hosted:  # served by a hosted API
                 ruled_out.setdefault(name, f"it is costed on a hosted API ({result.serves_with}), and data must "
                                            "stay on your own infrastructure; cost it on a self-hosted model "
                                            "(fine-tuning route: self-hosted)")
 
-    wanted: list[Approach]
+    wanted: list[ApproachKind]
     reasons: list[str]
     if answers.goal == "knowledge":
         wanted = ["rag", "prompt"]
@@ -114,13 +117,17 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
         cautions.append(f"{answers.good_examples:,} examples is below the {EXAMPLES_FOR_A_SOLID_FINE_TUNE:,}-1,000 "
                         "of a minimum viable dataset; budget for writing more")
 
-    candidates = [name for name in wanted if name not in ruled_out]
-    if not candidates:
-        candidates = [name for name in ("prompt", "rag", "fine_tune", "hybrid") if name not in ruled_out]
-        if not candidates:
-            return Recommendation(None, ["every approach costed here breaks a hard constraint (below); change "
-                                         "the scenario or the constraint"], ruled_out, cautions)
+    def rank(name: Approach) -> tuple[int, float]:
+        kind = results[name].kind
+        fit = wanted.index(kind) if kind in wanted else len(wanted) + APPROACH_KINDS.index(kind)
+        return fit, results[name].horizon_cost
+
+    ranked = sorted((name for name in results if name not in ruled_out), key=rank)
+    if not ranked:
+        return Recommendation(None, ["every approach costed here breaks a hard constraint (below); change "
+                                     "the scenario or the constraint"], ruled_out, cautions)
+    choice = ranked[0]
+    if results[choice].kind not in wanted:
         reasons.append("the preferred approaches are ruled out (below); this is the best of the rest")
-    choice = candidates[0]
     reasons.append(f"its figures: {cost(choice)}")
-    return Recommendation(choice, reasons, ruled_out, cautions)
+    return Recommendation(choice, reasons, ruled_out, cautions, ranked)

@@ -1,4 +1,4 @@
-"""The estimate: all four approaches costed side by side from one scenario and one price book."""
+"""The estimate: every option (or the four approaches) costed side by side from one scenario and one price book."""
 
 from __future__ import annotations
 
@@ -8,43 +8,43 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planner.core.draws import Flags, nonzero, vmax, vround, where
+from planner.core.draws import Flags, nonzero, vmax, vround
 from planner.core.errors import FieldProblem, Problem, ScenarioError
 from planner.costs.costing import Costing
 from planner.costs.effort import build_hours, engineering_lines, person_hours
 from planner.costs.evaluation import evaluation_lines
+from planner.costs.fine_tune_routes import ROUTES, ref
 from planner.costs.inference import inference_lines, input_tokens_per_request
-from planner.costs.lines import APPROACH_LABELS, APPROACHES, PERSON_HOURS, Approach, LineItem, lower_first
+from planner.costs.lines import PERSON_HOURS, Approach, LineItem, lower_first
 from planner.costs.operations import base_model_change_lines, launch_lines, operating_lines
 from planner.costs.retirements import Retirement, retiring_models
 from planner.costs.retrieval import retrieval_lines
-from planner.costs.self_hosted import (
-    SelfHostedSizing,
-    architecture_of,
-    plan_preference_training,
-    plan_serving,
-    plan_training,
-)
+from planner.costs.self_hosted import SelfHostedSizing
 from planner.costs.timeline import Phase, plan_phases
-from planner.costs.training import (
-    api_preference_run,
-    api_run,
-    hosted_run,
-    hosting_lines,
-    retraining_lines,
-    self_hosted_run,
-    training_lines,
-)
+from planner.costs.training import retraining_lines, training_lines
 from planner.costs.training_data import example_work, preference_work, revision_count
-from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.pricebook import Price, PriceBook, Resolved, UnknownOffering, assumption_price
-from planner.inputs.scenario import FineTuneBlock, RetrievalFields, Scenario
+from planner.inputs.scenario import (
+    RETRIEVES,
+    TRAINS,
+    ApproachKind,
+    FineTuneBlock,
+    OptionPlan,
+    PromptBlock,
+    RagBlock,
+    RetrievalFields,
+    Scenario,
+)
 
 
 @dataclass(frozen=True)
 class ApproachEstimate:
-    """One approach's lines, phases and per-request figures; totals are sums of its lines."""
+    """One option's lines, phases and per-request figures; totals are sums of its lines.
+
+    ``approach`` is the option's id and ``label`` its name (in a scenario without options, the kind
+    of approach and its label: "fine_tune", "Fine-tuning"); ``kind`` says what it does.
+    """
 
     approach: Approach
     label: str
@@ -55,6 +55,8 @@ class ApproachEstimate:
     added_latency_ms: float
     input_tokens_per_request: int
     sizing: SelfHostedSizing | None = None
+    kind: ApproachKind = "prompt"
+    shown: bool = True  # shown in the comparison on screen (every option is exported)
     # For a range: the values that cannot be costed, as (scenario field, mask over the values, why).
     infeasible: tuple[tuple[str, Flags, str], ...] = ()
 
@@ -65,6 +67,21 @@ class ApproachEstimate:
         for _, marked, _ in self.infeasible:
             mask = mask | marked
         return mask
+
+    @property
+    def trains(self) -> bool:
+        """It trains a model (fine-tuning, hybrid)."""
+        return self.kind in TRAINS
+
+    @property
+    def retrieves(self) -> bool:
+        """It retrieves context from a knowledge base (RAG, hybrid)."""
+        return self.kind in RETRIEVES
+
+    @property
+    def self_hosted(self) -> bool:
+        """It runs on GPUs the team rents (it was sized)."""
+        return self.sizing is not None
 
     @property
     def one_time_cost(self) -> float:
@@ -120,6 +137,10 @@ class Estimate:
     price_problems: tuple[Problem, ...]
     planned_on: datetime.date  # the planning day: each approach starts then
 
+    def label(self, option: Approach) -> str:
+        """An option's name (the label of an approach, in a scenario without options)."""
+        return self.approaches[option].label
+
     @property
     def retirements(self) -> list[Retirement]:
         """The models each approach uses that are retired, or retire before its plan ends
@@ -150,24 +171,17 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
     c = Costing(book, assumptions, scenario, card_key, card, planned_on)
     given = scenario.project.iterations
     iterations = given if given is not None else vround(c.value("iterations"))
-    builders: dict[Approach, Callable[[], ApproachEstimate]] = {
-        "prompt": lambda: _prompt(c, iterations),
-        "rag": lambda: _rag(c, iterations),
-        "fine_tune": lambda: _fine_tune(c, iterations, "fine_tune", scenario.approaches.fine_tune, None),
-        "hybrid": lambda: _fine_tune(
-            c, iterations, "hybrid", scenario.hybrid_fine_tune(), scenario.hybrid_retrieval()
-        ),
-    }
     results: dict[Approach, ApproachEstimate] = {}
     problems: list[Problem] = []
-    for approach in APPROACHES:
+    for plan in scenario.option_plans():
         marked = len(c.infeasible)
         try:
-            results[approach] = dataclasses.replace(builders[approach](), infeasible=tuple(c.infeasible[marked:]))
+            result = BUILDERS[plan.kind](c, iterations, plan)
+            results[plan.id] = dataclasses.replace(result, infeasible=tuple(c.infeasible[marked:]))
         except FieldProblem as exc:
             problems.append(scenario.origin_problem(exc.field, exc.message))
     if problems:
-        # A hybrid inherits the rag and fine_tune blocks, so one bad reference can surface twice.
+        # Options inherit their kind's block, so one bad reference can surface more than once.
         raise ScenarioError(list(dict.fromkeys(problems)))
     return Estimate(
         scenario=scenario,
@@ -180,66 +194,78 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
     )
 
 
-def _ref(c: Costing, field: str, lookup: Callable[[str], Resolved], ref: str) -> Resolved:
-    """Look an offering up (once per estimate); a miss becomes a problem located at the scenario ``field``."""
-    return _lookup(field, lambda: c.resolve(lookup, ref))
-
-
 def _judge(c: Costing) -> Resolved:
-    return _ref(c, "project.judge_model", c.book.chat_model, c.scenario.project.judge_model)
+    return ref(c, "project.judge_model", c.book.chat_model, c.scenario.project.judge_model)
 
 
-def _prompt(c: Costing, iterations: int) -> ApproachEstimate:
-    block = c.scenario.approaches.prompt
-    model = _ref(c, "approaches.prompt.model", c.book.chat_model, block.model)
+def _prompt(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
+    block = c.scenario.block(plan)
+    assert isinstance(block, PromptBlock)
+    field = c.scenario.locator(plan)
+    model = ref(c, field("model"), c.book.chat_model, block.model)
     lines = [
-        *engineering_lines(c, "prompt", self_hosted=False, training_runs=0),
-        *evaluation_lines(c, "prompt", iterations, _judge(c)),
-        *inference_lines(c, "prompt", model, block.system_prompt_tokens, block.cached_prompt_share, 0,
-                         "approaches.prompt", block.batch_share),
-        *launch_lines(c, "prompt", None),
-        *operating_lines(c, "prompt", self_hosted=False, retrieval=False, judge=_judge(c), services=_services(c)),
+        *engineering_lines(c, plan.id, plan.kind, self_hosted=False, training_runs=0),
+        *evaluation_lines(c, plan.id, iterations, _judge(c)),
+        *inference_lines(c, plan.id, model, block.system_prompt_tokens, block.cached_prompt_share, 0,
+                         field, block.batch_share),
+        *launch_lines(c, plan.id, None),
+        *operating_lines(c, plan.id, self_hosted=False, retrieval=False, judge=_judge(c), services=_services(c)),
     ]
     return ApproachEstimate(
-        "prompt", APPROACH_LABELS["prompt"], block.model, tuple(lines),
-        tuple(plan_phases(c, build_hours(c, "prompt"), 0, iterations, trains=False)),
-        iterations, 0.0, input_tokens_per_request(c, block.system_prompt_tokens, 0),
+        plan.id, plan.name, block.model, tuple(lines),
+        tuple(plan_phases(c, build_hours(c, plan.kind), 0, iterations, trains=False)),
+        iterations, 0.0, input_tokens_per_request(c, block.system_prompt_tokens, 0), kind=plan.kind,
+        shown=plan.shown,
     )
 
 
 def _retrieval(c: Costing, approach: Approach, rag: RetrievalFields, field: Callable[[str], str]) -> list[LineItem]:
-    embedder = _ref(c, field("embedding_model"), c.book.embedding_model, rag.embedding_model)
-    db = _ref(c, field("vector_db"), c.book.vector_db, rag.vector_db)
+    embedder = ref(c, field("embedding_model"), c.book.embedding_model, rag.embedding_model)
+    db = ref(c, field("vector_db"), c.book.vector_db, rag.vector_db)
     return retrieval_lines(c, approach, rag, embedder, db)
 
 
-def _rag(c: Costing, iterations: int) -> ApproachEstimate:
-    block = c.scenario.approaches.rag
-    model = _ref(c, "approaches.rag.model", c.book.chat_model, block.model)
+def _rag(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
+    block = c.scenario.block(plan)
+    assert isinstance(block, RagBlock)
+    field = c.scenario.locator(plan)
+    model = ref(c, field("model"), c.book.chat_model, block.model)
     lines = [
-        *engineering_lines(c, "rag", self_hosted=False, training_runs=0),
-        *evaluation_lines(c, "rag", iterations, _judge(c)),
-        *inference_lines(c, "rag", model, block.system_prompt_tokens, block.cached_prompt_share,
-                         block.retrieved_tokens, "approaches.rag", block.batch_share),
-        *_retrieval(c, "rag", block, lambda key: f"approaches.rag.{key}"),
-        *launch_lines(c, "rag", None),
-        *operating_lines(c, "rag", self_hosted=False, retrieval=True, judge=_judge(c), services=_services(c)),
+        *engineering_lines(c, plan.id, plan.kind, self_hosted=False, training_runs=0),
+        *evaluation_lines(c, plan.id, iterations, _judge(c)),
+        *inference_lines(c, plan.id, model, block.system_prompt_tokens, block.cached_prompt_share,
+                         block.retrieved_tokens, field, block.batch_share),
+        *_retrieval(c, plan.id, block, field),
+        *launch_lines(c, plan.id, None),
+        *operating_lines(c, plan.id, self_hosted=False, retrieval=True, judge=_judge(c), services=_services(c)),
     ]
     return ApproachEstimate(
-        "rag", APPROACH_LABELS["rag"], block.model, tuple(lines),
-        tuple(plan_phases(c, build_hours(c, "rag"), 0, iterations, trains=False)),
+        plan.id, plan.name, block.model, tuple(lines),
+        tuple(plan_phases(c, build_hours(c, plan.kind), 0, iterations, trains=False)),
         iterations, c.value("retrieval_latency_ms"),
-        input_tokens_per_request(c, block.system_prompt_tokens, block.retrieved_tokens),
+        input_tokens_per_request(c, block.system_prompt_tokens, block.retrieved_tokens), kind=plan.kind,
+        shown=plan.shown,
     )
 
 
+def _fine_tune_option(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
+    block = c.scenario.block(plan)
+    assert isinstance(block, FineTuneBlock)
+    return _fine_tune(c, iterations, plan, block, None)
+
+
+def _hybrid_option(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
+    return _fine_tune(c, iterations, plan, *c.scenario.hybrid(plan))
+
+
 def _fine_tune(
-    c: Costing, iterations: int, approach: Approach, block: FineTuneBlock, rag: RetrievalFields | None
+    c: Costing, iterations: int, plan: OptionPlan, block: FineTuneBlock, rag: RetrievalFields | None
 ) -> ApproachEstimate:
     """Fine-tuning, or with ``rag`` given, the hybrid of a fine-tuned model and retrieval."""
-    field = _field_locator(c.scenario, approach)
-    self_hosted = block.route == "self_hosted"
-    generator = (_ref(c, field("generation_model"), c.book.chat_model, block.generation_model)
+    approach = plan.id
+    field = c.scenario.locator(plan)
+    route = ROUTES[block.route]
+    generator = (ref(c, field("generation_model"), c.book.chat_model, block.generation_model)
                  if nonzero(block.example_sources.synthetic) else None)
     dataset = [
         *example_work(c, block, block.examples, f"{field('examples')} ({block.examples:,})", generator,
@@ -252,7 +278,7 @@ def _fine_tune(
         f"({c.value('examples_revised_per_iteration'):g}) x ({iterations} - 1) iterations", generator,
         first_dataset=False)
     lines = [
-        *engineering_lines(c, approach, self_hosted=self_hosted, training_runs=iterations),
+        *engineering_lines(c, approach, plan.kind, self_hosted=route.self_hosted, training_runs=iterations),
         *_error_analysis(c, approach, iterations),
         *(c.one_time(approach, "data_preparation", w.item, w.quantity, w.unit, w.price, w.basis) for w in dataset),
         *(c.one_time(approach, "data_preparation", f"Iteration fixes: {lower_first(w.item)}", w.quantity,
@@ -260,88 +286,42 @@ def _fine_tune(
         *evaluation_lines(c, approach, iterations, _judge(c)),
     ]
     retrieved = rag.retrieved_tokens if rag is not None else 0
-    sizing = None
-    preference = None
-    retires = None  # open weights are not retired; a set cadence of base-model changes still applies
-    if self_hosted:
-        arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
-        training_ref = block.training_gpu or ""  # FineTuneBlock requires it on this route
-        trainer = _ref(c, field("training_gpu"), c.book.gpu_instance, training_ref)
-        server_field = field("serving_gpu") if block.serving_gpu else field("training_gpu")
-        server = _ref(c, server_field, c.book.gpu_instance, block.serving_gpu or training_ref)
-        training_plan = plan_training(c, block, arch, trainer, field("training_gpu"))
-        prompt_tokens = input_tokens_per_request(c, block.system_prompt_tokens, retrieved)
-        serving_plan = plan_serving(c, block, arch, server, prompt_tokens, server_field)
-        run = self_hosted_run(training_plan, trainer)
-        if nonzero(block.preference_pairs):
-            dpo = self_hosted_run(
-                plan_preference_training(c, block, arch, training_plan, trainer, field("training_gpu")), trainer)
-            # No pairs, no run (its fixed overhead hours included), value by value for a range.
-            preference = dataclasses.replace(dpo, quantity=where(block.preference_pairs > 0, dpo.quantity, 0.0))
-        lines += hosting_lines(c, approach, serving_plan, server, field("purchase"))
-        sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan)
-        serves_with = f"{block.model} ({block.method}) on {block.serving_gpu or training_ref}"
-    elif block.route == "provider_hosted":
-        host = block.host or ""  # FineTuneBlock requires it on this route
-        arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
-        if block.method != "lora":
-            raise FieldProblem(field("method"), (
-                f"{host} serves fine-tuned LoRA adapters per token; a {block.method} fine-tune needs a dedicated "
-                "endpoint, which the planner does not price: use method lora, or route self_hosted"))
-        billion = getattr(arch, "published_params_billion", None) or model_parameters(arch) / 1e9
-        band = _lookup(field("host"), lambda: c.book.fine_tuning_band(host, "lora", billion))
-        served = _lookup(field("model"), lambda: c.book.hosted_open_model(host, block.model))
-        retires = served.offering.deprecation_date
-        run = hosted_run(block, band)
-        if nonzero(block.preference_pairs):
-            raise FieldProblem(field("preference_pairs"), (
-                f"{host}'s DPO prices are not in the tables: cost DPO on the self_hosted route, or set "
-                "preference_pairs to 0"))
-        lines += inference_lines(c, approach, served, block.system_prompt_tokens, block.cached_prompt_share,
-                                 retrieved, f"approaches.{approach}")
-        serves_with = f"{block.model} (LoRA) hosted by {host}"
-    else:
-        tuned = _ref(c, field("model"), c.book.fine_tunable_model, block.model)
-        # The tuned model goes when it, or the base model it was tuned from, is retired.
-        retires = tuned.offering.deprecation_date or _ref(
-            c, field("model"), c.book.chat_model, block.model).offering.deprecation_date
-        run = api_run(block, tuned)
-        if nonzero(block.preference_pairs):
-            preference = api_preference_run(block, tuned, field("preference_pairs"))
-        lines += inference_lines(c, approach, tuned, block.system_prompt_tokens, block.cached_prompt_share,
-                                 retrieved, f"approaches.{approach}")
-        serves_with = f"{block.model} (fine-tuned)"
-    lines += training_lines(c, approach, run, iterations)
-    if preference is not None:
-        lines += training_lines(c, approach, preference, iterations, "Preference (DPO) runs")
-    lines += retraining_lines(c, approach, run, block, _judge(c))
+    served = route.serve(c, approach, block, field, retrieved)
+    lines += served.serving
+    lines += training_lines(c, approach, served.run, iterations)
+    if served.preference is not None:
+        lines += training_lines(c, approach, served.preference, iterations, "Preference (DPO) runs")
+    lines += retraining_lines(c, approach, served.run, block, _judge(c))
     if rag is not None:
         lines += _retrieval(c, approach, rag, field)
     lines += launch_lines(c, approach, block)
-    lines += operating_lines(c, approach, self_hosted=self_hosted, retrieval=rag is not None, judge=_judge(c),
-                             services=_services(c))
+    lines += operating_lines(c, approach, self_hosted=route.self_hosted, retrieval=rag is not None,
+                             judge=_judge(c), services=_services(c))
     curation_hours = sum(w.quantity for w in dataset if w.unit == PERSON_HOURS)
-    phases = tuple(plan_phases(c, build_hours(c, approach), curation_hours, iterations, trains=True))
-    lines += base_model_change_lines(c, approach, block, run, _judge(c), generator, phases[-1].end_week, retires)
+    phases = tuple(plan_phases(c, build_hours(c, plan.kind), curation_hours, iterations, trains=True))
+    lines += base_model_change_lines(c, approach, block, served.run, _judge(c), generator, phases[-1].end_week,
+                                     served.retires)
     return ApproachEstimate(
-        approach, APPROACH_LABELS[approach], serves_with, tuple(lines), phases,
+        approach, plan.name, served.serves_with, tuple(lines), phases,
         iterations, c.value("retrieval_latency_ms") if rag is not None else 0.0,
-        input_tokens_per_request(c, block.system_prompt_tokens, retrieved), sizing,
+        input_tokens_per_request(c, block.system_prompt_tokens, retrieved), served.sizing, kind=plan.kind,
+        shown=plan.shown,
     )
 
 
-def _lookup(field: str, find: Callable[[], Resolved]) -> Resolved:
-    """A price-book lookup whose miss becomes a problem at the scenario ``field``."""
-    try:
-        return find()
-    except UnknownOffering as exc:
-        raise FieldProblem(field, str(exc)) from None
+# How each kind of approach is costed.
+BUILDERS: dict[ApproachKind, Callable[[Costing, int, OptionPlan], ApproachEstimate]] = {
+    "prompt": _prompt,
+    "rag": _rag,
+    "fine_tune": _fine_tune_option,
+    "hybrid": _hybrid_option,
+}
 
 
 def _services(c: Costing) -> list[Resolved]:
     """The operations services the scenario names."""
-    return [_ref(c, f"operations.services.{index}", c.book.service, ref)
-            for index, ref in enumerate(c.scenario.operations.services)]
+    return [ref(c, f"operations.services.{index}", c.book.service, service)
+            for index, service in enumerate(c.scenario.operations.services)]
 
 
 def _error_analysis(c: Costing, approach: Approach, iterations: int) -> list[LineItem]:
@@ -350,17 +330,3 @@ def _error_analysis(c: Costing, approach: Approach, iterations: int) -> list[Lin
     return [c.one_time(approach, "engineering", f"Error analysis ({iterations} iterations)", hours * iterations,
                        PERSON_HOURS, c.rate("ml_engineer"),
                        f"assumptions.error_analysis_hours_per_iteration ({hours:g}) x {iterations} iterations")]
-
-
-def _field_locator(scenario: Scenario, approach: Approach) -> Callable[[str], str]:
-    """Where a setting of ``approach`` was written: the hybrid's own key, else the block it inherits."""
-    if approach != "hybrid":
-        return lambda key: f"approaches.{approach}.{key}"
-    hybrid = scenario.approaches.hybrid
-
-    def locate(key: str) -> str:
-        if getattr(hybrid, key, None) is not None:
-            return f"approaches.hybrid.{key}"
-        return f"approaches.{'rag' if key in RetrievalFields.model_fields else 'fine_tune'}.{key}"
-
-    return locate

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from planner.core.draws import nonzero, where
 from planner.core.errors import FieldProblem
 from planner.costs.costing import TOKENS_PER_MILLION, Costing
@@ -21,7 +23,7 @@ def inference_lines(
     system_prompt_tokens: int,
     cached_prompt_share: float,
     retrieved_tokens: int,
-    field: str,
+    field: Callable[[str], str],
     batch_share: float = 0.0,
 ) -> list[LineItem]:
     """Input, cache-read, cache-write and output tokens each month, at ``prices`` (a model or its fine-tune).
@@ -32,7 +34,7 @@ def inference_lines(
     cache, billed at the cache-write price where the provider publishes one (Anthropic: 1.25x the
     input price), else at the input price. A share of 0 means caching is not used.
     A ``batch_share`` of the requests goes through the provider's batch API, all its input and output
-    at the batch prices (no cache discount). ``field`` is the scenario block, for messages.
+    at the batch prices (no cache discount). ``field`` locates a setting in the scenario, for messages.
     """
     workload = c.scenario.workload
     requests = [r * (1 - batch_share) for r in c.requests]
@@ -54,7 +56,7 @@ def inference_lines(
     ]
     if nonzero(cached):
         if getattr(offering, "cached_input_per_million_tokens", None) is None:
-            raise FieldProblem(f"{field}.cached_prompt_share",
+            raise FieldProblem(field("cached_prompt_share"),
                                f"{prices.key} has no cached-input price; set the share to 0")
         parts.insert(1, ("Cached prompt tokens (cache reads)", cached, "cached_input_per_million_tokens",
                          f"requests x {system_prompt_tokens:,} system x {cached_prompt_share:g} cache hit share"))
@@ -73,7 +75,7 @@ def inference_lines(
     if nonzero(batch_share):
         if getattr(offering, "batch_input_per_million_tokens", None) is None or getattr(
                 offering, "batch_output_per_million_tokens", None) is None:
-            raise FieldProblem(f"{field}.batch_share", f"{prices.key} has no batch prices; set the share to 0")
+            raise FieldProblem(field("batch_share"), f"{prices.key} has no batch prices; set the share to 0")
         batched = [r * batch_share for r in c.requests]
         for item, tokens, price_field in (("Batch input tokens", sent, "batch_input_per_million_tokens"),
                                           ("Batch output tokens", workload.output_tokens,

@@ -6,7 +6,9 @@ import datetime
 import re
 from typing import Literal, NamedTuple
 
-Approach = Literal["prompt", "rag", "fine_tune", "hybrid"]
+# An option's id (``Option.id``); in a scenario without options, the kind of approach
+# ("prompt", "rag", "fine_tune", "hybrid"). Kinds and their labels: ``planner.inputs.scenario``.
+Approach = str
 Category = Literal[
     "engineering",
     "data_preparation",
@@ -22,13 +24,6 @@ Category = Literal[
 ]
 Timing = Literal["one_time", "monthly"]
 
-APPROACHES: tuple[Approach, ...] = ("prompt", "rag", "fine_tune", "hybrid")
-APPROACH_LABELS: dict[Approach, str] = {
-    "prompt": "Prompt engineering",
-    "rag": "RAG",
-    "fine_tune": "Fine-tuning",
-    "hybrid": "Hybrid (fine-tune + RAG)",
-}
 CATEGORY_LABELS: dict[Category, str] = {
     "engineering": "Engineering",
     "data_preparation": "Data preparation",
@@ -46,7 +41,10 @@ TIMING_LABELS: dict[Timing, str] = {"one_time": "one-time", "monthly": "monthly"
 PERSON_HOURS = "person-hours"
 
 
-_FIELD_PATH = re.compile(r"\b(?:assumptions|workload|approaches|project|team)(?:\.[a-z0-9_]+)+")
+# Every top-level section of a scenario (a test keeps this list equal to Scenario's fields), and the
+# assumptions table: "operations.personal_data" reads "personal data".
+_FIELD_PATH = re.compile(
+    r"\b(?:assumptions|workload|approaches|options|project|operations|team)(?:\.[a-z0-9_]+)+")
 _SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 
 

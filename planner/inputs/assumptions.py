@@ -7,7 +7,7 @@ descriptions below are the documentation of what each one means; the README list
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
@@ -26,7 +26,12 @@ class Assumption(BaseModel):
     note: str | None = None
 
 
-def _a(description: str) -> object:
+def _a(description: str) -> Any:
+    """A required field with its description.
+
+    Typed ``Any`` like pydantic's own ``Field``: the ``FieldInfo`` stands in a class body for a value of the
+    field's type (``x: Assumption = _a(...)``), which only ``Any`` can do.
+    """
     return Field(description=description)
 
 
@@ -249,6 +254,7 @@ class Assumptions(BaseModel):
 
         Checked per field, so an error names the assumption and its line in the file.
         """
+        assert info.field_name is not None  # a field validator is always called for a field
         broken = outside(item.value, ASSUMPTION_LIMITS[info.field_name])
         if broken is not None:
             raise ValueError(f"value must be {broken}, got {item.value:g}")

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, AnyStr, BinaryIO
 
 import filelock
 import yaml
@@ -305,11 +305,12 @@ def write_atomically(path: Path, text: str | bytes, mode: int | None = None) -> 
         mode = file_mode(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX)
     try:
-        binary = isinstance(text, bytes)
-        with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as binary_out:
+                _write_to_disk(binary_out, text)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8") as text_out:
+                _write_to_disk(text_out, text)
         os.chmod(temporary, _default_mode() if mode is None else mode)
         os.replace(temporary, path)
     except BaseException:
@@ -317,6 +318,13 @@ def write_atomically(path: Path, text: str | bytes, mode: int | None = None) -> 
             os.unlink(temporary)
         raise
     sync_folder(path.parent)
+
+
+def _write_to_disk(out: IO[AnyStr], text: AnyStr) -> None:
+    """Write ``text`` to ``out`` and flush it through to the disk."""
+    out.write(text)
+    out.flush()
+    os.fsync(out.fileno())
 
 
 def sync_folder(folder: Path) -> None:

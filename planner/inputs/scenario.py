@@ -7,16 +7,20 @@ looked up in the price tables when the estimate is made.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic.fields import FieldInfo
 
 from planner.core.errors import Problem, ScenarioError
 from planner.core.limits import MAX_MAGNITUDE, MAX_TEXT_CHARS
 from planner.inputs.architecture import Architecture
 from planner.inputs.files import YamlDocument, dump_yaml, parse_yaml, read_yaml
-from planner.inputs.validation import STRICT, validate_data, validate_document
+from planner.inputs.validation import STRICT, error_message, members, validate_data, validate_document
 
 # Every number a scenario holds is at most a quadrillion (planner.core.limits.MAX_MAGNITUDE).
 MAX_COUNT = int(MAX_MAGNITUDE)
@@ -188,53 +192,96 @@ class FineTuneBlock(BaseModel):
         return self
 
 
-class HybridBlock(BaseModel):
-    """Fine-tuned model plus RAG. Unset keys come from the ``fine_tune`` block, then from ``rag``."""
+# Keys a hybrid (and a hybrid option) may set: the fine-tuning block's and the retrieval settings'.
+HYBRID_KEYS: tuple[str, ...] = (*FineTuneBlock.model_fields, *RetrievalFields.model_fields)
 
-    model_config = STRICT
-    # Every key of FineTuneBlock and RetrievalFields, all optional; filled in by Scenario.
-    route: Literal["api", "provider_hosted", "self_hosted"] | None = None
-    model: str | None = Field(None, max_length=200)
-    host: Identifier | None = None
-    system_prompt_tokens: Count | None = None
-    cached_prompt_share: Share | None = None
-    examples: Count | None = None
-    example_sources: ExampleSources | None = None
-    generation_model: Ref | None = None
-    tokens_per_example: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
-    epochs: Annotated[int, Field(ge=1, le=100)] | None = None
-    preference_pairs: Count | None = None
-    tokens_per_pair: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
-    retrain_every_months: Count | None = None
-    architecture: Architecture | None = None
-    method: Literal["full", "lora", "qlora"] | None = None
-    lora_rank: Annotated[int, Field(ge=1, le=4096)] | None = None
-    micro_batch: Annotated[int, Field(ge=1, le=4096)] | None = None
-    gradient_checkpointing: bool | None = None
-    training_precision: Literal["bf16", "fp8"] | None = None
-    training_gpu: Ref | None = None
-    serving_gpu: Ref | None = None
-    serving_precision: Literal["bf16", "fp8", "int4"] | None = None
-    serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = None
-    hosting: Literal["dedicated", "shared_adapter"] | None = None
-    serving_schedule: Literal["always_on", "business_hours", "scale_to_zero"] | None = None
-    purchase: Literal["on_demand", "reserved", "spot"] | None = None
-    adapter_share: Annotated[float, Field(gt=0, le=1)] | None = None
-    retrieved_tokens: Count | None = None
-    corpus_tokens: Count | None = None
-    corpus_monthly_change: Share | None = None
-    embedding_model: Ref | None = None
-    vector_db: Ref | None = None
+
+class HybridBlock(BaseModel):
+    """Fine-tuned model plus RAG: any key of the ``fine_tune`` block and of the retrieval settings
+    (``retrieved_tokens``, ``corpus_tokens``, ``corpus_monthly_change``, ``embedding_model``,
+    ``vector_db``), set here over those blocks. Unset keys come from ``fine_tune``, then from ``rag``.
+
+    The keys are not declared again here: the merged result is validated as a fine-tuning block and
+    retrieval settings (``compose_hybrid``), so a rule of either block holds for the hybrid too.
+
+    >>> HybridBlock(retrieved_tokens=300).overrides()
+    {'retrieved_tokens': 300}
+    """
+
+    model_config = ConfigDict(extra="allow", strict=True, frozen=True)
+
+    @model_validator(mode="after")
+    def _known_keys(self) -> HybridBlock:
+        unknown = [key for key in self.overrides() if key not in HYBRID_KEYS]
+        if unknown:
+            raise ValueError(f"unknown key {unknown[0]!r}; expected one of: {', '.join(sorted(HYBRID_KEYS))}")
+        return self
+
+    def overrides(self) -> dict[str, Any]:
+        """The keys set here, with their values."""
+        return dict(self.model_extra or {})
 
 
 class Approaches(BaseModel):
-    """The four approaches compared; each block's keys have defaults."""
+    """The four approaches' settings; each block's keys have defaults. Options (``Scenario.options``)
+    start from the block of their kind."""
 
     model_config = STRICT
     prompt: PromptBlock = PromptBlock()
     rag: RagBlock = RagBlock()
     fine_tune: FineTuneBlock = FineTuneBlock()
     hybrid: HybridBlock = HybridBlock()
+
+
+ApproachKind = Literal["prompt", "rag", "fine_tune", "hybrid"]
+APPROACH_KINDS: tuple[ApproachKind, ...] = ("prompt", "rag", "fine_tune", "hybrid")
+APPROACH_LABELS: dict[ApproachKind, str] = {
+    "prompt": "Prompt engineering",
+    "rag": "RAG",
+    "fine_tune": "Fine-tuning",
+    "hybrid": "Hybrid (fine-tune + RAG)",
+}
+TRAINS: frozenset[ApproachKind] = frozenset({"fine_tune", "hybrid"})  # kinds that train a model
+RETRIEVES: frozenset[ApproachKind] = frozenset({"rag", "hybrid"})  # kinds that retrieve from a corpus
+MAX_OPTIONS = 20
+MAX_OPTION_NAME = 60
+# Keys an option of each kind may set over its block.
+OPTION_KEYS: dict[ApproachKind, tuple[str, ...]] = {
+    "prompt": tuple(PromptBlock.model_fields),
+    "rag": tuple(RagBlock.model_fields),
+    "fine_tune": tuple(FineTuneBlock.model_fields),
+    "hybrid": HYBRID_KEYS,
+}
+
+
+class Option(BaseModel):
+    """One option compared: a name, the kind of approach, and the keys it sets over the scenario's
+    block for that kind (``approaches.<kind>``), so data the options share is written once.
+
+    >>> Option(name="RAG on Claude", approach="rag", settings={"model": "anthropic/claude-sonnet-4.5"}).id
+    'rag_on_claude'
+    """
+
+    model_config = STRICT
+    name: str = Field(min_length=1, max_length=MAX_OPTION_NAME, description="shown everywhere; unique")
+    approach: ApproachKind = Field(description="the kind of approach: prompt, rag, fine_tune or hybrid")
+    settings: dict[Annotated[str, Field(max_length=100)], Any] = Field(
+        {}, max_length=len(HYBRID_KEYS), description="keys of the kind's block set for this option only")
+    shown: bool = Field(True, description="shown in the comparison (every option is exported)")
+
+    @property
+    def id(self) -> str:
+        """The option's id: its name in lower case, runs of other characters as one underscore."""
+        return option_id(self.name)
+
+
+def option_id(name: str) -> str:
+    """An option's id from its name.
+
+    >>> option_id("Llama 3.1 8B, LoRA (Together)")
+    'llama_3_1_8b_lora_together'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "option"
 
 
 class Project(BaseModel):
@@ -311,6 +358,9 @@ class Scenario(BaseModel):
     )
     workload: Workload = Workload()
     approaches: Approaches = Approaches()
+    options: list[Option] = Field(
+        [], max_length=MAX_OPTIONS, description="the options compared, each a kind of approach with its own "
+                                                "settings; none: the four approaches as set in approaches")
     project: Project = Project()
     operations: Operations = Operations()
     team: Team = Team()
@@ -331,18 +381,48 @@ class Scenario(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]  # mutable-looking contents; never a dict key
 
-    def hybrid_fine_tune(self) -> FineTuneBlock:
-        """The hybrid's fine-tuning settings: its own keys over the ``fine_tune`` block's."""
-        own = _set_fields(self.approaches.hybrid, FineTuneBlock.model_fields)
-        return self.approaches.fine_tune.model_copy(update=own)
+    def option_plans(self) -> list[OptionPlan]:
+        """The options compared: the scenario's ``options``, or without them the four approaches as set in
+        ``approaches`` (ids ``prompt``, ``rag``, ``fine_tune``, ``hybrid``).
 
-    def hybrid_retrieval(self) -> RetrievalFields:
-        """The hybrid's retrieval settings: its own keys over the ``rag`` block's."""
-        rag = self.approaches.rag
-        base = {name: getattr(rag, name) for name in RetrievalFields.model_fields}
-        base.update(_set_fields(self.approaches.hybrid, RetrievalFields.model_fields))
-        # Both blocks are validated already; not validating again lets a simulation pass arrays of draws.
-        return RetrievalFields.model_construct(**base)
+        >>> [plan.id for plan in Scenario().option_plans()]
+        ['prompt', 'rag', 'fine_tune', 'hybrid']
+        """
+        if not self.options:
+            return [OptionPlan(kind, APPROACH_LABELS[kind], kind, {}, f"approaches.{kind}") for kind in APPROACH_KINDS]
+        return [OptionPlan(option.id, option.name, option.approach, dict(option.settings),
+                           f"options.{index}.settings", option.shown)
+                for index, option in enumerate(self.options)]
+
+    def block(self, plan: OptionPlan) -> PromptBlock | RagBlock | FineTuneBlock:
+        """The settings of a prompt, RAG or fine-tuning option: its own keys over its kind's block."""
+        if plan.kind == "hybrid":
+            raise ValueError("a hybrid has two blocks: use Scenario.hybrid")
+        base: PromptBlock | RagBlock | FineTuneBlock = getattr(self.approaches, plan.kind)
+        # Validated already (scenario_from_dict and friends); not validating again lets a simulation
+        # pass arrays of draws.
+        return base.model_copy(update=plan.settings) if plan.settings else base
+
+    def hybrid(self, plan: OptionPlan) -> tuple[FineTuneBlock, RetrievalFields]:
+        """A hybrid option's fine-tuning and retrieval settings: its own keys over the ``hybrid`` block's,
+        over the ``fine_tune`` and ``rag`` blocks."""
+        return compose_hybrid(self.approaches.fine_tune, self.approaches.rag,
+                              {**self.approaches.hybrid.overrides(), **plan.settings})
+
+    def locator(self, plan: OptionPlan) -> Callable[[str], str]:
+        """Where a setting of ``plan`` was written: the option's own key, else the block it inherits."""
+        hybrid = self.approaches.hybrid.overrides()
+
+        def locate(key: str) -> str:
+            if key in plan.settings or (not self.options and plan.kind != "hybrid"):
+                return f"{plan.where}.{key}"
+            if plan.kind != "hybrid":
+                return f"approaches.{plan.kind}.{key}"
+            if key in hybrid:
+                return f"approaches.hybrid.{key}"
+            return f"approaches.{'rag' if key in RetrievalFields.model_fields else 'fine_tune'}.{key}"
+
+        return locate
 
     def origin_problem(self, field: str, message: str) -> Problem:
         """A problem located in this scenario's file (line found where the field was written)."""
@@ -350,6 +430,36 @@ class Scenario(BaseModel):
             return Problem("scenario", None, field, message)
         path = tuple(int(p) if p.isdigit() else p for p in field.split("."))
         return Problem(self._origin.file, self._origin.line_of(path), field, message)
+
+
+@dataclass(frozen=True)
+class OptionPlan:
+    """An option as the estimator costs it: id, name (its label everywhere), kind, the keys it sets over its
+    kind's block, and where those keys were written (``options.2.settings``, or ``approaches.rag`` for one
+    of the four approaches of a scenario without options)."""
+
+    id: str
+    name: str
+    kind: ApproachKind
+    settings: dict[str, Any]
+    where: str
+    shown: bool = True
+
+
+def compose_hybrid(fine_tune: FineTuneBlock, rag: RetrievalFields,
+                   overrides: dict[str, Any]) -> tuple[FineTuneBlock, RetrievalFields]:
+    """A hybrid's training and retrieval settings: ``overrides`` over the fine-tuning block and the RAG
+    block's retrieval settings (unvalidated: the scenario's entry points validate the result).
+
+    >>> training, retrieval = compose_hybrid(FineTuneBlock(), RagBlock(), {"examples": 50, "retrieved_tokens": 9})
+    >>> training.examples, retrieval.retrieved_tokens, retrieval.corpus_tokens
+    (50, 9, 20000000)
+    """
+    training = {key: value for key, value in overrides.items() if key in FineTuneBlock.model_fields}
+    retrieval = {name: getattr(rag, name) for name in RetrievalFields.model_fields}
+    retrieval.update((key, value) for key, value in overrides.items() if key in RetrievalFields.model_fields)
+    return (fine_tune.model_copy(update=training) if training else fine_tune,
+            RetrievalFields.model_construct(**retrieval))
 
 
 def scenario_input(scenario: Scenario, path: str) -> Any:
@@ -361,14 +471,33 @@ def scenario_input(scenario: Scenario, path: str) -> Any:
     """
     node: Any = scenario
     for part in path.split("."):
-        if not hasattr(node, part) or part in ("ranges", "measured"):
+        if isinstance(node, HybridBlock) and part in HYBRID_KEYS:
+            node = node.overrides().get(part)  # None: left to the blocks it inherits
+            continue
+        if not hasattr(node, part) or part in ("ranges", "measured", "options"):
             raise LookupError(f"no scenario input {path!r}")
         node = getattr(node, part)
     return node
 
 
-def _set_fields(block: BaseModel, names: Any) -> dict[str, Any]:
-    return {name: getattr(block, name) for name in names if getattr(block, name, None) is not None}
+def scenario_field(path: str) -> FieldInfo | None:
+    """The declaration (type, bounds, description) of the scenario input at dotted ``path``, None if no
+    input has that path; a hybrid's key is declared by the block it comes from.
+
+    >>> scenario_field("approaches.hybrid.retrieved_tokens").description
+    'retrieved context added to each request'
+    """
+    model: Any = Scenario
+    info = None
+    for part in path.split("."):
+        model = next((m for m in members(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
+        if model is HybridBlock:
+            model = FineTuneBlock if part in FineTuneBlock.model_fields else RetrievalFields
+        if model is None or part not in model.model_fields:
+            return None
+        info = model.model_fields[part]
+        model = info.annotation
+    return info
 
 
 def scenario_yaml(scenario: Scenario) -> str:
@@ -396,23 +525,41 @@ def parse_scenario(text: str, name: str = "scenario.yaml") -> Scenario:
 
 def scenario_from_dict(data: dict[str, Any], name: str = "scenario") -> Scenario:
     """Validate a scenario given as plain data (e.g. from a form)."""
-    return _check_hybrid(validate_data(Scenario, data, name, ScenarioError))
+    return _check_composed(validate_data(Scenario, data, name, ScenarioError))
 
 
 def _from_document(doc: YamlDocument) -> Scenario:
     scenario = validate_document(Scenario, doc, ScenarioError)
     scenario._origin = doc
-    return _check_hybrid(scenario)
+    return _check_composed(scenario)
 
 
-def _check_hybrid(scenario: Scenario) -> Scenario:
-    """The hybrid merges two blocks; check the merged result as strictly as a block of its own. And
-    every measured input must name an input."""
-    try:
-        FineTuneBlock.model_validate(scenario.hybrid_fine_tune().model_dump())
-    except ValidationError as exc:
-        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-        raise ScenarioError(scenario.origin_problem("approaches.hybrid", message)) from None
+def _check_composed(scenario: Scenario) -> Scenario:
+    """Check what merges blocks as strictly as a block of its own: the hybrid (over the fine_tune and rag
+    blocks) and each option (over its kind's block); options' names must differ; every measured input
+    must name an input. Returns the scenario with the merged keys' values as validated (a nested mapping
+    such as ``example_sources`` becomes its model)."""
+    problems: list[Problem] = []
+    hybrid = _validated(scenario, "approaches.hybrid", "hybrid", scenario.approaches.hybrid.overrides(), problems)
+    if hybrid is not None:
+        scenario = scenario.model_copy(update={"approaches": scenario.approaches.model_copy(
+            update={"hybrid": HybridBlock(**hybrid)})})
+    options: list[Option] = []
+    seen: dict[str, int] = {}
+    for index, option in enumerate(scenario.options):
+        where = f"options.{index}"
+        if option.id in seen:
+            first = seen[option.id]
+            problems.append(scenario.origin_problem(f"{where}.name", (
+                f"{option.name!r} reads as the same name as option {first + 1} ({scenario.options[first].name!r}) "
+                "once case, spaces and punctuation are set aside; give each option its own name")))
+        seen.setdefault(option.id, index)
+        settings = _validated(scenario, f"{where}.settings", option.approach, option.settings, problems)
+        options.append(option if settings is None else option.model_copy(update={"settings": settings}))
+    if problems:
+        raise ScenarioError(problems)
+    if scenario.options:
+        scenario = scenario.model_copy(update={"options": options})
     for path in scenario.measured:
         try:
             scenario_input(scenario, path)
@@ -421,3 +568,43 @@ def _check_hybrid(scenario: Scenario) -> Scenario:
                 "measured", f"{path!r} is not a scenario input (expected a dotted path such as "
                             "approaches.fine_tune.examples)")) from None
     return scenario
+
+
+def _validated(scenario: Scenario, where: str, kind: ApproachKind, settings: dict[str, Any],
+               problems: list[Problem]) -> dict[str, Any] | None:
+    """``settings`` over the blocks of ``kind``, validated as those blocks; their values as validated, or
+    None with the problems (at ``where``, the key when it is one of ``settings``) added to ``problems``."""
+    allowed = OPTION_KEYS[kind]
+    unknown = [key for key in settings if key not in allowed]
+    for key in unknown:
+        problems.append(scenario.origin_problem(f"{where}.{key}", (
+            f"unknown key for a {APPROACH_LABELS[kind]} option; expected one of: {', '.join(sorted(allowed))}")))
+    if unknown:
+        return None
+    a = scenario.approaches
+    # The blocks' values as they are (models, not dumped), the settings over them, validated afresh.
+    if kind == "hybrid":
+        def own(model: type[BaseModel]) -> dict[str, Any]:
+            return {key: value for key, value in settings.items() if key in model.model_fields}
+
+        checks: list[tuple[type[BaseModel], dict[str, Any]]] = [
+            (FineTuneBlock, {**dict(a.fine_tune), **own(FineTuneBlock)}),
+            (RetrievalFields, {**{name: getattr(a.rag, name) for name in RetrievalFields.model_fields},
+                               **own(RetrievalFields)})]
+    else:
+        block: BaseModel = getattr(a, kind)
+        checks = [(type(block), {**dict(block), **settings})]
+    found: dict[str, Any] = {}
+    failed = False
+    for model, data in checks:
+        try:
+            checked = model.model_validate(data)
+        except ValidationError as exc:
+            failed = True
+            for err in exc.errors():
+                key = str(err["loc"][0]) if err["loc"] else ""
+                field = ".".join([where, *(str(part) for part in err["loc"])]) if key in settings else where
+                problems.append(scenario.origin_problem(field, error_message(err)))
+            continue
+        found.update((key, getattr(checked, key)) for key in settings if key in model.model_fields)
+    return None if failed else found

@@ -50,12 +50,22 @@ def _problem(model: type[BaseModel], err: Any, file: str, doc: YamlDocument | No
         return Problem(file, line, field, f"unknown key{hint}")
     if kind == "missing":
         return Problem(file, line, field, "required field is missing")
+    return Problem(file, line, field, error_message(err))
+
+
+def error_message(err: Any) -> str:
+    """One of pydantic's errors (an item of ``ValidationError.errors()``) as our message: without
+    pydantic's "Value error, " prefix, continuing a sentence, with the value given where it is short.
+
+    >>> error_message({"msg": "Input should be greater than 0", "input": -1, "type": "greater_than"})
+    'input should be greater than 0, got -1'
+    """
     message = err["msg"].removeprefix("Value error, ")
-    message = message[0].lower() + message[1:]
+    message = message[:1].lower() + message[1:]
     given = err.get("input")
     if not isinstance(given, (dict, list)):
         message += f", got {quote(given)}"
-    return Problem(file, line, field, message)
+    return message
 
 
 def _allowed_keys(model: type[BaseModel], path: FieldPath) -> list[str]:

@@ -422,15 +422,16 @@ def _preference(report: TrainingFileReport, number: int, data: dict[str, Any], e
         preferred = _messages(report, number, data.get("preferred_output"), "preferred_output") if prompt else None
         rejected = _messages(report, number, data.get("non_preferred_output"), "non_preferred_output") \
             if preferred else None
-        if rejected is None:
+        if prompt is None or preferred is None or rejected is None:  # each needs the one before it
             return
         tokens = _chat_tokens(prompt, enc) + sum(count(m["content"], enc) for m in preferred + rejected)
     else:
         parts = [data.get(k) for k in ("prompt", "chosen", "rejected")]
-        if not all(isinstance(p, str) and p.strip() for p in parts):
+        texts = [p for p in parts if isinstance(p, str) and p.strip()]
+        if len(texts) < len(parts):
             report.add_problem(number, "prompt, chosen and rejected must be non-empty strings")
             return
-        tokens = sum(count(p, enc) for p in parts)
+        tokens = sum(count(p, enc) for p in texts)
     report.preference_pairs += 1
     report.pair_tokens.append(tokens)
 

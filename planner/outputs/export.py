@@ -11,10 +11,10 @@ from typing import Any, Literal
 
 from planner.analysis.comparison import cheapest, fastest
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
+from planner.costs.lines import CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
-from planner.inputs.scenario import scenario_input
+from planner.inputs.scenario import APPROACH_LABELS, scenario_input
 
 CENTS = 2  # money is rounded to cents in the CSV (and formatted to cents in the workbook)
 NUMBER_DECIMALS = 6  # quantities and unit prices keep fractions of a cent (per-token lines)
@@ -29,17 +29,24 @@ class Column:
     kind: Literal["text", "money", "number", "date"]
 
 
-def line_item_columns(currency: str, horizon_months: int) -> list[Column]:
+def line_item_columns(estimate: Estimate) -> list[Column]:
     """The line-item table, shared by the CSV, the budget pack and the app.
 
     One-time and first-month amounts are separate columns (0 where a line is not of that timing),
-    so each amount column sums to the approach's total of that kind.
+    so each amount column sums to the approach's total of that kind. A scenario with options has an
+    "Option" column (its name) before the approach (its kind, in words).
     """
+    currency, horizon_months, options = estimate.currency, estimate.horizon_months, estimate.approaches
+
     def amount_if(timing: str) -> Callable[[LineItem], float]:
         return lambda line: line.amount if line.timing == timing else 0.0
 
+    which = ([Column("Option", lambda line: options[line.approach].label, "text"),
+              Column("Approach", lambda line: APPROACH_LABELS[options[line.approach].kind], "text")]
+             if estimate.scenario.options else
+             [Column("Approach", lambda line: options[line.approach].label, "text")])
     return [
-        Column("Approach", lambda line: APPROACH_LABELS[line.approach], "text"),
+        *which,
         Column("Category", lambda line: CATEGORY_LABELS[line.category], "text"),
         Column("Item", lambda line: line.item, "text"),
         Column("Timing", lambda line: TIMING_LABELS[line.timing], "text"),
@@ -89,7 +96,7 @@ def to_csv(estimate: Estimate) -> str:
     Amounts are rounded to cents; the one-time, first-month and horizon amounts are in separate
     columns, so summing a column gives that total (to the cent per line).
     """
-    columns = line_item_columns(estimate.currency, estimate.horizon_months)
+    columns = line_item_columns(estimate)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([column.heading for column in columns])
@@ -108,9 +115,11 @@ def _line_dict(line: LineItem) -> dict[str, Any]:
     return data
 
 
-def _approach_dict(result: ApproachEstimate) -> dict[str, Any]:
+def _approach_dict(result: ApproachEstimate, option: bool = False) -> dict[str, Any]:
+    which = ({"id": result.approach, "name": result.label, "approach": result.kind} if option
+             else {"label": result.label})
     return {
-        "label": result.label,
+        **which,
         "serves_with": result.serves_with,
         "one_time_cost": result.one_time_cost,
         "monthly_cost": result.monthly_cost,
@@ -193,14 +202,17 @@ def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
 
 
 def to_dict(estimate: Estimate) -> dict[str, Any]:
-    """The estimate as plain data (the JSON format)."""
+    """The estimate as plain data (the JSON format). A scenario with options gives ``options``, a list of
+    each option's id, name, kind of approach and figures; one without gives ``approaches`` by kind."""
     return {
         "scenario": estimate.scenario.name,
         "currency": estimate.currency,
         "horizon_months": estimate.horizon_months,
         "planned_on": estimate.planned_on.isoformat(),
         "measured": dict(estimate.scenario.measured),
-        "approaches": {name: _approach_dict(result) for name, result in estimate.approaches.items()},
+        **({"options": [_approach_dict(result, option=True) for result in estimate.approaches.values()]}
+           if estimate.scenario.options else
+           {"approaches": {name: _approach_dict(result) for name, result in estimate.approaches.items()}}),
         "model_retirements": [
             {"approach": r.approach, "model": r.label, "key": r.key, "retires_on": r.retires_on.isoformat(),
              "retired": r.retired, "launches": r.launches.isoformat(), "plan_ends": r.plan_ends.isoformat(),
@@ -284,7 +296,7 @@ def measured_notes(estimate: Estimate) -> list[str]:
 
 def model_retirement_notes(estimate: Estimate) -> list[str]:
     """Each approach's retiring models in words: "RAG: anthropic/claude-sonnet-4.5 retires on ..."."""
-    return [f"{APPROACH_LABELS[r.approach]}: {r}" for r in estimate.retirements]
+    return [f"{estimate.label(r.approach)}: {r}" for r in estimate.retirements]
 
 
 def to_table(estimate: Estimate) -> str:
@@ -322,13 +334,14 @@ def summary_csv(estimate: Estimate) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     figures = summary_figures(estimate)
     writer.writerow([
-        "Approach", *(f.label for f in figures),
+        *(["Option"] if estimate.scenario.options else []), "Approach", *(f.label for f in figures),
         f"Lowest {estimate.horizon_months}-month cost (or within the tie share)",
         "Fastest to production (or within the tie share)", "Not open to new customers",
     ])
     for index, r in enumerate(estimate.approaches.values()):
         cells = [_csv_cell(f.values[index], "money") if f.kind in ("money", "rate") else _cell(f.values[index])
                  for f in figures]
-        writer.writerow([r.label, *cells, "yes" if r.approach in low else "no", "yes" if r.approach in quick else "no",
+        which = [r.label, APPROACH_LABELS[r.kind]] if estimate.scenario.options else [r.label]
+        writer.writerow([*which, *cells, "yes" if r.approach in low else "no", "yes" if r.approach in quick else "no",
                          "; ".join(r.blockers)])
     return buffer.getvalue()

@@ -9,6 +9,7 @@ cents; labels are words. The workbook is returned as bytes; writing it to a file
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from planner.analysis.ranges import METRICS, Percentiles
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import APPROACH_LABELS, CATEGORY_LABELS, months
+from planner.costs.lines import CATEGORY_LABELS, months
 from planner.inputs.pricebook import PriceBook, all_offerings
 from planner.outputs.export import (
     grouped_lines,
@@ -37,9 +38,12 @@ WHOLE_FORMAT = "#,##0"
 WEEKS_FORMAT = "#,##0.0"
 COLUMN_WIDTH_MAX = 60
 BOLD = Font(bold=True)
-# Sheet names hold at most 31 characters.
+# Sheet names hold at most 31 characters, none of []:*?/\\, and differ in more than case.
+MAX_SHEET_NAME = 31
+MONTHLY_PREFIX = "Monthly - "
 MONTHLY_SHEETS = {"prompt": "Monthly - Prompt", "rag": "Monthly - RAG", "fine_tune": "Monthly - Fine-tuning",
                   "hybrid": "Monthly - Hybrid"}
+_NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
                  "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
 
@@ -56,8 +60,9 @@ def budget_pack(estimate: Estimate, book: PriceBook,
     workbook = Workbook()
     _summary(workbook.active, estimate, money)
     _line_items(workbook.create_sheet("Line items"), estimate, money)
+    names = monthly_sheet_names(estimate)
     for name, result in estimate.approaches.items():
-        _monthly(workbook.create_sheet(MONTHLY_SHEETS[name]), result, estimate, money)
+        _monthly(workbook.create_sheet(names[name]), result, estimate, money)
     if ranges:
         _ranges(workbook.create_sheet("Ranges"), estimate, ranges, money)
     _assumptions(workbook.create_sheet("Assumptions"), estimate)
@@ -65,6 +70,30 @@ def budget_pack(estimate: Estimate, book: PriceBook,
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def monthly_sheet_names(estimate: Estimate) -> dict[str, str]:
+    """The month-by-month sheet of each option: "Monthly - " and its name, cut to Excel's 31 characters,
+    without the characters Excel refuses, and numbered where two would read alike (Excel ignores case).
+    A scenario without options keeps the four approaches' sheet names.
+
+    Two options called "Llama 3.1 8B LoRA on Together AI" and "Llama 3.1 8B LoRA on Together, spot" both
+    cut to "Monthly - Llama 3.1 8B LoRA on T"; the second becomes "Monthly - Llama 3.1 8B LoRA o (2)".
+    """
+    if not estimate.scenario.options:
+        return {name: MONTHLY_SHEETS[name] for name in estimate.approaches}
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for option, result in estimate.approaches.items():
+        base = (MONTHLY_PREFIX + _NOT_IN_SHEET_NAMES.sub("-", result.label)).strip()
+        name, number = base[:MAX_SHEET_NAME].rstrip(), 1
+        while name.casefold() in taken:
+            number += 1
+            suffix = f" ({number})"
+            name = base[:MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+        taken.add(name.casefold())
+        names[option] = name
+    return names
 
 
 def _summary(sheet: Worksheet, estimate: Estimate, money: str) -> None:
@@ -103,7 +132,7 @@ def _summary(sheet: Worksheet, estimate: Estimate, money: str) -> None:
 def _line_items(sheet: Worksheet, estimate: Estimate, money: str) -> None:
     """Lines grouped by approach and category; a subtotal row after each category and a total row
     after each approach, as SUBTOTAL(9, ...) formulas (which leave nested subtotals out of a total)."""
-    columns = line_item_columns(estimate.currency, estimate.horizon_months)
+    columns = line_item_columns(estimate)
     amount_columns = [i for i, c in enumerate(columns, start=1) if c.kind == "money"]
     item_column = next(i for i, c in enumerate(columns, start=1) if c.heading == "Item")
     _append(sheet, [c.heading for c in columns], bold=True)
@@ -165,14 +194,15 @@ def _monthly(sheet: Worksheet, result: ApproachEstimate, estimate: Estimate, mon
 
 def _ranges(sheet: Worksheet, estimate: Estimate, ranges: dict[str, dict[str, Percentiles]], money: str) -> None:
     cur = estimate.currency
-    _append(sheet, ["Approach", "Figure", "P10", "P50", "P90", "Draws left out (cannot be costed)"], bold=True)
+    _append(sheet, ["Option" if estimate.scenario.options else "Approach", "Figure", "P10", "P50", "P90",
+                    "Draws left out (cannot be costed)"], bold=True)
     for name, metrics in ranges.items():
         for metric, p in metrics.items():
             if metric not in METRICS:
                 continue
             unit = "weeks" if metric == "weeks_to_production" else cur
             number_format = WEEKS_FORMAT if metric == "weeks_to_production" else money
-            _append(sheet, [APPROACH_LABELS[name], f"{METRIC_LABELS[metric]} ({unit})", p.p10, p.p50, p.p90,
+            _append(sheet, [estimate.label(name), f"{METRIC_LABELS[metric]} ({unit})", p.p10, p.p50, p.p90,
                             p.excluded_share], formats={3: number_format, 4: number_format, 5: number_format,
                                                         6: "0%"})
     _append(sheet, [])

@@ -23,14 +23,14 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from planner.core.errors import PricingError, Problem
 from planner.core.limits import MAX_PRICE_MAP_BYTES
 from planner.inputs.files import open_regular, read_text
-from planner.inputs.price_tables import PriceTable
+from planner.inputs.price_tables import ChatModel, EmbeddingModel, Offering, PriceTable
 from planner.price_admin.editing import Change, diff_tables
 
 PER_MILLION = 1_000_000
@@ -155,14 +155,17 @@ def _find(models: dict[str, dict[str, Any]], provider: str, offering_id: str, ex
 
 def _figures(entry: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
     """Our fields that ``entry`` gives a value for, converted to ours (per million tokens, dates)."""
-    found = {ours: _per_million(entry.get(theirs)) for ours, theirs in fields.items()}
-    found = {k: v for k, v in found.items() if v is not None}
+    prices = {ours: _per_million(entry.get(theirs)) for ours, theirs in fields.items()}
+    found: dict[str, float | datetime.date] = {k: v for k, v in prices.items() if v is not None}
     if (retires := _date(entry.get(DATE_FIELD))) is not None:
         found[DATE_FIELD] = retires
     return found
 
 
-def _provenance(offering: BaseModel, given: dict[str, Any], key: str, price_map: PriceMap,
+_OfferingT = TypeVar("_OfferingT", bound=Offering)  # a chat or embedding model, or a fine-tuning block
+
+
+def _provenance(offering: Offering, given: dict[str, Any], key: str, price_map: PriceMap,
                 today: datetime.date) -> dict[str, Any]:
     """The source of an offering whose figures ``given`` came from the map's entry ``key``.
 
@@ -178,8 +181,8 @@ def _provenance(offering: BaseModel, given: dict[str, Any], key: str, price_map:
     return {"source": source, "as_of": today}
 
 
-def _updated(offering: BaseModel, entry: tuple[str, dict[str, Any]] | None, fields: dict[str, str],
-             price_map: PriceMap, today: datetime.date) -> BaseModel:
+def _updated(offering: _OfferingT, entry: tuple[str, dict[str, Any]] | None, fields: dict[str, str],
+             price_map: PriceMap, today: datetime.date) -> _OfferingT:
     """``offering`` with the entry's figures, or unchanged when the entry adds nothing new."""
     if entry is None:
         return offering
@@ -202,7 +205,7 @@ def import_prices(table: PriceTable, price_map: PriceMap, today: datetime.date, 
                                    "set this provider's name in LiteLLM's map to import its prices"))
     models = price_map.models
     missing: list[str] = []
-    chats = {}
+    chats: dict[str, ChatModel | dict[str, Any]] = {}  # an added model is table data, validated below
     for offering_id, model in table.models.items():
         found = _find(models, provider, offering_id, model.litellm_id, "chat")
         if found is None:
@@ -217,7 +220,7 @@ def import_prices(table: PriceTable, price_map: PriceMap, today: datetime.date, 
                 model = model.model_copy(update={"fine_tuning": _updated(
                     tuned, (tuned.litellm_id, entry), TUNED_FIELDS, price_map, today)})
         chats[offering_id] = model
-    embeddings = {}
+    embeddings: dict[str, EmbeddingModel | dict[str, Any]] = {}
     for offering_id, embedder in table.embeddings.items():
         found = _find(models, provider, offering_id, embedder.litellm_id, "embedding")
         if found is None:

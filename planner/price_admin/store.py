@@ -185,6 +185,8 @@ def version_changes(directory: Path, provider: str, version: Version) -> list[st
     for a table that does not validate (or a special table), the lines of a text diff."""
     kept = read_text(version.path, PricingError, _history_label(provider, version.name), limits.MAX_YAML_BYTES)
     current = read_table(directory, provider)[0]
+    old: BaseModel | None
+    new: BaseModel | None
     try:
         old, new = check_table_text(current, provider, "current"), check_table_text(kept, provider, "kept")
     except PricingError:
