@@ -1,8 +1,10 @@
 """What the golden files hold: every output of every bundled example, on a fixed planning day.
 
-The files in ``tests/golden/`` were written by ``python -m tests.golden_outputs`` before the
-option list replaced the four fixed slots; ``test_golden.py`` checks that a scenario written the old
-way (four blocks, no ``options``) still gives every output byte for byte. They rest on the bundled
+The files in ``tests/golden/`` were written by ``python -m tests.golden_outputs``: those of the
+examples written the old way (four blocks, no ``options``) before the option list replaced the four
+fixed slots, so ``test_golden.py`` checks such a scenario still gives every output byte for byte
+(one deliberate change since: "operations.personal data" in line bases now reads "personal data");
+``support_six_options`` when options were introduced. They rest on the bundled
 price tables: a deliberate change of a price changes them, and is re-recorded with
 ``python -m tests.golden_outputs`` after reading the diff.
 

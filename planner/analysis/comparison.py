@@ -9,6 +9,17 @@ from itertools import accumulate, combinations
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import Approach
 
+THOUSAND = 1000
+
+
+def per_thousand_requests(monthly_cost: float, requests: float) -> float | None:
+    """A month's cost per 1,000 requests, or None without requests.
+
+    >>> per_thousand_requests(2_146.0, 150_000)
+    14.306666666666667
+    """
+    return monthly_cost / requests * THOUSAND if requests else None
+
 
 def cumulative_costs(result: ApproachEstimate) -> list[float]:
     """Cost to date at the end of each month, from month 0 (the one-time cost) to the horizon.

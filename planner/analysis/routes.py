@@ -10,13 +10,12 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from planner.analysis.comparison import per_thousand_requests
 from planner.core.errors import PlannerError
 from planner.costs.estimator import ApproachEstimate, estimate
 from planner.costs.lines import LineItem
 from planner.inputs.pricebook import PriceBook
 from planner.inputs.scenario import Scenario, scenario_from_dict
-
-THOUSAND = 1000
 
 
 @dataclass(frozen=True)
@@ -30,9 +29,7 @@ class RouteOption:
 
     def per_thousand_requests(self, requests: float) -> float | None:
         """First-month cost per 1,000 requests, or None without requests or an estimate."""
-        if self.result is None or not requests:
-            return None
-        return self.result.monthly_cost / requests * THOUSAND
+        return None if self.result is None else per_thousand_requests(self.result.monthly_cost, requests)
 
     def monthly_lines(self) -> list[LineItem]:
         """The first month's lines, dearest first: what the cost per 1,000 requests is made of."""
@@ -86,6 +83,7 @@ def route_options(scenario: Scenario, book: PriceBook, today: datetime.date | No
     found = []
     for label, changes in _options(scenario, book, today or datetime.date.today()):
         data = scenario.model_dump(mode="json")
+        data.pop("options")  # the routes of the fine_tune block, whatever options the scenario compares
         data["approaches"]["fine_tune"].update(changes)
         try:
             variant = scenario_from_dict(data, name="route comparison")

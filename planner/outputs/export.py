@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from planner.analysis.comparison import cheapest, fastest
+from planner.analysis.comparison import cheapest, fastest, per_thousand_requests
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
 from planner.costs.self_hosted import SelfHostedSizing
@@ -238,6 +238,7 @@ class Figure:
     label: str
     values: list[Any]  # one per approach; None where there is none (cost per request with no requests)
     kind: Literal["text", "money", "rate", "weeks", "whole"]
+    short: str = ""  # a column heading where options are rows (its unit said once, above the table)
 
 
 # How each kind of figure reads as text: money to the whole unit, a rate to the cent.
@@ -251,17 +252,18 @@ def summary_figures(estimate: Estimate) -> list[Figure]:
     results = list(estimate.approaches.values())
     requests = estimate.scenario.workload.requests_per_month
     return [
-        Figure("Runs on", [r.serves_with for r in results], "text"),
-        Figure(f"One-time cost ({cur})", [r.one_time_cost for r in results], "money"),
-        Figure(f"First-month cost ({cur})", [r.monthly_cost for r in results], "money"),
-        Figure(f"{estimate.horizon_months}-month cost ({cur})", [r.horizon_cost for r in results], "money"),
+        Figure("Runs on", [r.serves_with for r in results], "text", "Runs on"),
+        Figure(f"One-time cost ({cur})", [r.one_time_cost for r in results], "money", "One-time"),
+        Figure(f"First-month cost ({cur})", [r.monthly_cost for r in results], "money", "Month 1"),
+        Figure(f"{estimate.horizon_months}-month cost ({cur})", [r.horizon_cost for r in results], "money",
+               f"{estimate.horizon_months} months"),
         Figure(f"Cost per 1,000 requests, month 1 ({cur})",
-               [r.monthly_cost / requests * 1000 if requests else None for r in results], "rate"),
-        Figure("Weeks to production", [r.weeks_to_production for r in results], "weeks"),
-        Figure("People-hours before launch", [r.effort_hours for r in results], "whole"),
-        Figure("Iterations", [r.iterations for r in results], "whole"),
-        Figure("Added latency (ms per request)", [r.added_latency_ms for r in results], "whole"),
-        Figure("Input tokens per request", [r.input_tokens_per_request for r in results], "whole"),
+               [per_thousand_requests(r.monthly_cost, requests) for r in results], "rate", "Per 1k req."),
+        Figure("Weeks to production", [r.weeks_to_production for r in results], "weeks", "Weeks"),
+        Figure("People-hours before launch", [r.effort_hours for r in results], "whole", "People-h"),
+        Figure("Iterations", [r.iterations for r in results], "whole", "Iter."),
+        Figure("Added latency (ms per request)", [r.added_latency_ms for r in results], "whole", "+ms"),
+        Figure("Input tokens per request", [r.input_tokens_per_request for r in results], "whole", "Tokens in"),
     ]
 
 
@@ -299,17 +301,41 @@ def model_retirement_notes(estimate: Estimate) -> list[str]:
     return [f"{estimate.label(r.approach)}: {r}" for r in estimate.retirements]
 
 
-def to_table(estimate: Estimate) -> str:
-    """The side-by-side comparison as aligned text, followed by status notes and price problems."""
-    header = ["", *(r.label for r in estimate.approaches.values())]
-    rows = [header, *([label, *values] for label, values in summary_rows(estimate))]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    out = [f"{estimate.scenario.name} ({estimate.currency}, {estimate.horizon_months}-month horizon)", ""]
+def _aligned(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as aligned text: the first column to the left, the others to the right, a rule under
+    the header row."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
     for index, row in enumerate(rows):
         cells = [row[0].ljust(widths[0])] + [cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=False)]
         out.append("  ".join(cells).rstrip())
         if index == 0:
             out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def _options_table(estimate: Estimate) -> list[str]:
+    """The comparison with one row per option (readable at ten options), then what each runs on."""
+    rows = summary_rows(estimate)
+    figures = summary_figures(estimate)
+    header = ["Option", *(f.short for f in figures[1:])]
+    table = [header, *([r.label, *(values[index] for _, values in rows[1:])]
+                       for index, r in enumerate(estimate.approaches.values()))]
+    return [f"Money in {estimate.currency}. Per 1k req.: first-month cost per 1,000 requests; weeks: to production;",
+            "people-h: people-hours before launch; +ms: latency added per request; tokens in: per request", "",
+            *_aligned(table), "", "Runs on:",
+            *(f"  {r.label}: {runs_on}" for r, runs_on in zip(estimate.approaches.values(), rows[0][1], strict=True))]
+
+
+def to_table(estimate: Estimate) -> str:
+    """The side-by-side comparison as aligned text, followed by status notes and price problems: the four
+    approaches as columns, or options as rows."""
+    out = [f"{estimate.scenario.name} ({estimate.currency}, {estimate.horizon_months}-month horizon)", ""]
+    if estimate.scenario.options:
+        out += _options_table(estimate)
+    else:
+        header = ["", *(r.label for r in estimate.approaches.values())]
+        out += _aligned([header, *([label, *values] for label, values in summary_rows(estimate))])
     for r in estimate.approaches.values():
         if r.sizing is not None:
             out += ["", f"{r.label}: sizing used", *(f"  {line}" for line in sizing_lines(r.sizing))]

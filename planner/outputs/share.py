@@ -13,7 +13,11 @@ from planner.core.limits import MAX_LINK_JSON_BYTES
 from planner.inputs.scenario import Scenario, scenario_from_dict
 from planner.inputs.validation import validate_data
 
+# "1": a scenario of four approaches; "2": one that may hold options (a version-1 reader cannot). A
+# scenario without options is still written as version 1, so its links read as they always did.
 TOKEN_VERSION = "1"
+OPTIONS_TOKEN_VERSION = "2"
+TOKEN_VERSIONS = (TOKEN_VERSION, OPTIONS_TOKEN_VERSION)
 MAX_TOKEN_CHARS = 16_000  # browsers and servers cap URL length around here
 MAX_ANSWERS_CHARS = 1_000  # seven short answers
 
@@ -27,7 +31,8 @@ def encode_scenario(scenario: Scenario) -> str:
     """
     data = scenario.model_dump(mode="json", exclude_defaults=True)
     packed = zlib.compress(json.dumps(data, separators=(",", ":"), sort_keys=True).encode(), level=9)
-    return TOKEN_VERSION + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+    version = OPTIONS_TOKEN_VERSION if scenario.options else TOKEN_VERSION
+    return version + base64.urlsafe_b64encode(packed).decode().rstrip("=")
 
 
 def encode_answers(answers: DecisionAnswers) -> str:
@@ -58,9 +63,9 @@ def decode_scenario(token: str, origin: str = "link") -> Scenario:
 
     if len(token) > MAX_TOKEN_CHARS:
         raise bad(f"the scenario in the link is too long ({len(token):,} characters)")
-    if not token.startswith(TOKEN_VERSION):
+    if token[:1] not in TOKEN_VERSIONS:
         raise bad("the link's scenario is from an unknown version of llm-planner")
-    body = token[len(TOKEN_VERSION):]
+    body = token[1:]
     try:
         packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
         # Inflate at most the limit (plus one byte, to tell "exactly the limit" from "more"): a small
