@@ -31,15 +31,15 @@ from planner.inputs.scenario import Scenario
 from planner.measure import corpus, uploads
 from planner.measure.training_file import MAX_TRAINING_FILE_BYTES, NotTrainingFile, apply_to_scenario
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
-from ui import access, views
+from ui import access, options_view, views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
 from ui.ranges_view import render_range_editor, render_ranges
 from ui.text import md
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
-INTRO = ("Prompt engineering, RAG, fine-tuning and a hybrid, side by side: what each costs to build and to run, "
-         "the people-hours and the weeks to production. Pick an example or upload a scenario in the sidebar and "
-         "change any input; every number opens into the prices and assumptions behind it under "
+INTRO = ("Prompt engineering, RAG, fine-tuning and a hybrid, or any options of them, side by side: what each costs "
+         "to build and to run, the people-hours and the weeks to production. Pick an example or upload a scenario "
+         "in the sidebar and change any input; every number opens into the prices and assumptions behind it under "
          "**Why these numbers?**")
 PRICES_ENV = "LLM_PLANNER_PRICES"
 DEFAULT_EXAMPLE = "support_assistant.yaml"
@@ -101,6 +101,7 @@ def load(data: dict[str, Any], book: PriceBook) -> None:
     """Make ``data`` the scenario on screen: remember it and set every widget from it."""
     st.session_state[BASE] = data
     st.session_state.update(state_from_scenario(data, book, assumption_defaults(book)))
+    options_view.restart_widgets()
 
 
 def replace_base(data: dict[str, Any]) -> None:
@@ -359,22 +360,24 @@ def main_area(book: PriceBook, who: access.Access) -> None:
         views.render_corpus_report(corpus_report)
         st.button("Use these corpus tokens in the plan", key="use_corpus", on_click=use_measurement,
                   args=(book, CORPUS_REPORT, corpus.apply_to_scenario, "The knowledge base's tokens"))
-    views.render_comparison(result)
+    options_view.render_options(st.session_state[BASE], scenario, book, replace_base)
+    shown = options_view.shown_only(result)  # the exports keep every option
+    views.render_comparison(shown)
     # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
     view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")
     if st.query_params.get("view") != view:
         st.query_params["view"] = view  # the link reopens this view
     if view == "Charts":
-        views.render_charts(result)
+        views.render_charts(shown)
     elif view == "Ranges and break-even":
         render_range_editor(st.session_state[BASE], book, replace_base)
         render_ranges(result, scenario, book)
     elif view == "Why these numbers?":
-        views.render_why(result)
+        views.render_why(shown)
     elif view == "Which approach fits?":
         views.render_fit(result)
     elif view == "Hosting routes":
-        views.render_routes(scenario, book)
+        views.render_routes(scenario, book, st.session_state[BASE], replace_base)
     elif view == "Export and share":
         views.render_export(result, scenario, book)
     else:

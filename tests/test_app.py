@@ -7,7 +7,7 @@ from conftest import REPO, shown
 from streamlit.testing.v1 import AppTest
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
-from planner.outputs.export import summary_rows
+from planner.outputs.export import summary_figures, summary_rows
 from planner.outputs.share import encode_scenario
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
@@ -32,6 +32,17 @@ def table_rows(app: AppTest) -> dict[str, list[str]]:
     return {label: [shown(cell) for cell in frame.loc[label]] for label in frame.index}
 
 
+def cautions(app: AppTest) -> list[str]:
+    """The cautions under the comparison, as shown: one box, "Cautions (n)", a list item each."""
+    boxes = [e for e in app.expander if e.label.startswith("Cautions (")]
+    if not boxes:
+        return []
+    (box,) = boxes
+    items = [shown(line.removeprefix("- ")) for md in box.markdown for line in md.value.split("\n")]
+    assert box.label == f"Cautions ({len(items)})"
+    return items
+
+
 def planner_rows(path, **changes) -> dict[str, list[str]]:
     data = load_scenario(path).model_dump(mode="json")
     for dotted, value in changes.items():
@@ -48,9 +59,17 @@ def test_every_example_renders_the_planner_comparison(path):
     app = start()
     app.selectbox(key="example").set_value(path.name).run()
     ok(app)
-    rows = table_rows(app)
-    for label, values in planner_rows(path).items():
-        assert rows[label] == values, label
+    if load_scenario(path).options:  # one row per option, numbers as numbers
+        planned = estimate(load_scenario(path), load_price_book(REPO / "pricing"))
+        frame = app.dataframe[0].value
+        assert list(frame["Option"]) == [r.label for r in planned.approaches.values()]
+        for figure in summary_figures(planned)[1:]:
+            assert list(frame[figure.label]) == figure.values, figure.label
+        assert list(frame["Runs on"]) == planner_rows(path)["Runs on"]
+    else:
+        rows = table_rows(app)
+        for label, values in planner_rows(path).items():
+            assert rows[label] == values, label
     assert shown(app.header[0].value) == load_scenario(path).name
     assert len(app.get("plotly_chart")) >= 4  # two cost breakdowns, cumulative, timeline
 
@@ -229,7 +248,7 @@ def test_the_stale_price_setting_outlives_its_view():
     app.number_input(key="prices:max_age_input").set_value(1).run()
     app.radio(key="view").set_value("Charts").run()
     ok(app)
-    warnings = [shown(w.value) for w in app.warning]
+    warnings = cautions(app)
     assert any("older than 1 day:" in w for w in warnings), warnings
 
 
@@ -303,7 +322,7 @@ def test_a_retired_model_is_marked_in_the_picker_and_warned_about():
     assert "openai/gpt-4.1-mini" in picker.options
     picker.set_value("openai/gpt-4.1-nano").run()
     assert not app.exception
-    warnings = [shown(w.value) for w in app.warning]
+    warnings = cautions(app)
     assert any(w.startswith("Model retirement: Prompt engineering: openai/gpt-4.1-nano was retired on 2026-10-23")
                for w in warnings), warnings
     assert "(model retiring)" in table_rows(app)["Runs on"][0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from planner.analysis.routes import route_options
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
 from planner.costs.lines import in_words, months
+from planner.inputs import option_edits
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
 from planner.measure.corpus import CorpusReport
@@ -29,12 +31,13 @@ from planner.outputs.export import (
     model_retirement_notes,
     sizing_lines,
     summary_csv,
+    summary_figures,
     summary_rows,
     to_csv,
 )
 from planner.outputs.share import encode_answers, encode_scenario
 from planner.price_admin.editing import PROVENANCE, prices_first
-from ui import charts
+from ui import charts, options_view
 from ui.access import Access
 from ui.cached import budget_pack_bytes, simulation
 from ui.price_editor import render_editor
@@ -64,24 +67,56 @@ def comparison_frame(estimate: Estimate) -> pd.DataFrame:
                         index=[label for label, _ in rows] + ["Best"], columns=labels)
 
 
-def render_comparison(estimate: Estimate) -> None:
-    """The comparison table, any caveats of the offerings it uses, and the stale prices it rests on."""
-    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {md(describe_leaders(estimate, cheapest(estimate)))}"
-                f" · **Fastest to production:** {md(describe_leaders(estimate, fastest(estimate)))}")
-    st.table(comparison_frame(estimate))
-    for result in estimate.approaches.values():
-        for blocker in result.blockers:
-            st.warning(md(f"{result.label} uses an offering a new customer cannot buy: {blocker}"))
-    for note in model_retirement_notes(estimate):
-        st.warning(md(f"Model retirement: {note}"))
-    for note in sorted({note for r in estimate.approaches.values() for note in r.notes}):
-        st.info(md(note))
+def options_frame(estimate: Estimate) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The comparison with one row per option (so ten fit at 1024 px): the name, the costs first, the other
+    figures, what it runs on, and whether it is the cheapest or fastest; and the columns' formats."""
+    figures = summary_figures(estimate)
+    runs_on = summary_rows(estimate)[0][1]
+    low, quick = cheapest(estimate), fastest(estimate)
+    rows = []
+    for index, (name, result) in enumerate(estimate.approaches.items()):
+        best = [tag for tag, group in ((f"lowest {estimate.horizon_months}-month cost", low),
+                                       ("fastest", quick)) if name in group]
+        rows.append({"Option": result.label, **{f.label: f.values[index] for f in figures[1:]},
+                     "Runs on": runs_on[index], "Best": " · ".join(best)})
+    formats = {"money": "%,.2f", "rate": "%,.2f", "weeks": "%,.1f", "whole": "%,d"}
+    config: dict[str, Any] = {"Option": st.column_config.TextColumn(pinned=True)}
+    config.update({f.label: st.column_config.NumberColumn(format=formats[f.kind]) for f in figures[1:]})
+    return pd.DataFrame(rows), config
+
+
+def cautions(estimate: Estimate) -> list[str]:
+    """What a reader of the comparison should know before trusting it: offerings a new customer cannot buy,
+    models retiring inside the plan, status notes of the offerings used, and stale prices."""
+    found = [f"{result.label} uses an offering a new customer cannot buy: {blocker}"
+             for result in estimate.approaches.values() for blocker in result.blockers]
+    found += [f"Model retirement: {note}" for note in model_retirement_notes(estimate)]
+    found += sorted({note for r in estimate.approaches.values() for note in r.notes})
     max_age = int(st.session_state.get(MAX_AGE, DEFAULT_MAX_AGE_DAYS))
     stale = stale_in_estimate(estimate, datetime.date.today(), max_age)
     if stale:
-        st.warning(md(f"{len(stale)} price{'s' if len(stale) > 1 else ''} used here "
-                      f"{'are' if len(stale) > 1 else 'is'} older than {max_age} day{'s' if max_age != 1 else ''}: "
-                      + "; ".join(str(s) for s in stale)))
+        found.append(f"{len(stale)} price{'s' if len(stale) > 1 else ''} used here "
+                     f"{'are' if len(stale) > 1 else 'is'} older than {max_age} day{'s' if max_age != 1 else ''}: "
+                     + "; ".join(str(s) for s in stale))
+    return found
+
+
+def render_comparison(estimate: Estimate) -> None:
+    """The comparison table, then its cautions in one box that says how many there are."""
+    if not estimate.approaches:
+        st.info("Every option is hidden: tick Shown for an option under Options compared.")
+        return
+    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {md(describe_leaders(estimate, cheapest(estimate)))}"
+                f" · **Fastest to production:** {md(describe_leaders(estimate, fastest(estimate)))}")
+    if estimate.scenario.options:
+        frame, config = options_frame(estimate)
+        st.dataframe(frame, hide_index=True, column_config=config)
+    else:
+        st.table(comparison_frame(estimate))
+    found = cautions(estimate)
+    if found:
+        with st.expander(f"Cautions ({len(found)})", icon=":material/warning:"):
+            st.markdown("\n".join(f"- {md(caution)}" for caution in found))
 
 
 def render_charts(estimate: Estimate) -> None:
@@ -216,22 +251,34 @@ def render_fit(estimate: Estimate) -> None:
         st.info(md(caution))
 
 
-def render_routes(scenario: Scenario, book: PriceBook) -> None:
-    """The fine-tuning approach under each hosting route, and what each route's month is made of."""
+def render_routes(scenario: Scenario, book: PriceBook, base: dict[str, Any],
+                  replace: Callable[[dict[str, Any]], None]) -> None:
+    """The fine-tuning block under each hosting route, costs first, each one click from being an option; and
+    what each route's month is made of."""
     cur = scenario.currency
     requests = scenario.workload.requests_per_month
     options = route_options(scenario, book)
-    st.markdown("The **fine-tuning** approach hosted each way it could be: per token by a host of open models, on "
-                "own GPUs on a schedule, or by a model provider's fine-tuning API. Change the route, schedule and "
-                "purchase option in the sidebar (Training data and route).")
-    rows = [{"Route": o.label, "Runs on": o.result.serves_with, f"One-time ({cur})": o.result.one_time_cost,
+    st.markdown("The **fine-tuning** inputs (sidebar: Training data and route) hosted each way they could be: per "
+                "token by a host of open models, on own GPUs on a schedule, or by a model provider's fine-tuning "
+                "API. **Add as an option** puts a route into the comparison beside the others.")
+    costed = [o for o in options if o.result is not None]
+    rows = [{"Route": o.label, f"One-time ({cur})": o.result.one_time_cost,
              f"First month ({cur})": o.result.monthly_cost,
              f"Per 1,000 requests, month 1 ({cur})": o.per_thousand_requests(requests),
-             f"{scenario.horizon_months} months ({cur})": o.result.horizon_cost}
-            for o in options if o.result is not None]
+             f"{scenario.horizon_months} months ({cur})": o.result.horizon_cost, "Runs on": o.result.serves_with}
+            for o in costed if o.result is not None]
     money = {column: st.column_config.NumberColumn(format="%,.2f") for column in rows[0] if "(" in column} \
         if rows else {}
-    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config=money)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        "Route": st.column_config.TextColumn(pinned=True), **money})
+    taken = {option["name"] for option in option_edits.options_of(base)} if base.get("options") else set()
+    columns = st.columns(3)
+    for index, option in enumerate(costed):
+        columns[index % 3].button(
+            f"Add as an option: {option.label}", key=f"routes:add:{index}", disabled=option.label in taken,
+            use_container_width=True,
+            on_click=lambda option=option: options_view.apply(base, replace, option_edits.add_option(
+                base, "fine_tune", option.label, option.changes)))
     for option in options:
         if option.result is None:
             st.warning(md(f"{option.label}: cannot be costed here: {option.problem}"))

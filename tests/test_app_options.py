@@ -1,0 +1,118 @@
+"""Options in the app (headless, AppTest): add, duplicate, rename, remove, hide, set an option's own settings,
+add a hosting route as an option, and reopen the lot from the link; every figure is the planner's."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from conftest import REPO, shown
+from streamlit.testing.v1 import AppTest
+
+from planner import estimate, load_price_book, load_scenario
+from planner.outputs.share import decode_scenario, encode_scenario
+
+SIX = REPO / "examples" / "support_six_options.yaml"
+
+
+def start(query: dict | None = None) -> AppTest:
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    for key, value in (query or {}).items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def ok(app: AppTest) -> AppTest:
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [shown(e.value) for e in app.error]
+    return app
+
+
+def widget(app: AppTest, kind: str, index: int, name: str) -> Any:
+    """Option ``index``'s widget ``name`` (its key carries a generation number that changes)."""
+    pattern = re.compile(rf"option:\d+:{index}:{re.escape(name)}$")
+    found = [w for w in app.get(kind) if w.key and pattern.match(w.key)]
+    assert len(found) == 1, [w.key for w in app.get(kind)]
+    return found[0]
+
+
+def compared(app: AppTest) -> list[str]:
+    """The options in the comparison, top to bottom."""
+    return list(app.dataframe[0].value["Option"])
+
+
+def link_scenario(app: AppTest):
+    return decode_scenario(app.query_params["s"][0] if isinstance(app.query_params["s"], list)
+                           else app.query_params["s"])
+
+
+def test_the_six_options_example_compares_six_options_as_the_planner_does():
+    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    planned = estimate(load_scenario(SIX), load_price_book(REPO / "pricing"))
+    assert compared(app) == [r.label for r in planned.approaches.values()]
+    assert app.expander[0].label == "Options compared: 6"
+
+
+def test_adding_an_option_to_four_approaches_makes_them_options_and_adds_it():
+    app = ok(start())
+    assert not app.dataframe or "Option" not in app.dataframe[0].value  # four approaches: the old table
+    app.selectbox(key=next(w.key for w in app.selectbox if w.key.endswith(":-1:kind"))).set_value("rag")
+    app.text_input(key=next(w.key for w in app.text_input if w.key.endswith(":-1:name"))).input("RAG on Claude")
+    next(b for b in app.button if b.key and b.key.endswith(":-1:add")).click().run()
+    ok(app)
+    assert compared(app) == ["Prompt engineering", "RAG", "Fine-tuning", "Hybrid (fine-tune + RAG)", "RAG on Claude"]
+    assert [o.name for o in link_scenario(app).options][-1] == "RAG on Claude"
+
+
+def test_an_options_own_model_changes_only_that_option():
+    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    before = app.dataframe[0].value.set_index("Option")
+    # Option 3 is "RAG on GPT-4.1 mini"; give it Claude Sonnet 4.6 for itself.
+    widget(app, "selectbox", 2, "model").set_value("anthropic/claude-sonnet-4.6").run()
+    ok(app)
+    after = app.dataframe[0].value.set_index("Option")
+    assert after.loc["RAG on GPT-4.1 mini", "Runs on"] == "anthropic/claude-sonnet-4.6"
+    changed = [name for name in after.index if not after.loc[name].equals(before.loc[name])]
+    assert changed == ["RAG on GPT-4.1 mini"]
+    assert link_scenario(app).options[2].settings == {"model": "anthropic/claude-sonnet-4.6"}
+
+
+def test_duplicate_rename_hide_and_remove():
+    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    widget(app, "button", 4, "copy").click().run()  # "Prompt only"
+    ok(app)
+    assert compared(app)[4:6] == ["Prompt only", "Prompt only (copy)"]
+    widget(app, "text_input", 5, "name").input("Prompt, longer system prompt").run()
+    ok(app)
+    assert compared(app)[5] == "Prompt, longer system prompt"
+    widget(app, "checkbox", 0, "shown").uncheck().run()
+    ok(app)
+    assert "Fine-tune GPT-4.1 mini by API" not in compared(app)
+    assert link_scenario(app).options[0].shown is False  # hidden, still in the plan and its exports
+    widget(app, "button", 1, "remove").click().run()
+    ok(app)
+    assert "Llama 3.1 8B LoRA on own GPUs" not in [o.name for o in link_scenario(app).options]
+
+
+def test_a_name_that_clashes_is_refused_and_the_last_good_options_stay():
+    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    widget(app, "text_input", 1, "name").input("fine-tune gpt 4.1 MINI by api").run()
+    assert not app.exception
+    errors = [shown(e.value) for e in app.error]
+    assert any("That change was not made" in e and "reads as the same name as option 1" in e for e in errors), errors
+    assert compared(app)[1] == "Llama 3.1 8B LoRA on own GPUs"
+    assert widget(app, "text_input", 1, "name").value == "Llama 3.1 8B LoRA on own GPUs"
+
+
+def test_a_hosting_route_becomes_an_option_in_one_click():
+    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    app.radio(key="view").set_value("Hosting routes").run()
+    ok(app)
+    adds = [b for b in app.button if b.key and b.key.startswith("routes:add:")]
+    assert adds
+    label = adds[-1].label.removeprefix("Add as an option: ")
+    adds[-1].click().run()
+    ok(app)
+    assert compared(app)[-1] == label
+    option = link_scenario(app).options[-1]
+    assert (option.name, option.approach) == (label, "fine_tune")

@@ -1,0 +1,192 @@
+"""The options compared: add, duplicate, rename, remove, show or hide them, and set each one's own settings.
+
+Options live in the loaded scenario (``app.BASE``, plain data) and change only through the callbacks
+here, which build the new scenario with ``planner.inputs.option_edits``, validate it, and keep the last
+good one when it does not validate (the visitor is told why). Every structural change bumps a
+generation number that is part of the widgets' keys, so the widgets start again from the scenario.
+Each option's settings are the sidebar's own inputs for its kind (``ui.inputs``): the same labels,
+bounds and choices; a value equal to the shared block's is left to the block.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from planner import PlannerError, PriceBook, Scenario, scenario_from_dict
+from planner.costs.estimator import Estimate
+from planner.inputs import option_edits
+from planner.inputs.scenario import (
+    APPROACH_KINDS,
+    APPROACH_LABELS,
+    MAX_OPTION_NAME,
+    MAX_OPTIONS,
+    ApproachKind,
+    compose_hybrid,
+)
+from ui.inputs import ALL_INPUTS, OPTION_WORDS, Input
+from ui.text import md
+
+GENERATION = "options:generation"
+NOTICE = "scenario:notice"  # app.NOTICE: a message shown once above the comparison
+# The inputs an option sets for itself, by kind (the rest, such as examples and the corpus, are shared
+# through the sidebar's blocks). A hybrid takes the fine-tuning inputs and the retrieval ones.
+OWN_INPUTS: dict[ApproachKind, tuple[str, ...]] = {
+    "prompt": ("approaches.prompt.model", "approaches.prompt.system_prompt_tokens",
+               "approaches.prompt.cached_prompt_share", "approaches.prompt.batch_share"),
+    "rag": ("approaches.rag.model", "approaches.rag.system_prompt_tokens", "approaches.rag.retrieved_tokens",
+            "approaches.rag.batch_share", "approaches.rag.embedding_model", "approaches.rag.vector_db"),
+    "fine_tune": ("approaches.fine_tune.route", "approaches.fine_tune.model", "approaches.fine_tune.host",
+                  "approaches.fine_tune.system_prompt_tokens", "approaches.fine_tune.method",
+                  "approaches.fine_tune.training_gpu", "approaches.fine_tune.serving_gpu",
+                  "approaches.fine_tune.serving_schedule", "approaches.fine_tune.purchase"),
+    "hybrid": ("approaches.fine_tune.route", "approaches.fine_tune.model", "approaches.fine_tune.host",
+               "approaches.fine_tune.system_prompt_tokens", "approaches.fine_tune.method",
+               "approaches.fine_tune.training_gpu", "approaches.fine_tune.serving_gpu",
+               "approaches.fine_tune.serving_schedule", "approaches.fine_tune.purchase",
+               "approaches.rag.retrieved_tokens", "approaches.rag.embedding_model", "approaches.rag.vector_db"),
+}
+
+
+def generation() -> int:
+    """The current generation of the option widgets' keys."""
+    return int(st.session_state.get(GENERATION, 0))
+
+
+def restart_widgets() -> None:
+    """Make every option widget start again from the scenario (after a load or a structural change)."""
+    st.session_state[GENERATION] = generation() + 1
+
+
+def _key(index: int, name: str) -> str:
+    return f"option:{generation()}:{index}:{name}"
+
+
+def apply(base: dict[str, Any], replace: Callable[[dict[str, Any]], None], changed: dict[str, Any],
+           structural: bool = True) -> None:
+    """Make ``changed`` the scenario if it validates; else keep ``base`` and say why."""
+    try:
+        scenario_from_dict(changed, name="options")
+    except PlannerError as exc:
+        st.session_state[NOTICE] = ("error", f"That change was not made:\n\n{exc}")
+        restart_widgets()  # the widget showed the refused value: show the kept one again
+        return
+    replace(changed)
+    if structural:
+        restart_widgets()
+
+
+def _own_inputs(kind: ApproachKind, route: str) -> list[tuple[str, Input]]:
+    """(the option's key, the sidebar input it mirrors) for each setting an option of ``kind`` sets itself."""
+    found = []
+    for item in ALL_INPUTS:
+        path, _, _ = item.path.partition("@")
+        if path in OWN_INPUTS[kind] and (item.route is None or item.route == route):
+            found.append((path.rsplit(".", 1)[1], item))
+    return found
+
+
+def _block_value(scenario: Scenario, kind: ApproachKind, key: str) -> Any:
+    """The value an option of ``kind`` takes for ``key`` when it does not set it: its block's."""
+    if kind == "hybrid":
+        a = scenario.approaches
+        training, retrieval = compose_hybrid(a.fine_tune, a.rag, a.hybrid.overrides())
+        return getattr(training, key) if key in type(training).model_fields else getattr(retrieval, key)
+    return getattr(getattr(scenario.approaches, kind), key)
+
+
+def render_options(base: dict[str, Any], scenario: Scenario, book: PriceBook,
+                   replace: Callable[[dict[str, Any]], None]) -> None:
+    """The options of the scenario on screen, with the means to change them."""
+    options = option_edits.options_of(base)
+    explicit = bool(base.get("options"))
+    title = f"Options compared: {len(options)}" + ("" if explicit else " (the four approaches)")
+    with st.expander(title, expanded=explicit):
+        st.caption("Each option is a kind of approach with its own settings; what it does not set comes from that "
+                   "kind's inputs in the sidebar, so data the options share (examples, corpus) is entered once. "
+                   "Hidden options are left out of the comparison and charts, not out of the exports.")
+        for index, option in enumerate(options):
+            _option_row(base, scenario, book, replace, index, option)
+        left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
+        kind = left.selectbox("Kind of approach", list(APPROACH_KINDS), key=_key(-1, "kind"),
+                              format_func=lambda k: APPROACH_LABELS[k])
+        middle.text_input(f"Name (up to {MAX_OPTION_NAME} characters)", key=_key(-1, "name"),
+                          max_chars=MAX_OPTION_NAME, placeholder=APPROACH_LABELS[kind])
+        kind_key, name_key = _key(-1, "kind"), _key(-1, "name")
+        # The callback reads the widgets' values as they are at the click, not as they were drawn.
+        right.button("Add option", key=_key(-1, "add"), disabled=len(options) >= MAX_OPTIONS,
+                     on_click=lambda: apply(base, replace, option_edits.add_option(
+                         base, st.session_state[kind_key], st.session_state[name_key] or "")),
+                     help=f"Up to {MAX_OPTIONS} options." if len(options) >= MAX_OPTIONS else None)
+
+
+def _option_row(base: dict[str, Any], scenario: Scenario, book: PriceBook, replace: Callable[[dict[str, Any]], None],
+                index: int, option: dict[str, Any]) -> None:
+    kind: ApproachKind = option["approach"]
+    name_column, kind_column, shown_column, settings_column, copy_column, remove_column = st.columns(
+        [5, 3, 1.4, 2, 1.6, 1.6], vertical_alignment="bottom")
+    name_key = _key(index, "name")
+    name_column.text_input(f"Option {index + 1}", value=option["name"], key=name_key, max_chars=MAX_OPTION_NAME,
+                           on_change=lambda: apply(base, replace, option_edits.rename_option(
+                               base, index, st.session_state[name_key])))
+    kind_column.caption(md(APPROACH_LABELS[kind]))
+    shown_key = _key(index, "shown")
+    shown_column.checkbox("Shown", value=option.get("shown", True), key=shown_key,
+                          on_change=lambda: apply(base, replace, option_edits.show_option(
+                              base, index, st.session_state[shown_key]), structural=False))
+    with settings_column.popover("Settings", use_container_width=True):
+        _settings(base, scenario, book, replace, index, option)
+    copy_column.button("Duplicate", key=_key(index, "copy"),
+                       on_click=lambda: apply(base, replace, option_edits.duplicate_option(base, index)))
+    remove_column.button("Remove", key=_key(index, "remove"),
+                         on_click=lambda: apply(base, replace, option_edits.remove_option(base, index)))
+
+
+def _settings(base: dict[str, Any], scenario: Scenario, book: PriceBook, replace: Callable[[dict[str, Any]], None],
+              index: int, option: dict[str, Any]) -> None:
+    kind: ApproachKind = option["approach"]
+    own = option.get("settings") or {}
+    st.caption(md(f"{option['name']}: its own settings; the others are its kind's inputs in the sidebar."))
+    route = own.get("route") or (_block_value(scenario, kind, "route") if kind in ("fine_tune", "hybrid") else "")
+    for key, item in _own_inputs(kind, route):
+        block_value = _block_value(scenario, kind, key)
+        value = own.get(key, block_value)
+        widget_key = _key(index, key)
+
+        def changed(key: str = key, widget_key: str = widget_key, item: Input = item, block_value: Any = block_value,
+                    ) -> None:
+            new = st.session_state[widget_key]
+            if item.kind == "percent" and new is not None:
+                new = round(new / 100, 9)
+            apply(base, replace, option_edits.set_option_setting(base, index, key, new, block_value),
+                   structural=key == "route")  # another route shows other inputs
+
+        shown_value = round(value * 100, 6) if item.kind == "percent" and value is not None else value
+        _widget(item, book, widget_key, shown_value, changed)
+
+
+def _widget(item: Input, book: PriceBook, key: str, value: Any, on_change: Callable[[], None]) -> None:
+    """The sidebar input ``item`` drawn for an option: same label, bounds and choices, its own key and value."""
+    if item.kind == "select":
+        choices = item.options(book) if item.options else []
+        if value not in choices:
+            choices = [*choices, value]  # a reference the tables no longer hold: shown, and the planner says why
+        st.selectbox(item.label, choices, index=choices.index(value), key=key, help=item.help or None,
+                     on_change=on_change, format_func=lambda choice: str(OPTION_WORDS.get(choice, choice)))
+    elif item.kind == "int":
+        st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
+                        value=int(value), key=key, help=item.help or None, on_change=on_change)
+    else:
+        st.number_input(item.label, min_value=float(item.low), max_value=float(item.high), step=float(item.step),
+                        value=float(value), key=key, help=item.help or None, on_change=on_change, format="%.2f")
+
+
+def shown_only(estimate: Estimate) -> Estimate:
+    """The estimate with only the options shown in the comparison (all of them when none is hidden)."""
+    if all(result.shown for result in estimate.approaches.values()):
+        return estimate
+    return dataclasses.replace(estimate, approaches={name: result for name, result in estimate.approaches.items()
+                                                     if result.shown})
