@@ -86,7 +86,7 @@ def timeline(estimate: Estimate) -> go.Figure:
                 phase_names.append(phase.name)
     palette = ["#4C78A8", "#72B7B2", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D"]
     for index, name in enumerate(phase_names):
-        rows = [(r.label, p) for r in estimate.approaches.values() for p in r.phases if p.name == name]
+        rows = [(text.chart(r.label), p) for r in estimate.approaches.values() for p in r.phases if p.name == name]
         figure.add_bar(
             name=name, orientation="h", y=[label for label, _ in rows], x=[p.weeks for _, p in rows],
             base=[p.start_week for _, p in rows], marker_color=palette[index % len(palette)],
@@ -136,7 +136,7 @@ def tornado_chart(swings: list[Swing], label: str, currency: str, base_cost: flo
                    hovertemplate="%{y} low: %{x:+,.0f} " + currency + "<extra></extra>")
     figure.add_bar(name="input at its high value", orientation="h", y=names, x=highs, base=base_cost,
                    hovertemplate="%{y} high: %{x:+,.0f} " + currency + "<extra></extra>")
-    return _layout(figure, f"{label}: what moves the horizon cost", f"Horizon cost ({currency})", "",
+    return _layout(figure, text.chart(f"{label}: what moves the horizon cost"), f"Horizon cost ({currency})", "",
                    barmode="overlay")
 
 

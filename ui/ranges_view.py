@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,8 @@ from ui.cached import ranges_analysis
 from ui.inputs import ALL_INPUTS
 from ui.text import md
 
+AMONG = "ranges:among"  # the options compared for break-even
+ALL_PAIRS_UP_TO = 4  # options; with more, break-even starts between the first two
 METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
                  "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
 
@@ -72,9 +75,14 @@ def percentile_text(p: Any, metric: str) -> str:
 def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None:
     """Percentiles, tornado charts and break-even for the current scenario."""
     cur = result.currency
+    names = list(result.approaches)
+    # Break-even between every pair of four approaches; among many options, between the two the team picks
+    # (the picker is drawn with the break-even below, its value read here so the search runs once).
+    among = st.session_state.get(AMONG, names if len(names) <= ALL_PAIRS_UP_TO else names[:2])
+    among = [name for name in among if name in names]
     try:
         with st.spinner(f"Break-even volumes, {DEFAULT_DRAWS:,} draws and the sensitivity of each range"):
-            found, sweep, spread, swings = ranges_analysis(scenario, book)
+            found, sweep, spread, swings = ranges_analysis(scenario, book, tuple(among))
     except PlannerError as exc:
         st.error(md(f"The ranges cannot be evaluated:\n\n{exc}"))
         return
@@ -85,7 +93,7 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
         st.subheader(f"Likely ranges ({DEFAULT_DRAWS:,} draws, PERT)")
         rows = {f"{METRIC_LABELS[m]} ({'weeks' if m == 'weeks_to_production' else cur})":
                 [percentile_text(spread[name][m], m) for name in result.approaches] for m in METRICS}
-        st.table(pd.DataFrame(rows, index=[r.label for r in result.approaches.values()]).T)
+        st.table(pd.DataFrame(rows, index=[md(r.label) for r in result.approaches.values()]).T)
         st.caption("Each cell: P10 / P50 / P90.")
         for name, metrics in spread.items():
             first = next(iter(metrics.values()))
@@ -102,8 +110,11 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
                                 key=f"chart:tornado:{name}")
 
     st.subheader("Break-even")
+    st.multiselect("Break-even between", names, default=among, key=AMONG, format_func=result.label,
+                   help="The options whose costs are compared as the volume grows, pair by pair.")
     scale = st.radio("Volume axis", ["log scale", "linear scale"], horizontal=True, key="ranges:scale")
-    labels = {name: r.label for name, r in result.approaches.items()}
+    labels = {name: r.label for name, r in result.approaches.items() if name in among}
+    sweep = dataclasses.replace(sweep, horizon_costs={n: c for n, c in sweep.horizon_costs.items() if n in among})
     st.plotly_chart(charts.volume_chart(sweep, found, labels, cur, result.horizon_months,
                                         scenario.workload.requests_per_month, log_scale=scale == "log scale"),
                     key="chart:volume")

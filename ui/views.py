@@ -245,6 +245,12 @@ def render_fit(estimate: Estimate) -> None:
     else:
         st.success(f"Recommended: **{md(estimate.label(advice.approach))}**")
     st.markdown("\n".join(f"- {md(reason)}" for reason in advice.reasons))
+    if len(advice.ranked) > 1:
+        cur, horizon = estimate.currency, estimate.horizon_months
+        st.markdown("**Every option that meets the constraints, best fit first** (by how its kind of approach fits "
+                    f"the goal, then by {horizon}-month cost):\n" + "\n".join(
+                        f"{rank}. {md(estimate.label(name))}: {estimate.approaches[name].horizon_cost:,.2f} {cur} over "
+                        f"{months(horizon)}" for rank, name in enumerate(advice.ranked, start=1)))
     for name, why in advice.ruled_out.items():
         st.warning(md(f"{estimate.label(name)} ruled out: {why}"))
     for caution in advice.cautions:
