@@ -21,6 +21,7 @@ from planner.analysis.ranges import (
     breakeven_months,
     breakeven_volumes,
     describe_month,
+    describe_volume,
     simulate,
 )
 from planner.analysis.staleness import (
@@ -276,9 +277,9 @@ def _breakeven(args: argparse.Namespace) -> int:
     print(f"searching first-month volumes from 0 to {args.max_requests:,.0f} requests a month...", file=sys.stderr)
     volumes, _ = breakeven_volumes(scenario, book, args.max_requests, today=args.today)
     print(f"{scenario.name}: break-even volumes ({result.horizon_months}-month cost, {cur})")
+    labels = {name: option.label for name, option in result.approaches.items()}
     for volume in volumes:
-        print(f"  above {volume.requests_per_month:,.0f} requests a month, {result.label(volume.cheaper)} costs less "
-              f"than {result.label(volume.dearer)} (both {volume.horizon_cost:,.0f} {cur} at the crossing)")
+        print(f"  {describe_volume(volume, labels, cur)}")
     if not volumes:
         print(f"  none: the order of the approaches does not change up to {args.max_requests:,.0f} requests a month")
     print(f"break-even months at {scenario.workload.requests_per_month:,} requests a month")

@@ -8,24 +8,12 @@ from typing import Any
 
 from conftest import REPO, shown
 from streamlit.testing.v1 import AppTest
+from test_app import ok, start
 
 from planner import estimate, load_price_book, load_scenario
 from planner.outputs.share import decode_scenario, encode_scenario
 
 SIX = REPO / "examples" / "support_six_options.yaml"
-
-
-def start(query: dict | None = None) -> AppTest:
-    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    for key, value in (query or {}).items():
-        app.query_params[key] = value
-    return app.run()
-
-
-def ok(app: AppTest) -> AppTest:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [shown(e.value) for e in app.error]
-    return app
 
 
 def widget(app: AppTest, kind: str, index: int, name: str) -> Any:

@@ -12,10 +12,12 @@ import streamlit as st
 from planner import PlannerError, PriceBook, Scenario
 from planner.analysis.ranges import (
     DEFAULT_DRAWS,
+    METRIC_LABELS,
     METRICS,
     NOT_RANGEABLE,
     breakeven_months,
     describe_month,
+    describe_volume,
     input_label,
     top_drivers,
 )
@@ -28,8 +30,6 @@ from ui.text import md
 
 AMONG = "ranges:among"  # the options compared for break-even
 ALL_PAIRS_UP_TO = 4  # options; with more, break-even starts between the first two
-METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
-                 "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
 
 
 def rangeable_paths(book: PriceBook) -> list[str]:
@@ -119,8 +119,8 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook) -> None
                                         scenario.workload.requests_per_month, log_scale=scale == "log scale"),
                     key="chart:volume")
     for item in found:
-        st.markdown(f"- Above **{item.requests_per_month:,.0f} requests a month**, {md(result.label(item.cheaper))} "
-                    f"costs less over {months(result.horizon_months)} than {md(result.label(item.dearer))}.")
+        text = describe_volume(item, labels, cur)
+        st.markdown(f"- {md(text[:1].upper() + text[1:])} (costs over {months(result.horizon_months)}).")
     if not found:
         st.markdown("- The order of the approaches does not change up to 10 billion requests a month.")
     for item in breakeven_months(result):

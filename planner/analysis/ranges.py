@@ -35,6 +35,8 @@ DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
 PERT_WEIGHT = 4
 METRICS = ("one_time_cost", "monthly_cost", "horizon_cost", "weeks_to_production")
+METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
+                 "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
 MAX_VOLUME = 1e10  # requests a month searched for break-even
 VOLUME_GRID = 800
 BISECTION_STEPS = 40
@@ -278,6 +280,17 @@ class VolumeBreakEven:
     cheaper: Approach
     dearer: Approach
     horizon_cost: float
+
+
+def describe_volume(item: VolumeBreakEven, labels: dict[Approach, str], currency: str) -> str:
+    """A break-even volume in words, for the command line and the app alike.
+
+    >>> describe_volume(VolumeBreakEven(961_066.2, "fine_tune", "rag", 69_206.4),
+    ...                 {"fine_tune": "Fine-tuning", "rag": "RAG"}, "USD")
+    'above 961,066 requests a month, Fine-tuning costs less than RAG (both 69,206 USD at the crossing)'
+    """
+    return (f"above {item.requests_per_month:,.0f} requests a month, {labels[item.cheaper]} costs less than "
+            f"{labels[item.dearer]} (both {item.horizon_cost:,.0f} {currency} at the crossing)")
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,10 @@ class GpuInstance(Offering):
     region: str | None = None
 
 
+# The sections of a provider's table that hold offerings, in the order tables and listings show them.
+OFFERING_SECTIONS = ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances", "services")
+
+
 class PriceTable(BaseModel):
     """One provider's file."""
 

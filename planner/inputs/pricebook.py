@@ -20,6 +20,7 @@ from planner.inputs.architecture import OpenModel, OpenModelTable
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.files import list_files, read_yaml
 from planner.inputs.price_tables import (
+    OFFERING_SECTIONS,
     FxTable,
     GpuSpec,
     HardwareTable,
@@ -340,7 +341,7 @@ def all_offerings(book: PriceBook) -> list[tuple[str, str, Offering]]:
     """(reference, section, offering) for every offering in the book, for listings."""
     rows: list[tuple[str, str, Offering]] = []
     for provider, table in book.tables.items():
-        for section in ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances", "services"):
+        for section in OFFERING_SECTIONS:
             for offering_id, offering in getattr(table, section).items():
                 rows.append((f"{provider}/{offering_id}", section, offering))
     return rows

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ValidationError
 from planner.core.errors import PricingError, Problem
 from planner.core.limits import MAX_TEXT_CHARS, quote
 from planner.inputs.files import dump_yaml
-from planner.inputs.price_tables import PriceTable
+from planner.inputs.price_tables import OFFERING_SECTIONS, PriceTable
 
-SECTIONS = ("models", "fine_tuning_bands", "embeddings", "vector_dbs", "gpu_instances", "services")
+SECTIONS = OFFERING_SECTIONS
 HEADER_FIELDS = ("provider", "display_name", "currency", "litellm_provider")
 NESTED = "fine_tuning"
 
