@@ -24,6 +24,11 @@ def widget(app: AppTest, kind: str, index: int, name: str) -> Any:
     return found[0]
 
 
+def editing(app: AppTest) -> AppTest:
+    """The app with "Edit the options" on (the editing widgets are drawn only then)."""
+    return ok(app.toggle(key="options:editing").set_value(True).run())
+
+
 def compared(app: AppTest) -> list[str]:
     """The options in the comparison, top to bottom."""
     return list(app.dataframe[0].value["Option"])
@@ -38,11 +43,13 @@ def test_the_six_options_example_compares_six_options_as_the_planner_does():
     app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
     planned = estimate(load_scenario(SIX), load_price_book(REPO / "pricing"))
     assert compared(app) == [r.label for r in planned.approaches.values()]
-    assert app.expander[0].label == "Options compared: 6"
+    summary = next(shown(m.value) for m in app.markdown if m.value.startswith("**Options compared"))
+    assert summary == "**Options compared (6):** " + " · ".join(r.label for r in planned.approaches.values())
+    assert not [w for w in app.text_input if w.key and w.key.startswith("option:")]  # no editing widgets drawn
 
 
 def test_adding_an_option_to_four_approaches_makes_them_options_and_adds_it():
-    app = ok(start())
+    app = editing(ok(start()))
     assert not app.dataframe or "Option" not in app.dataframe[0].value  # four approaches: the old table
     app.selectbox(key=next(w.key for w in app.selectbox if w.key.endswith(":-1:kind"))).set_value("rag")
     app.text_input(key=next(w.key for w in app.text_input if w.key.endswith(":-1:name"))).input("RAG on Claude")
@@ -53,9 +60,10 @@ def test_adding_an_option_to_four_approaches_makes_them_options_and_adds_it():
 
 
 def test_an_options_own_model_changes_only_that_option():
-    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
     before = app.dataframe[0].value.set_index("Option")
     # Option 3 is "RAG on GPT-4.1 mini"; give it Claude Sonnet 4.6 for itself.
+    app.selectbox(key="options:chosen").set_value(2).run()
     widget(app, "selectbox", 2, "model").set_value("anthropic/claude-sonnet-4.6").run()
     ok(app)
     after = app.dataframe[0].value.set_index("Option")
@@ -66,7 +74,7 @@ def test_an_options_own_model_changes_only_that_option():
 
 
 def test_duplicate_rename_hide_and_remove():
-    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
     widget(app, "button", 4, "copy").click().run()  # "Prompt only"
     ok(app)
     assert compared(app)[4:6] == ["Prompt only", "Prompt only (copy)"]
@@ -83,7 +91,7 @@ def test_duplicate_rename_hide_and_remove():
 
 
 def test_a_name_that_clashes_is_refused_and_the_last_good_options_stay():
-    app = ok(start({"s": encode_scenario(load_scenario(SIX))}))
+    app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
     widget(app, "text_input", 1, "name").input("fine-tune gpt 4.1 MINI by api").run()
     assert not app.exception
     errors = [shown(e.value) for e in app.error]

@@ -31,6 +31,8 @@ from ui.inputs import ALL_INPUTS, OPTION_WORDS, Input
 from ui.text import md
 
 GENERATION = "options:generation"
+EDITING = "options:editing"  # the toggle that draws the editing widgets
+CHOSEN = "options:chosen"  # the option whose settings are shown (kept across structural changes)
 NOTICE = "scenario:notice"  # app.NOTICE: a message shown once above the comparison
 # The inputs an option sets for itself, by kind (the rest, such as examples and the corpus, are shared
 # through the sidebar's blocks). A hybrid takes the fine-tuning inputs and the retrieval ones.
@@ -100,16 +102,29 @@ def _block_value(scenario: Scenario, kind: ApproachKind, key: str) -> Any:
 
 def render_options(base: dict[str, Any], scenario: Scenario, book: PriceBook,
                    replace: Callable[[dict[str, Any]], None]) -> None:
-    """The options of the scenario on screen, with the means to change them."""
+    """The options of the scenario in one line, and, when asked for, the means to change them.
+
+    The editing widgets are drawn only while "Edit the options" is on: an ordinary change of an input
+    then reruns none of them, however many options there are.
+    """
     options = option_edits.options_of(base)
     explicit = bool(base.get("options"))
-    title = f"Options compared: {len(options)}" + ("" if explicit else " (the four approaches)")
-    with st.expander(title, expanded=explicit):
+    names = " · ".join(md(option["name"]) + ("" if option.get("shown", True) else " (hidden)") for option in options)
+    st.markdown(f"**Options compared ({len(options)}{'' if explicit else ', the four approaches'}):** {names}")
+    if not st.toggle("Edit the options", key=EDITING,
+                     help="Add, duplicate, rename, hide or remove options, and set each one's own settings."):
+        return
+    with st.container(border=True):
         st.caption("Each option is a kind of approach with its own settings; what it does not set comes from that "
                    "kind's inputs in the sidebar, so data the options share (examples, corpus) is entered once. "
                    "Hidden options are left out of the comparison and charts, not out of the exports.")
         for index, option in enumerate(options):
-            _option_row(base, scenario, book, replace, index, option)
+            _option_row(base, replace, index, option)
+        chosen = st.selectbox("Settings of", range(len(options)), key=CHOSEN,
+                              format_func=lambda index: f"{options[index]['name']} "
+                                                        f"({APPROACH_LABELS[options[index]['approach']]})")
+        if chosen is not None and chosen < len(options):
+            _settings(base, scenario, book, replace, chosen, options[chosen])
         left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
         kind = left.selectbox("Kind of approach", list(APPROACH_KINDS), key=_key(-1, "kind"),
                               format_func=lambda k: APPROACH_LABELS[k])
@@ -123,11 +138,11 @@ def render_options(base: dict[str, Any], scenario: Scenario, book: PriceBook,
                      help=f"Up to {MAX_OPTIONS} options." if len(options) >= MAX_OPTIONS else None)
 
 
-def _option_row(base: dict[str, Any], scenario: Scenario, book: PriceBook, replace: Callable[[dict[str, Any]], None],
-                index: int, option: dict[str, Any]) -> None:
+def _option_row(base: dict[str, Any], replace: Callable[[dict[str, Any]], None], index: int,
+                option: dict[str, Any]) -> None:
     kind: ApproachKind = option["approach"]
-    name_column, kind_column, shown_column, settings_column, copy_column, remove_column = st.columns(
-        [5, 3, 1.4, 2, 1.6, 1.6], vertical_alignment="bottom")
+    name_column, kind_column, shown_column, copy_column, remove_column = st.columns(
+        [5, 3, 1.4, 1.8, 1.6], vertical_alignment="bottom")
     name_key = _key(index, "name")
     name_column.text_input(f"Option {index + 1}", value=option["name"], key=name_key, max_chars=MAX_OPTION_NAME,
                            on_change=lambda: apply(base, replace, option_edits.rename_option(
@@ -137,8 +152,6 @@ def _option_row(base: dict[str, Any], scenario: Scenario, book: PriceBook, repla
     shown_column.checkbox("Shown", value=option.get("shown", True), key=shown_key,
                           on_change=lambda: apply(base, replace, option_edits.show_option(
                               base, index, st.session_state[shown_key]), structural=False))
-    with settings_column.popover("Settings", use_container_width=True):
-        _settings(base, scenario, book, replace, index, option)
     copy_column.button("Duplicate", key=_key(index, "copy"),
                        on_click=lambda: apply(base, replace, option_edits.duplicate_option(base, index)))
     remove_column.button("Remove", key=_key(index, "remove"),
@@ -149,9 +162,9 @@ def _settings(base: dict[str, Any], scenario: Scenario, book: PriceBook, replace
               index: int, option: dict[str, Any]) -> None:
     kind: ApproachKind = option["approach"]
     own = option.get("settings") or {}
-    st.caption(md(f"{option['name']}: its own settings; the others are its kind's inputs in the sidebar."))
     route = own.get("route") or (_block_value(scenario, kind, "route") if kind in ("fine_tune", "hybrid") else "")
-    for key, item in _own_inputs(kind, route):
+    columns = st.columns(3)
+    for position, (key, item) in enumerate(_own_inputs(kind, route)):
         block_value = _block_value(scenario, kind, key)
         value = own.get(key, block_value)
         widget_key = _key(index, key)
@@ -165,7 +178,8 @@ def _settings(base: dict[str, Any], scenario: Scenario, book: PriceBook, replace
                    structural=key == "route")  # another route shows other inputs
 
         shown_value = round(value * 100, 6) if item.kind == "percent" and value is not None else value
-        _widget(item, book, widget_key, shown_value, changed)
+        with columns[position % 3]:
+            _widget(item, book, widget_key, shown_value, changed)
 
 
 def _widget(item: Input, book: PriceBook, key: str, value: Any, on_change: Callable[[], None]) -> None:

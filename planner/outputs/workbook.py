@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from planner.analysis.ranges import METRICS, Percentiles
+from planner.analysis.ranges import METRIC_LABELS, METRICS, Percentiles
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import CATEGORY_LABELS, months
 from planner.inputs.pricebook import PriceBook, all_offerings
@@ -44,8 +44,8 @@ MONTHLY_PREFIX = "Monthly - "
 MONTHLY_SHEETS = {"prompt": "Monthly - Prompt", "rag": "Monthly - RAG", "fine_tune": "Monthly - Fine-tuning",
                   "hybrid": "Monthly - Hybrid"}
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
-METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
-                 "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")  # a sheet name holds none (nor can the file's XML)
+_SHEET_NAME_END = " '"  # a sheet name may not end with an apostrophe (nor begin with one; ours begin "Monthly")
 
 
 def money_format(currency: str) -> str:
@@ -74,7 +74,8 @@ def budget_pack(estimate: Estimate, book: PriceBook,
 
 def monthly_sheet_names(estimate: Estimate) -> dict[str, str]:
     """The month-by-month sheet of each option: "Monthly - " and its name, cut to Excel's 31 characters,
-    without the characters Excel refuses, and numbered where two would read alike (Excel ignores case).
+    without the characters Excel refuses (control characters become spaces) and any apostrophe at its end, and
+    numbered where two would read alike (Excel ignores case).
     A scenario without options keeps the four approaches' sheet names.
 
     Two options called "Llama 3.1 8B LoRA on Together AI" and "Llama 3.1 8B LoRA on Together, spot" both
@@ -85,12 +86,13 @@ def monthly_sheet_names(estimate: Estimate) -> dict[str, str]:
     names: dict[str, str] = {}
     taken: set[str] = set()
     for option, result in estimate.approaches.items():
-        base = (MONTHLY_PREFIX + _NOT_IN_SHEET_NAMES.sub("-", result.label)).strip()
-        name, number = base[:MAX_SHEET_NAME].rstrip(), 1
+        label = _CONTROL_CHARACTERS.sub(" ", _NOT_IN_SHEET_NAMES.sub("-", result.label))
+        base = (MONTHLY_PREFIX + label).strip()
+        name, number = base[:MAX_SHEET_NAME].rstrip(_SHEET_NAME_END), 1
         while name.casefold() in taken:
             number += 1
             suffix = f" ({number})"
-            name = base[:MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+            name = base[:MAX_SHEET_NAME - len(suffix)].rstrip(_SHEET_NAME_END) + suffix
         taken.add(name.casefold())
         names[option] = name
     return names
@@ -157,7 +159,8 @@ def _line_items(sheet: Worksheet, estimate: Estimate, money: str) -> None:
 def _formula_row(sheet: Worksheet, label_column: int, label: str, columns: list[int], first: int, last: int,
                  money: str) -> None:
     row = sheet.max_row + 1
-    cell = sheet.cell(row=row, column=label_column, value=label)
+    # The label holds an option's name: without the control characters a workbook cannot hold, as in _append.
+    cell = sheet.cell(row=row, column=label_column, value=ILLEGAL_CHARACTERS_RE.sub("", label))
     cell.font = BOLD
     for column in columns:
         letter = get_column_letter(column)
