@@ -141,8 +141,6 @@ def on_upload(book: PriceBook) -> None:
 def first_load(book: PriceBook) -> None:
     """On a new session: the scenario, view and "which approach fits" answers in the link, else the
     default example."""
-    if st.query_params.get("view") in VIEWS:
-        st.session_state["view"] = st.query_params["view"]
     fit = st.query_params.get("fit")
     if fit:
         try:
@@ -307,11 +305,6 @@ def page() -> None:
     book = price_book()
     if BASE not in st.session_state:
         first_load(book)
-    # Streamlit forgets a widget's value when a run does not draw it; re-setting the answers keeps
-    # them (and so the link) while another view is open.
-    for key in views.FIT_KEYS.values():
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
     try:
         main_area(book, who)
     except Exception:
@@ -364,9 +357,9 @@ def main_area(book: PriceBook, who: access.Access) -> None:
     shown = options_view.shown_only(result)  # the exports keep every option
     views.render_comparison(shown)
     # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
-    view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed")
-    if st.query_params.get("view") != view:
-        st.query_params["view"] = view  # the link reopens this view
+    # Bound to the link's ?view=, so a link reopens its view (Streamlit keeps the two in step).
+    view = st.radio("View", list(VIEWS), horizontal=True, key="view", label_visibility="collapsed",
+                    bind="query-params")
     if view == "Charts":
         views.render_charts(shown)
     elif view == "Ranges and break-even":

@@ -245,7 +245,7 @@ def test_defaults_stay_defaults_so_the_app_and_the_cli_give_the_same_ranges():
 def test_the_stale_price_setting_outlives_its_view():
     app = ok(start())
     app.radio(key="view").set_value("Price tables").run()
-    app.number_input(key="prices:max_age_input").set_value(1).run()
+    app.number_input(key="prices:max_age").set_value(1).run()
     app.radio(key="view").set_value("Charts").run()
     ok(app)
     warnings = cautions(app)
@@ -274,8 +274,9 @@ def test_a_link_reopens_the_view_and_the_answers_and_they_outlive_other_views():
     app = ok(start({"view": "Which approach fits?", "fit": encode_answers(answers)}))
     assert app.radio(key="view").value == "Which approach fits?"
     assert "Recommended: **Fine-tuning**" in shown(app.success[0].value)
+    # The view is bound to ?view= by Streamlit (bind="query-params"), which AppTest does not show; the
+    # browser test test_the_address_follows_the_view checks the address.
     app.radio(key="view").set_value("Charts").run()
-    assert app.query_params["view"] in ("Charts", ["Charts"])
     app.radio(key="view").set_value("Which approach fits?").run()
     ok(app)
     assert "Recommended: **Fine-tuning**" in shown(app.success[0].value)

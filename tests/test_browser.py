@@ -8,6 +8,7 @@ before it. Every wait is for a state of the page (tests/served_app.py), never fo
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from urllib.parse import parse_qs, urlparse
@@ -155,3 +156,15 @@ def test_a_training_file_and_a_zip_of_documents_become_the_plans_data_inputs(bro
     assert scenario.approaches.fine_tune.examples == 40
     assert scenario.approaches.rag.corpus_tokens == 1200
     assert set(scenario.measured) >= {"approaches.fine_tune.examples", "approaches.rag.corpus_tokens"}
+
+
+def test_the_address_follows_the_view(browser_page):
+    """The view is bound to the address's ``view`` (Streamlit's bind="query-params"): choosing one puts it
+    there, the first (Charts) leaves it out, and the scenario's ``s`` stays."""
+    page, _ = browser_page
+    choose_view(page, "Hosting routes")
+    expect(page).to_have_url(re.compile(r"[?&]view=Hosting(\+|%20)routes(&|$)"))
+    settle(page)
+    choose_view(page, "Charts")
+    expect(page).not_to_have_url(re.compile(r"[?&]view="))
+    assert "s" in parse_qs(urlparse(page.url).query)

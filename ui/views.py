@@ -215,6 +215,7 @@ def render_why(estimate: Estimate) -> None:
                                for a in estimate.assumptions]), hide_index=True)
 
 
+@st.fragment
 def render_fit(estimate: Estimate) -> None:
     """The field's decision questions, and the recommendation they give, with its reasons.
 
@@ -226,15 +227,20 @@ def render_fit(estimate: Estimate) -> None:
         st.session_state.setdefault(key, getattr(defaults, field))
     left, right = st.columns(2)
     left.radio("What does the model lack?", ["knowledge", "behaviour", "both"], key=FIT_KEYS["goal"],
+               persist_state="session",
                help="Knowledge: facts it must look up. Behaviour: a format, tone or terminology.")
     left.radio("How often does that knowledge change?", ["rarely", "monthly", "weekly"],
-               key=FIT_KEYS["knowledge_changes"])
-    left.number_input("Good examples you have (count)", 0, 10_000_000, step=50, key=FIT_KEYS["good_examples"])
-    right.checkbox("Prompting has been pushed as far as it goes", key=FIT_KEYS["prompting_exhausted"])
-    right.checkbox("There is budget for 3-5 train-evaluate cycles", key=FIT_KEYS["budget_for_iterations"])
-    right.checkbox("Data must stay on our own infrastructure", key=FIT_KEYS["data_must_stay_in_house"])
+               key=FIT_KEYS["knowledge_changes"], persist_state="session")
+    left.number_input("Good examples you have (count)", 0, 10_000_000, step=50, key=FIT_KEYS["good_examples"],
+                      persist_state="session")
+    right.checkbox("Prompting has been pushed as far as it goes", key=FIT_KEYS["prompting_exhausted"],
+                   persist_state="session")
+    right.checkbox("There is budget for 3-5 train-evaluate cycles", key=FIT_KEYS["budget_for_iterations"],
+                   persist_state="session")
+    right.checkbox("Data must stay on our own infrastructure", key=FIT_KEYS["data_must_stay_in_house"],
+                   persist_state="session")
     right.number_input("Latency budget added per request (ms)", 0, 60_000, step=100,
-                       key=FIT_KEYS["latency_budget_ms"])
+                       key=FIT_KEYS["latency_budget_ms"], persist_state="session")
     answers = DecisionAnswers(**{field: st.session_state[key] for field, key in FIT_KEYS.items()})
     token = encode_answers(answers)
     if st.query_params.get("fit", "") != token:
@@ -352,12 +358,9 @@ def render_prices(book: PriceBook, scenario: Scenario, who: Access) -> None:
     provider = st.selectbox("Provider", providers, key="prices:provider",
                             format_func=lambda p: f"{table[p].display_name} ({p}, {table[p].currency})"
                             if p in table else f"{p} (does not load)")
-    # The widget's own state is dropped whenever this view is not drawn, so the setting is kept
-    # under a key of its own, which the comparison reads on every view.
-    max_age = st.number_input("Flag prices older than (days)", 1, 3650,
-                              int(st.session_state.get(MAX_AGE, DEFAULT_MAX_AGE_DAYS)), 30, key="prices:max_age_input",
-                              help="Stale prices are flagged here and under the comparison.")
-    st.session_state[MAX_AGE] = int(max_age)
+    # Kept for the session while other views are open: the comparison reads it on every view.
+    max_age = st.number_input("Flag prices older than (days)", 1, 3650, DEFAULT_MAX_AGE_DAYS, 30, key=MAX_AGE,
+                              help="Stale prices are flagged here and under the comparison.", persist_state="session")
     stale = {s.key.split(" ")[0] for s in stale_prices(book, datetime.date.today(), int(max_age))}
     rows = offering_rows(book, provider)
     for row in rows:
