@@ -11,14 +11,13 @@ import pytest
 from conftest import REPO
 
 from planner import PlannerError, estimate, load_price_book, load_scenario
-from planner.analysis.ranges import NOT_RANGEABLE, _value, field_limits, simulate, with_values
+from planner.analysis.ranges import NOT_RANGEABLE, _value, field_limits, rangeable_inputs, simulate, with_values
 from planner.core.draws import Draws
 from planner.inputs.scenario import Range
-from ui.ranges_view import rangeable_paths
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
 BOOK = load_price_book(REPO / "pricing")
-PATHS = rangeable_paths(BOOK)
+PATHS = rangeable_inputs()
 METRICS = ("one_time_cost", "monthly_cost", "horizon_cost", "weeks_to_production", "effort_hours")
 
 

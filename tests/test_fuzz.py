@@ -28,14 +28,13 @@ import yaml
 from conftest import REPO
 
 from planner import PlannerError, estimate, load_price_book, parse_scenario
-from planner.analysis.ranges import _run, simulate
+from planner.analysis.ranges import _run, rangeable_inputs, simulate
 from planner.cli import main as cli_main
 from planner.core.draws import Draws
 from planner.inputs.pricebook import SPECIAL_TABLES
 from planner.outputs.export import to_csv, to_json
 from planner.outputs.share import decode_scenario
 from planner.price_admin.store import check_table_text
-from ui.ranges_view import rangeable_paths
 
 SEED = 20261123
 SCENARIOS = 2_500
@@ -45,7 +44,7 @@ CLI_RUNS = 60
 BOOK = load_price_book(REPO / "pricing")
 EXAMPLES = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "examples").glob("*.yaml"))]
 TABLE_FILES = {p.stem: p.read_text() for p in sorted((REPO / "pricing").glob("*.yaml"))}
-RANGEABLE = [*rangeable_paths(BOOK), "horizon_months", "approaches.fine_tune.micro_batch", "nonsense.path"]
+RANGEABLE = [*rangeable_inputs(), "horizon_months", "approaches.fine_tune.micro_batch", "nonsense.path"]
 
 ODD_VALUES: list[Any] = [
     None, True, False, 0, -1, -10**6, 10**15, 10**16, 10**30, 10**400, 1e-300, -1e-300, 1e308,
@@ -57,7 +56,9 @@ ODD_VALUES: list[Any] = [
 def _odd(rng: random.Random) -> Any:
     if rng.random() < 0.15:  # deep nesting
         value: Any = 1
-        for _ in range(rng.choice([5, 40, 200])):
+        # Past the loader's limit (planner.core.limits.MAX_DEPTH, 32) but not so deep that PyYAML's own
+        # dumper, which recurses a few frames a level, runs out of stack writing it inside an option.
+        for _ in range(rng.choice([5, 40, 120])):
             value = [value] if rng.random() < 0.5 else {"k": value}
         return value
     return copy.deepcopy(rng.choice(ODD_VALUES))

@@ -1,4 +1,8 @@
-"""The sidebar inputs: each one a scenario field with its unit, bounds and help text.
+"""The sidebar inputs: each one a scenario field, shown with the label, unit, bounds, choices and help
+its model declares (``planner.inputs.scenario``: ``title``, ``json_schema_extra["unit"]``, constraints,
+``Literal``, ``description``). Only what is about the sidebar is written here: the group each input is
+shown in, its widget step, the route it belongs to, the price-table list a picker offers, and whether a
+picker marks retired models.
 
 Widget values live in ``st.session_state`` under ``in:<scenario path>``; ``scenario_data`` reads
 them back over the loaded scenario, so keys without a widget (an inline architecture, hybrid
@@ -9,33 +13,48 @@ from __future__ import annotations
 
 import copy
 import datetime
+import math
+import typing
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import streamlit as st
+from pydantic.fields import FieldInfo
 
 from planner import PriceBook
+from planner.analysis.ranges import field_limits
 from planner.analysis.staleness import retirement_mark
 from planner.inputs.pricebook import all_offerings
+from planner.inputs.scenario import scenario_field
+from planner.inputs.validation import members
 
 Kind = Literal["int", "float", "percent", "select"]
+Route = Literal["api", "provider_hosted", "self_hosted"]
+Options = Callable[[PriceBook], list[Any]]
 PREFIX = "in:"
+# Streamlit refuses an int widget's bound beyond JavaScript's safe integers (2**53 - 1); the models' own
+# bounds (a quadrillion, planner.core.limits.MAX_MAGNITUDE) are within it, this only guards a field without one.
+JS_MAX_SAFE_INTEGER = 2**53 - 1
+# A float widget shows two decimals: a strict bound (> -1) is met by the nearest value it can show.
+SHOWN_DECIMALS = 2
+PERCENT = "%"  # a unit starting with it marks a share: a fraction in the scenario, a percentage on screen
 
 
 @dataclass(frozen=True)
 class Input:
-    """One widget: the scenario path it sets, how it is shown, and its bounds or options."""
+    """One widget: the scenario path it sets, how it is shown, and its bounds or options (built by
+    ``field_input`` from the path's field)."""
 
     path: str
     label: str
     help: str
     kind: Kind = "int"
     low: float = 0
-    high: float = 10**12
+    high: float = JS_MAX_SAFE_INTEGER
     step: float = 1
-    options: Callable[[PriceBook], list[str]] | None = None
-    route: Literal["api", "provider_hosted", "self_hosted"] | None = None  # inputs that only one route uses
+    options: Options | None = None
+    route: Route | None = None  # inputs that only one route uses
     # A model picker marks retired and retiring models: by the model's own date, or its fine-tuned one's.
     retiring: Literal["model", "fine_tuned"] | None = None
 
@@ -45,7 +64,7 @@ class Input:
         return PREFIX + self.path
 
 
-def _refs(section: str, only: Callable[[Any], bool] = lambda offering: True) -> Callable[[PriceBook], list[str]]:
+def _refs(section: str, only: Callable[[Any], bool] = lambda offering: True) -> Options:
     return lambda book: [ref for ref, sec, offering in all_offerings(book) if sec == section and only(offering)]
 
 
@@ -74,121 +93,142 @@ def currencies(book: PriceBook) -> list[str]:
     return sorted(book.fx.rates) if book.fx else ["USD"]
 
 
+# A route's inputs name it after their title, as "Method (self-hosted)".
+ROUTE_MARKS: dict[Route, str] = {"api": "provider's API", "provider_hosted": "hosted per token",
+                                 "self_hosted": "self-hosted"}
+
+
+def _declared(path: str) -> FieldInfo:
+    info = scenario_field(path)
+    if info is None or info.title is None:
+        raise LookupError(f"{path} is not a scenario input with a title (planner/inputs/scenario.py)")
+    return info
+
+
+def _unit(info: FieldInfo) -> str | None:
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    unit = extra.get("unit")
+    return unit if isinstance(unit, str) else None
+
+
+def _choices(info: FieldInfo) -> Options | None:
+    """A field's own choices: its ``Literal``'s values, or No and Yes for a boolean; None for others."""
+    found: list[Any] = []
+    for member in members(info.annotation):
+        if typing.get_origin(member) is Literal:
+            found += typing.get_args(member)
+        elif member is bool:
+            found += [False, True]
+    return (lambda book: list(found)) if found else None
+
+
+def _bounds(path: str, kind: Kind) -> tuple[float, float]:
+    """The widget's bounds from the field's (``field_limits``), in the units shown (a share's in percent);
+    a strict bound (> -1) gives the nearest value beyond it that the widget holds."""
+    scale = 100 if kind == "percent" else 1
+    lows, highs = [-float(JS_MAX_SAFE_INTEGER)], [float(JS_MAX_SAFE_INTEGER)]
+    for symbol, bound in field_limits(path):
+        value = bound * scale
+        if kind == "int":
+            strict = {">": math.floor(value) + 1, ">=": math.ceil(value), "<": math.ceil(value) - 1,
+                      "<=": math.floor(value)}
+            value = strict[symbol]
+        elif symbol in (">", "<"):
+            value += 10**-SHOWN_DECIMALS if symbol == ">" else -(10**-SHOWN_DECIMALS)
+        (lows if symbol.startswith(">") else highs).append(value)
+    if kind == "int":
+        return int(max(lows)), int(min(highs))
+    return max(lows), min(highs)
+
+
+def field_input(path: str, step: float = 1, options: Options | None = None, route: Route | None = None,
+                retiring: Literal["model", "fine_tuned"] | None = None) -> Input:
+    """The input for the scenario field at ``path`` ("approaches.fine_tune.model@api": the field, as one
+    route's input): label, unit, help, bounds and choices from the field; ``options`` (a price-table list)
+    for a picker whose field takes any reference. ``step`` is in the units shown (percent for a share)."""
+    info = _declared(path.split("@")[0])
+    unit = _unit(info)
+    options = options or _choices(info)
+    kind: Kind
+    if options is not None:
+        kind = "select"
+    elif unit is not None and unit.startswith(PERCENT):
+        kind = "percent"
+    else:
+        kind = "int" if int in members(info.annotation) else "float"
+    notes = [note for note in (unit, route and ROUTE_MARKS[route]) if note]
+    label = f"{info.title} ({', '.join(notes)})" if notes else str(info.title)
+    low, high = (0.0, 0.0) if kind == "select" else _bounds(path.split("@")[0], kind)
+    return Input(path, label, _sentence(info.description or ""), kind, low, high, step, options, route, retiring)
+
+
+def _sentence(text: str) -> str:
+    """A field's description as help: "Requests in the first month." for "requests in the first month"."""
+    return f"{text[:1].upper()}{text[1:]}{'' if not text or text.endswith('.') else '.'}"
+
+
 RECORDS_SHARE = "approaches.fine_tune.example_sources.records"
 SYNTHETIC_SHARE = "approaches.fine_tune.example_sources.synthetic"
 
 GROUPS: dict[str, list[Input]] = {
     "Workload": [
-        Input("workload.requests_per_month", "Requests (per month)", "Requests in the first month.", step=10_000),
-        Input("workload.monthly_growth", "Monthly growth (% a month)", "Volume added each month, compounding.",
-              "percent", -50, 100, 1),
-        Input("workload.input_tokens", "User input (tokens per request)", "The user's part of each request."),
-        Input("workload.output_tokens", "Output (tokens per request)", "Tokens the model writes per request."),
+        field_input("workload.requests_per_month", step=10_000),
+        field_input("workload.monthly_growth"),
+        field_input("workload.input_tokens"),
+        field_input("workload.output_tokens"),
     ],
     "Horizon and currency": [
-        Input("horizon_months", "Horizon (months)", "Total cost of ownership is summed over this many months.",
-              low=1, high=120),
-        Input("currency", "Report currency", "Prices in other currencies are converted at pricing/fx.yaml.",
-              "select", options=currencies),
+        field_input("horizon_months"),
+        field_input("currency", options=currencies),
     ],
     "Prompt engineering": [
-        Input("approaches.prompt.model", "Model", "Hosted chat model.", "select", options=chat_models,
-              retiring="model"),
-        Input("approaches.prompt.system_prompt_tokens", "System prompt (tokens)",
-              "Static instructions and examples sent with every request.", step=100),
-        Input("approaches.prompt.cached_prompt_share", "Prompt cache hit share (%)",
-              "Requests whose system prompt is read from the provider's cache, at its cached-input price; the "
-              "others write it to the cache (billed above the input price where the provider charges for "
-              "writes, as Anthropic does). 0 = caching not used.", "percent", 0, 100, 5),
-        Input("approaches.prompt.batch_share", "Requests sent in batches (%)",
-              "Through the provider's batch API (answers within 24 h), at its batch prices.", "percent", 0, 100, 5),
+        field_input("approaches.prompt.model", options=chat_models, retiring="model"),
+        field_input("approaches.prompt.system_prompt_tokens", step=100),
+        field_input("approaches.prompt.cached_prompt_share", step=5),
+        field_input("approaches.prompt.batch_share", step=5),
     ],
     "Knowledge base (RAG)": [
-        Input("approaches.rag.model", "Model", "Hosted chat model.", "select", options=chat_models, retiring="model"),
-        Input("approaches.rag.system_prompt_tokens", "System prompt (tokens)", "Static instructions per request.",
-              step=100),
-        Input("approaches.rag.retrieved_tokens", "Retrieved context (tokens per request)",
-              "Chunks added to each request.", step=100),
-        Input("approaches.rag.corpus_tokens", "Knowledge base (tokens)", "Size of the corpus to index.",
-              step=1_000_000),
-        Input("approaches.rag.corpus_monthly_change", "Corpus changed each month (%)",
-              "Re-embedded and re-written monthly.", "percent", 0, 100, 1),
-        Input("approaches.rag.batch_share", "Requests sent in batches (%)",
-              "Through the provider's batch API (answers within 24 h), at its batch prices.", "percent", 0, 100, 5),
-        Input("approaches.rag.embedding_model", "Embedding model", "", "select", options=embedding_models,
-              retiring="model"),
-        Input("approaches.rag.vector_db", "Vector database plan", "", "select", options=vector_dbs),
+        field_input("approaches.rag.model", options=chat_models, retiring="model"),
+        field_input("approaches.rag.system_prompt_tokens", step=100),
+        field_input("approaches.rag.retrieved_tokens", step=100),
+        field_input("approaches.rag.corpus_tokens", step=1_000_000),
+        field_input("approaches.rag.corpus_monthly_change"),
+        field_input("approaches.rag.batch_share", step=5),
+        field_input("approaches.rag.embedding_model", options=embedding_models, retiring="model"),
+        field_input("approaches.rag.vector_db", options=vector_dbs),
     ],
     "Training data and route (fine-tuning, hybrid)": [
-        Input("approaches.fine_tune.route", "Route", "A model provider's API trains and serves the model; a host "
-              "of open models tunes a LoRA adapter and serves it per token; or you rent GPUs and run it yourself.",
-              "select", options=lambda book: ["api", "provider_hosted", "self_hosted"]),
-        Input("approaches.fine_tune.model@api", "Model to fine-tune (provider's API)",
-              "A hosted model with fine-tuning prices.", "select", options=fine_tunable, route="api",
-              retiring="fine_tuned"),
-        Input("approaches.fine_tune.model@self_hosted", "Open model (self-hosted)", "From pricing/open_models.yaml.",
-              "select", options=open_models, route="self_hosted"),
-        Input("approaches.fine_tune.model@provider_hosted", "Open model (hosted per token)",
-              "From pricing/open_models.yaml; the host must serve it.", "select", options=open_models,
-              route="provider_hosted"),
-        Input("approaches.fine_tune.host", "Host of open models", "Its fine-tuning bands price training; its "
-              "per-token price serves the adapter.", "select", options=hosts, route="provider_hosted"),
-        Input("approaches.fine_tune.system_prompt_tokens", "System prompt after tuning (tokens)",
-              "Instructions still sent once behaviour is trained in.", step=50),
-        Input("approaches.fine_tune.examples", "Training examples (count)", "Good examples in the training set.",
-              step=100),
-        Input(RECORDS_SHARE, "Examples selected from records (%)",
-              "From logs, tickets or documents: a pipeline screens, cleans and anonymises them; an expert reviews "
-              "a sample. Examples from neither records nor an LLM are written by experts.", "percent", 0, 100, 5),
-        Input(SYNTHETIC_SHARE, "Examples generated by an LLM (%)",
-              "Drafted by the generation model below; an expert reviews every draft and rejects some.", "percent",
-              0, 100, 5),
-        Input("approaches.fine_tune.generation_model", "Generation model (synthetic examples)",
-              "Hosted chat model that drafts synthetic examples.", "select", options=chat_models, retiring="model"),
-        Input("approaches.fine_tune.preference_pairs", "Preference pairs for DPO (count, 0 = none)",
-              "Preferred/rejected answer pairs ranked by experts; the field asks for 500-2,000. Costed on the "
-              "self-hosted route, and by API where the table has a DPO price.", step=100),
-        Input("approaches.fine_tune.tokens_per_example", "Tokens per example (tokens)",
-              "Also the training sequence length.", low=1, step=50),
-        Input("approaches.fine_tune.epochs", "Epochs (passes over the data)", "Passes over the training set.",
-              low=1, high=100),
-        Input("approaches.fine_tune.retrain_every_months", "Retrain every (months, 0 = never)",
-              "One training run and its engineer time, spread over the months between.", high=120),
-        Input("approaches.fine_tune.method", "Method (self-hosted)", "LoRA trains under 1% of the parameters; QLoRA "
-              "also quantises the frozen base to 4 bits.", "select", options=lambda book: ["lora", "qlora", "full"],
-              route="self_hosted"),
-        Input("approaches.fine_tune.training_gpu", "Training GPUs (self-hosted)", "A GPU instance from the price "
-              "tables.", "select", options=gpu_instances, route="self_hosted"),
-        Input("approaches.fine_tune.serving_gpu", "Serving GPUs (self-hosted)", "Replicas are sized from the peak "
-              "request rate.", "select", options=gpu_instances, route="self_hosted"),
-        Input("approaches.fine_tune.serving_schedule", "Serving schedule (self-hosted)",
-              "Always on; business hours only (all traffic then); or scaled to zero when idle (a cold start "
-              "after a quiet spell).", "select", options=lambda book: ["always_on", "business_hours", "scale_to_zero"],
-              route="self_hosted"),
-        Input("approaches.fine_tune.purchase", "Serving instances bought (self-hosted)",
-              "On demand; reserved for a year (billed every hour); or spot (can be interrupted). The instance "
-              "needs a price for it.", "select", options=lambda book: ["on_demand", "reserved", "spot"],
-              route="self_hosted"),
+        field_input("approaches.fine_tune.route"),
+        field_input("approaches.fine_tune.model@api", options=fine_tunable, route="api", retiring="fine_tuned"),
+        field_input("approaches.fine_tune.model@self_hosted", options=open_models, route="self_hosted"),
+        field_input("approaches.fine_tune.model@provider_hosted", options=open_models, route="provider_hosted"),
+        field_input("approaches.fine_tune.host", options=hosts, route="provider_hosted"),
+        field_input("approaches.fine_tune.system_prompt_tokens", step=50),
+        field_input("approaches.fine_tune.examples", step=100),
+        field_input(RECORDS_SHARE, step=5),
+        field_input(SYNTHETIC_SHARE, step=5),
+        field_input("approaches.fine_tune.generation_model", options=chat_models, retiring="model"),
+        field_input("approaches.fine_tune.preference_pairs", step=100),
+        field_input("approaches.fine_tune.tokens_per_example", step=50),
+        field_input("approaches.fine_tune.epochs"),
+        field_input("approaches.fine_tune.retrain_every_months"),
+        field_input("approaches.fine_tune.method", route="self_hosted"),
+        field_input("approaches.fine_tune.training_gpu", options=gpu_instances, route="self_hosted"),
+        field_input("approaches.fine_tune.serving_gpu", options=gpu_instances, route="self_hosted"),
+        field_input("approaches.fine_tune.serving_schedule", route="self_hosted"),
+        field_input("approaches.fine_tune.purchase", route="self_hosted"),
     ],
     "After launch": [
-        Input("operations.personal_data", "Personal data in requests or examples",
-              "Adds a privacy review (DPIA) and a redaction check of every training example.", "select",
-              options=lambda book: [False, True]),
-        Input("operations.online_eval_share", "Requests scored by the LLM judge (%)",
-              "Online evaluation of production traffic, at the judge model's prices.", "percent", 0, 100, 0.5),
-        Input("operations.base_model_change_every_months", "New base model every (months, 0 = only at retirement)",
-              "A fine-tuned model is re-tuned on a new base model this often; it is also re-tuned when its "
-              "base model's announced retirement falls in the plan.", high=120),
+        field_input("operations.personal_data"),
+        field_input("operations.online_eval_share", step=0.5),
+        field_input("operations.base_model_change_every_months"),
     ],
     "Team and project": [
-        Input("team.rates", "People rates", "Rate card in pricing/people.yaml.", "select", options=rate_cards),
-        Input("project.iterations", "Iterations (train-evaluate cycles)",
-              "Evaluation (and training) cycles; the field plans 3-5.", low=1, high=50),
-        Input("project.data_preparers", "People preparing data (people)", "Working on examples in parallel.",
-              low=1, high=100),
-        Input("project.engineers", "Engineers building (people)", "Working on pipelines in parallel.", low=1, high=100),
-        Input("project.judge_model", "LLM judge", "Scores outputs in each evaluation round.", "select",
-              options=chat_models, retiring="model"),
+        field_input("team.rates", options=rate_cards),
+        field_input("project.iterations"),
+        field_input("project.data_preparers"),
+        field_input("project.engineers"),
+        field_input("project.judge_model", options=chat_models, retiring="model"),
     ],
 }
 ALL_INPUTS = [item for group in GROUPS.values() for item in group]
@@ -208,9 +248,10 @@ def _path(item: Input) -> list[str]:
 
 
 def _get(data: dict[str, Any], path: list[str]) -> Any:
+    node: Any = data
     for key in path:
-        data = data.get(key) if isinstance(data, dict) else None
-    return data
+        node = node.get(key) if isinstance(node, dict) else None
+    return node
 
 
 def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -301,7 +342,7 @@ def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
             options = [*options, current] if current is not None else options
         marks = _retirement_marks(item, book, options)
         st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled,
-                     format_func=lambda option: OPTION_WORDS.get(option, option) + marks.get(option, ""))
+                     format_func=lambda option: str(OPTION_WORDS.get(option, option)) + marks.get(option, ""))
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
                         key=item.key, help=item.help, disabled=disabled)

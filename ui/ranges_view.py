@@ -14,31 +14,21 @@ from planner.analysis.ranges import (
     DEFAULT_DRAWS,
     METRIC_LABELS,
     METRICS,
-    NOT_RANGEABLE,
     breakeven_months,
     describe_month,
     describe_volume,
     input_label,
+    rangeable_inputs,
     top_drivers,
 )
 from planner.costs.estimator import Estimate
 from planner.costs.lines import months
 from ui import charts
 from ui.cached import ranges_analysis
-from ui.inputs import ALL_INPUTS
 from ui.text import md
 
 AMONG = "ranges:among"  # the options compared for break-even
 ALL_PAIRS_UP_TO = 4  # options; with more, break-even starts between the first two
-
-
-def rangeable_paths(book: PriceBook) -> list[str]:
-    """Numeric inputs of the sidebar (scenario units) and every assumption."""
-    paths = [item.path for item in ALL_INPUTS
-             if item.kind != "select" and "@" not in item.path and item.path not in NOT_RANGEABLE]
-    if book.assumptions is not None:
-        paths += [f"assumptions.{name}" for name in type(book.assumptions).model_fields]
-    return paths
 
 
 def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable[[dict[str, Any]], None]) -> None:
@@ -50,7 +40,7 @@ def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable
     ranges: dict[str, dict[str, float]] = base.get("ranges") or {}  # read only: changes build a new scenario
     left, middle, right = st.columns([3, 1, 1])
     path = left.selectbox("Input to give a range (scenario units: shares as fractions, e.g. 0.05)",
-                          rangeable_paths(book), key="range:path", format_func=input_label)
+                          rangeable_inputs(), key="range:path", format_func=input_label)
     low = middle.number_input("Low", value=0.0, key="range:low", format="%.4g")
     high = right.number_input("High", value=0.0, key="range:high", format="%.4g")
     add, remove = st.columns(2)

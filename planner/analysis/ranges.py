@@ -20,6 +20,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from planner.analysis.comparison import crossovers
 from planner.core.draws import Draws, nonzero
@@ -27,9 +28,18 @@ from planner.core.errors import ScenarioError
 from planner.core.limits import outside
 from planner.costs.estimator import Estimate, estimate
 from planner.costs.lines import Approach
-from planner.inputs.assumptions import ASSUMPTION_LIMITS, Assumption
+from planner.inputs.architecture import Architecture
+from planner.inputs.assumptions import ASSUMPTION_LIMITS, Assumption, Assumptions
 from planner.inputs.pricebook import PriceBook
-from planner.inputs.scenario import APPROACH_LABELS, Scenario, scenario_field, scenario_input
+from planner.inputs.scenario import (
+    APPROACH_LABELS,
+    HYBRID_KEYS,
+    HybridBlock,
+    Scenario,
+    scenario_field,
+    scenario_input,
+)
+from planner.inputs.validation import members
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
@@ -76,7 +86,49 @@ NOT_RANGEABLE = {
     **{f"approaches.{block}.example_sources.{source}": (
         "the sources' shares must sum to 1; compare mixes as separate scenarios")
        for block in ("fine_tune", "hybrid") for source in ("written", "records", "synthetic")},
+    # Drawn one at a time, an inline architecture's sizes would no longer fit one another.
+    **{f"approaches.{block}.architecture.{name}": (
+        "an architecture's sizes must fit one another (heads a multiple of kv_heads, a head size from hidden / "
+        "heads); compare architectures as separate scenarios")
+       for block in ("fine_tune", "hybrid") for name in Architecture.model_fields},
 }
+# Sections of a scenario that hold no inputs of their own (``scenario_input`` refuses them).
+NOT_INPUTS = ("ranges", "measured", "options")
+
+
+def rangeable_inputs() -> list[str]:
+    """Every input a range may be given: each numeric scenario input by dotted path (a hybrid's keys
+    too), in the order the scenario declares them, then every assumption (``assumptions.<name>``);
+    without those in ``NOT_RANGEABLE``.
+
+    >>> paths = rangeable_inputs()
+    >>> paths[:2]
+    ['workload.requests_per_month', 'workload.monthly_growth']
+    >>> "approaches.hybrid.examples" in paths and "assumptions.training_hfu" in paths
+    True
+    >>> "horizon_months" in paths or "approaches.fine_tune.route" in paths
+    False
+    """
+    paths = [path for path in _numeric_inputs(Scenario, "") if path not in NOT_RANGEABLE]
+    return paths + [f"assumptions.{name}" for name in Assumptions.model_fields]
+
+
+def _numeric_inputs(model: type[BaseModel], prefix: str) -> list[str]:
+    """The dotted paths of the numeric inputs under ``model``, each found with ``scenario_field``."""
+    names = HYBRID_KEYS if model is HybridBlock else tuple(model.model_fields)
+    found = []
+    for name in names:
+        path = prefix + name
+        info = scenario_field(path)
+        if info is None or path in NOT_INPUTS:
+            continue
+        types = members(info.annotation)
+        nested = [t for t in types if isinstance(t, type) and issubclass(t, BaseModel)]
+        if nested:
+            found += _numeric_inputs(nested[0], path + ".")
+        elif any(t in (int, float) for t in types):  # a bool is a type of its own here, not an int
+            found.append(path)
+    return found
 
 
 def _value(scenario: Scenario, book: PriceBook, path: str) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from planner.core.errors import Problem, ScenarioError
@@ -22,6 +22,12 @@ from planner.inputs.architecture import Architecture
 from planner.inputs.files import YamlDocument, dump_yaml, parse_yaml, read_yaml
 from planner.inputs.validation import STRICT, error_message, members, validate_data, validate_document
 
+# How an input is shown (the app's sidebar; any form): its field's ``title`` is its name in words, its
+# ``description`` what it means (the file's documentation and the form's help), and a number's
+# ``json_schema_extra={"unit": ...}`` the unit in brackets after the title ("tokens per request"; a short
+# note may follow a comma: "months, 0 = never"). A unit starting with "%" marks a share: the file holds a
+# fraction (0.05), a form shows a percentage (5). Bounds and choices are the field's own constraints and
+# ``Literal``; a form reads them from here.
 # Every number a scenario holds is at most a quadrillion (planner.core.limits.MAX_MAGNITUDE).
 MAX_COUNT = int(MAX_MAGNITUDE)
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
@@ -38,12 +44,16 @@ class Workload(BaseModel):
     """Request volume and the size of each request."""
 
     model_config = STRICT
-    requests_per_month: Count = Field(100_000, description="requests in the first month")
+    requests_per_month: Count = Field(100_000, title="Requests", description="requests in the first month",
+                                      json_schema_extra={"unit": "per month"})
     monthly_growth: Annotated[float, Field(gt=-1, le=10)] = Field(
-        0.0, description="fraction added to the volume each month (0.05 = +5% a month)"
+        0.0, title="Monthly growth", json_schema_extra={"unit": "% a month"},
+        description="fraction added to the volume each month, compounding (0.05 = +5% a month)"
     )
-    input_tokens: Count = Field(400, description="tokens of the user's part of each request")
-    output_tokens: Count = Field(300, description="tokens the model writes per request")
+    input_tokens: Count = Field(400, title="User input", description="tokens of the user's part of each request",
+                                json_schema_extra={"unit": "tokens per request"})
+    output_tokens: Count = Field(300, title="Output", description="tokens the model writes per request",
+                                 json_schema_extra={"unit": "tokens per request"})
 
 
 CACHE_HIT_SHARE = ("cache hit share: share of requests whose system prompt is read from the provider's prompt "
@@ -55,37 +65,46 @@ class HostedModelFields(BaseModel):
     """A hosted chat model, its prompt cache hit share and the share of requests sent in batches."""
 
     model_config = STRICT
-    model: Ref = Field(DEFAULT_MODEL, description="chat model, provider/id")
-    cached_prompt_share: Share = Field(0.0, description=CACHE_HIT_SHARE)
+    model: Ref = Field(DEFAULT_MODEL, title="Model", description="hosted chat model, provider/id")
+    cached_prompt_share: Share = Field(0.0, title="Prompt cache hit share", description=CACHE_HIT_SHARE,
+                                       json_schema_extra={"unit": "%"})
     batch_share: Share = Field(
-        0.0, description="share of requests sent through the provider's batch API (answers within 24 h), "
-                         "billed at its batch prices"
+        0.0, title="Requests sent in batches", json_schema_extra={"unit": "%"},
+        description="share of requests sent through the provider's batch API (answers within 24 h), "
+                    "billed at its batch prices"
     )
 
 
 class PromptBlock(HostedModelFields):
     """Prompt engineering: a base model steered by a system prompt."""
 
-    system_prompt_tokens: Count = Field(2000, description="static instructions and examples per request")
+    system_prompt_tokens: Count = Field(2000, title="System prompt", json_schema_extra={"unit": "tokens"},
+                                        description="static instructions and examples sent with every request")
 
 
 class RetrievalFields(BaseModel):
     """Knowledge base settings shared by RAG and hybrid."""
 
     model_config = STRICT
-    retrieved_tokens: Count = Field(2000, description="retrieved context added to each request")
-    corpus_tokens: Count = Field(20_000_000, description="size of the knowledge base in tokens")
+    retrieved_tokens: Count = Field(2000, title="Retrieved context", description="retrieved context added to each "
+                                    "request", json_schema_extra={"unit": "tokens per request"})
+    corpus_tokens: Count = Field(20_000_000, title="Knowledge base", json_schema_extra={"unit": "tokens"},
+                                 description="size of the knowledge base (the corpus indexed) in tokens")
     corpus_monthly_change: Share = Field(
-        0.1, description="share of the corpus re-embedded each month because it changed"
+        0.1, title="Corpus changed each month", json_schema_extra={"unit": "%"},
+        description="share of the corpus re-embedded and re-written to the index each month because it changed"
     )
-    embedding_model: Ref = Field(DEFAULT_EMBEDDING_MODEL, description="embedding model, provider/id")
-    vector_db: Ref = Field(DEFAULT_VECTOR_DB, description="vector database plan, provider/id")
+    embedding_model: Ref = Field(DEFAULT_EMBEDDING_MODEL, title="Embedding model",
+                                 description="embedding model, provider/id")
+    vector_db: Ref = Field(DEFAULT_VECTOR_DB, title="Vector database plan",
+                           description="vector database plan, provider/id")
 
 
 class RagBlock(HostedModelFields, RetrievalFields):
     """RAG: a base model given retrieved context."""
 
-    system_prompt_tokens: Count = Field(500, description="static instructions per request")
+    system_prompt_tokens: Count = Field(500, title="System prompt", description="static instructions per request",
+                                        json_schema_extra={"unit": "tokens"})
 
 
 SHARE_TOLERANCE = 1e-6  # shares that should sum to 1 may miss it by a rounding error
@@ -95,11 +114,16 @@ class ExampleSources(BaseModel):
     """Where the training examples come from, as shares of ``examples`` that sum to 1."""
 
     model_config = STRICT
-    written: Share = Field(1.0, description="written by domain experts")
-    records: Share = Field(0.0, description="selected from existing records (logs, tickets, documents): screened, "
-                                            "cleaned, de-duplicated and anonymised by a pipeline, a sample reviewed")
-    synthetic: Share = Field(0.0, description="generated by an LLM (generation_model) and reviewed by an expert, "
-                                              "some rejected")
+    written: Share = Field(1.0, title="Examples written by experts", description="written by domain experts",
+                           json_schema_extra={"unit": "%"})
+    records: Share = Field(
+        0.0, title="Examples selected from records", json_schema_extra={"unit": "%"},
+        description="selected from existing records (logs, tickets, documents): screened, cleaned, de-duplicated "
+                    "and anonymised by a pipeline, a sample reviewed by an expert; examples from neither records "
+                    "nor an LLM are written by experts")
+    synthetic: Share = Field(
+        0.0, title="Examples generated by an LLM", json_schema_extra={"unit": "%"},
+        description="drafted by an LLM (generation_model); an expert reviews every draft and rejects some")
 
     @model_validator(mode="after")
     def _whole(self) -> ExampleSources:
@@ -114,44 +138,65 @@ class FineTuneBlock(BaseModel):
 
     model_config = STRICT
     route: Literal["api", "provider_hosted", "self_hosted"] = Field(
-        "api", description="who trains and serves the model: a model provider's API; a host of open models that "
-                           "tunes and serves them per token (provider_hosted); or own GPUs (self_hosted)")
+        "api", title="Route",
+        description="who trains and serves the model: a model provider's API (api); a host of open models that "
+                    "tunes a LoRA adapter and serves it per token (provider_hosted); or GPUs you rent and run it "
+                    "on yourself (self_hosted)")
     model: str = Field(
-        DEFAULT_MODEL, max_length=200,
-        description="api: a fine-tunable chat model (provider/id); provider_hosted and self_hosted: an id in "
-                    "open_models.yaml",
+        DEFAULT_MODEL, max_length=200, title="Model to fine-tune",
+        description="on the api route a fine-tunable chat model with fine-tuning prices (provider/id); on "
+                    "provider_hosted and self_hosted an open model's id in pricing/open_models.yaml "
+                    "(provider_hosted: one the host serves)",
     )
     host: Identifier | None = Field(
-        None, description="provider_hosted: the provider (together, fireworks) whose fine-tuning bands and "
-                          "per-token prices apply")
-    system_prompt_tokens: Count = Field(200, description="static instructions left after fine-tuning")
+        None, title="Host of open models",
+        description="the provider (together, fireworks) that tunes and serves the open model on the "
+                    "provider_hosted route: its fine-tuning bands price training, its per-token prices serving")
+    system_prompt_tokens: Count = Field(200, title="System prompt after tuning", json_schema_extra={"unit": "tokens"},
+                                        description="static instructions still sent once behaviour is trained in")
     cached_prompt_share: Share = Field(0.0, description=f"{CACHE_HIT_SHARE} (api route)")
-    examples: Count = Field(1000, description="training examples prepared")
+    examples: Count = Field(1000, title="Training examples", description="good examples prepared for the training "
+                            "set", json_schema_extra={"unit": "count"})
     example_sources: ExampleSources = Field(ExampleSources(), description="where the examples come from")
-    generation_model: Ref = Field(DEFAULT_MODEL, description="chat model that drafts synthetic examples")
+    generation_model: Ref = Field(DEFAULT_MODEL, title="Generation model for synthetic examples",
+                                  description="hosted chat model that drafts synthetic examples, provider/id")
     tokens_per_example: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
-        600, description="tokens per training example; also the training sequence length (self_hosted)"
+        600, title="Tokens per example", json_schema_extra={"unit": "tokens"},
+        description="tokens per training example; also the training sequence length (self_hosted)"
     )
-    epochs: Annotated[int, Field(ge=1, le=100)] = Field(3, description="passes over the training set")
+    epochs: Annotated[int, Field(ge=1, le=100)] = Field(3, title="Epochs", description="passes over the training set",
+                                                        json_schema_extra={"unit": "passes over the data"})
     preference_pairs: Count = Field(
-        0, description="preferred/rejected pairs ranked by people for DPO after supervised tuning (0 = no DPO)")
+        0, title="Preference pairs for DPO", json_schema_extra={"unit": "count, 0 = none"},
+        description="preferred/rejected answer pairs ranked by experts for DPO after supervised tuning (0 = no "
+                    "DPO; teams ask for 500-2,000); costed on the self_hosted route, and on the api route where "
+                    "the table has a DPO price")
     tokens_per_pair: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
         1000, description="tokens in one pair (prompt, preferred and rejected answer), trained on")
     retrain_every_months: Count | None = Field(
-        None, description="months between retraining after launch; 0 = never; default: assumptions"
+        None, title="Retrain every", json_schema_extra={"unit": "months, 0 = never"},
+        description="months between retraining after launch, each a training run and its engineer time spread "
+                    "over the months between; 0 = never; default: assumptions"
     )
     # self_hosted only
     architecture: Architecture | None = Field(
         None, description="self_hosted: the model's architecture, instead of a catalogue id in model"
     )
-    method: Literal["full", "lora", "qlora"] = Field("lora", description="self_hosted: training method")
+    method: Literal["full", "lora", "qlora"] = Field(
+        "lora", title="Method",
+        description="training method on the self_hosted route: LoRA trains under 1% of the parameters; QLoRA also "
+                    "quantises the frozen base to 4 bits; full trains every parameter")
     lora_rank: Annotated[int, Field(ge=1, le=4096)] = Field(16, description="self_hosted: adapter rank")
     micro_batch: Annotated[int, Field(ge=1, le=4096)] = Field(4, description="self_hosted: sequences per GPU step")
     gradient_checkpointing: bool = Field(True, description="self_hosted: recompute activations to save memory")
     training_precision: Literal["bf16", "fp8"] = Field("bf16", description="self_hosted: training arithmetic")
-    training_gpu: Ref | None = Field(None, description="self_hosted: GPU instance for training")
+    training_gpu: Ref | None = Field(None, title="Training GPUs",
+                                     description="GPU instance from the price tables that trains on the self_hosted "
+                                                 "route")
     serving_gpu: Ref | None = Field(
-        None, description="self_hosted: GPU instance for serving; default: the training instance"
+        None, title="Serving GPUs",
+        description="GPU instance that serves on the self_hosted route, its replicas sized from the peak request "
+                    "rate; default: the training instance"
     )
     serving_precision: Literal["bf16", "fp8", "int4"] = Field("bf16", description="self_hosted: served weights")
     serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = Field(
@@ -161,11 +206,14 @@ class FineTuneBlock(BaseModel):
         "dedicated", description="self_hosted: own deployment, or an adapter on a deployment shared with others"
     )
     serving_schedule: Literal["always_on", "business_hours", "scale_to_zero"] = Field(
-        "always_on", description="self_hosted: serving replicas run all month, in business hours only (all "
-                                 "traffic then), or only while serving (scale to zero, with cold starts)")
+        "always_on", title="Serving schedule",
+        description="when serving replicas run on the self_hosted route: all month; in business hours only (all "
+                    "traffic then); or only while serving (scaled to zero when idle, a cold start after a quiet "
+                    "spell)")
     purchase: Literal["on_demand", "reserved", "spot"] = Field(
-        "on_demand", description="self_hosted: how serving instances are bought; a 1-year reservation bills every "
-                                 "hour; spot can be interrupted")
+        "on_demand", title="Serving instances bought",
+        description="how serving instances are bought on the self_hosted route: on demand; reserved for a year "
+                    "(billed every hour); or spot (can be interrupted); the instance needs a price for it")
     adapter_share: Annotated[float, Field(gt=0, le=1)] = Field(
         0.25, description="self_hosted, shared_adapter: share of the shared deployment's cost billed here"
     )
@@ -269,10 +317,21 @@ class Option(BaseModel):
         {}, max_length=len(HYBRID_KEYS), description="keys of the kind's block set for this option only")
     shown: bool = Field(True, description="shown in the comparison (every option is exported)")
 
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str) -> str:
+        # Shown in tables, charts, sheet names and links: printable characters, and not blank.
+        if not name.strip() or _CONTROL.search(name):
+            raise ValueError("an option's name is printable text, not blank and without tabs or line breaks")
+        return name
+
     @property
     def id(self) -> str:
         """The option's id: its name in lower case, runs of other characters as one underscore."""
         return option_id(self.name)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def option_id(name: str) -> str:
@@ -289,13 +348,18 @@ class Project(BaseModel):
 
     model_config = STRICT
     iterations: Annotated[int, Field(ge=1, le=50)] | None = Field(
-        None, description="evaluation (and, for fine-tuning, training) cycles; default: assumptions"
+        None, title="Iterations", json_schema_extra={"unit": "train-evaluate cycles"},
+        description="evaluation (and, for fine-tuning, training) cycles, teams plan 3-5; default: assumptions"
     )
     data_preparers: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
-        1, description="people preparing training data in parallel"
+        1, title="People preparing data", description="people preparing training data in parallel",
+        json_schema_extra={"unit": "people"}
     )
-    engineers: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(1, description="ML engineers building in parallel")
-    judge_model: Ref = Field(DEFAULT_MODEL, description="chat model used as LLM judge in evaluation")
+    engineers: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
+        1, title="Engineers building", description="ML engineers building pipelines in parallel",
+        json_schema_extra={"unit": "people"})
+    judge_model: Ref = Field(DEFAULT_MODEL, title="LLM judge",
+                             description="chat model used as LLM judge: it scores outputs in each evaluation round")
 
 
 class Operations(BaseModel):
@@ -303,11 +367,13 @@ class Operations(BaseModel):
 
     model_config = STRICT
     personal_data: bool = Field(
-        False, description="requests or training data hold personal data: adds a privacy review (DPIA) and, "
-                           "for fine-tuned approaches, a redaction check of every training example")
+        False, title="Personal data in requests or examples",
+        description="requests or training data hold personal data: adds a privacy review (DPIA) and, for "
+                    "fine-tuned approaches, a redaction check of every training example")
     online_eval_share: Share | None = Field(
-        None, description="share of production requests an LLM judge (project.judge_model) scores; default: "
-                          "assumptions")
+        None, title="Requests scored by the LLM judge", json_schema_extra={"unit": "%"},
+        description="share of production requests an LLM judge (project.judge_model) scores, at its prices "
+                    "(online evaluation); default: assumptions")
     flagged_reviews_per_month: Count | None = Field(
         None, description="flagged outputs a domain expert reviews each month; default: assumptions")
     mlops_hours_per_month: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)] | None = Field(
@@ -319,7 +385,8 @@ class Operations(BaseModel):
         [], max_length=20, description="operations services every approach uses (tracing, moderation), "
                                        "provider/id in a table's services")
     base_model_change_every_months: Count | None = Field(
-        None, description="a fine-tuned model moves to a new base model every this many months (0 or unset: only "
+        None, title="New base model every", json_schema_extra={"unit": "months, 0 = only at retirement"},
+        description="a fine-tuned model moves to a new base model every this many months (0 or unset: only "
                           "when its base model's announced retirement falls in the plan)")
 
 
@@ -327,7 +394,7 @@ class Team(BaseModel):
     """Who does the work."""
 
     model_config = STRICT
-    rates: str = Field("us", max_length=200, description="rate card id in pricing/people.yaml")
+    rates: str = Field("us", max_length=200, title="People rates", description="rate card id in pricing/people.yaml")
 
 
 Bounded = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)]
@@ -351,10 +418,12 @@ class Scenario(BaseModel):
     name: str = Field("Untitled scenario", min_length=1, max_length=200)
     description: str = Field("", max_length=MAX_TEXT_CHARS)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = Field(
-        "USD", description="currency of the report"
+        "USD", title="Report currency",
+        description="currency of the report; prices in other currencies are converted at pricing/fx.yaml's rates"
     )
     horizon_months: Annotated[int, Field(ge=1, le=120)] = Field(
-        12, description="total cost of ownership is summed over this many months"
+        12, title="Horizon", description="total cost of ownership is summed over this many months",
+        json_schema_extra={"unit": "months"}
     )
     workload: Workload = Workload()
     approaches: Approaches = Approaches()
