@@ -27,7 +27,8 @@ from planner import (
 from planner.core.limits import MAX_YAML_BYTES
 from planner.inputs.files import files_signature
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR
-from planner.inputs.scenario import Scenario
+from planner.inputs.scenario import Scenario, assumed_inputs, scenario_field
+from planner.inputs.validation import members
 from planner.measure import corpus, uploads
 from planner.measure.training_file import MAX_TRAINING_FILE_BYTES, NotTrainingFile, apply_to_scenario
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
@@ -91,10 +92,15 @@ def assumption_defaults(book: PriceBook) -> dict[str, Any]:
     a = book.assumptions
     if a is None:
         return {}
-    return {"project.iterations": round(a.iterations.value),
-            "approaches.fine_tune.retrain_every_months": round(a.retrain_every_months.value),
-            "operations.online_eval_share": a.online_eval_share.value,
-            "operations.base_model_change_every_months": 0}  # 0: only at an announced retirement
+    defaults: dict[str, Any] = {}
+    for path, name in assumed_inputs().items():
+        value = getattr(a, name).value
+        field = scenario_field(path)
+        # A whole-number input shows the assumption as the estimate uses it (rounded).
+        whole = field is not None and int in members(field.annotation)
+        defaults[path] = round(value) if whole else value
+    defaults["operations.base_model_change_every_months"] = 0  # not an assumption: 0 = only at a retirement
+    return defaults
 
 
 def load(data: dict[str, Any], book: PriceBook) -> None:

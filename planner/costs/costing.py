@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from planner.core.draws import Flags, all_true, nonzero
+from planner.core.draws import Flags, all_true, nonzero, vround
 from planner.core.errors import FieldProblem, PricingError, Problem
 from planner.costs.lines import Approach, Category, LineItem
 from planner.inputs.assumptions import Assumptions
@@ -104,6 +105,14 @@ class Costing:
     def value(self, name: str) -> float:
         """An assumption's value."""
         return self._values[name]
+
+    def given_or_assumed(self, given: Any, name: str, whole: bool = False) -> Any:
+        """A scenario input's value, or, left unset, the assumption ``name`` (``assumed_inputs`` says which),
+        rounded for a ``whole``-number input. A given value is used as it is: a range's draws of a count
+        are real numbers."""
+        if given is not None:
+            return given
+        return vround(self._values[name]) if whole else self._values[name]
 
     def rate(self, role: str) -> Price:
         """The hourly rate of ``role`` on the scenario's rate card."""

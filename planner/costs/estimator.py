@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planner.core.draws import Flags, nonzero, vmax, vround
+from planner.core.draws import Flags, nonzero, vmax
 from planner.core.errors import FieldProblem, Problem, ScenarioError
 from planner.costs.costing import Costing
 from planner.costs.effort import build_hours, engineering_lines, person_hours
@@ -170,7 +170,7 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
     planned_on = today or datetime.date.today()
     c = Costing(book, assumptions, scenario, card_key, card, planned_on)
     given = scenario.project.iterations
-    iterations = given if given is not None else vround(c.value("iterations"))
+    iterations = c.given_or_assumed(given, "iterations", whole=True)
     results: dict[Approach, ApproachEstimate] = {}
     problems: list[Problem] = []
     for plan in scenario.option_plans():

@@ -35,9 +35,8 @@ def _setting(c: Costing, name: str, assumption: str | None = None) -> tuple[floa
     """An operations setting: the scenario's ``operations.<name>``, else the assumption (``name``
     unless another is given); with where it came from."""
     given = getattr(c.scenario.operations, name)
-    if given is not None:
-        return given, f"operations.{name}"
-    return c.value(assumption or name), f"assumptions.{assumption or name}"
+    where = f"operations.{name}" if given is not None else f"assumptions.{assumption or name}"
+    return c.given_or_assumed(given, assumption or name), where
 
 
 def operating_lines(c: Costing, approach: Approach, self_hosted: bool, retrieval: bool, judge: Resolved,

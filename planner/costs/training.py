@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.core.draws import divide_or_zero, nonzero, vceil, vround
+from planner.core.draws import divide_or_zero, nonzero, vceil
 from planner.core.errors import FieldProblem
 from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
 from planner.costs.evaluation import evaluation_work
@@ -104,9 +104,7 @@ def training_lines(c: Costing, approach: Approach, run: TrainingRun, iterations:
 
 def retrain_every_months(c: Costing, block: FineTuneBlock) -> int:
     """Months between retraining runs: the scenario's value, else the assumption; 0 = never."""
-    if block.retrain_every_months is not None:
-        return block.retrain_every_months
-    return vround(c.value("retrain_every_months"))
+    return c.given_or_assumed(block.retrain_every_months, "retrain_every_months", whole=True)
 
 
 def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBlock,

@@ -28,6 +28,8 @@ from planner.inputs.validation import STRICT, error_message, members, validate_d
 # note may follow a comma: "months, 0 = never"). A unit starting with "%" marks a share: the file holds a
 # fraction (0.05), a form shows a percentage (5). Bounds and choices are the field's own constraints and
 # ``Literal``; a form reads them from here.
+# An input left unset takes an assumption's value: ``json_schema_extra={"assumption": <its name>}`` says which
+# (``assumed_inputs``); the estimate (``Costing.given_or_assumed``) and a form's defaults both read it there.
 # Every number a scenario holds is at most a quadrillion (planner.core.limits.MAX_MAGNITUDE).
 MAX_COUNT = int(MAX_MAGNITUDE)
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
@@ -174,7 +176,8 @@ class FineTuneBlock(BaseModel):
     tokens_per_pair: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
         1000, description="tokens in one pair (prompt, preferred and rejected answer), trained on")
     retrain_every_months: Count | None = Field(
-        None, title="Retrain every", json_schema_extra={"unit": "months, 0 = never"},
+        None, title="Retrain every",
+        json_schema_extra={"unit": "months, 0 = never", "assumption": "retrain_every_months"},
         description="months between retraining after launch, each a training run and its engineer time spread "
                     "over the months between; 0 = never; default: assumptions"
     )
@@ -348,7 +351,7 @@ class Project(BaseModel):
 
     model_config = STRICT
     iterations: Annotated[int, Field(ge=1, le=50)] | None = Field(
-        None, title="Iterations", json_schema_extra={"unit": "train-evaluate cycles"},
+        None, title="Iterations", json_schema_extra={"unit": "train-evaluate cycles", "assumption": "iterations"},
         description="evaluation (and, for fine-tuning, training) cycles, teams plan 3-5; default: assumptions"
     )
     data_preparers: Annotated[int, Field(ge=1, le=MAX_COUNT)] = Field(
@@ -371,11 +374,13 @@ class Operations(BaseModel):
         description="requests or training data hold personal data: adds a privacy review (DPIA) and, for "
                     "fine-tuned approaches, a redaction check of every training example")
     online_eval_share: Share | None = Field(
-        None, title="Requests scored by the LLM judge", json_schema_extra={"unit": "%"},
+        None, title="Requests scored by the LLM judge",
+        json_schema_extra={"unit": "%", "assumption": "online_eval_share"},
         description="share of production requests an LLM judge (project.judge_model) scores, at its prices "
                     "(online evaluation); default: assumptions")
     flagged_reviews_per_month: Count | None = Field(
-        None, description="flagged outputs a domain expert reviews each month; default: assumptions")
+        None, description="flagged outputs a domain expert reviews each month; default: assumptions",
+        json_schema_extra={"assumption": "flagged_reviews_per_month"})
     mlops_hours_per_month: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)] | None = Field(
         None, description="MLOps hours a month per approach; default: assumptions, by hosted API or own GPUs")
     engineer_hours_per_month: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)] | None = Field(
@@ -547,6 +552,23 @@ def scenario_input(scenario: Scenario, path: str) -> Any:
             raise LookupError(f"no scenario input {path!r}")
         node = getattr(node, part)
     return node
+
+
+def assumed_inputs(model: type[BaseModel] | None = None, prefix: str = "") -> dict[str, str]:
+    """Every input that, left unset, takes an assumption's value: dotted path -> the assumption's name.
+
+    >>> assumed_inputs()["project.iterations"]
+    'iterations'
+    """
+    found: dict[str, str] = {}
+    for name, info in (model or Scenario).model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "assumption" in extra:
+            found[prefix + name] = str(extra["assumption"])
+        nested = [m for m in members(info.annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+        if nested and name not in ("ranges", "options"):
+            found.update(assumed_inputs(nested[0], f"{prefix}{name}."))
+    return found
 
 
 def scenario_field(path: str) -> FieldInfo | None:
