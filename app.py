@@ -359,7 +359,9 @@ def main_area(book: PriceBook, who: access.Access) -> None:
         views.render_corpus_report(corpus_report)
         st.button("Use these corpus tokens in the plan", key="use_corpus", on_click=use_measurement,
                   args=(book, CORPUS_REPORT, corpus.apply_to_scenario, "The knowledge base's tokens"))
-    options_view.render_options(st.session_state[BASE], scenario, book, replace_base)
+    editor = options_view.Editor(st.session_state[BASE], replace_base, lambda data: scenario_data(
+        data, st.session_state.to_dict(), assumption_defaults(book)))
+    options_view.render_options(editor, scenario, book)
     shown = options_view.shown_only(result)  # the exports keep every option
     views.render_comparison(shown)
     # Only the chosen view runs: a change of input then redraws the comparison and one view, not all.
@@ -376,7 +378,7 @@ def main_area(book: PriceBook, who: access.Access) -> None:
     elif view == "Which approach fits?":
         views.render_fit(result)
     elif view == "Hosting routes":
-        views.render_routes(scenario, book, st.session_state[BASE], replace_base)
+        views.render_routes(scenario, book, editor)
     elif view == "Export and share":
         views.render_export(result, scenario, book)
     else:

@@ -112,3 +112,23 @@ def test_a_hosting_route_becomes_an_option_in_one_click():
     assert compared(app)[-1] == label
     option = link_scenario(app).options[-1]
     assert (option.name, option.approach) == (label, "fine_tune")
+
+
+def test_an_option_moves_to_another_route_with_what_that_route_needs():
+    """Duplicating the API fine-tune and choosing Self-hosted for the copy is accepted: the route brings an
+    open model and a training GPU instance from the tables (the visitor can then change either)."""
+    app = editing(start())
+    widget(app, "button", 2, "copy").click().run()  # "Fine-tuning" -> "Fine-tuning (copy)" at 3
+    ok(app)
+    app.selectbox(key="options:chosen").set_value(3).run()
+    widget(app, "selectbox", 3, "route").set_value("self_hosted").run()
+    ok(app)
+    settings = link_scenario(app).options[3].settings
+    assert settings["route"] == "self_hosted" and settings["model"] == "llama-3.1-8b"
+    assert settings["training_gpu"].count("/") == 1
+    runs_on = app.dataframe[0].value.set_index("Option").loc["Fine-tuning (copy)", "Runs on"]
+    assert runs_on.startswith("llama-3.1-8b (lora) on ")
+    # And back to a provider's API: a fine-tunable model comes with it, and the estimate still runs.
+    widget(app, "selectbox", 3, "route").set_value("api").run()
+    ok(app)
+    assert link_scenario(app).options[3].settings.get("route", "api") == "api"

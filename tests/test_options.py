@@ -92,3 +92,35 @@ def test_a_hidden_option_is_still_costed_and_marked(bundled):
     data["options"][1]["shown"] = False
     result = estimate(scenario_from_dict(data), bundled, TODAY)
     assert [r.shown for r in result.approaches.values()] == [True, False, True, True, True, True]
+
+
+@pytest.mark.parametrize("route", ["self_hosted", "provider_hosted", "api"])
+def test_a_route_switch_brings_what_the_route_needs_and_estimates(bundled, route):
+    """From the example's API fine-tune (and back from a self-hosted one), every route's first choices
+    give a fine-tune that validates and is costed."""
+    from planner.inputs.option_edits import add_option, route_settings
+
+    data = read_yaml(SIX, ScenarioError).data
+    six = load_scenario(SIX)
+    self_hosted = (six.block(six.option_plans()[1]), data["options"][1]["settings"])
+    for start, own in ((six.approaches.fine_tune, {}), self_hosted):
+        changes = route_settings(bundled, route, start, TODAY)
+        assert changes["route"] == route
+        scenario = scenario_from_dict(add_option(data, "fine_tune", "Switched", {**own, **changes}))
+        result = estimate(scenario, bundled, TODAY).approaches["switched"]
+        assert result.one_time_cost > 0 and result.monthly_cost > 0
+
+
+def test_self_hosted_first_choice_is_the_cheapest_instance_that_holds_the_weights_twice(bundled):
+    from planner.inputs.option_edits import route_settings
+
+    changes = route_settings(bundled, "self_hosted", load_scenario(SIX).approaches.fine_tune, TODAY)
+    from planner.inputs.architecture import parameters
+
+    gib = parameters(bundled.open_models.models[changes["model"]]) * 4 / 2**30  # 16-bit weights twice over
+    fits = {f"{p}/{i}": inst.per_hour for p, t in bundled.tables.items() for i, inst in t.gpu_instances.items()
+            if bundled.hardware.gpus[inst.gpu].memory_gib * inst.gpu_count >= gib}
+    assert changes["training_gpu"] in fits
+    assert fits[changes["training_gpu"]] == min(fits.values())
+    hosted = route_settings(bundled, "provider_hosted", load_scenario(SIX).approaches.fine_tune, TODAY)
+    assert hosted["method"] == "lora"

@@ -11,13 +11,18 @@ bounds and choices; a value equal to the shared block's is left to the block.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from planner import PlannerError, PriceBook, Scenario, scenario_from_dict
+from planner.core.errors import Problem
 from planner.costs.estimator import Estimate
+from planner.costs.lines import in_words
 from planner.inputs import option_edits
 from planner.inputs.scenario import (
     APPROACH_KINDS,
@@ -25,6 +30,7 @@ from planner.inputs.scenario import (
     MAX_OPTION_NAME,
     MAX_OPTIONS,
     ApproachKind,
+    FineTuneBlock,
     compose_hybrid,
 )
 from ui.inputs import ALL_INPUTS, OPTION_WORDS, Input
@@ -67,18 +73,44 @@ def _key(index: int, name: str) -> str:
     return f"option:{generation()}:{index}:{name}"
 
 
-def apply(base: dict[str, Any], replace: Callable[[dict[str, Any]], None], changed: dict[str, Any],
-           structural: bool = True) -> None:
-    """Make ``changed`` the scenario if it validates; else keep ``base`` and say why."""
-    try:
-        scenario_from_dict(changed, name="options")
-    except PlannerError as exc:
-        st.session_state[NOTICE] = ("error", f"That change was not made:\n\n{exc}")
-        restart_widgets()  # the widget showed the refused value: show the kept one again
-        return
-    replace(changed)
-    if structural:
-        restart_widgets()
+@dataclass(frozen=True)
+class Editor:
+    """What changing the options needs: the loaded scenario (plain data, ``app.BASE``), how to replace it,
+    and how to complete a candidate with the sidebar's current values, so that it is checked as it will
+    be estimated."""
+
+    base: dict[str, Any]
+    replace: Callable[[dict[str, Any]], None]
+    complete: Callable[[dict[str, Any]], dict[str, Any]]
+
+    def apply(self, changed: dict[str, Any], structural: bool = True) -> None:
+        """Make ``changed`` the scenario if it validates with the sidebar's values; else keep the scenario as
+        it is and say why, in the options' names."""
+        try:
+            scenario_from_dict(self.complete(changed), name="options")
+        except PlannerError as exc:
+            options = option_edits.options_of(changed)
+            reasons = "\n".join(f"- {_in_words(problem, options)}" for problem in exc.problems)
+            st.session_state[NOTICE] = ("error", f"That change was not made:\n\n{reasons}")
+            restart_widgets()  # the widget showed the refused value: show the kept one again
+            return
+        self.replace(changed)
+        if structural:
+            restart_widgets()
+
+
+_OPTION_FIELD = re.compile(r"^options\.(\d+)(?:\.settings)?(?:\.(.+))?$")
+
+
+def _in_words(problem: Problem, options: list[dict[str, Any]]) -> str:
+    """A problem for the visitor: an option's by its name and the setting in words ("RAG on Claude, model:
+    ..."), any other by its field in words."""
+    found = _OPTION_FIELD.match(problem.field)
+    if found is None:
+        return f"{in_words(problem.field)}: {problem.message}" if problem.field else problem.message
+    index, key = int(found.group(1)), found.group(2)
+    name = options[index]["name"] if index < len(options) else f"option {index + 1}"
+    return f"{name}{', ' + in_words(key) if key else ''}: {problem.message}"
 
 
 def _own_inputs(kind: ApproachKind, route: str) -> list[tuple[str, Input]]:
@@ -100,13 +132,13 @@ def _block_value(scenario: Scenario, kind: ApproachKind, key: str) -> Any:
     return getattr(getattr(scenario.approaches, kind), key)
 
 
-def render_options(base: dict[str, Any], scenario: Scenario, book: PriceBook,
-                   replace: Callable[[dict[str, Any]], None]) -> None:
+def render_options(editor: Editor, scenario: Scenario, book: PriceBook) -> None:
     """The options of the scenario in one line, and, when asked for, the means to change them.
 
     The editing widgets are drawn only while "Edit the options" is on: an ordinary change of an input
     then reruns none of them, however many options there are.
     """
+    base = editor.base
     options = option_edits.options_of(base)
     explicit = bool(base.get("options"))
     names = " · ".join(md(option["name"]) + ("" if option.get("shown", True) else " (hidden)") for option in options)
@@ -119,12 +151,12 @@ def render_options(base: dict[str, Any], scenario: Scenario, book: PriceBook,
                    "kind's inputs in the sidebar, so data the options share (examples, corpus) is entered once. "
                    "Hidden options are left out of the comparison and charts, not out of the exports.")
         for index, option in enumerate(options):
-            _option_row(base, replace, index, option)
+            _option_row(editor, index, option)
         chosen = st.selectbox("Settings of", range(len(options)), key=CHOSEN,
                               format_func=lambda index: f"{options[index]['name']} "
                                                         f"({APPROACH_LABELS[options[index]['approach']]})")
         if chosen is not None and chosen < len(options):
-            _settings(base, scenario, book, replace, chosen, options[chosen])
+            _settings(editor, scenario, book, chosen, options[chosen])
         left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
         kind = left.selectbox("Kind of approach", list(APPROACH_KINDS), key=_key(-1, "kind"),
                               format_func=lambda k: APPROACH_LABELS[k])
@@ -133,33 +165,32 @@ def render_options(base: dict[str, Any], scenario: Scenario, book: PriceBook,
         kind_key, name_key = _key(-1, "kind"), _key(-1, "name")
         # The callback reads the widgets' values as they are at the click, not as they were drawn.
         right.button("Add option", key=_key(-1, "add"), disabled=len(options) >= MAX_OPTIONS,
-                     on_click=lambda: apply(base, replace, option_edits.add_option(
+                     on_click=lambda: editor.apply(option_edits.add_option(
                          base, st.session_state[kind_key], st.session_state[name_key] or "")),
                      help=f"Up to {MAX_OPTIONS} options." if len(options) >= MAX_OPTIONS else None)
 
 
-def _option_row(base: dict[str, Any], replace: Callable[[dict[str, Any]], None], index: int,
-                option: dict[str, Any]) -> None:
+def _option_row(editor: Editor, index: int, option: dict[str, Any]) -> None:
+    base = editor.base
     kind: ApproachKind = option["approach"]
     name_column, kind_column, shown_column, copy_column, remove_column = st.columns(
         [5, 3, 1.4, 1.8, 1.6], vertical_alignment="bottom")
     name_key = _key(index, "name")
     name_column.text_input(f"Option {index + 1}", value=option["name"], key=name_key, max_chars=MAX_OPTION_NAME,
-                           on_change=lambda: apply(base, replace, option_edits.rename_option(
+                           on_change=lambda: editor.apply(option_edits.rename_option(
                                base, index, st.session_state[name_key])))
     kind_column.caption(md(APPROACH_LABELS[kind]))
     shown_key = _key(index, "shown")
     shown_column.checkbox("Shown", value=option.get("shown", True), key=shown_key,
-                          on_change=lambda: apply(base, replace, option_edits.show_option(
+                          on_change=lambda: editor.apply(option_edits.show_option(
                               base, index, st.session_state[shown_key]), structural=False))
     copy_column.button("Duplicate", key=_key(index, "copy"),
-                       on_click=lambda: apply(base, replace, option_edits.duplicate_option(base, index)))
+                       on_click=lambda: editor.apply(option_edits.duplicate_option(base, index)))
     remove_column.button("Remove", key=_key(index, "remove"),
-                         on_click=lambda: apply(base, replace, option_edits.remove_option(base, index)))
+                         on_click=lambda: editor.apply(option_edits.remove_option(base, index)))
 
 
-def _settings(base: dict[str, Any], scenario: Scenario, book: PriceBook, replace: Callable[[dict[str, Any]], None],
-              index: int, option: dict[str, Any]) -> None:
+def _settings(editor: Editor, scenario: Scenario, book: PriceBook, index: int, option: dict[str, Any]) -> None:
     kind: ApproachKind = option["approach"]
     own = option.get("settings") or {}
     route = own.get("route") or (_block_value(scenario, kind, "route") if kind in ("fine_tune", "hybrid") else "")
@@ -174,12 +205,27 @@ def _settings(base: dict[str, Any], scenario: Scenario, book: PriceBook, replace
             new = st.session_state[widget_key]
             if item.kind == "percent" and new is not None:
                 new = round(new / 100, 9)
-            apply(base, replace, option_edits.set_option_setting(base, index, key, new, block_value),
-                   structural=key == "route")  # another route shows other inputs
+            if key == "route":  # another route needs other fields: first choices for those it lacks
+                editor.apply(_with_route(editor.base, scenario, book, index, option, new))
+                return
+            editor.apply(option_edits.set_option_setting(editor.base, index, key, new, block_value),
+                         structural=False)
 
         shown_value = round(value * 100, 6) if item.kind == "percent" and value is not None else value
         with columns[position % 3]:
             _widget(item, book, widget_key, shown_value, changed)
+
+
+def _with_route(base: dict[str, Any], scenario: Scenario, book: PriceBook, index: int, option: dict[str, Any],
+                route: str) -> dict[str, Any]:
+    """The scenario with option ``index`` (fine-tuning or hybrid) moved to ``route``, with what that route needs."""
+    kind: ApproachKind = option["approach"]
+    own = option.get("settings") or {}
+    current = FineTuneBlock.model_construct(**{name: own.get(name, _block_value(scenario, kind, name))
+                                               for name in FineTuneBlock.model_fields})
+    for key, value in option_edits.route_settings(book, route, current, datetime.date.today()).items():
+        base = option_edits.set_option_setting(base, index, key, value, _block_value(scenario, kind, key))
+    return base
 
 
 def _widget(item: Input, book: PriceBook, key: str, value: Any, on_change: Callable[[], None]) -> None:

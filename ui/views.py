@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -263,8 +262,7 @@ def render_fit(estimate: Estimate) -> None:
         st.info(md(caution))
 
 
-def render_routes(scenario: Scenario, book: PriceBook, base: dict[str, Any],
-                  replace: Callable[[dict[str, Any]], None]) -> None:
+def render_routes(scenario: Scenario, book: PriceBook, editor: options_view.Editor) -> None:
     """The fine-tuning block under each hosting route, costs first, each one click from being an option; and
     what each route's month is made of."""
     cur = scenario.currency
@@ -283,13 +281,14 @@ def render_routes(scenario: Scenario, book: PriceBook, base: dict[str, Any],
         if rows else {}
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
         "Route": st.column_config.TextColumn(pinned=True), **money})
+    base = editor.base
     taken = {option["name"] for option in option_edits.options_of(base)} if base.get("options") else set()
     columns = st.columns(3)
     for index, option in enumerate(costed):
         columns[index % 3].button(
             f"Add as an option: {option.label}", key=f"routes:add:{index}", disabled=option.label in taken,
             use_container_width=True,
-            on_click=lambda option=option: options_view.apply(base, replace, option_edits.add_option(
+            on_click=lambda option=option: editor.apply(option_edits.add_option(
                 base, "fine_tune", option.label, option.changes)))
     for option in options:
         if option.result is None:

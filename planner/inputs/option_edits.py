@@ -6,9 +6,18 @@ argument alone; the result is validated by ``scenario_from_dict`` like any other
 from __future__ import annotations
 
 import copy
+import datetime
 from typing import Any
 
-from planner.inputs.scenario import APPROACH_KINDS, APPROACH_LABELS, MAX_OPTION_NAME, ApproachKind, option_id
+from planner.inputs.pricebook import PriceBook
+from planner.inputs.scenario import (
+    APPROACH_KINDS,
+    APPROACH_LABELS,
+    MAX_OPTION_NAME,
+    ApproachKind,
+    FineTuneBlock,
+    option_id,
+)
 
 
 def options_of(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -101,3 +110,68 @@ def set_option_setting(data: dict[str, Any], index: int, key: str, value: Any, b
         settings[key] = value
     options[index]["settings"] = settings
     return _with(data, options)
+
+
+def route_settings(book: PriceBook, route: str, block: FineTuneBlock, today: datetime.date) -> dict[str, Any]:
+    """The settings that move a fine-tuning ``block`` to ``route``: the route, and each field that route
+    needs which the block does not hold in a usable form, as the first fitting choice in the price tables
+    (the block's own value wherever it serves). Without them a switch of route would be refused for a
+    missing GPU or host before the visitor could pick one.
+
+    To self-hosted: an open model (the block's, else the first a host of open models serves) and a
+    training GPU instance (the block's, else the cheapest an hour whose GPUs hold the model's weights
+    twice over, a start the sizing then checks); to a host of open models: a host, one of
+    its open models, and LoRA; to a provider's API: a fine-tunable model whose fine-tuned version is not
+    retired on ``today``, open to new customers where one is (the block's, if it is one).
+    """
+    changes: dict[str, Any] = {"route": route}
+    open_models = list(book.open_models.models) if book.open_models else []
+    hosts = {name: [m.open_model for m in table.models.values() if m.open_model]
+             for name, table in book.tables.items() if table.fine_tuning_bands}
+    hosts = {name: served for name, served in hosts.items() if served}
+    if route == "self_hosted":
+        served_anywhere = [model for served in hosts.values() for model in served if model in open_models]
+        if block.model not in open_models and block.architecture is None:
+            changes["model"] = (served_anywhere or open_models or [block.model])[0]
+        if block.training_gpu is None:
+            gpu = _cheapest_instance_holding(book, changes.get("model", block.model))
+            if gpu is not None:
+                changes["training_gpu"] = gpu
+    elif route == "provider_hosted":
+        host = block.host if block.host in hosts else next(iter(hosts), None)
+        if host is not None:
+            changes["host"] = host
+            if block.model not in hosts[host]:
+                changes["model"] = hosts[host][0]
+        changes["method"] = "lora"  # a host serves LoRA adapters per token
+    elif route == "api":
+        # Open to new customers first (a closed platform is a last resort), then in the tables' order.
+        tunable = sorted(((model.fine_tuning.blocking, f"{name}/{model_id}") for name, table in book.tables.items()
+                          for model_id, model in table.models.items()
+                          if model.fine_tuning is not None and (model.fine_tuning.deprecation_date is None
+                                                                or model.fine_tuning.deprecation_date > today)),
+                         key=lambda found: found[0])
+        if block.model not in [ref for _, ref in tunable] and tunable:
+            changes["model"] = tunable[0][1]
+    return changes
+
+
+# A training instance's GPU memory, in bytes per parameter of the model, for a first choice: 16-bit weights
+# (2 bytes) twice over, room for LoRA's adapters, activations and the optimiser; the sizing then checks it.
+BYTES_PER_PARAMETER_TO_START = 4
+BYTES_PER_GIB = 2**30
+
+
+def _cheapest_instance_holding(book: PriceBook, model_id: str) -> str | None:
+    """The GPU instance with the lowest on-demand price an hour whose GPUs hold ``model_id``'s parameters at
+    ``BYTES_PER_PARAMETER_TO_START`` (any instance when the model or the GPUs are unknown)."""
+    from planner.inputs.architecture import parameters
+
+    needed = 0.0
+    if book.open_models is not None and model_id in book.open_models.models:
+        needed = parameters(book.open_models.models[model_id]) * BYTES_PER_PARAMETER_TO_START / BYTES_PER_GIB
+    gpus = book.hardware.gpus if book.hardware is not None else {}
+    candidates = [(instance.per_hour, f"{name}/{instance_id}")
+                  for name, table in book.tables.items() for instance_id, instance in table.gpu_instances.items()
+                  if instance.gpu not in gpus or gpus[instance.gpu].memory_gib * instance.gpu_count >= needed]
+    return min(candidates)[1] if candidates else None
