@@ -526,7 +526,9 @@ def _check_size_numbers(args: argparse.Namespace) -> None:
 
 def _size(args: argparse.Namespace) -> int:
     from planner.outputs.sizing_report import architecture_note, report_table, serving_report, training_report
+    from planner.sizing.compute import Precision as PrecisionType
     from planner.sizing.memory import TrainingSetup
+    from planner.sizing.serving import ServingPrecision as ServingPrecisionType
 
     _check_size_numbers(args)
     book = load_price_book(args.prices)
@@ -534,14 +536,16 @@ def _size(args: argparse.Namespace) -> int:
     gpu, instance = _gpu(args, book)
     precision = args.precision or "bf16"
     if args.serve:
-        if precision not in ("bf16", "fp8", "int4"):
-            raise _usage(f"--precision for serving must be bf16, fp8 or int4, got {precision!r}")
+        if precision not in typing.get_args(ServingPrecisionType):
+            choices = ", ".join(typing.get_args(ServingPrecisionType))
+            raise _usage(f"--precision for serving must be one of {choices}, got {precision!r}")
         report = serving_report(book, label, arch, gpu, args.gpu, args.batch, args.prompt_tokens,
                                 args.output_tokens, typing.cast("ServingPrecision", precision),
                                 args.requests_per_second)
     else:
-        if precision not in ("bf16", "fp8"):
-            raise _usage(f"--precision for training must be bf16 or fp8, got {precision!r}")
+        if precision not in typing.get_args(PrecisionType):
+            choices = ", ".join(typing.get_args(PrecisionType))
+            raise _usage(f"--precision for training must be one of {choices}, got {precision!r}")
         precision = typing.cast("Precision", precision)
         if precision == "fp8" and gpu.fp8_tflops is None:
             raise _usage(f"{gpu.display_name} has no FP8 tensor throughput; use --precision bf16")

@@ -153,8 +153,7 @@ def plan_serving(
 ) -> ServingPlan:
     """One replica's capacity and the replicas and instances each month's peak needs."""
     gpu = gpu_of(c, instance, field)
-    precision_peak = gpu.fp8_tflops if block.serving_precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
-    serving_gpu = ServingGpu(gpu.memory_gib, precision_peak, gpu.bandwidth_gb_per_s)
+    serving_gpu = ServingGpu.of(gpu, block.serving_precision)
     efficiency = Efficiency.from_assumptions(c.assumptions)
     tp_efficiency = c.value("tensor_parallel_efficiency")
     output_tokens = c.scenario.workload.output_tokens

@@ -83,9 +83,8 @@ def serving_report(
     """Memory, GPUs (tensor parallel), prefill and decode time and throughput of one replica; with a peak
     request rate, the replicas and GPUs that serve it at the target utilisation."""
     a = book.require_assumptions()
-    peak = gpu.fp8_tflops if precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
     replica = serving_estimate(
-        arch, ServingGpu(gpu.memory_gib, peak, gpu.bandwidth_gb_per_s), batch, prompt_tokens, output_tokens,
+        arch, ServingGpu.of(gpu, precision), batch, prompt_tokens, output_tokens,
         precision, Efficiency.from_assumptions(a),
         a.framework_overhead_gib.value,
     )

@@ -27,6 +27,7 @@ from planner.core.draws import Flags, all_true, is_many, nonzero, vceil, vfloor,
 from planner.inputs.architecture import Architecture
 from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.assumptions import Assumptions
+from planner.inputs.price_tables import GpuSpec
 from planner.sizing.memory import BYTES_PER_GIB
 
 ServingPrecision = Literal["bf16", "fp8", "int4"]
@@ -57,6 +58,13 @@ class ServingGpu:
     memory_gib: float
     peak_tflops: float
     bandwidth_gb_per_s: float
+
+    @classmethod
+    def of(cls, gpu: GpuSpec, precision: ServingPrecision) -> ServingGpu:
+        """``gpu`` serving weights of ``precision``: FP8 weights run at the GPU's FP8 peak where it has one;
+        otherwise (and for BF16 and INT4 weights, which are computed in 16 bits) at its BF16 peak."""
+        peak = gpu.fp8_tflops if precision == "fp8" and gpu.fp8_tflops else gpu.bf16_tflops
+        return cls(gpu.memory_gib, peak, gpu.bandwidth_gb_per_s)
 
 
 @dataclass(frozen=True)
