@@ -109,14 +109,9 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
     """Memory per GPU for training and serving, by component, against each GPU's capacity (GiB),
     each row naming its GPU and how much of it is used ("20.3 of 80 GiB")."""
     memory, replica = sizing.training.memory, sizing.serving.replica
-    parts = {
-        "weights": (memory.weights, replica.weights_gib),
-        "gradients": (memory.gradients, 0.0),
-        "optimizer": (memory.optimizer, 0.0),
-        "activations": (memory.activations, 0.0),
-        "KV cache": (0.0, replica.kv_cache_gib),
-        "overhead": (memory.overhead, replica.overhead_gib),
-    }
+    training, serving = memory.memory_gib(), replica.memory_gib()
+    parts = {name.replace("kv_cache", "KV cache"): (training.get(name, 0.0), serving.get(name, 0.0))
+             for name in ("weights", "gradients", "optimizer", "activations", "kv_cache", "overhead")}
     rows = [f"Training: {memory.total:.1f} of {memory.capacity_gib:g} GiB<br>on {memory.gpus_needed} x "
             f"{text.chart(sizing.training.gpu_name)}",
             f"Serving: {replica.total_gib:.1f} of {replica.capacity_gib:g} GiB<br>on {replica.tensor_parallel} x "

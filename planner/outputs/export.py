@@ -175,8 +175,7 @@ def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
         "model": sizing.model,
         "params": sizing.params,
         "training": {
-            "memory_gib": {"weights": memory.weights, "gradients": memory.gradients, "optimizer": memory.optimizer,
-                           "activations": memory.activations, "overhead": memory.overhead, "total": memory.total},
+            "memory_gib": memory.memory_gib(),
             "gpus_needed": memory.gpus_needed,
             "reason": memory.reason,
             "instances": training.instances,
@@ -186,8 +185,7 @@ def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
             "instance_hours_per_run": training.instance_hours,
         },
         "serving": {
-            "memory_gib": {"weights": replica.weights_gib, "kv_cache": replica.kv_cache_gib,
-                           "overhead": replica.overhead_gib, "total": replica.total_gib},
+            "memory_gib": replica.memory_gib(),
             "gpus_per_replica": replica.tensor_parallel,
             "batch": replica.batch,
             "prefill_ms": replica.prefill_ms,

@@ -40,10 +40,7 @@ def training_report(
         "method": setup.method,
         "gpu": gpu_label,
         "gpu_memory_gib": gpu.memory_gib,
-        "memory_gib": {
-            "weights": memory.weights, "gradients": memory.gradients, "optimizer": memory.optimizer,
-            "activations": memory.activations, "overhead": memory.overhead, "total": memory.total,
-        },
+        "memory_gib": memory.memory_gib(),
         "gpus_needed": memory.gpus_needed,
         "fits": memory.fits,
         "reason": memory.reason,
@@ -91,8 +88,7 @@ def serving_report(
     report: dict[str, Any] = {
         "model": model_label, "params": model_parameters(arch), "gpu": gpu_label, "precision": precision,
         "batch": batch, "prompt_tokens": prompt_tokens, "output_tokens": output_tokens,
-        "memory_gib": {"weights": replica.weights_gib, "kv_cache": replica.kv_cache_gib,
-                       "overhead": replica.overhead_gib, "total": replica.total_gib},
+        "memory_gib": replica.memory_gib(),
         "gpus_needed": replica.tensor_parallel, "fits": replica.fits, "reason": replica.reason,
     }
     if replica.fits:

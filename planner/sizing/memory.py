@@ -85,6 +85,11 @@ class TrainingMemory:
         """Total per GPU, GiB."""
         return self.weights + self.gradients + self.optimizer + self.activations + self.overhead
 
+    def memory_gib(self) -> dict[str, float]:
+        """Memory per GPU by part, and the total, GiB: the breakdown every report shows."""
+        return {"weights": self.weights, "gradients": self.gradients, "optimizer": self.optimizer,
+                "activations": self.activations, "overhead": self.overhead, "total": self.total}
+
     @property
     def fits_each(self) -> Flags:
         """Whether some number of GPUs can hold the run: a bool, or one per value of a range."""

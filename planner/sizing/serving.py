@@ -90,6 +90,11 @@ class ServingEstimate:
         """Memory per GPU, GiB."""
         return self.weights_gib + self.kv_cache_gib + self.overhead_gib
 
+    def memory_gib(self) -> dict[str, float]:
+        """Memory per GPU by part, and the total, GiB: the breakdown every report shows."""
+        return {"weights": self.weights_gib, "kv_cache": self.kv_cache_gib, "overhead": self.overhead_gib,
+                "total": self.total_gib}
+
     @property
     def fits_each(self) -> Flags:
         """Whether a replica can hold the model and the batch's KV cache: a bool, or one per value."""
