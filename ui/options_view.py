@@ -232,10 +232,12 @@ def _widget(item: Input, book: PriceBook, key: str, value: Any, on_change: Calla
     """The sidebar input ``item`` drawn for an option: same label, bounds and choices, its own key and value."""
     if item.kind == "select":
         choices = item.options(book) if item.options else []
-        if value not in choices:
+        if value is not None and value not in choices:
             choices = [*choices, value]  # a reference the tables no longer hold: shown, and the planner says why
-        st.selectbox(item.label, choices, index=choices.index(value), key=key, help=item.help or None,
-                     on_change=on_change, format_func=lambda choice: str(OPTION_WORDS.get(choice, choice)))
+        # Unset (a serving GPU left to the training one, say): nothing chosen, and the field's default applies.
+        st.selectbox(item.label, choices, index=None if value is None else choices.index(value), key=key,
+                     help=item.help or None, on_change=on_change, placeholder="Not set: the default applies",
+                     format_func=lambda choice: str(OPTION_WORDS.get(choice, choice)))
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
                         value=int(value), key=key, help=item.help or None, on_change=on_change)
