@@ -7,13 +7,15 @@ How the tests wait, so that they fail only for a reason: never a fixed time, alw
 page. An action's outcome (a new text, a new table cell) is waited for with Playwright's own
 auto-waiting locators; ``settle`` then waits until the app is idle, from Streamlit's own marks on the
 page (see SETTLED_JS). Before an action the app is idle and the target is found by role and label;
-Playwright then waits until it is visible, enabled and stable. Nothing is retried.
+Playwright then waits until it is visible, enabled and stable. An action whose rerun shows nothing new
+(a download button) is wrapped in ``watch_for_a_run`` and ``ran_and_settled``, which wait for that rerun
+to begin and end. Nothing is retried.
 
 The tests find elements by role and label. Two places need more: the editable grid draws on a canvas
 and mirrors its cells into a table for screen readers, which has no box on screen (so its roles are
-found with ``include_hidden`` and its cells are reached by focus and keyboard, tests/test_browser_prices.py);
-and the file uploaders' inputs are all labelled "file upload", so they are found inside the region
-named by the uploader's label.
+found with ``include_hidden``, by ``hidden_role`` and ``grid_cell`` below, and its cells are reached by focus and
+keyboard, tests/test_browser_prices.py); and the file uploaders' inputs are all labelled "file upload", so
+they are found inside the region named by the uploader's label.
 """
 
 from __future__ import annotations
@@ -160,6 +162,31 @@ def settle(page, timeout_ms: int = TIMEOUT_MS) -> None:
     page.wait_for_function(SETTLED_JS, timeout=timeout_ms)
 
 
+# From the moment it is installed, notes whether the app's script-run state changes: from an idle page
+# (SETTLED_JS), any change is the start of a run. It is for an action that reruns the app but shows nothing
+# new to wait for, such as a download button: the file can arrive before the rerun the click asks for has
+# begun, while the page still says "notRunning", so ``settle`` alone could return before that rerun.
+WATCH_RUN_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.__plannerRunBegan = false;
+  const observer = new MutationObserver(() => { window.__plannerRunBegan = true; observer.disconnect(); });
+  observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def watch_for_a_run(page) -> None:
+    """Wait until the app is idle, then start noting whether a run begins (WATCH_RUN_JS); act next, then
+    call ``ran_and_settled``."""
+    settle(page)
+    page.evaluate(WATCH_RUN_JS)
+
+
+def ran_and_settled(page, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Wait until a run has begun since ``watch_for_a_run``, then until the app is idle again."""
+    page.wait_for_function("() => window.__plannerRunBegan === true", timeout=timeout_ms)
+    settle(page, timeout_ms)
+
+
 def choose_view(page, view: str) -> None:
     """Pick ``view`` in the row of views (a radio group; its inputs sit under their labels, so the label
     takes the click) once the app is idle. The caller waits for the view's content."""
@@ -186,3 +213,21 @@ def shown(text: str) -> re.Pattern[str]:
     (True, True)
     """
     return re.compile(_JOINED.sub(lambda m: (m.group(1) or m.group(2)) + "\u2060?", re.escape(text)))
+
+
+def hidden_role(scope, role: str, name: str | None = None):
+    """``scope``'s elements of ``role`` (named exactly ``name``) in the grids' screen-reader table."""
+    if name is None:
+        return scope.get_by_role(role, include_hidden=True)
+    return scope.get_by_role(role, name=name, exact=True, include_hidden=True)
+
+
+def grid_cell(page, row_id: str, column: str):
+    """The editable grid whose id column holds ``row_id``, and its cell of that row under heading ``column``."""
+    grid = (hidden_role(page, "grid").filter(has=hidden_role(page, "columnheader", "id"))
+            .filter(has=hidden_role(page, "gridcell", row_id)).first)
+    expect(grid).to_be_attached()
+    heading = hidden_role(grid, "columnheader", column)
+    expect(heading).to_have_count(1)
+    row = hidden_role(grid, "row").filter(has=hidden_role(page, "gridcell", row_id))
+    return grid, row.locator(f'[role="gridcell"][aria-colindex="{heading.get_attribute("aria-colindex")}"]')

@@ -63,7 +63,7 @@ def test_an_options_own_model_changes_only_that_option():
     app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
     before = app.dataframe[0].value.set_index("Option")
     # Option 3 is "RAG on GPT-4.1 mini"; give it Claude Sonnet 4.6 for itself.
-    app.selectbox(key="options:chosen").set_value(2).run()
+    app.selectbox(key="options:chosen").set_value("rag_on_gpt_4_1_mini").run()
     widget(app, "selectbox", 2, "model").set_value("anthropic/claude-sonnet-4.6").run()
     ok(app)
     after = app.dataframe[0].value.set_index("Option")
@@ -120,7 +120,7 @@ def test_an_option_moves_to_another_route_with_what_that_route_needs():
     app = editing(start())
     widget(app, "button", 2, "copy").click().run()  # "Fine-tuning" -> "Fine-tuning (copy)" at 3
     ok(app)
-    app.selectbox(key="options:chosen").set_value(3).run()
+    app.selectbox(key="options:chosen").set_value("fine_tuning_copy").run()
     widget(app, "selectbox", 3, "route").set_value("self_hosted").run()
     ok(app)
     settings = link_scenario(app).options[3].settings
@@ -132,3 +132,17 @@ def test_an_option_moves_to_another_route_with_what_that_route_needs():
     widget(app, "selectbox", 3, "route").set_value("api").run()
     ok(app)
     assert link_scenario(app).options[3].settings.get("route", "api") == "api"
+
+
+def test_the_settings_shown_stay_with_their_option_when_others_move():
+    """Duplicating an option above the one whose settings are open moves it down a place; its settings stay
+    on screen (they were once taken by place, and showed its neighbour's). Renaming it keeps them too."""
+    app = editing(start())
+    app.selectbox(key="options:chosen").set_value("hybrid_fine_tune_rag").run()
+    widget(app, "button", 1, "copy").click().run()  # "RAG (copy)" goes in at 2; the hybrid moves from 3 to 4
+    ok(app)
+    assert app.selectbox(key="options:chosen").value == "hybrid_fine_tune_rag"
+    assert widget(app, "selectbox", 4, "vector_db")  # the hybrid's own settings, at its new place
+    widget(app, "text_input", 4, "name").input("Tuned + RAG").run()
+    ok(app)
+    assert app.selectbox(key="options:chosen").value == "tuned_rag"

@@ -5,9 +5,9 @@ The app runs on a copy of the bundled tables (LLM_PLANNER_PRICES), never on the 
 The editable grid (st.data_editor) draws its cells on a canvas. For screen readers it mirrors them in a
 table inside the canvas (role grid, rows, column headers and grid cells); that table has no box on
 screen, so Playwright counts it as hidden (``include_hidden``) and cannot click it. A cell is found
-there by its row's id and its column's heading, and reached as a keyboard user reaches it: the grid
-takes the focus, the cell takes the focus (the grid selects it, aria-selected), and Enter opens the
-cell's editor, which takes the focus with the cell's value in it.
+there by its row's id and its column's heading (``grid_cell``, tests/served_app.py), and reached as a
+keyboard user reaches it: the grid takes the focus, the cell takes the focus (the grid selects it,
+aria-selected), and Enter opens the cell's editor, which takes the focus with the cell's value in it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,18 @@ import shutil
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from served_app import REPO, choose_view, launch, new_page, served_app, settle, shown, uploader, wait_for_table
+from served_app import (
+    REPO,
+    choose_view,
+    grid_cell,
+    launch,
+    new_page,
+    served_app,
+    settle,
+    shown,
+    uploader,
+    wait_for_table,
+)
 
 from planner import load_price_book
 from planner.price_admin.store import history
@@ -51,24 +62,6 @@ def open_editor(page, provider: str, label: str) -> None:
     # Drawn: the table's own provider field holds its id (the field's label was "provider", now "Provider").
     expect(page.get_by_role("textbox", name=re.compile(r"^provider$", re.IGNORECASE))).to_have_value(provider)
     settle(page)
-
-
-def hidden_role(scope, role: str, name: str | None = None):
-    """``scope``'s elements of ``role`` (named exactly ``name``) in the grids' screen-reader table."""
-    if name is None:
-        return scope.get_by_role(role, include_hidden=True)
-    return scope.get_by_role(role, name=name, exact=True, include_hidden=True)
-
-
-def grid_cell(page, row_id: str, column: str):
-    """The editable grid whose id column holds ``row_id``, and its cell of that row under heading ``column``."""
-    grid = (hidden_role(page, "grid").filter(has=hidden_role(page, "columnheader", "id"))
-            .filter(has=hidden_role(page, "gridcell", row_id)).first)
-    expect(grid).to_be_attached()
-    heading = hidden_role(grid, "columnheader", column)
-    expect(heading).to_have_count(1)
-    row = hidden_role(grid, "row").filter(has=hidden_role(page, "gridcell", row_id))
-    return grid, row.locator(f'[role="gridcell"][aria-colindex="{heading.get_attribute("aria-colindex")}"]')
 
 
 def edit_cell(page, row_id: str, column: str, before: str, after: str) -> None:

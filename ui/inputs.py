@@ -322,7 +322,7 @@ def render_inputs(book: PriceBook) -> None:
                 _widget(item, book, disabled=item.route is not None and item.route != route)
 
 
-def _retirement_marks(item: Input, book: PriceBook, options: list[str]) -> dict[str, str]:
+def retirement_marks(item: Input, book: PriceBook, options: list[str]) -> dict[str, str]:
     """" (retired 2026-10-23)" or " (retires 2026-11-30)" for each model option that has a date."""
     if item.retiring is None:
         return {}
@@ -340,7 +340,7 @@ def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
             # planner explain the problem, rather than silently picking another offering.
             current = st.session_state.get(item.key)
             options = [*options, current] if current is not None else options
-        marks = _retirement_marks(item, book, options)
+        marks = retirement_marks(item, book, options)
         st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled,
                      format_func=lambda option: str(OPTION_WORDS.get(option, option)) + marks.get(option, ""))
     elif item.kind == "int":

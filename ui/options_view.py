@@ -32,8 +32,9 @@ from planner.inputs.scenario import (
     ApproachKind,
     FineTuneBlock,
     compose_hybrid,
+    option_id,
 )
-from ui.inputs import ALL_INPUTS, OPTION_WORDS, Input
+from ui.inputs import ALL_INPUTS, OPTION_WORDS, Input, retirement_marks
 from ui.text import md
 
 GENERATION = "options:generation"
@@ -84,8 +85,12 @@ class Editor:
     complete: Callable[[dict[str, Any]], dict[str, Any]]
 
     def apply(self, changed: dict[str, Any], structural: bool = True) -> None:
+        """A widget's callback: ``made``, its answer not needed."""
+        self.made(changed, structural)
+
+    def made(self, changed: dict[str, Any], structural: bool = True) -> bool:
         """Make ``changed`` the scenario if it validates with the sidebar's values; else keep the scenario as
-        it is and say why, in the options' names."""
+        it is and say why, in the options' names. Whether it was made."""
         try:
             scenario_from_dict(self.complete(changed), name="options")
         except PlannerError as exc:
@@ -93,10 +98,11 @@ class Editor:
             reasons = "\n".join(f"- {_in_words(problem, options)}" for problem in exc.problems)
             st.session_state[NOTICE] = ("error", f"That change was not made:\n\n{reasons}")
             restart_widgets()  # the widget showed the refused value: show the kept one again
-            return
+            return False
         self.replace(changed)
         if structural:
             restart_widgets()
+        return True
 
 
 _OPTION_FIELD = re.compile(r"^options\.(\d+)(?:\.settings)?(?:\.(.+))?$")
@@ -152,11 +158,15 @@ def render_options(editor: Editor, scenario: Scenario, book: PriceBook) -> None:
                    "Hidden options are left out of the comparison and charts, not out of the exports.")
         for index, option in enumerate(options):
             _option_row(editor, index, option)
-        chosen = st.selectbox("Settings of", range(len(options)), key=CHOSEN,
-                              format_func=lambda index: f"{options[index]['name']} "
-                                                        f"({APPROACH_LABELS[options[index]['approach']]})")
-        if chosen is not None and chosen < len(options):
-            _settings(editor, scenario, book, chosen, options[chosen])
+        # Chosen by the option's id, not its place: a duplicate or a removal above it moves it down or up.
+        ids = [option_id(option["name"]) for option in options]
+        if st.session_state.get(CHOSEN) not in ids:
+            st.session_state[CHOSEN] = ids[0]
+        by_id = dict(zip(ids, options, strict=True))
+        chosen = st.selectbox("Settings of", ids, key=CHOSEN,
+                              format_func=lambda i: f"{by_id[i]['name']} ({APPROACH_LABELS[by_id[i]['approach']]})")
+        if chosen in by_id:
+            _settings(editor, scenario, book, ids.index(chosen), by_id[chosen])
         left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
         kind = left.selectbox("Kind of approach", list(APPROACH_KINDS), key=_key(-1, "kind"),
                               format_func=lambda k: APPROACH_LABELS[k])
@@ -176,9 +186,13 @@ def _option_row(editor: Editor, index: int, option: dict[str, Any]) -> None:
     name_column, kind_column, shown_column, copy_column, remove_column = st.columns(
         [5, 3, 1.4, 1.8, 1.6], vertical_alignment="bottom")
     name_key = _key(index, "name")
+    def renamed() -> None:
+        chosen = st.session_state.get(CHOSEN) == option_id(option["name"])
+        if editor.made(option_edits.rename_option(base, index, st.session_state[name_key])) and chosen:
+            st.session_state[CHOSEN] = option_id(st.session_state[name_key])  # its settings stay on screen
+
     name_column.text_input(f"Option {index + 1}", value=option["name"], key=name_key, max_chars=MAX_OPTION_NAME,
-                           on_change=lambda: editor.apply(option_edits.rename_option(
-                               base, index, st.session_state[name_key])))
+                           on_change=renamed)
     kind_column.caption(md(APPROACH_LABELS[kind]))
     shown_key = _key(index, "shown")
     shown_column.checkbox("Shown", value=option.get("shown", True), key=shown_key,
@@ -234,10 +248,13 @@ def _widget(item: Input, book: PriceBook, key: str, value: Any, on_change: Calla
         choices = item.options(book) if item.options else []
         if value is not None and value not in choices:
             choices = [*choices, value]  # a reference the tables no longer hold: shown, and the planner says why
-        # Unset (a serving GPU left to the training one, say): nothing chosen, and the field's default applies.
+        marks = retirement_marks(item, book, choices)
+        # Unset (a serving GPU left to the training one, say): nothing chosen, and the field's default applies,
+        # as its description says ("...; default: the training instance").
+        default = item.help.rpartition("default: ")[2].rstrip(".") if "default: " in item.help else "the default"
         st.selectbox(item.label, choices, index=None if value is None else choices.index(value), key=key,
-                     help=item.help or None, on_change=on_change, placeholder="Not set: the default applies",
-                     format_func=lambda choice: str(OPTION_WORDS.get(choice, choice)))
+                     help=item.help or None, on_change=on_change, placeholder=f"Not set: {default}",
+                     format_func=lambda choice: str(OPTION_WORDS.get(choice, choice)) + marks.get(choice, ""))
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
                         value=int(value), key=key, help=item.help or None, on_change=on_change)
