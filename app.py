@@ -7,6 +7,7 @@ number on it comes from a planner function (see ``ui/``).
 from __future__ import annotations
 
 import datetime
+import gc
 import logging
 import os
 from pathlib import Path
@@ -290,6 +291,23 @@ def main() -> None:
         page()
     except Exception:  # st.rerun and st.stop raise BaseException subclasses, which pass through
         failed()
+    freeze_long_lived_objects()
+
+
+@st.cache_resource(show_spinner=False)
+def freeze_long_lived_objects() -> bool:
+    """Once per server process, after its first page: move what is loaded by then (modules, the price
+    tables, plotly's and pandas' own objects: about 150,000) out of the garbage collector's sight.
+
+    Streamlit collects garbage in every generation after each rerun, and that collection scans every
+    tracked object: at ten options it cost about 95 ms per input change, twice the page's own script
+    (bench/profile_rerun.py). Frozen, these objects are never scanned (they live as long as the server
+    does anyway), and each collection scans only what the sessions made since. The first session's own
+    objects are frozen too, and so kept until the server stops: one session's worth, a few megabytes.
+    """
+    gc.collect()
+    gc.freeze()
+    return True
 
 
 def failed() -> None:

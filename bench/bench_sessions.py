@@ -1,14 +1,28 @@
 """Many browser sessions against one server: time from a changed input to the updated comparison.
 
-Run: ``python bench/bench_sessions.py [--sessions 10] [--updates 20] [--seconds 170] [--busy]
-[--app-dir PATH]``. Starts ``streamlit run PATH/app.py`` (default: this checkout) on a free
-127.0.0.1 port, opens it in N browser contexts of one headless Debian Chromium (one Streamlit
-session each), and lets every session, at the same time, type a new "Requests (per month)" and
-press Enter, over and over. Each update is timed inside the page, from the Enter's keydown to
-(a) the comparison table's "First-month cost (USD)" row showing the planner's figures for the new
-volume (computed by the checkout's own ``tests/test_browser.py``) and (b) the end of the rerun
+Run: ``python bench/bench_sessions.py [--sessions 10] [--updates 20] [--seconds 170] [--busy] [--app-dir
+PATH] [--scenario PATH] [--view NAME] [--streamlit-option KEY=VALUE ...]``. Starts ``streamlit run PATH/app.py``
+(default: this checkout) on a free 127.0.0.1 port, opens it in N browser contexts of one headless Debian
+Chromium (one Streamlit session each), and lets every session, at the same time, type a new "Requests
+(per month)" and press Enter, over and over. Each update is timed inside the page, from the Enter's
+keydown to (a) the comparison table's "First-month cost (USD)" row showing the planner's figures for the
+new volume (computed by the checkout's own ``tests/test_browser.py``) and (b) the end of the rerun
 (Streamlit's script state back to "notRunning" and its running indicator gone). Every session types
 volumes no other session types, so no session is served from another's cache.
+
+``--scenario PATH`` (e.g. bench/ten_options.yaml) opens every session on that scenario through its share
+link ``?s=<token>`` (encoded by the checkout's own planner) instead of the default example. The figure
+waited for in (a) is then the first option's (or approach's) first-month cost, computed with the
+checkout's planner: read from the comparison table when the app draws one (``st.table``, a scenario
+without options), or, for the one-row-per-option comparison (``st.dataframe``, drawn on a canvas),
+stamped when the grid draws its text (a wrapper of the canvas's ``fillText``; the grid's screen-reader
+table follows only after a debounce). For example:
+``python bench/bench_sessions.py --sessions 20 --scenario bench/ten_options.yaml``.
+
+``--view NAME`` opens every session on another of the app's views (``view=NAME`` in the link; default
+its first, Charts), to weigh what the view costs the server and the browsers on every change.
+``--streamlit-option KEY=VALUE`` (repeatable) sets a Streamlit option on the server through its environment
+variable, e.g. ``runner.postScriptGC=false`` (Streamlit's full garbage collection after every rerun).
 
 Warm-up, not measured: every page's first load, then one change per session. The server's CPU time
 (user + sys, from /proc/<pid>/stat) is read before and after the measured phase and divided by the
@@ -38,10 +52,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests")]
 
+from bench_round_trip import streamlit_env  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 from served_app import CHROMIUM, CHROMIUM_ARGS, READ_TABLE_JS, serve_streamlit  # noqa: E402
@@ -62,17 +79,35 @@ IDLE_NOW = """() => {
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]');
 }"""
 # The Enter's keydown, stamped in the page's own clock (capture phase, before Streamlit sees it).
+# With --scenario, also the first drawing on a canvas (the options' grid) of the text in window.__benchWant
+# after that keydown, as ms since it.
 STAMP_ENTER = """() => {
   if (window.__benchStamp) return;
   window.__benchStamp = true;
-  window.addEventListener('keydown', e => { if (e.key === 'Enter') window.__benchEnter = performance.now(); }, true);
+  window.addEventListener('keydown', e => {
+    if (e.key === 'Enter') { window.__benchEnter = performance.now(); window.__benchDrawn = null; }
+  }, true);
+  const fillText = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    if (window.__benchWant != null && window.__benchDrawn === null && String(text) === window.__benchWant)
+      window.__benchDrawn = performance.now() - window.__benchEnter;
+    return fillText.call(this, text, ...rest);
+  };
 }"""
-# Truthy once the month-1 row equals ``arg``: {ms since the Enter}.
+# Truthy once the page shows ``want``: {ms since the Enter}. ``want`` is the month-1 row (a list of cells),
+# or with --scenario {canvas, table}: the first cell's text as the options' grid draws it, and as the table does.
 TABLE_SHOWS = f"""want => {{
   const rows = ({READ_TABLE_JS})();
+  if (!Array.isArray(want)) {{
+    if (window.__benchDrawn != null) return {{ms: window.__benchDrawn}};
+    if (rows === null || !rows[{json.dumps(MONTH_1)}] || rows[{json.dumps(MONTH_1)}][0] !== want.table) return false;
+    return {{ms: performance.now() - window.__benchEnter}};
+  }}
   if (rows === null || JSON.stringify(rows[{json.dumps(MONTH_1)}]) !== JSON.stringify(want)) return false;
   return {{ms: performance.now() - window.__benchEnter}};
 }}"""
+# The comparison is on the page: the table, or the options' grid.
+COMPARISON_DRAWN = f"() => ({READ_TABLE_JS})() !== null || !!document.querySelector('[data-testid=\"stDataFrame\"]')"
 RERUN_DONE = f"() => ({IDLE_NOW})() ? {{ms: performance.now() - window.__benchEnter}} : false"
 READ_ROW = f"() => {{ const rows = ({READ_TABLE_JS})(); return rows && rows[{json.dumps(MONTH_1)}]; }}"
 
@@ -83,6 +118,25 @@ app = sys.argv[1]
 sys.path[:0] = [app, app + "/tests"]
 from test_browser import MONTH_1, expected_rows
 print(json.dumps({str(v): expected_rows(v)[MONTH_1] for v in json.load(sys.stdin)}))
+"""
+# With --scenario: the scenario's share token and, per volume, the first option's first-month cost as the
+# options' grid draws it ("%,.2f") and as the comparison table shows it, from the checkout's own planner.
+SCENARIO_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from planner import estimate, load_price_book, load_scenario, scenario_from_dict
+from planner.outputs.export import summary_rows
+from planner.outputs.share import encode_scenario
+scenario, book = load_scenario(sys.argv[2]), load_price_book()
+data = scenario.model_dump(mode="json")
+figures = {}
+for volume in json.load(sys.stdin):
+    data["workload"]["requests_per_month"] = volume
+    result = estimate(scenario_from_dict(data), book)
+    first = next(iter(result.approaches.values()))
+    table = next(cells for label, cells in summary_rows(result) if label.startswith("First-month cost"))
+    figures[str(volume)] = {"canvas": f"{first.monthly_cost:,.2f}", "table": table[0]}
+print(json.dumps({"token": encode_scenario(scenario), "figures": figures}))
 """
 BURNER = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n"
 
@@ -159,11 +213,11 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def serve(app_dir: Path, startup_s: float) -> contextlib.AbstractContextManager[tuple[str, int]]:
+def serve(app_dir: Path, startup_s: float, options: list[str]) -> contextlib.AbstractContextManager[tuple[str, int]]:
     """``streamlit run app.py`` in ``app_dir`` on 127.0.0.1 with served_app's flags (no file watcher: edits
     during a run would put "File change" notices on every page and count as the app's CPU), on its own
     bundled tables; yields (URL, server pid)."""
-    env = {k: v for k, v in os.environ.items() if k != PRICES_ENV}
+    env = {**{k: v for k, v in os.environ.items() if k != PRICES_ENV}, **streamlit_env(options)}
     return serve_streamlit(app_dir, env, startup_s)
 
 
@@ -181,19 +235,33 @@ def burners(on: bool, seconds: float) -> Iterator[list[subprocess.Popen]]:
             proc.wait()
 
 
-def expected_figures(app_dir: Path, volumes: list[int], deadline: Deadline) -> dict[int, list[str]]:
-    done = subprocess.run([sys.executable, "-c", EXPECTED_SCRIPT, str(app_dir)], input=json.dumps(volumes),
-                          capture_output=True, text=True, cwd=app_dir, timeout=max(1.0, deadline.left()))
+def expected_figures(app_dir: Path, volumes: list[int], deadline: Deadline,
+                     scenario: Path | None = None) -> tuple[str, dict[int, Any]]:
+    """The link's query ("" for the default example, else ``?s=<token>``) and the expected figures per volume."""
+    command = [sys.executable, "-c", EXPECTED_SCRIPT, str(app_dir)] if scenario is None \
+        else [sys.executable, "-c", SCENARIO_SCRIPT, str(app_dir), str(scenario)]
+    done = subprocess.run(command, input=json.dumps(volumes), capture_output=True, text=True, cwd=app_dir,
+                          timeout=max(1.0, deadline.left()))
     if done.returncode != 0:
         raise RuntimeError(f"computing the expected figures failed:\n{done.stderr}")
-    return {int(k): v for k, v in json.loads(done.stdout).items()}
+    found = json.loads(done.stdout)
+    if scenario is None:
+        return "", {int(k): v for k, v in found.items()}
+    return f"/?s={found['token']}", {int(k): v for k, v in found["figures"].items()}
+
+
+def shows(row: list[str] | None, want: Any) -> bool:
+    """Whether the month-1 row read from the table is ``want`` (for --scenario: its first cell)."""
+    if isinstance(want, dict):
+        return bool(row) and row[0] == want["table"]
+    return row == want
 
 
 async def open_session(browser, url: str, deadline: Deadline, timeout_s: float):
     context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
     await page.goto(url, timeout=deadline.ms(timeout_s * 2))
-    await page.wait_for_function(f"() => ({READ_TABLE_JS})() !== null", timeout=deadline.ms(timeout_s * 2))
+    await page.wait_for_function(COMPARISON_DRAWN, timeout=deadline.ms(timeout_s * 2))
     # An input typed during the first runs' reruns can be lost (tests/test_browser.py): wait for the link.
     await page.wait_for_function("() => new URL(location.href).searchParams.has('s')", timeout=deadline.ms(timeout_s))
     await page.wait_for_function(IDLE_NOW, timeout=deadline.ms(timeout_s))
@@ -201,11 +269,13 @@ async def open_session(browser, url: str, deadline: Deadline, timeout_s: float):
     return page
 
 
-async def update(page, volume: int, want: list[str], deadline: Deadline, timeout_s: float,
+async def update(page, volume: int, want: Any, deadline: Deadline, timeout_s: float,
                  results: Results, think_s: float) -> None:
     """Type ``volume``, press Enter, wait for the new figures and the end of the rerun; record into ``results``."""
     box = page.get_by_role("spinbutton", name=BOX, exact=True)
     before = await page.evaluate(READ_ROW)
+    if isinstance(want, dict):
+        await page.evaluate("want => { window.__benchWant = want; }", want["canvas"])
     await box.fill(str(volume), timeout=deadline.ms(timeout_s))
     results.pressed += 1
     await box.press("Enter", timeout=deadline.ms(timeout_s))
@@ -220,12 +290,13 @@ async def update(page, volume: int, want: list[str], deadline: Deadline, timeout
             results.cut_off += 1
             return
         row = await page.evaluate(READ_ROW)
-        if row != before and row != want:
+        if row != before and not shows(row, want):
             results.wrong += 1
             results.errors.append(f"{volume:,}: shows {row}, expected {want}")
         else:
             results.timed_out += 1
-            results.errors.append(f"{volume:,}: the figures came after the {timeout_s:.0f} s timeout" if row == want
+            late = shows(row, want)
+            results.errors.append(f"{volume:,}: the figures came after the {timeout_s:.0f} s timeout" if late
                                   else f"{volume:,}: still {row} after {timeout_s:.0f} s, expected {want}")
         # Let the page settle before the next change, if it will.
         with contextlib.suppress(PlaywrightError):
@@ -245,7 +316,7 @@ async def update(page, volume: int, want: list[str], deadline: Deadline, timeout
         await asyncio.sleep(think_s)
 
 
-async def warm_up(browser, url: str, volume: int, want: list[str], deadline: Deadline, timeout_s: float,
+async def warm_up(browser, url: str, volume: int, want: Any, deadline: Deadline, timeout_s: float,
                   gate: asyncio.Semaphore, results: Results):
     """Open a session and make its first change (neither measured), a few sessions at a time."""
     async with gate:
@@ -258,7 +329,7 @@ async def warm_up(browser, url: str, volume: int, want: list[str], deadline: Dea
         return page
 
 
-async def session_loop(page, volumes: list[int], expected: dict[int, list[str]], deadline: Deadline,
+async def session_loop(page, volumes: list[int], expected: dict[int, Any], deadline: Deadline,
                        timeout_s: float, results: Results, think_s: float) -> None:
     for volume in volumes:
         if deadline.left() <= 0:
@@ -282,14 +353,18 @@ async def run(args: argparse.Namespace, deadline: Deadline) -> int:
     n, per = args.sessions, args.updates
     # Session i's volumes: warm-up first, then the measured ones; no two sessions share a volume.
     plans = [[FIRST_VOLUME + STEP * (i + n * k) for k in range(1 + per)] for i in range(n)]
-    expected = expected_figures(app_dir, [v for plan in plans for v in plan], deadline)
+    scenario = args.scenario.resolve() if args.scenario else None
+    if scenario is not None and not scenario.is_file():
+        raise SystemExit(f"no scenario {scenario}")
+    link, expected = expected_figures(app_dir, [v for plan in plans for v in plan], deadline, scenario)
     for plan in plans:
         for a, b in itertools.pairwise(plan):
             if expected[a] == expected[b]:
                 raise SystemExit(f"{a:,} and {b:,} requests show the same month-1 figures; widen STEP")
 
     results = Results()
-    with serve(app_dir, min(90.0, deadline.left())) as (url, pid):
+    with serve(app_dir, min(90.0, deadline.left()), args.streamlit_option) as (server, pid):
+        url = server + link + (("&" if link else "/?") + f"view={quote(args.view)}" if args.view else "")
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
@@ -324,7 +399,10 @@ async def run(args: argparse.Namespace, deadline: Deadline) -> int:
     wall = wall_after - wall_before
     failed = results.timed_out + results.wrong
     attempted = results.pressed - results.cut_off
-    print(f"sessions: {n} (one headless Chromium, {n} contexts) against one server, {app_dir / 'app.py'}")
+    print(f"sessions: {n} (one headless Chromium, {n} contexts) against one server, {app_dir / 'app.py'}"
+          + (f", on {scenario} (share link)" if scenario else ", on its default example")
+          + (f"; view {args.view!r}" if args.view else "")
+          + (f"; Streamlit options {' '.join(args.streamlit_option)}" if args.streamlit_option else ""))
     print(f"machine: {os.cpu_count()} cores, busy: {'yes (one burner per core)' if args.busy else 'no'}, "
           f"think time {args.think_ms} ms; load average before {load_before}, after {load_after}")
     print(f"warm-up (not measured): {n} page loads + 1 change each, {WARM_AT_ONCE} sessions at a time, {warm_s:.1f} s"
@@ -361,6 +439,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think-ms", type=int, default=0, help="pause after each update (default 0)")
     parser.add_argument("--busy", action="store_true", help="keep every core busy with a CPU burner meanwhile")
     parser.add_argument("--app-dir", type=Path, default=REPO, help="checkout whose app.py to serve (default this one)")
+    parser.add_argument("--view", help="open the app on this view, e.g. 'Which approach fits?' (default: its first)")
+    parser.add_argument("--streamlit-option", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Streamlit option for the server, e.g. runner.postScriptGC=false (repeatable)")
+    parser.add_argument("--scenario", type=Path, help="open the app on this scenario (YAML) through its share link, "
+                        "e.g. bench/ten_options.yaml (default: the app's default example)")
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.updates < 1:
         parser.error("--sessions and --updates must be at least 1")

@@ -131,7 +131,12 @@ def test_switching_to_self_hosted_sizes_gpus():
     app.selectbox(key="in:approaches.fine_tune.route").set_value("self_hosted").run()
     ok(app)
     assert "llama" in table_rows(app)["Runs on"][2]
-    assert len(app.get("plotly_chart")) >= 6  # plus GPU memory for fine-tune and hybrid
+    # Fine-tune and hybrid are both sized: one GPU-memory chart, of the option chosen (the first at first).
+    charts = [chart.key for chart in app.get("plotly_chart")]
+    assert charts[-1] == "chart:gpu:fine_tune" and len(charts) == 5
+    app.selectbox(key="charts:gpu").set_value("hybrid").run()
+    ok(app)
+    assert [chart.key for chart in app.get("plotly_chart")][-1] == "chart:gpu:hybrid"
 
 
 def test_which_approach_fits_recommends_with_reasons():

@@ -1,5 +1,5 @@
-"""The expensive results (simulation, sensitivity, break-even, budget pack), computed once per
-scenario and set of price tables, not again on every rerun of the page.
+"""The expensive results (simulation, sensitivity, break-even), computed once per scenario and set of
+price tables, not again on every rerun of the page; and the budget pack, made only when it is downloaded.
 
 Streamlit reruns the whole script on every click; these functions are keyed on the scenario's JSON
 and the price directory's file signature (names, modification times, sizes), so a change of
@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from planner import PriceBook, Scenario
+from planner import PlannerError, PriceBook, Scenario
 from planner.analysis.ranges import breakeven_volumes, simulate, tornado
 from planner.costs.estimator import Estimate
 from planner.inputs.files import files_signature
@@ -36,7 +36,7 @@ def ranges_analysis(scenario: Scenario, book: PriceBook, among: tuple[str, ...] 
 def _ranges_analysis(scenario_json: str, signature: tuple, among: tuple[str, ...] | None, _scenario: Scenario,
                      _book: PriceBook) -> tuple:
     found, sweep = breakeven_volumes(_scenario, _book, among=among)
-    spread = simulation(_scenario, _book)  # the same cached run the budget pack uses
+    spread = simulation(_scenario, _book)
     swings = tornado(_scenario, _book) if _scenario.ranges else None
     return found, sweep, spread, swings
 
@@ -51,14 +51,12 @@ def _simulation(scenario_json: str, signature: tuple, _scenario: Scenario, _book
     return simulate(_scenario, _book)
 
 
-def budget_pack_bytes(estimate: Estimate, scenario: Scenario, book: PriceBook, spread: Any) -> bytes:
-    """The Excel budget pack of ``estimate`` (which is ``scenario`` estimated on ``book``)."""
-    return _budget_pack(*_key(scenario, book), estimate.planned_on.isoformat(), _estimate=estimate, _book=book,
-                        _spread=spread)
-
-
-@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _budget_pack(scenario_json: str, signature: tuple, planned_on: str, _estimate: Estimate, _book: PriceBook,
-                 _spread: Any) -> bytes:
-    # planned_on is in the key: the pack's model retirements are counted from the planning day.
-    return budget_pack(_estimate, _book, _spread)
+def budget_pack_with_ranges(estimate: Estimate, scenario: Scenario, book: PriceBook) -> bytes:
+    """The budget pack of ``estimate`` with its ranges sheet (without it when the ranges cannot be
+    evaluated: the Ranges view says why, and the pack is still useful). Plain planner calls: a deferred
+    download runs it outside the page's script, where Streamlit's caches are not to be relied on."""
+    try:
+        spread = simulate(scenario, book, today=estimate.planned_on) if scenario.ranges else None
+    except PlannerError:
+        spread = None
+    return budget_pack(estimate, book, spread)

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import PlannerError, PriceBook, Scenario
+from planner import PriceBook, Scenario
 from planner.analysis.comparison import cheapest, crossovers, describe_leaders, fastest
 from planner.analysis.recommend import DecisionAnswers, default_answers, recommend
 from planner.analysis.routes import route_options
@@ -38,7 +38,7 @@ from planner.outputs.share import encode_answers, encode_scenario
 from planner.price_admin.editing import PROVENANCE, prices_first
 from ui import charts, options_view
 from ui.access import Access
-from ui.cached import budget_pack_bytes, simulation
+from ui.cached import budget_pack_with_ranges
 from ui.price_editor import render_editor
 from ui.text import md
 
@@ -131,20 +131,27 @@ def render_charts(estimate: Estimate) -> None:
     if not crossings:
         st.caption("No approach overtakes another within the horizon.")
     st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
-    for name, result in estimate.approaches.items():
-        if result.sizing is not None:
-            sizing = result.sizing
+    sized = [name for name, result in estimate.approaches.items() if result.sizing is not None]
+    # One GPU-memory chart, of the self-hosted option chosen: every chart is redrawn by the browser on every
+    # change of an input, and with several self-hosted options their charts were most of that work.
+    shown_memory = st.selectbox("GPU memory of", sized, key="charts:gpu", format_func=estimate.label,
+                                persist_state="session") if len(sized) > 1 else (sized[0] if sized else None)
+    for name in sized:
+        result = estimate.approaches[name]
+        sizing = result.sizing
+        assert sizing is not None
+        if name == shown_memory:
             st.plotly_chart(charts.gpu_memory(sizing, f"{result.label}: GPU memory per GPU"),
                             key=f"chart:gpu:{name}")
-            used = sizing.serving_utilisation()
-            if used is not None:
-                st.caption(md(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for "
-                              f"the peak; the month's average traffic uses {used:.0%} of their capacity "
-                              f"({1 - used:.0%} idle), which a serverless or shared deployment would not bill."))
-            replica = sizing.serving.replica
-            if replica.batch_reason:
-                st.caption(md(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "
-                              f"{replica.batch_reason}."))
+        used = sizing.serving_utilisation()
+        if used is not None:
+            st.caption(md(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for "
+                          f"the peak; the month's average traffic uses {used:.0%} of their capacity "
+                          f"({1 - used:.0%} idle), which a serverless or shared deployment would not bill."))
+        replica = sizing.serving.replica
+        if replica.batch_reason:
+            st.caption(md(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "
+                          f"{replica.batch_reason}."))
 
 
 def _why_rank(column: Column) -> int:
@@ -313,16 +320,16 @@ def render_routes(scenario: Scenario, book: PriceBook, editor: options_view.Edit
 def render_export(estimate: Estimate, scenario: Scenario, book: PriceBook) -> None:
     """Downloads of the line items, the summary, the budget pack and the scenario, and the link."""
     slug = "".join(ch if ch.isalnum() else "-" for ch in scenario.name.lower()).strip("-") or "scenario"
-    st.download_button("Line items (CSV)", to_csv(estimate), f"{slug}-line-items.csv", "text/csv", key="dl:lines")
-    try:
-        spread = simulation(scenario, book)
-    except PlannerError:
-        spread = None  # the Ranges view says why; the pack is still useful without its ranges sheet
+    # Each file is made when its button is clicked (Streamlit calls the function then, in a thread of its
+    # own), not on every change of an input: the budget pack's 10,000 draws cost far more than a rerun.
+    st.download_button("Line items (CSV)", lambda: to_csv(estimate), f"{slug}-line-items.csv", "text/csv",
+                       key="dl:lines")
     st.download_button("Budget pack (Excel: summary, line items, ranges, assumptions, prices)",
-                       budget_pack_bytes(estimate, scenario, book, spread), f"{slug}-budget-pack.xlsx",
+                       lambda: budget_pack_with_ranges(estimate, scenario, book), f"{slug}-budget-pack.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl:xlsx")
-    st.download_button("Summary (CSV)", summary_csv(estimate), f"{slug}-summary.csv", "text/csv", key="dl:summary")
-    st.download_button("Scenario (YAML, every value written out)", scenario_yaml(scenario),
+    st.download_button("Summary (CSV)", lambda: summary_csv(estimate), f"{slug}-summary.csv", "text/csv",
+                       key="dl:summary")
+    st.download_button("Scenario (YAML, every value written out)", lambda: scenario_yaml(scenario),
                        f"{slug}.yaml", "application/yaml", key="dl:scenario")
     st.markdown("**Share:** this page's address holds the scenario; copy it from the address bar, or this "
                 "query string:")
