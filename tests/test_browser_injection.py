@@ -119,7 +119,9 @@ def test_planted_markup_fetches_nothing_and_makes_no_link(tmp_path):
             wait_for_text(page, f"About {planted(port, 'description')}")
             wait_for_text(page, "Price table left out: broken.yaml")
             wait_for_text(page, f"got '![i](http://127.0.0.1:{port}/curr-i)")  # the value, quoted in the error
-            wait_for_text(page, planted(port, "status"))  # a status warning of the fine-tuning offering
+            # A status warning of the fine-tuning offering, in the comparison's box of cautions (closed at first).
+            page.locator("summary").filter(has_text="Cautions (").click()
+            wait_for_text(page, planted(port, "status"))
             expect(page.get_by_text("Assumptions", exact=True)).to_be_visible()
             no_planted_links(page, port)
 

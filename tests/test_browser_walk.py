@@ -24,7 +24,7 @@ from planner.outputs.share import encode_scenario
 # Each view, and a text that shows once the view has drawn (the ranges view simulates first).
 VIEWS = {"Charts": "No approach overtakes another", "Ranges and break-even": "Volume axis",
          "Why these numbers?": "Assumptions", "Which approach fits?": "What does the model lack?",
-         "Hosting routes": "hosted each way it could be", "Export and share": "Share:",
+         "Hosting routes": "hosted each way they could be", "Export and share": "Share:",
          "Price tables": "Flag prices older than"}
 WIDTHS = (1440, 1024)
 # snake_case ids (fine_tune, one_time, requests_per_month) and dotted keys built from them.
