@@ -47,6 +47,7 @@ FIT_KEYS = {"goal": "fit:goal", "knowledge_changes": "fit:changes", "good_exampl
             "prompting_exhausted": "fit:exhausted", "budget_for_iterations": "fit:budget",
             "data_must_stay_in_house": "fit:in_house", "latency_budget_ms": "fit:latency"}
 MAX_AGE = "prices:max_age"  # days after which a price is flagged as stale; kept across views
+OPTION_COLUMN_PX, COST_COLUMN_PX = 230, 80  # the comparison's widths with options, so costs fit at 1024 px
 WHY_HIDDEN = {"Approach", "Price key"}  # the approach heads its section; the key is in the exports
 
 
@@ -79,8 +80,13 @@ def options_frame(estimate: Estimate) -> tuple[pd.DataFrame, dict[str, Any]]:
         rows.append({"Option": result.label, **{f.label: f.values[index] for f in figures[1:]},
                      "Runs on": runs_on[index], "Best": " · ".join(best)})
     formats = {"money": "%,.2f", "rate": "%,.2f", "weeks": "%,.1f", "whole": "%,d"}
-    config: dict[str, Any] = {"Option": st.column_config.TextColumn(pinned=True)}
-    config.update({f.label: st.column_config.NumberColumn(format=formats[f.kind]) for f in figures[1:]})
+    # At 1024 px the main area is about 560 px wide: the name and the four cost columns, under short headings
+    # (the currency said once above the table, the full heading in each one's tooltip), fit it; the other
+    # figures follow, a scroll away.
+    config: dict[str, Any] = {"Option": st.column_config.TextColumn(pinned=True, width=OPTION_COLUMN_PX)}
+    config.update({f.label: st.column_config.NumberColumn(
+        f.short, help=f.label, format=formats[f.kind], width=COST_COLUMN_PX if f.kind in ("money", "rate") else None)
+        for f in figures[1:]})
     return pd.DataFrame(rows), config
 
 
@@ -109,6 +115,7 @@ def render_comparison(estimate: Estimate) -> None:
                 f" · **Fastest to production:** {md(describe_leaders(estimate, fastest(estimate)))}")
     if estimate.scenario.options:
         frame, config = options_frame(estimate)
+        st.caption(f"Costs in {estimate.currency}; a heading's full meaning shows when the pointer rests on it.")
         st.dataframe(frame, hide_index=True, column_config=config)
     else:
         st.table(comparison_frame(estimate))
