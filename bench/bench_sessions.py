@@ -45,7 +45,6 @@ import contextlib
 import itertools
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -58,7 +57,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests")]
 
-from bench_round_trip import streamlit_env  # noqa: E402
+from bench_round_trip import Deadline, cpu_seconds, load, percentile, streamlit_env  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 from served_app import CHROMIUM, CHROMIUM_ARGS, READ_TABLE_JS, serve_streamlit  # noqa: E402
@@ -141,18 +140,6 @@ print(json.dumps({"token": encode_scenario(scenario), "figures": figures}))
 BURNER = "import sys, time\nend = time.monotonic() + float(sys.argv[1])\nwhile time.monotonic() < end:\n    pass\n"
 
 
-class Deadline:
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def left(self) -> float:
-        return self.end - time.monotonic()
-
-    def ms(self, cap_s: float) -> float:
-        """A Playwright timeout: ``cap_s`` seconds, or what is left, at least 1 ms."""
-        return max(1.0, min(cap_s, self.left()) * 1000)
-
-
 @dataclass
 class Results:
     table_ms: list[float] = field(default_factory=list)
@@ -163,13 +150,6 @@ class Results:
     wrong: int = 0
     cut_off: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` (all its threads), in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "; fields[0] is the state (field 3)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def descendants(root: int) -> list[int]:
@@ -201,16 +181,6 @@ def browser_cpu(skip: set[int]) -> dict[int, tuple[str, float]]:
                 kind = "driver" if node else kinds[0] if kinds else "browser"
                 cpu[pid] = (kind, cpu_seconds(pid))
     return cpu
-
-
-def percentile(values: list[float], pct: int) -> float:
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def serve(app_dir: Path, startup_s: float, options: list[str]) -> contextlib.AbstractContextManager[tuple[str, int]]:
