@@ -25,7 +25,7 @@ from pydantic.fields import FieldInfo
 from planner import PriceBook
 from planner.analysis.ranges import field_limits
 from planner.analysis.staleness import retirement_mark
-from planner.inputs.pricebook import all_offerings
+from planner.inputs.pricebook import all_offerings, open_model_hosts
 from planner.inputs.scenario import scenario_field
 from planner.inputs.validation import members
 
@@ -77,8 +77,7 @@ gpu_instances = _refs("gpu_instances")
 
 def hosts(book: PriceBook) -> list[str]:
     """Providers that both tune open models (fine-tuning bands) and serve them per token."""
-    return [name for name, table in book.tables.items()
-            if table.fine_tuning_bands and any(m.open_model for m in table.models.values())]
+    return list(open_model_hosts(book))
 
 
 def open_models(book: PriceBook) -> list[str]:

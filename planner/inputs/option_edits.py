@@ -9,7 +9,7 @@ import copy
 import datetime
 from typing import Any
 
-from planner.inputs.pricebook import PriceBook
+from planner.inputs.pricebook import PriceBook, open_model_hosts
 from planner.inputs.scenario import (
     APPROACH_KINDS,
     APPROACH_LABELS,
@@ -126,9 +126,7 @@ def route_settings(book: PriceBook, route: str, block: FineTuneBlock, today: dat
     """
     changes: dict[str, Any] = {"route": route}
     open_models = list(book.open_models.models) if book.open_models else []
-    hosts = {name: [m.open_model for m in table.models.values() if m.open_model]
-             for name, table in book.tables.items() if table.fine_tuning_bands}
-    hosts = {name: served for name, served in hosts.items() if served}
+    hosts = open_model_hosts(book)
     if route == "self_hosted":
         served_anywhere = [model for served in hosts.values() for model in served if model in open_models]
         if block.model not in open_models and block.architecture is None:

@@ -337,6 +337,14 @@ def _drop_unknown_gpus(
     return kept
 
 
+def open_model_hosts(book: PriceBook) -> dict[str, list[str]]:
+    """The hosts of open models: providers that both tune them (fine-tuning bands) and serve them per token,
+    each with the open models it serves, in its table's order."""
+    hosts = {name: [m.open_model for m in table.models.values() if m.open_model]
+             for name, table in book.tables.items() if table.fine_tuning_bands}
+    return {name: served for name, served in hosts.items() if served}
+
+
 def all_offerings(book: PriceBook) -> list[tuple[str, str, Offering]]:
     """(reference, section, offering) for every offering in the book, for listings."""
     rows: list[tuple[str, str, Offering]] = []
