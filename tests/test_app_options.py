@@ -146,3 +146,24 @@ def test_the_settings_shown_stay_with_their_option_when_others_move():
     widget(app, "text_input", 4, "name").input("Tuned + RAG").run()
     ok(app)
     assert app.selectbox(key="options:chosen").value == "tuned_rag"
+
+
+def test_an_option_name_holding_markdown_is_shown_as_text():
+    """An option's name comes from a user or a link: the summary, the fit ranking and the cautions show it
+    as written, never as a picture or a link."""
+    from planner import scenario_from_dict
+    from planner.inputs.files import read_yaml
+    from planner.inputs.scenario import ScenarioError
+
+    planted = "RAG ![i](http://127.0.0.1:9/x.png) **b** [l](http://x)"  # within 60 characters
+    data = read_yaml(SIX, ScenarioError).data
+    data["options"][2]["name"] = planted
+    app = ok(start({"s": encode_scenario(scenario_from_dict(data))}))
+    summary = next(m.value for m in app.markdown if m.value.startswith("**Options compared"))
+    assert "![" not in summary and "](http" not in summary  # escaped for Markdown
+    assert planted in shown(summary)
+    assert planted in list(app.dataframe[0].value["Option"])  # a grid cell is text already
+    app.radio(key="view").set_value("Which approach fits?").run()
+    ok(app)
+    ranking = [m.value for m in app.markdown if "best fit first" in m.value]
+    assert ranking and "![" not in ranking[0] and planted in shown(ranking[0])
