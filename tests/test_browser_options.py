@@ -115,15 +115,18 @@ def rename(page, number: int, old: str, new: str) -> Scenario:
 
 
 def pick(page, scope, label: str, choice: str, shown_as: str | None = None) -> None:
-    """Choose ``choice`` in the select ``label`` of ``scope`` (the main area or the sidebar): typed to narrow
-    the list, then clicked."""
-    settle(page)
+    """Choose another value, ``choice``, in the select ``label`` of ``scope`` (the main area or the sidebar):
+    typed to narrow the list, then clicked; returns once the run the choice starts has ended, and the select
+    shows it. (While that run draws, a select whose key it renews is on the page twice, the old one stale;
+    the run's end removes it.)"""
+    watch_for_a_run(page)
     box = scope.get_by_role("combobox", name=label, exact=True)
     # Centred first: at the foot of the window the list opens below it, out of sight, and draws no options.
     box.evaluate("element => element.scrollIntoView({block: 'center'})")
     box.click()
     box.fill(choice)
     page.get_by_role("option", name=shown_as or choice, exact=True).click()
+    ran_and_settled(page)
     expect(box).to_have_value(shown_as or choice)
 
 
@@ -138,9 +141,7 @@ def choose(page, scope, label: str, choice: str, shown_as: str | None = None) ->
 def settings_of(page, name: str, kind: str, drawn: str) -> None:
     """Show the settings of option ``name`` (another option than the one shown: the choice reruns the app, and
     the link does not change); ``drawn`` labels an input options of its kind have."""
-    watch_for_a_run(page)
     pick(page, page.get_by_role("main"), "Settings of", name, f"{name} ({kind})")
-    ran_and_settled(page)
     expect(page.get_by_role("main").get_by_role("spinbutton", name=drawn, exact=True).or_(
         page.get_by_role("main").get_by_role("combobox", name=drawn, exact=True))).to_be_visible()
 
