@@ -49,7 +49,7 @@ def test_what_a_host_cannot_do_is_said_at_its_field(book, changes, field, messag
 
 def test_provider_hosted_needs_a_host(book):
     hosted = {k: v for k, v in HOSTED.items() if k != "host"}
-    with pytest.raises(ScenarioError, match="route provider_hosted needs host"):
+    with pytest.raises(ScenarioError, match=r"fine_tune\.host: required field is missing on route provider_hosted"):
         worked(**{"approaches.fine_tune": hosted})
 
 

@@ -16,12 +16,14 @@ from planner.analysis.ranges import NOT_RANGEABLE, rangeable_inputs
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.scenario import (
     MAX_COUNT,
-    FineTuneBlock,
+    FineTuneBase,
     HostedModelFields,
+    OpenModelFineTune,
     Operations,
     Project,
     RetrievalFields,
     Scenario,
+    SelfHostedFineTune,
     Workload,
     scenario_field,
 )
@@ -54,9 +56,9 @@ def constraints(info: Any) -> dict[str, float]:
     ("project.iterations", Project, "iterations", 1, 50),  # optional: Annotated inside the union
     ("horizon_months", Scenario, "horizon_months", 1, 120),
     ("workload.requests_per_month", Workload, "requests_per_month", 0, MAX_COUNT),
-    ("approaches.fine_tune.epochs", FineTuneBlock, "epochs", 1, 100),
-    ("approaches.fine_tune.tokens_per_example", FineTuneBlock, "tokens_per_example", 1, MAX_COUNT),
-    ("approaches.fine_tune.retrain_every_months", FineTuneBlock, "retrain_every_months", 0, MAX_COUNT),
+    ("approaches.fine_tune.epochs", FineTuneBase, "epochs", 1, 100),
+    ("approaches.fine_tune.tokens_per_example", FineTuneBase, "tokens_per_example", 1, MAX_COUNT),
+    ("approaches.fine_tune.retrain_every_months", FineTuneBase, "retrain_every_months", 0, MAX_COUNT),
     ("operations.base_model_change_every_months", Operations, "base_model_change_every_months", 0, MAX_COUNT),
     ("approaches.rag.corpus_tokens", RetrievalFields, "corpus_tokens", 0, MAX_COUNT),
 ])
@@ -108,12 +110,20 @@ def test_streamlit_takes_every_bound():
                 JSNumber.validate_float_bounds(value, "bound")
 
 
-@pytest.mark.parametrize("name", ["route", "method", "serving_schedule", "purchase"])
-def test_a_choice_offers_its_literals_values(bundled, name):
+@pytest.mark.parametrize(("name", "model"), [("route", FineTuneBase), ("method", OpenModelFineTune),
+                                             ("serving_schedule", SelfHostedFineTune),
+                                             ("purchase", SelfHostedFineTune)])
+def test_a_choice_offers_its_literals_values(bundled, name, model):
     item = BY_PATH[f"approaches.fine_tune.{name}"]
     assert item.kind == "select"
     assert item.options is not None
-    assert item.options(bundled) == list(typing.get_args(FineTuneBlock.model_fields[name].annotation))
+    assert item.options(bundled) == list(typing.get_args(model.model_fields[name].annotation))
+
+
+def test_the_route_choice_offers_every_route_block():
+    from planner.inputs.scenario import FINE_TUNE_ROUTES
+
+    assert BY_PATH["approaches.fine_tune.route"].options(None) == list(FINE_TUNE_ROUTES)
 
 
 def test_a_yes_or_no_offers_both(bundled):

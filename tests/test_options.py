@@ -73,7 +73,8 @@ def test_an_option_of_a_bad_setting_is_blamed_on_its_own_key(bundled):
 @pytest.mark.parametrize(("change", "field", "words"), [
     ({"settings": {"epoch": 3}}, "options.0.settings.epoch", "unknown key for a Fine-tuning option"),
     ({"settings": {"epochs": 0}}, "options.0.settings.epochs", "greater than or equal to 1, got 0"),
-    ({"settings": {"route": "self_hosted"}}, "options.0.settings", "route self_hosted needs training_gpu"),
+    ({"settings": {"route": "self_hosted"}}, "options.0.settings.training_gpu",
+     "required field is missing on route self_hosted"),
     ({"name": "RAG on gpt 4.1 MINI"}, "options.2.name", "reads as the same name as option 1"),
     ({"name": ""}, "options.0.name", "at least 1 character"),
     ({"approach": "agent"}, "options.0.approach", "prompt"),

@@ -39,9 +39,9 @@ def write(tmp_path: Path, text: str) -> Path:
         ("approaches:\n  prompt:\n    model: gpt-4o\n",
          "scenario.yaml:3: approaches.prompt.model: string should match pattern"),
         ("approaches:\n  fine_tune:\n    route: self_hosted\n",
-         "scenario.yaml:2: approaches.fine_tune: route self_hosted needs training_gpu"),
+         "scenario.yaml:2: approaches.fine_tune.training_gpu: required field is missing on route self_hosted"),
         ("approaches:\n  hybrid:\n    route: self_hosted\n",
-         "scenario.yaml:2: approaches.hybrid: route self_hosted needs training_gpu"),
+         "scenario.yaml:2: approaches.hybrid.training_gpu: required field is missing on route self_hosted"),
         ("currency: usd\n", "scenario.yaml:1: currency: string should match pattern '^[A-Z]{3}$', got 'usd'"),
         ("horizon_months: 0\n", "scenario.yaml:1: horizon_months: input should be greater than or equal to 1"),
         ("name: [unclosed\n", "scenario.yaml:2: malformed YAML"),
@@ -114,12 +114,20 @@ def test_scenario_round_trips_through_yaml(tmp_path):
 
 
 def test_hybrid_block_offers_every_fine_tune_and_retrieval_key():
-    from planner.inputs.scenario import HYBRID_KEYS, FineTuneBlock, RetrievalFields
+    from planner.inputs.scenario import (
+        HYBRID_KEYS,
+        ApiFineTune,
+        ProviderHostedFineTune,
+        RetrievalFields,
+        SelfHostedFineTune,
+    )
 
-    assert set(HYBRID_KEYS) == set(FineTuneBlock.model_fields) | set(RetrievalFields.model_fields)
+    routes = (ApiFineTune, ProviderHostedFineTune, SelfHostedFineTune)
+    assert set(HYBRID_KEYS) == {key for route in routes for key in route.model_fields} | set(
+        RetrievalFields.model_fields)
     # Each is accepted on its own, with the block's own default as a value.
-    for key in ("epochs", "vector_db", "method", "corpus_tokens"):
-        default = (FineTuneBlock.model_fields.get(key) or RetrievalFields.model_fields[key]).default
+    for key in ("epochs", "vector_db", "corpus_tokens"):
+        default = (ApiFineTune.model_fields.get(key) or RetrievalFields.model_fields[key]).default
         assert worked(**{f"approaches.hybrid.{key}": default}).approaches.hybrid.overrides() == {key: default}
 
 

@@ -27,10 +27,10 @@ from planner.inputs import option_edits
 from planner.inputs.scenario import (
     APPROACH_KINDS,
     APPROACH_LABELS,
+    FINE_TUNE_KEYS,
     MAX_OPTION_NAME,
     MAX_OPTIONS,
     ApproachKind,
-    FineTuneBlock,
     compose_hybrid,
     option_id,
 )
@@ -131,11 +131,12 @@ def _own_inputs(kind: ApproachKind, route: str) -> list[tuple[str, Input]]:
 
 def _block_value(scenario: Scenario, kind: ApproachKind, key: str) -> Any:
     """The value an option of ``kind`` takes for ``key`` when it does not set it: its block's."""
+    # None for a key of a fine-tuning route the block is not on.
     if kind == "hybrid":
         a = scenario.approaches
         training, retrieval = compose_hybrid(a.fine_tune, a.rag, a.hybrid.overrides())
-        return getattr(training, key) if key in type(training).model_fields else getattr(retrieval, key)
-    return getattr(getattr(scenario.approaches, kind), key)
+        return getattr(training, key, None) if key in FINE_TUNE_KEYS else getattr(retrieval, key)
+    return getattr(getattr(scenario.approaches, kind), key, None)
 
 
 def render_options(editor: Editor, scenario: Scenario, book: PriceBook) -> None:
@@ -235,8 +236,8 @@ def _with_route(base: dict[str, Any], scenario: Scenario, book: PriceBook, index
     """The scenario with option ``index`` (fine-tuning or hybrid) moved to ``route``, with what that route needs."""
     kind: ApproachKind = option["approach"]
     own = option.get("settings") or {}
-    current = FineTuneBlock.model_construct(**{name: own.get(name, _block_value(scenario, kind, name))
-                                               for name in FineTuneBlock.model_fields})
+    a = scenario.approaches
+    current, _ = compose_hybrid(a.fine_tune, a.rag, {**(a.hybrid.overrides() if kind == "hybrid" else {}), **own})
     for key, value in option_edits.route_settings(book, route, current, datetime.date.today()).items():
         base = option_edits.set_option_setting(base, index, key, value, _block_value(scenario, kind, key))
     return base

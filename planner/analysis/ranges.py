@@ -109,13 +109,15 @@ def rangeable_inputs() -> list[str]:
     >>> "horizon_months" in paths or "approaches.fine_tune.route" in paths
     False
     """
-    paths = [path for path in _numeric_inputs(Scenario, "") if path not in NOT_RANGEABLE]
+    paths = [path for path in _numeric_inputs([Scenario], "") if path not in NOT_RANGEABLE]
     return paths + [f"assumptions.{name}" for name in Assumptions.model_fields]
 
 
-def _numeric_inputs(model: type[BaseModel], prefix: str) -> list[str]:
-    """The dotted paths of the numeric inputs under ``model``, each found with ``scenario_field``."""
-    names = HYBRID_KEYS if model is HybridBlock else tuple(model.model_fields)
+def _numeric_inputs(models: list[type[BaseModel]], prefix: str) -> list[str]:
+    """The dotted paths of the numeric inputs under ``models`` (the routes of a fine-tuning block are
+    several), each found with ``scenario_field``."""
+    names = HYBRID_KEYS if models == [HybridBlock] else tuple(dict.fromkeys(
+        name for model in models for name in model.model_fields))
     found = []
     for name in names:
         path = prefix + name
@@ -125,7 +127,7 @@ def _numeric_inputs(model: type[BaseModel], prefix: str) -> list[str]:
         types = members(info.annotation)
         nested = [t for t in types if isinstance(t, type) and issubclass(t, BaseModel)]
         if nested:
-            found += _numeric_inputs(nested[0], path + ".")
+            found += _numeric_inputs(nested, path + ".")
         elif any(t in (int, float) for t in types):  # a bool is a type of its own here, not an int
             found.append(path)
     return found

@@ -29,7 +29,7 @@ from planner.inputs.scenario import (
     RETRIEVES,
     TRAINS,
     ApproachKind,
-    FineTuneBlock,
+    FineTuneBase,
     OptionPlan,
     PromptBlock,
     RagBlock,
@@ -250,7 +250,7 @@ def _rag(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
 
 def _fine_tune_option(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     block = c.scenario.block(plan)
-    assert isinstance(block, FineTuneBlock)
+    assert isinstance(block, FineTuneBase)
     return _fine_tune(c, iterations, plan, block, None)
 
 
@@ -259,7 +259,7 @@ def _hybrid_option(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEst
 
 
 def _fine_tune(
-    c: Costing, iterations: int, plan: OptionPlan, block: FineTuneBlock, rag: RetrievalFields | None
+    c: Costing, iterations: int, plan: OptionPlan, block: FineTuneBase, rag: RetrievalFields | None
 ) -> ApproachEstimate:
     """Fine-tuning, or with ``rag`` given, the hybrid of a fine-tuned model and retrieval."""
     approach = plan.id

@@ -3,7 +3,8 @@
 Each route turns a fine-tuning block into what the estimate needs from it: the training run (and a
 preference run, where DPO is priced), the lines that serve requests, the day its model is retired,
 the sizing of own GPUs and a few words on what serves the requests. Adding a route takes its variant
-in ``FineTuneBlock.route``, one class here with its entry in ``ROUTES``, and its prices.
+(a block class with its own keys, in ``planner.inputs.scenario.FINE_TUNE_ROUTES``), one class here with its
+entry in ``ROUTES``, and its prices.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import dataclasses
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from planner.core.draws import nonzero, where
 from planner.core.errors import FieldProblem
@@ -36,7 +37,7 @@ from planner.costs.training import (
 )
 from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.pricebook import Resolved, UnknownOffering
-from planner.inputs.scenario import FineTuneBlock
+from planner.inputs.scenario import ApiFineTune, FineTuneBase, ProviderHostedFineTune, SelfHostedFineTune
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,15 @@ class Served:
 Locate = Callable[[str], str]
 
 
-class FineTuneRoute(Protocol):
-    """One way of training and serving a fine-tuned model."""
+Block = TypeVar("Block", bound=FineTuneBase, contravariant=True)
+
+
+class FineTuneRoute(Protocol[Block]):
+    """One way of training and serving a fine-tuned model, from its route's block."""
 
     self_hosted: ClassVar[bool]  # on GPUs the team rents and runs
 
-    def serve(self, c: Costing, option: Approach, block: FineTuneBlock, field: Locate,
+    def serve(self, c: Costing, option: Approach, block: Block, field: Locate,
               retrieved_tokens: int) -> Served:
         """Train and serve ``block``'s model for ``option``, with ``retrieved_tokens`` added to each request."""
         ...
@@ -84,7 +88,7 @@ class ApiRoute:
 
     self_hosted: ClassVar[bool] = False
 
-    def serve(self, c: Costing, option: Approach, block: FineTuneBlock, field: Locate,
+    def serve(self, c: Costing, option: Approach, block: ApiFineTune, field: Locate,
               retrieved_tokens: int) -> Served:
         tuned = ref(c, field("model"), c.book.fine_tunable_model, block.model)
         # The tuned model goes when it, or the base model it was tuned from, is retired.
@@ -102,9 +106,9 @@ class ProviderHostedRoute:
 
     self_hosted: ClassVar[bool] = False
 
-    def serve(self, c: Costing, option: Approach, block: FineTuneBlock, field: Locate,
+    def serve(self, c: Costing, option: Approach, block: ProviderHostedFineTune, field: Locate,
               retrieved_tokens: int) -> Served:
-        host = block.host or ""  # FineTuneBlock requires it on this route
+        host = block.host
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
         if block.method != "lora":
             raise FieldProblem(field("method"), (
@@ -128,10 +132,10 @@ class SelfHostedRoute:
 
     self_hosted: ClassVar[bool] = True
 
-    def serve(self, c: Costing, option: Approach, block: FineTuneBlock, field: Locate,
+    def serve(self, c: Costing, option: Approach, block: SelfHostedFineTune, field: Locate,
               retrieved_tokens: int) -> Served:
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
-        training_ref = block.training_gpu or ""  # FineTuneBlock requires it on this route
+        training_ref = block.training_gpu
         trainer = ref(c, field("training_gpu"), c.book.gpu_instance, training_ref)
         server_field = field("serving_gpu") if block.serving_gpu else field("training_gpu")
         server = ref(c, server_field, c.book.gpu_instance, block.serving_gpu or training_ref)
@@ -151,7 +155,8 @@ class SelfHostedRoute:
                       SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan))
 
 
-ROUTES: dict[str, FineTuneRoute] = {
+# Each route's class by the route's name; a route's ``serve`` takes its own block class (FINE_TUNE_ROUTES).
+ROUTES: dict[str, FineTuneRoute[Any]] = {
     "api": ApiRoute(),
     "provider_hosted": ProviderHostedRoute(),
     "self_hosted": SelfHostedRoute(),

@@ -26,7 +26,7 @@ from planner.costs.retirements import add_months, launch_day
 from planner.costs.training import TrainingRun
 from planner.costs.training_data import example_work
 from planner.inputs.pricebook import Resolved
-from planner.inputs.scenario import FineTuneBlock
+from planner.inputs.scenario import FineTuneBase
 
 THOUSAND = 1000
 
@@ -105,7 +105,7 @@ def _service_work(c: Costing, service: Resolved) -> list[tuple[Work, list[float]
     return found
 
 
-def launch_lines(c: Costing, approach: Approach, block: FineTuneBlock | None) -> list[LineItem]:
+def launch_lines(c: Costing, approach: Approach, block: FineTuneBase | None) -> list[LineItem]:
     """One-time launch work: a privacy review with personal data; for a fine-tuned model, a model
     registry and retraining pipeline, and (with personal data) a redaction check of each example."""
     lines = []
@@ -157,7 +157,7 @@ def _month_end(launch: datetime.date, index: int) -> datetime.date:
         return datetime.date.max
 
 
-def base_model_change_lines(c: Costing, approach: Approach, block: FineTuneBlock, run: TrainingRun, judge: Resolved,
+def base_model_change_lines(c: Costing, approach: Approach, block: FineTuneBase, run: TrainingRun, judge: Resolved,
                             generator: Resolved | None, weeks_to_production: Any,
                             retires: datetime.date | None) -> list[LineItem]:
     """A new run, its engineer hours, an evaluation round and a share of the data work, in each month

@@ -18,7 +18,7 @@ from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.price_tables import GpuSpec
 from planner.inputs.pricebook import Resolved
-from planner.inputs.scenario import FineTuneBlock
+from planner.inputs.scenario import OpenModelFineTune, SelfHostedFineTune
 from planner.sizing.compute import SECONDS_PER_HOUR, FlopsRule, Precision, TrainingTime, peak_tflops, training_time
 from planner.sizing.memory import TrainingMemory, TrainingSetup, training_memory
 from planner.sizing.serving import (
@@ -83,7 +83,7 @@ class SelfHostedSizing:
         return serving.average_requests_per_second[month] / capacity
 
 
-def architecture_of(c: Costing, block: FineTuneBlock, field: str) -> Architecture:
+def architecture_of(c: Costing, block: OpenModelFineTune, field: str) -> Architecture:
     """The block's architecture: given inline, or the catalogue entry named by ``model``."""
     if block.architecture is not None:
         return block.architecture
@@ -101,7 +101,8 @@ def gpu_of(c: Costing, instance: Resolved, field: str) -> GpuSpec:
         raise FieldProblem(field, str(exc)) from None
 
 
-def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance: Resolved, field: str) -> TrainingPlan:
+def plan_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, instance: Resolved,
+                  field: str) -> TrainingPlan:
     """Memory, instances and hours of one run; a run that cannot fit is a problem at ``field``."""
     gpu = gpu_of(c, instance, field)
     setup = TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
@@ -117,7 +118,7 @@ def plan_training(c: Costing, block: FineTuneBlock, arch: Architecture, instance
                     block.training_precision, c.assumptions)
 
 
-def plan_preference_training(c: Costing, block: FineTuneBlock, arch: Architecture, sft: TrainingPlan,
+def plan_preference_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, sft: TrainingPlan,
                              instance: Resolved, field: str) -> TrainingPlan:
     """A DPO run on the supervised run's GPUs: pairs x tokens per pair x epochs, each token also
     passing forward through the frozen reference model (``dpo_reference_flops_per_param_token``).
@@ -149,7 +150,7 @@ def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, g
 
 
 def plan_serving(
-    c: Costing, block: FineTuneBlock, arch: Architecture, instance: Resolved, prompt_tokens: int, field: str
+    c: Costing, block: SelfHostedFineTune, arch: Architecture, instance: Resolved, prompt_tokens: int, field: str
 ) -> ServingPlan:
     """One replica's capacity and the replicas and instances each month's peak needs."""
     gpu = gpu_of(c, instance, field)

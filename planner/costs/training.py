@@ -12,7 +12,7 @@ from planner.costs.lines import PERSON_HOURS, Approach, LineItem, lower_first
 from planner.costs.self_hosted import ServingPlan, TrainingPlan
 from planner.costs.training_data import correction_work
 from planner.inputs.pricebook import Price, Resolved
-from planner.inputs.scenario import FineTuneBlock
+from planner.inputs.scenario import FineTuneBase
 from planner.sizing.compute import SECONDS_PER_HOUR
 
 
@@ -26,7 +26,7 @@ class TrainingRun:
     basis: str
 
 
-def api_run(block: FineTuneBlock, prices: Resolved) -> TrainingRun:
+def api_run(block: FineTuneBase, prices: Resolved) -> TrainingRun:
     """An API fine-tuning run, billed per million training tokens.
 
     1,000 examples x 600 tokens x 3 epochs = 1.8 million tokens x $3.00 = $5.40.
@@ -57,7 +57,7 @@ def self_hosted_run(plan: TrainingPlan, instance: Resolved) -> TrainingRun:
     )
 
 
-def hosted_run(block: FineTuneBlock, band: Resolved) -> TrainingRun:
+def hosted_run(block: FineTuneBase, band: Resolved) -> TrainingRun:
     """A run by a host of open models, billed per million training tokens at its size band's price, and
     at least the band's minimum per job.
 
@@ -75,7 +75,7 @@ def hosted_run(block: FineTuneBlock, band: Resolved) -> TrainingRun:
     return TrainingRun(tokens, "million training tokens", price, basis)
 
 
-def api_preference_run(block: FineTuneBlock, prices: Resolved, field: str) -> TrainingRun:
+def api_preference_run(block: FineTuneBase, prices: Resolved, field: str) -> TrainingRun:
     """A DPO run by API, billed per million training tokens at the preference-training price.
 
     1,000 pairs x 1,000 tokens x 3 epochs = 3 million tokens.
@@ -102,12 +102,12 @@ def training_lines(c: Costing, approach: Approach, run: TrainingRun, iterations:
     ]
 
 
-def retrain_every_months(c: Costing, block: FineTuneBlock) -> int:
+def retrain_every_months(c: Costing, block: FineTuneBase) -> int:
     """Months between retraining runs: the scenario's value, else the assumption; 0 = never."""
     return c.given_or_assumed(block.retrain_every_months, "retrain_every_months", whole=True)
 
 
-def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBlock,
+def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBase,
                      judge: Resolved) -> list[LineItem]:
     """Every ``retrain_every_months``: a training run and its engineer hours, an expert's review of the
     examples corrected in production, and an evaluation round; each spread evenly over the months.

@@ -1,6 +1,6 @@
 """Training data: the people and tokens behind the examples, by where they come from.
 
-A fine-tune's examples come from a mix of sources (``FineTuneBlock.example_sources``):
+A fine-tune's examples come from a mix of sources (``FineTuneBase.example_sources``):
 
 - **written** by domain experts: writing minutes that grow with the example's length, then an
   annotator cleans and formats each one;
@@ -21,7 +21,7 @@ from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
 from planner.costs.effort import MINUTES_PER_HOUR
 from planner.costs.lines import PERSON_HOURS
 from planner.inputs.pricebook import Resolved
-from planner.inputs.scenario import FineTuneBlock
+from planner.inputs.scenario import FineTuneBase
 
 TOKENS_PER_THOUSAND = 1000
 SOURCE_LABELS = {
@@ -39,7 +39,7 @@ def minutes_per_example(c: Costing, base: str, per_1k: str, tokens: float) -> fl
     return c.value(base) + c.value(per_1k) * tokens / TOKENS_PER_THOUSAND
 
 
-def example_work(c: Costing, block: FineTuneBlock, count: float, count_basis: str, generator: Resolved | None,
+def example_work(c: Costing, block: FineTuneBase, count: float, count_basis: str, generator: Resolved | None,
                  first_dataset: bool) -> list[Work]:
     """The work behind ``count`` examples in ``block``'s source mix.
 
@@ -103,7 +103,7 @@ def example_work(c: Costing, block: FineTuneBlock, count: float, count_basis: st
     return work
 
 
-def preference_work(c: Costing, block: FineTuneBlock, field: str) -> list[Work]:
+def preference_work(c: Costing, block: FineTuneBase, field: str) -> list[Work]:
     """Experts ranking ``preference_pairs`` pairs (each a prompt with a preferred and a rejected answer).
 
     1,000 pairs of 1,000 tokens at 2 min + 1 min per 1,000 tokens: 1,000 x 3 / 60 = 50 expert hours.
@@ -127,7 +127,7 @@ def revision_count(c: Costing, examples: int, iterations: int) -> float:
     return examples * c.value("examples_revised_per_iteration") * vmax(iterations - 1, 0)
 
 
-def correction_work(c: Costing, block: FineTuneBlock) -> Work:
+def correction_work(c: Costing, block: FineTuneBase) -> Work:
     """Expert review of the examples each retraining run adds from corrections made in production.
 
     1,000 examples x 0.1 = 100 corrections x 1.6 min (600 tokens) / 60 = 2.7 expert hours a retrain.

@@ -16,6 +16,9 @@ from planner.inputs.scenario import (
     MAX_OPTION_NAME,
     ApproachKind,
     FineTuneBlock,
+    OpenModelFineTune,
+    ProviderHostedFineTune,
+    SelfHostedFineTune,
     option_id,
 )
 
@@ -129,14 +132,16 @@ def route_settings(book: PriceBook, route: str, block: FineTuneBlock, today: dat
     hosts = open_model_hosts(book)
     if route == "self_hosted":
         served_anywhere = [model for served in hosts.values() for model in served if model in open_models]
-        if block.model not in open_models and block.architecture is None:
+        inline = isinstance(block, OpenModelFineTune) and block.architecture is not None
+        if block.model not in open_models and not inline:
             changes["model"] = (served_anywhere or open_models or [block.model])[0]
-        if block.training_gpu is None:
+        if not isinstance(block, SelfHostedFineTune):
             gpu = _cheapest_instance_holding(book, changes.get("model", block.model))
             if gpu is not None:
                 changes["training_gpu"] = gpu
     elif route == "provider_hosted":
-        host = block.host if block.host in hosts else next(iter(hosts), None)
+        current = block.host if isinstance(block, ProviderHostedFineTune) else None
+        host = current if current in hosts else next(iter(hosts), None)
         if host is not None:
             changes["host"] = host
             if block.model not in hosts[host]:

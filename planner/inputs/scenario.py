@@ -13,14 +13,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.fields import FieldInfo
 
 from planner.core.errors import Problem, ScenarioError
 from planner.core.limits import MAX_MAGNITUDE, MAX_TEXT_CHARS
 from planner.inputs.architecture import Architecture
 from planner.inputs.files import YamlDocument, dump_yaml, parse_yaml, read_yaml
-from planner.inputs.validation import STRICT, error_message, members, validate_data, validate_document
+from planner.inputs.validation import (
+    STRICT,
+    TAG_ERROR,
+    located_error,
+    members,
+    validate_data,
+    validate_document,
+)
 
 # How an input is shown (the app's sidebar; any form): its field's ``title`` is its name in words, its
 # ``description`` what it means (the file's documentation and the form's help), and a number's
@@ -135,28 +153,30 @@ class ExampleSources(BaseModel):
         return self
 
 
-class FineTuneBlock(BaseModel):
-    """Fine-tuning, by a provider's API (``route: api``) or on own GPUs (``route: self_hosted``)."""
+FineTuneRouteName = Literal["api", "provider_hosted", "self_hosted"]
+ROUTE_DESCRIPTION = ("who trains and serves the model: a model provider's API (api); a host of open models that "
+                     "tunes a LoRA adapter and serves it per token (provider_hosted); or GPUs you rent and run it on "
+                     "yourself (self_hosted)")
+
+
+class FineTuneBase(BaseModel):
+    """What every fine-tuning route shares: the model, the training data and the training run's size.
+
+    A route is one of the variants below, each with only its own keys (``FineTuneBlock``). A key of
+    another route is set aside when a block is read: a file or link written for one route and switched to
+    another keeps such keys, and they never had an effect there.
+    """
 
     model_config = STRICT
-    route: Literal["api", "provider_hosted", "self_hosted"] = Field(
-        "api", title="Route",
-        description="who trains and serves the model: a model provider's API (api); a host of open models that "
-                    "tunes a LoRA adapter and serves it per token (provider_hosted); or GPUs you rent and run it "
-                    "on yourself (self_hosted)")
+    route: FineTuneRouteName = Field("api", title="Route", description=ROUTE_DESCRIPTION)
     model: str = Field(
         DEFAULT_MODEL, max_length=200, title="Model to fine-tune",
         description="on the api route a fine-tunable chat model with fine-tuning prices (provider/id); on "
                     "provider_hosted and self_hosted an open model's id in pricing/open_models.yaml "
                     "(provider_hosted: one the host serves)",
     )
-    host: Identifier | None = Field(
-        None, title="Host of open models",
-        description="the provider (together, fireworks) that tunes and serves the open model on the "
-                    "provider_hosted route: its fine-tuning bands price training, its per-token prices serving")
     system_prompt_tokens: Count = Field(200, title="System prompt after tuning", json_schema_extra={"unit": "tokens"},
                                         description="static instructions still sent once behaviour is trained in")
-    cached_prompt_share: Share = Field(0.0, description=f"{CACHE_HIT_SHARE} (api route)")
     examples: Count = Field(1000, title="Training examples", description="good examples prepared for the training "
                             "set", json_schema_extra={"unit": "count"})
     example_sources: ExampleSources = Field(ExampleSources(), description="where the examples come from")
@@ -181,70 +201,153 @@ class FineTuneBlock(BaseModel):
         description="months between retraining after launch, each a training run and its engineer time spread "
                     "over the months between; 0 = never; default: assumptions"
     )
-    # self_hosted only
-    architecture: Architecture | None = Field(
-        None, description="self_hosted: the model's architecture, instead of a catalogue id in model"
-    )
-    method: Literal["full", "lora", "qlora"] = Field(
-        "lora", title="Method",
-        description="training method on the self_hosted route: LoRA trains under 1% of the parameters; QLoRA also "
-                    "quantises the frozen base to 4 bits; full trains every parameter")
-    lora_rank: Annotated[int, Field(ge=1, le=4096)] = Field(16, description="self_hosted: adapter rank")
-    micro_batch: Annotated[int, Field(ge=1, le=4096)] = Field(4, description="self_hosted: sequences per GPU step")
-    gradient_checkpointing: bool = Field(True, description="self_hosted: recompute activations to save memory")
-    training_precision: Literal["bf16", "fp8"] = Field("bf16", description="self_hosted: training arithmetic")
-    training_gpu: Ref | None = Field(None, title="Training GPUs",
-                                     description="GPU instance from the price tables that trains on the self_hosted "
-                                                 "route")
-    serving_gpu: Ref | None = Field(
-        None, title="Serving GPUs",
-        description="GPU instance that serves on the self_hosted route, its replicas sized from the peak request "
-                    "rate; default: the training instance"
-    )
-    serving_precision: Literal["bf16", "fp8", "int4"] = Field("bf16", description="self_hosted: served weights")
-    serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = Field(
-        None, description="self_hosted: serving instances kept running; default: sized from the peak load"
-    )
-    hosting: Literal["dedicated", "shared_adapter"] = Field(
-        "dedicated", description="self_hosted: own deployment, or an adapter on a deployment shared with others"
-    )
-    serving_schedule: Literal["always_on", "business_hours", "scale_to_zero"] = Field(
-        "always_on", title="Serving schedule",
-        description="when serving replicas run on the self_hosted route: all month; in business hours only (all "
-                    "traffic then); or only while serving (scaled to zero when idle, a cold start after a quiet "
-                    "spell)")
-    purchase: Literal["on_demand", "reserved", "spot"] = Field(
-        "on_demand", title="Serving instances bought",
-        description="how serving instances are bought on the self_hosted route: on demand; reserved for a year "
-                    "(billed every hour); or spot (can be interrupted); the instance needs a price for it")
-    adapter_share: Annotated[float, Field(gt=0, le=1)] = Field(
-        0.25, description="self_hosted, shared_adapter: share of the shared deployment's cost billed here"
-    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_keys(cls, data: Any) -> Any:
+        # Another route's keys are set aside (see the class docstring); unknown keys still fail.
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if key in cls.model_fields or key not in FINE_TUNE_KEYS}
+        return data
 
     @property
     def training_tokens(self) -> int:
         """Tokens processed in one training run: examples x tokens per example x epochs.
 
-        >>> FineTuneBlock(examples=1000, tokens_per_example=600, epochs=3).training_tokens
+        >>> ApiFineTune(examples=1000, tokens_per_example=600, epochs=3).training_tokens
         1800000
         """
         return self.examples * self.tokens_per_example * self.epochs
 
+
+class PromptCache(BaseModel):
+    """The prompt cache of a route that serves per token."""
+
+    model_config = STRICT
+    cached_prompt_share: Share = Field(0.0, title="Prompt cache hit share", description=CACHE_HIT_SHARE,
+                                       json_schema_extra={"unit": "%"})
+
+
+class OpenModelFineTune(FineTuneBase):
+    """A route that tunes an open model: from the catalogue (``model``) or an architecture given inline."""
+
+    architecture: Architecture | None = Field(
+        None, description="the model's architecture, instead of a catalogue id in model")
+    method: Literal["full", "lora", "qlora"] = Field(
+        "lora", title="Method",
+        description="training method: LoRA trains under 1% of the parameters; QLoRA also quantises the frozen base "
+                    "to 4 bits; full trains every parameter (a host of open models tunes LoRA only)")
+
+
+class ApiFineTune(PromptCache, FineTuneBase):
+    """A model provider's fine-tuning API trains the model and serves it per token (``route: api``)."""
+
+    route: Literal["api"] = Field("api", title="Route", description=ROUTE_DESCRIPTION)
+
     @model_validator(mode="after")
-    def _route_fields(self) -> FineTuneBlock:
-        if self.route == "self_hosted":
-            if self.training_gpu is None:
-                raise ValueError("route self_hosted needs training_gpu")
-        elif self.route == "provider_hosted":
-            if self.host is None:
-                raise ValueError("route provider_hosted needs host, the provider that tunes and serves the model")
-        elif "/" not in self.model:
+    def _provider_model(self) -> ApiFineTune:
+        if "/" not in self.model:
             raise ValueError(f"route api needs model as provider/id, got {self.model!r}")
         return self
 
 
+class ProviderHostedFineTune(PromptCache, OpenModelFineTune):
+    """A host of open models tunes a LoRA adapter and serves it per token (``route: provider_hosted``)."""
+
+    route: Literal["provider_hosted"] = Field(title="Route", description=ROUTE_DESCRIPTION)
+    host: Identifier = Field(
+        title="Host of open models",
+        description="the provider (together, fireworks) that tunes and serves the open model: its fine-tuning "
+                    "bands price training, its per-token prices serving")
+
+
+class SelfHostedFineTune(OpenModelFineTune):
+    """GPUs the team rents train the model (full, LoRA or QLoRA) and serve it (``route: self_hosted``)."""
+
+    route: Literal["self_hosted"] = Field(title="Route", description=ROUTE_DESCRIPTION)
+    lora_rank: Annotated[int, Field(ge=1, le=4096)] = Field(16, description="adapter rank")
+    micro_batch: Annotated[int, Field(ge=1, le=4096)] = Field(4, description="sequences per GPU step")
+    gradient_checkpointing: bool = Field(True, description="recompute activations to save memory")
+    training_precision: Literal["bf16", "fp8"] = Field("bf16", description="training arithmetic")
+    training_gpu: Ref = Field(title="Training GPUs", description="GPU instance from the price tables that trains")
+    serving_gpu: Ref | None = Field(
+        None, title="Serving GPUs",
+        description="GPU instance that serves, its replicas sized from the peak request rate; default: the training "
+                    "instance"
+    )
+    serving_precision: Literal["bf16", "fp8", "int4"] = Field("bf16", description="served weights")
+    serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = Field(
+        None, description="serving instances kept running; default: sized from the peak load"
+    )
+    hosting: Literal["dedicated", "shared_adapter"] = Field(
+        "dedicated", description="own deployment, or an adapter on a deployment shared with others"
+    )
+    serving_schedule: Literal["always_on", "business_hours", "scale_to_zero"] = Field(
+        "always_on", title="Serving schedule",
+        description="when serving replicas run: all month; in business hours only (all traffic then); or only "
+                    "while serving (scaled to zero when idle, a cold start after a quiet spell)")
+    purchase: Literal["on_demand", "reserved", "spot"] = Field(
+        "on_demand", title="Serving instances bought",
+        description="how serving instances are bought: on demand; reserved for a year (billed every hour); or spot "
+                    "(can be interrupted); the instance needs a price for it")
+    adapter_share: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.25, description="with shared_adapter hosting: share of the shared deployment's cost billed here"
+    )
+
+
+# Each route's block, by the route's name (the tag a block's ``route`` key carries).
+FINE_TUNE_ROUTES: dict[str, type[FineTuneBase]] = {
+    "api": ApiFineTune, "provider_hosted": ProviderHostedFineTune, "self_hosted": SelfHostedFineTune}
+# Every key a fine-tuning block may hold on some route, in declaration order.
+FINE_TUNE_KEYS: tuple[str, ...] = tuple(dict.fromkeys(key for model in FINE_TUNE_ROUTES.values()
+                                                       for key in model.model_fields))
+
+
+def _route_of(value: Any) -> str | None:
+    # A block without a route is on the api route, as before routes were tagged.
+    route = value.get("route", "api") if isinstance(value, dict) else getattr(value, "route", None)
+    return route if isinstance(route, str) and route in FINE_TUNE_ROUTES else None
+
+
+FineTuneBlock = Annotated[
+    Annotated[ApiFineTune, Tag("api")] | Annotated[ProviderHostedFineTune, Tag("provider_hosted")]
+    | Annotated[SelfHostedFineTune, Tag("self_hosted")],
+    Discriminator(_route_of, custom_error_type=TAG_ERROR,
+                  custom_error_message="route should be 'api', 'provider_hosted' or 'self_hosted'"),
+]
+FINE_TUNE_BLOCK: TypeAdapter[FineTuneBlock] = TypeAdapter(FineTuneBlock)
+
+
+def fine_tune_block(data: dict[str, Any]) -> FineTuneBlock:
+    """A fine-tuning block validated from plain data, as the route it names.
+
+    >>> fine_tune_block({"route": "self_hosted", "model": "meta/llama-3.1-8b", "training_gpu": "aws/p5"}).method
+    'lora'
+    """
+    return FINE_TUNE_BLOCK.validate_python(data)
+
+
+def fine_tune_with(block: FineTuneBlock, settings: dict[str, Any]) -> FineTuneBlock:
+    """``settings`` over ``block``, unvalidated (a simulation passes arrays of draws): the route's own
+    class, the other routes' keys set aside.
+
+    >>> settings = {"route": "self_hosted", "training_gpu": "aws/p5", "cached_prompt_share": 0.5}
+    >>> block = fine_tune_with(ApiFineTune(), settings)
+    >>> type(block).__name__, block.training_gpu, hasattr(block, "cached_prompt_share")
+    ('SelfHostedFineTune', 'aws/p5', False)
+    """
+    route = settings.get("route", block.route)
+    model = FINE_TUNE_ROUTES.get(route, type(block))
+    if model is type(block):
+        own = {key: value for key, value in settings.items() if key in model.model_fields}
+        return block.model_copy(update=own) if own else block
+    data = {key: value for key, value in dict(block).items() if key in model.model_fields}
+    data.update((key, value) for key, value in settings.items() if key in model.model_fields)
+    return model.model_construct(**data)  # type: ignore[return-value]
+
+
 # Keys a hybrid (and a hybrid option) may set: the fine-tuning block's and the retrieval settings'.
-HYBRID_KEYS: tuple[str, ...] = (*FineTuneBlock.model_fields, *RetrievalFields.model_fields)
+HYBRID_KEYS: tuple[str, ...] = (*FINE_TUNE_KEYS, *RetrievalFields.model_fields)
 
 
 class HybridBlock(BaseModel):
@@ -280,7 +383,7 @@ class Approaches(BaseModel):
     model_config = STRICT
     prompt: PromptBlock = PromptBlock()
     rag: RagBlock = RagBlock()
-    fine_tune: FineTuneBlock = FineTuneBlock()
+    fine_tune: FineTuneBlock = ApiFineTune()
     hybrid: HybridBlock = HybridBlock()
 
 
@@ -300,7 +403,7 @@ MAX_OPTION_NAME = 60
 OPTION_KEYS: dict[ApproachKind, tuple[str, ...]] = {
     "prompt": tuple(PromptBlock.model_fields),
     "rag": tuple(RagBlock.model_fields),
-    "fine_tune": tuple(FineTuneBlock.model_fields),
+    "fine_tune": FINE_TUNE_KEYS,
     "hybrid": HYBRID_KEYS,
 }
 
@@ -472,9 +575,11 @@ class Scenario(BaseModel):
         """The settings of a prompt, RAG or fine-tuning option: its own keys over its kind's block."""
         if plan.kind == "hybrid":
             raise ValueError("a hybrid has two blocks: use Scenario.hybrid")
-        base: PromptBlock | RagBlock | FineTuneBlock = getattr(self.approaches, plan.kind)
         # Validated already (scenario_from_dict and friends); not validating again lets a simulation
         # pass arrays of draws.
+        if plan.kind == "fine_tune":
+            return fine_tune_with(self.approaches.fine_tune, plan.settings)
+        base: PromptBlock | RagBlock = getattr(self.approaches, plan.kind)
         return base.model_copy(update=plan.settings) if plan.settings else base
 
     def hybrid(self, plan: OptionPlan) -> tuple[FineTuneBlock, RetrievalFields]:
@@ -525,15 +630,14 @@ def compose_hybrid(fine_tune: FineTuneBlock, rag: RetrievalFields,
     """A hybrid's training and retrieval settings: ``overrides`` over the fine-tuning block and the RAG
     block's retrieval settings (unvalidated: the scenario's entry points validate the result).
 
-    >>> training, retrieval = compose_hybrid(FineTuneBlock(), RagBlock(), {"examples": 50, "retrieved_tokens": 9})
+    >>> training, retrieval = compose_hybrid(ApiFineTune(), RagBlock(), {"examples": 50, "retrieved_tokens": 9})
     >>> training.examples, retrieval.retrieved_tokens, retrieval.corpus_tokens
     (50, 9, 20000000)
     """
-    training = {key: value for key, value in overrides.items() if key in FineTuneBlock.model_fields}
+    training = {key: value for key, value in overrides.items() if key in FINE_TUNE_KEYS}
     retrieval = {name: getattr(rag, name) for name in RetrievalFields.model_fields}
     retrieval.update((key, value) for key, value in overrides.items() if key in RetrievalFields.model_fields)
-    return (fine_tune.model_copy(update=training) if training else fine_tune,
-            RetrievalFields.model_construct(**retrieval))
+    return fine_tune_with(fine_tune, training), RetrievalFields.model_construct(**retrieval)
 
 
 def scenario_input(scenario: Scenario, path: str) -> Any:
@@ -548,6 +652,8 @@ def scenario_input(scenario: Scenario, path: str) -> Any:
         if isinstance(node, HybridBlock) and part in HYBRID_KEYS:
             node = node.overrides().get(part)  # None: left to the blocks it inherits
             continue
+        if isinstance(node, FineTuneBase) and part in FINE_TUNE_KEYS and part not in type(node).model_fields:
+            raise LookupError(f"{path!r} is not an input on the {node.route} route this block is on")
         if not hasattr(node, part) or part in ("ranges", "measured", "options"):
             raise LookupError(f"no scenario input {path!r}")
         node = getattr(node, part)
@@ -566,8 +672,9 @@ def assumed_inputs(model: type[BaseModel] | None = None, prefix: str = "") -> di
         if "assumption" in extra:
             found[prefix + name] = str(extra["assumption"])
         nested = [m for m in members(info.annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
-        if nested and name not in ("ranges", "options"):
-            found.update(assumed_inputs(nested[0], f"{prefix}{name}."))
+        if name not in ("ranges", "options"):
+            for member in nested:  # each route of a fine-tuning block
+                found.update(assumed_inputs(member, f"{prefix}{name}."))
     return found
 
 
@@ -578,17 +685,29 @@ def scenario_field(path: str) -> FieldInfo | None:
     >>> scenario_field("approaches.hybrid.retrieved_tokens").description
     'retrieved context added to each request'
     """
-    model: Any = Scenario
+    annotation: Any = Scenario
     info = None
     for part in path.split("."):
-        model = next((m for m in members(model) if isinstance(m, type) and issubclass(m, BaseModel)), None)
-        if model is HybridBlock:
-            model = FineTuneBlock if part in FineTuneBlock.model_fields else RetrievalFields
-        if model is None or part not in model.model_fields:
+        models = [m for m in members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+        if models == [HybridBlock]:
+            annotation = FineTuneBlock if part in FINE_TUNE_KEYS else RetrievalFields
+            models = [m for m in members(annotation) if isinstance(m, type) and issubclass(m, BaseModel)]
+        # A key several routes share is declared once by their common base (the route's own field
+        # narrows it to one value); another is declared by the one route that has it.
+        declaring = [m for m in (_common_base(models), *models) if m is not None and part in m.model_fields]
+        if not declaring:
             return None
-        info = model.model_fields[part]
-        model = info.annotation
+        info = declaring[0].model_fields[part]
+        annotation = info.annotation
     return info
+
+
+def _common_base(models: list[type[BaseModel]]) -> type[BaseModel] | None:
+    """The nearest model every one of ``models`` derives from, for a union of several (None otherwise)."""
+    if len(models) < 2:
+        return None
+    return next((base for base in models[0].__mro__ if isinstance(base, type) and issubclass(base, BaseModel)
+                 and base is not BaseModel and all(issubclass(m, base) for m in models)), None)
 
 
 def scenario_yaml(scenario: Scenario) -> str:
@@ -675,13 +794,14 @@ def _validated(scenario: Scenario, where: str, kind: ApproachKind, settings: dic
     a = scenario.approaches
     # The blocks' values as they are (models, not dumped), the settings over them, validated afresh.
     if kind == "hybrid":
-        def own(model: type[BaseModel]) -> dict[str, Any]:
-            return {key: value for key, value in settings.items() if key in model.model_fields}
-
-        checks: list[tuple[type[BaseModel], dict[str, Any]]] = [
-            (FineTuneBlock, {**dict(a.fine_tune), **own(FineTuneBlock)}),
+        training = {key: value for key, value in settings.items() if key in FINE_TUNE_KEYS}
+        retrieval = {key: value for key, value in settings.items() if key in RetrievalFields.model_fields}
+        checks: list[tuple[Any, dict[str, Any]]] = [
+            (FineTuneBlock, {**dict(a.fine_tune), **training}),
             (RetrievalFields, {**{name: getattr(a.rag, name) for name in RetrievalFields.model_fields},
-                               **own(RetrievalFields)})]
+                               **retrieval})]
+    elif kind == "fine_tune":
+        checks = [(FineTuneBlock, {**dict(a.fine_tune), **settings})]  # an option may change the route
     else:
         block: BaseModel = getattr(a, kind)
         checks = [(type(block), {**dict(block), **settings})]
@@ -689,13 +809,17 @@ def _validated(scenario: Scenario, where: str, kind: ApproachKind, settings: dic
     failed = False
     for model, data in checks:
         try:
-            checked = model.model_validate(data)
+            checked = TypeAdapter(model).validate_python(data)
         except ValidationError as exc:
             failed = True
             for err in exc.errors():
-                key = str(err["loc"][0]) if err["loc"] else ""
-                field = ".".join([where, *(str(part) for part in err["loc"])]) if key in settings else where
-                problems.append(scenario.origin_problem(field, error_message(err)))
+                loc, message = located_error(model, err)
+                key = str(loc[0]) if loc else ""
+                # At the key when the option sets it or it is missing; else the option's inherited value is wrong.
+                here = key in settings or err["type"] == "missing"
+                field = ".".join([where, *(str(part) for part in loc)]) if here else where
+                problems.append(scenario.origin_problem(field, message))
             continue
-        found.update((key, getattr(checked, key)) for key in settings if key in model.model_fields)
+        # Another route's keys were set aside by the block; they leave the option's settings too.
+        found.update((key, getattr(checked, key)) for key in settings if key in type(checked).model_fields)
     return None if failed else found

@@ -40,17 +40,33 @@ def validate_data(
 
 
 def _problem(model: type[BaseModel], err: Any, file: str, doc: YamlDocument | None) -> Problem:
-    loc: FieldPath = tuple(err["loc"])
+    loc, message = located_error(model, err)
     line = doc.line_of(loc) if doc is not None else None
     field = ".".join(str(part) for part in loc)
-    kind = err["type"]
-    if kind == "extra_forbidden":
+    if err["type"] == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
         hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
         return Problem(file, line, field, f"unknown key{hint}")
-    if kind == "missing":
-        return Problem(file, line, field, "required field is missing")
-    return Problem(file, line, field, error_message(err))
+    return Problem(file, line, field, message)
+
+
+def located_error(annotation: Any, err: Any) -> tuple[FieldPath, str]:
+    """Where in data of type ``annotation`` one of pydantic's errors is, and our message for it: the
+    location without the tags of tagged unions (at the tag's key, ``route``, when the tag itself is wrong),
+    a missing field named as required on the tagged variant (the route) that needs it.
+
+    >>> from planner.inputs.scenario import Scenario
+    >>> located_error(Scenario, {"loc": ("approaches", "fine_tune", "self_hosted", "training_gpu"),
+    ...                          "type": "missing", "msg": "Field required", "input": {}})
+    (('approaches', 'fine_tune', 'training_gpu'), 'required field is missing on route self_hosted')
+    """
+    loc = without_tags(annotation, tuple(err["loc"]))
+    if err["type"] == TAG_ERROR:
+        return (*loc, TAG_KEY), error_message(err)
+    if err["type"] == "missing":
+        tags = [part for part in err["loc"] if part not in loc]
+        return loc, "required field is missing" + (f" on {TAG_KEY} {tags[-1]}" if tags else "")
+    return loc, error_message(err)
 
 
 def error_message(err: Any) -> str:
@@ -66,6 +82,33 @@ def error_message(err: Any) -> str:
     if not isinstance(given, (dict, list)):
         message += f", got {quote(given)}"
     return message
+
+
+# A tagged union (a fine-tuning block's route) reports an unknown tag as this error type, at the key ``TAG_KEY``.
+TAG_ERROR = "route"
+TAG_KEY = "route"
+
+
+def without_tags(annotation: Any, loc: FieldPath) -> FieldPath:
+    """An error's location without the tags of tagged unions: pydantic names the variant it tried
+    (``approaches.fine_tune.self_hosted.training_gpu``), a file has no such key.
+
+    >>> from planner.inputs.scenario import Scenario
+    >>> without_tags(Scenario, ("approaches", "fine_tune", "self_hosted", "training_gpu"))
+    ('approaches', 'fine_tune', 'training_gpu')
+    """
+    kept: list[str | int] = []
+    current: Any = annotation
+    tagged = False
+    for part in loc:
+        models = [m for m in members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
+        if not tagged and len(models) > 1 and not any(str(part) in m.model_fields for m in models):
+            tagged = True  # the tag of the variant tried: the next part is its key (a known one or not)
+            continue
+        tagged = False
+        kept.append(part)
+        current = _step(current, part)
+    return tuple(kept)
 
 
 def _allowed_keys(model: type[BaseModel], path: FieldPath) -> list[str]:
