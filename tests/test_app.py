@@ -296,8 +296,14 @@ def test_why_these_numbers_grids_hold_words_and_numbers():
     app = ok(start({"s": encode_scenario(load_scenario(REPO / "examples" / "brand_voice_self_hosted.yaml"))}))
     app.radio(key="view").set_value("Why these numbers?").run()
     ok(app)
-    frames = [frame.value for frame in app.dataframe]
-    assert len(frames) >= 9  # line items and phases for four approaches, then the assumptions
+    choice = app.selectbox(key="why:option")
+    assert choice.options == ["Prompt engineering", "RAG", "Fine-tuning", "Hybrid (fine-tune + RAG)"]
+    frames = []
+    for index in range(len(choice.options)):  # one option's lines and phases at a time, then the assumptions
+        app.selectbox(key="why:option").select_index(index).run()
+        ok(app)
+        assert len(app.dataframe) == 3
+        frames += [frame.value for frame in app.dataframe]
     for frame in frames:
         for column in frame.columns:
             if column in ("Source",):  # citations may name a published file, e.g. gpu_prices.csv

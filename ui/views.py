@@ -206,20 +206,24 @@ def render_corpus_report(report: CorpusReport) -> None:
 def render_why(estimate: Estimate) -> None:
     """Every total opened into its line items, then the phases and the assumptions with sources."""
     cur = estimate.currency
-    for result in estimate.approaches.values():
-        with st.expander(md(f"{result.label}: {result.one_time_cost:,.0f} {cur} one-time, "
-                            f"{result.monthly_cost:,.0f} {cur} in month 1, {result.horizon_cost:,.0f} {cur} over "
-                            f"{months(estimate.horizon_months)}")):
-            columns = [c for c in line_item_columns(estimate) if c.heading not in WHY_HIDDEN]
-            # Amounts first, so they stay on screen at 1024 px; the long text columns last.
-            columns.sort(key=_why_rank)
-            frame = pd.DataFrame([{c.heading: c.value(line) for c in columns} for line in grouped_lines(result)])
-            st.dataframe(frame, hide_index=True, column_config={
-                c.heading: st.column_config.NumberColumn(format="%,.2f" if c.kind == "money" else "%,.6g")
-                for c in columns if c.kind in ("money", "number")})
-            st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
-                                        "End (week)": round(p.end_week, 2), "How it was worked out": in_words(p.basis)}
-                                       for p in result.phases]), hide_index=True)
+    # One option's lines at a time: with ten options, ten pairs of grids were built, sent and drawn on every
+    # change of an input, most of this view's cost, for grids read one at a time anyway.
+    names = list(estimate.approaches)
+    chosen = st.selectbox("Lines of", names, key="why:option", format_func=estimate.label,
+                          persist_state="session") if len(names) > 1 else names[0]
+    result = estimate.approaches[chosen]
+    st.markdown(md(f"**{result.label}**: {result.one_time_cost:,.0f} {cur} one-time, {result.monthly_cost:,.0f} "
+                   f"{cur} in month 1, {result.horizon_cost:,.0f} {cur} over {months(estimate.horizon_months)}"))
+    columns = [c for c in line_item_columns(estimate) if c.heading not in WHY_HIDDEN]
+    # Amounts first, so they stay on screen at 1024 px; the long text columns last.
+    columns.sort(key=_why_rank)
+    frame = pd.DataFrame([{c.heading: c.value(line) for c in columns} for line in grouped_lines(result)])
+    st.dataframe(frame, hide_index=True, column_config={
+        c.heading: st.column_config.NumberColumn(format="%,.2f" if c.kind == "money" else "%,.6g")
+        for c in columns if c.kind in ("money", "number")})
+    st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
+                                "End (week)": round(p.end_week, 2), "How it was worked out": in_words(p.basis)}
+                               for p in result.phases]), hide_index=True)
     if estimate.scenario.measured:
         st.subheader("Inputs measured from your files")
         st.markdown("\n".join(f"- {md(note.strip().removeprefix('- '))}" for note in measured_notes(estimate)))
