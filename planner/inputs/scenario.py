@@ -313,7 +313,8 @@ FineTuneBlock = Annotated[
     Annotated[ApiFineTune, Tag("api")] | Annotated[ProviderHostedFineTune, Tag("provider_hosted")]
     | Annotated[SelfHostedFineTune, Tag("self_hosted")],
     Discriminator(_route_of, custom_error_type=TAG_ERROR,
-                  custom_error_message="route should be 'api', 'provider_hosted' or 'self_hosted'"),
+                  custom_error_message="route should be " + " or ".join(
+                      ", ".join(f"'{name}'" for name in FINE_TUNE_ROUTES).rsplit(", ", 1))),
 ]
 FINE_TUNE_BLOCK: TypeAdapter[FineTuneBlock] = TypeAdapter(FineTuneBlock)
 
