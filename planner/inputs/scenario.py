@@ -810,7 +810,7 @@ def _validated(scenario: Scenario, where: str, kind: ApproachKind, settings: dic
     failed = False
     for model, data in checks:
         try:
-            checked = TypeAdapter(model).validate_python(data)
+            checked = FINE_TUNE_BLOCK.validate_python(data) if model is FineTuneBlock else model.model_validate(data)
         except ValidationError as exc:
             failed = True
             for err in exc.errors():
