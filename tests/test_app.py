@@ -71,7 +71,13 @@ def test_every_example_renders_the_planner_comparison(path):
         for label, values in planner_rows(path).items():
             assert rows[label] == values, label
     assert shown(app.header[0].value) == load_scenario(path).name
-    assert len(app.get("plotly_chart")) >= 4  # two cost breakdowns, cumulative, timeline
+    # One chart at a time (cost to date first); each of the others when chosen.
+    assert [chart.key for chart in app.get("plotly_chart")] == ["chart:cumulative"]
+    drawn = {"Cost to date": 1, "Cost by category": 2, "Timeline": 1, "GPU memory": 1}
+    for chart in app.radio(key="charts:chart").options:
+        app.radio(key="charts:chart").set_value(chart).run()
+        ok(app)
+        assert len(app.get("plotly_chart")) == drawn[chart], chart
 
 
 def test_changing_requests_per_month_changes_monthly_costs_as_the_planner_says():
@@ -97,7 +103,7 @@ def test_a_bad_input_shows_an_error_and_the_rest_still_renders():
     assert "approaches.prompt.cached_prompt_share" in shown(app.error[0].value)
     assert "has no cached-input price" in shown(app.error[0].value)
     assert table_rows(app) == good  # the last inputs that could be estimated
-    assert len(app.get("plotly_chart")) >= 4
+    assert len(app.get("plotly_chart")) == 1  # the chart chosen, of the last good inputs
 
 
 def test_a_link_reopens_its_scenario():
@@ -131,12 +137,21 @@ def test_switching_to_self_hosted_sizes_gpus():
     app.selectbox(key="in:approaches.fine_tune.route").set_value("self_hosted").run()
     ok(app)
     assert "llama" in table_rows(app)["Runs on"][2]
+    # One chart at a time, cost to date first; GPU memory is offered once an option is self-hosted.
+    assert [chart.key for chart in app.get("plotly_chart")] == ["chart:cumulative"]
+    assert app.radio(key="charts:chart").options == ["Cost to date", "Cost by category", "Timeline", "GPU memory"]
+    app.radio(key="charts:chart").set_value("GPU memory").run()
+    ok(app)
     # Fine-tune and hybrid are both sized: one GPU-memory chart, of the option chosen (the first at first).
-    charts = [chart.key for chart in app.get("plotly_chart")]
-    assert charts[-1] == "chart:gpu:fine_tune" and len(charts) == 5
+    assert [chart.key for chart in app.get("plotly_chart")] == ["chart:gpu:fine_tune"]
     app.selectbox(key="charts:gpu").set_value("hybrid").run()
     ok(app)
-    assert [chart.key for chart in app.get("plotly_chart")][-1] == "chart:gpu:hybrid"
+    assert [chart.key for chart in app.get("plotly_chart")] == ["chart:gpu:hybrid"]
+    # Back to the API route: no option is sized, and the chart falls back to the first.
+    app.selectbox(key="in:approaches.fine_tune.route").set_value("api").run()
+    ok(app)
+    assert app.radio(key="charts:chart").options == ["Cost to date", "Cost by category", "Timeline"]
+    assert [chart.key for chart in app.get("plotly_chart")] == ["chart:cumulative"]
 
 
 def test_which_approach_fits_recommends_with_reasons():

@@ -161,6 +161,8 @@ def test_planted_markup_fetches_nothing_and_makes_no_link(tmp_path):
             # Charts of a self-hosted plan: the GPU's planted name in the memory chart's labels.
             page.goto(url + link("brand_voice_self_hosted", port, "Charts"))
             wait_for_table(page)
+            settle(page)
+            page.get_by_role("radiogroup", name="Chart").get_by_text("GPU memory", exact=True).click()
             expect(page.locator(".js-plotly-plot").filter(has_text="NVIDIA H100").first).to_be_visible(
                 timeout=30_000)
             no_planted_links(page, port)

@@ -125,24 +125,43 @@ def render_comparison(estimate: Estimate) -> None:
             st.markdown("\n".join(f"- {md(caution)}" for caution in found))
 
 
+# The charts, one at a time: the browser redraws every chart on the page at every change of an input, and
+# with ten options five charts were most of a change's wait; the chosen chart is kept for the session.
+CHARTS = ("Cost to date", "Cost by category", "Timeline", "GPU memory")
+CHART_KEY = "charts:chart"
+
+
 def render_charts(estimate: Estimate) -> None:
-    """Cost by category, cumulative cost with crossovers, timeline, and GPU memory where self-hosted."""
-    left, right = st.columns(2)
-    left.plotly_chart(charts.cost_by_category(estimate, "one_time"), key="chart:one_time")
-    right.plotly_chart(charts.cost_by_category(estimate, "monthly"), key="chart:monthly")
-    crossings = crossovers(estimate)
-    st.plotly_chart(charts.cumulative(estimate, crossings), key="chart:cumulative")
-    for c in crossings:
-        st.caption(md(f"Month {c.month}: {estimate.label(c.cheaper)} becomes cheaper to date than "
-                      f"{estimate.label(c.dearer)} ({c.cost_to_date:,.0f} {estimate.currency})."))
-    if not crossings:
-        st.caption("No approach overtakes another within the horizon.")
-    st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
+    """One chart, chosen: cost to date with crossovers, cost by category (one-time and monthly), the
+    timeline, or GPU memory of a self-hosted option."""
     sized = [name for name, result in estimate.approaches.items() if result.sizing is not None]
-    # One GPU-memory chart, of the self-hosted option chosen: every chart is redrawn by the browser on every
-    # change of an input, and with several self-hosted options their charts were most of that work.
+    choices = [chart for chart in CHARTS if chart != "GPU memory" or sized]
+    if st.session_state.get(CHART_KEY) not in choices:
+        st.session_state.pop(CHART_KEY, None)  # GPU memory, once no option is self-hosted: the first chart
+    chart = st.radio("Chart", choices, horizontal=True, key=CHART_KEY, label_visibility="collapsed",
+                     persist_state="session")
+    if chart == "Cost by category":
+        left, right = st.columns(2)
+        left.plotly_chart(charts.cost_by_category(estimate, "one_time"), key="chart:one_time")
+        right.plotly_chart(charts.cost_by_category(estimate, "monthly"), key="chart:monthly")
+    elif chart == "Timeline":
+        st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
+    elif chart == "GPU memory":
+        _render_gpu_memory(estimate, sized)
+    else:
+        crossings = crossovers(estimate)
+        st.plotly_chart(charts.cumulative(estimate, crossings), key="chart:cumulative")
+        for c in crossings:
+            st.caption(md(f"Month {c.month}: {estimate.label(c.cheaper)} becomes cheaper to date than "
+                          f"{estimate.label(c.dearer)} ({c.cost_to_date:,.0f} {estimate.currency})."))
+        if not crossings:
+            st.caption("No approach overtakes another within the horizon.")
+
+
+def _render_gpu_memory(estimate: Estimate, sized: list[str]) -> None:
+    """GPU memory of the self-hosted option chosen, and how each self-hosted option's replicas are used."""
     shown_memory = st.selectbox("GPU memory of", sized, key="charts:gpu", format_func=estimate.label,
-                                persist_state="session") if len(sized) > 1 else (sized[0] if sized else None)
+                                persist_state="session") if len(sized) > 1 else sized[0]
     for name in sized:
         result = estimate.approaches[name]
         sizing = result.sizing
