@@ -99,3 +99,12 @@ def shown(markdown: str) -> str:
     resolved, the invisible word joiners dropped and hard line breaks read as line breaks. Written here
     from CommonMark's rules, not by calling the app's own escaping."""
     return _ESCAPE.sub(r"\1", markdown.replace("\u2060", "").replace("  \n", "\n"))
+
+
+def open_input_groups(app: Any) -> None:
+    """Open every group of the sidebar's inputs in an AppTest before it runs (a closed group's inputs are
+    not drawn, and AppTest finds only the widgets drawn)."""
+    from ui.inputs import GROUP_PREFIX, GROUPS
+
+    for title in GROUPS:
+        app.session_state[GROUP_PREFIX + title] = True

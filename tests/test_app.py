@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import REPO, shown
+from conftest import REPO, open_input_groups, shown
 from streamlit.testing.v1 import AppTest
 
 from planner import estimate, load_price_book, load_scenario, scenario_from_dict
@@ -16,6 +16,7 @@ REQUESTS = "in:workload.requests_per_month"
 
 def start(query: dict | None = None) -> AppTest:
     app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    open_input_groups(app)  # a closed group's inputs are not drawn; these tests reach every input
     for key, value in (query or {}).items():
         app.query_params[key] = value
     return app.run()
@@ -440,3 +441,23 @@ def test_a_measured_corpus_goes_into_the_plan_in_one_click():
     assert not app.exception
     # 1,200 tokens in chunks of 500 overlapping by 100: 3 chunks, 1,200 + 2 x 100 = 1,400 tokens embedded
     assert app.number_input(key="in:approaches.rag.corpus_tokens").value == 1_400
+
+
+def test_a_closed_group_draws_no_inputs_and_keeps_what_was_typed_in_it():
+    from planner.outputs.share import decode_scenario
+
+    app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()  # as a visitor finds it
+    prompt = "in:approaches.prompt.system_prompt_tokens"
+    assert REQUESTS in [w.key for w in app.number_input]  # Workload is open
+    assert prompt not in [w.key for w in app.number_input]
+    app.session_state["group:Prompt engineering"] = True
+    app.run()
+    app.number_input(key=prompt).set_value(3210).run()
+    app.session_state["group:Prompt engineering"] = False
+    app.run()
+    assert prompt not in [w.key for w in app.number_input]
+    app.number_input(key=REQUESTS).set_value(123_000).run()
+    ok(app)
+    token = app.query_params["s"]
+    reopened = decode_scenario(token[0] if isinstance(token, list) else token)
+    assert (reopened.approaches.prompt.system_prompt_tokens, reopened.workload.requests_per_month) == (3210, 123_000)

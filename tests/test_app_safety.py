@@ -11,7 +11,7 @@ import shutil
 import zlib
 
 import pytest
-from conftest import REPO, shown
+from conftest import REPO, open_input_groups, shown
 from streamlit.testing.v1 import AppTest
 
 from planner import load_scenario
@@ -32,6 +32,7 @@ def token_for(data: dict) -> str:
 
 def start(query: dict[str, str] | None = None) -> AppTest:
     app = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    open_input_groups(app)  # a closed group's inputs are not drawn; these tests reach every input
     for key, value in (query or {}).items():
         app.query_params[key] = value
     return app.run()

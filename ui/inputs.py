@@ -312,11 +312,20 @@ def _put(data: dict[str, Any], path: list[str], value: Any) -> None:
     node[last] = value
 
 
+GROUP_PREFIX = "group:"  # the key of a group of inputs' expander, before its title
+
+
 def render_inputs(book: PriceBook) -> None:
     """Every group of inputs, in the sidebar."""
     route = st.session_state.get(PREFIX + "approaches.fine_tune.route", "api")
     for title, items in GROUPS.items():
-        with st.sidebar.expander(title, expanded=title == "Workload"):
+        # A closed group's inputs are not drawn (its widgets keep their values, persist_state): every change
+        # of an input drew, sent and laid out some fifty widgets, most of them in closed groups.
+        group = st.sidebar.expander(title, expanded=title == "Workload", key=f"{GROUP_PREFIX}{title}",
+                                    on_change="rerun")
+        if not group.open:
+            continue
+        with group:
             for item in items:
                 _widget(item, book, disabled=item.route is not None and item.route != route)
 
@@ -341,10 +350,11 @@ def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
             options = [*options, current] if current is not None else options
         marks = retirement_marks(item, book, options)
         st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled,
-                     format_func=lambda option: str(OPTION_WORDS.get(option, option)) + marks.get(option, ""))
+                     format_func=lambda option: str(OPTION_WORDS.get(option, option)) + marks.get(option, ""),
+                     persist_state="session")
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
-                        key=item.key, help=item.help, disabled=disabled)
+                        key=item.key, help=item.help, disabled=disabled, persist_state="session")
     else:
         st.number_input(item.label, min_value=float(item.low), max_value=float(item.high), step=float(item.step),
-                        key=item.key, help=item.help, disabled=disabled, format="%.2f")
+                        key=item.key, help=item.help, disabled=disabled, format="%.2f", persist_state="session")
