@@ -479,12 +479,13 @@ def test_breakeven_volumes_among_two_options_reports_only_their_crossing(book):
 
 
 def test_the_cli_table_of_ten_options_fits_120_columns(tmp_path, capsys):
-    """Ten options with names of 35 characters: every line of the comparison up to "Runs on:" is at most
-    120 characters wide, and each option's name is on a row of its own."""
+    """Ten options with names of 60 characters (the most a name may have): every line of the comparison up
+    to "Runs on:" is at most 120 characters wide, and each name reads whole down its own rows, its figures
+    on the first."""
     data = six_data()
     kinds = ["prompt", "rag", "fine_tune", "hybrid"]
-    names = [f"Option {i:02d} with a long descriptive name"[:35] for i in range(10)]
-    assert all(len(name) == 35 for name in names) and len(set(names)) == 10
+    names = [f"Option {i:02d} with a long descriptive name, as a team writes one"[:60] for i in range(10)]
+    assert all(len(name) == 60 for name in names) and len(set(names)) == 10
     data["options"] = [{"name": name, "approach": kinds[i % 4]} for i, name in enumerate(names)]
     data["options"][5]["approach"] = "fine_tune"
     data["options"][5]["settings"] = six_data()["options"][1]["settings"]  # on own GPUs
@@ -495,8 +496,11 @@ def test_the_cli_table_of_ten_options_fits_120_columns(tmp_path, capsys):
     table = lines[:lines.index("Runs on:")]
     assert len(table) > 12
     assert max(len(line) for line in table) <= 120, max(table, key=len)
-    for name in names:
-        rows = [line for line in table if name in line]
-        assert len(rows) == 1, name
-        assert rows[0].startswith(name)
-        assert not any(other in rows[0] for other in names if other != name)
+    rule = next(index for index, line in enumerate(table) if line.startswith("---"))
+    width = len(table[rule].split("  ")[0])  # the option column, as wide as its rule
+    body = [line for line in table[rule + 1:] if line]
+    starts = [index for index, line in enumerate(body) if line[width:].strip()]  # rows with figures
+    assert len(starts) == 10
+    for name, start, end in zip(names, starts, [*starts[1:], len(body)], strict=True):
+        assert " ".join(line[:width].strip() for line in body[start:end]) == name
+        assert len(body[start][width:].split()) == 9  # the figures, on the name's first row

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -312,13 +313,21 @@ def _aligned(rows: list[list[str]]) -> list[str]:
     return out
 
 
+# The option column's width in the command line's table: with the nine figures' columns, 118 characters.
+TABLE_NAME_WIDTH = 32
+
+
 def _options_table(estimate: Estimate) -> list[str]:
     """The comparison with one row per option (readable at ten options), then what each runs on."""
     rows = summary_rows(estimate)
     figures = summary_figures(estimate)
     header = ["Option", *(f.short for f in figures[1:])]
-    table = [header, *([r.label, *(values[index] for _, values in rows[1:])]
-                       for index, r in enumerate(estimate.approaches.values()))]
+    table = [header]
+    for index, r in enumerate(estimate.approaches.values()):
+        # A long name goes on over the next lines, so the table stays within a terminal's 120 columns.
+        first, *more = textwrap.wrap(r.label, TABLE_NAME_WIDTH, break_long_words=True) or [r.label]
+        table.append([first, *(values[index] for _, values in rows[1:])])
+        table += [[line, *([""] * (len(header) - 1))] for line in more]
     return [f"Money in {estimate.currency}. Per 1k req.: first-month cost per 1,000 requests; weeks: to production;",
             "people-h: people-hours before launch; +ms: latency added per request; tokens in: per request", "",
             *_aligned(table), "", "Runs on:",
