@@ -19,6 +19,8 @@ stamped when the grid draws its text (a wrapper of the canvas's ``fillText``; th
 table follows only after a debounce). For example:
 ``python bench/bench_sessions.py --sessions 20 --scenario bench/ten_options.yaml``.
 
+``--minimal`` serves bench/bench_round_trip.py's one-input page (a number input and a one-cell grid) instead
+of the app, to weigh what the same N browsers cost with next to nothing on the page.
 ``--view NAME`` opens every session on another of the app's views (``view=NAME`` in the link; default
 its first, Charts), to weigh what the view costs the server and the browsers on every change.
 ``--streamlit-option KEY=VALUE`` (repeatable) sets a Streamlit option on the server through its environment
@@ -45,8 +47,10 @@ import contextlib
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,7 +61,7 @@ from urllib.parse import quote
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO / "tests")]
 
-from bench_round_trip import Deadline, cpu_seconds, load, percentile, streamlit_env  # noqa: E402
+from bench_round_trip import MINIMAL_PAGE, PER_REQUEST, Deadline, cpu_seconds, load, percentile, streamlit_env  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 from served_app import CHROMIUM, CHROMIUM_ARGS, READ_TABLE_JS, serve_streamlit  # noqa: E402
@@ -227,13 +231,15 @@ def shows(row: list[str] | None, want: Any) -> bool:
     return row == want
 
 
-async def open_session(browser, url: str, deadline: Deadline, timeout_s: float):
+async def open_session(browser, url: str, deadline: Deadline, timeout_s: float, minimal: bool = False):
     context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
     await page.goto(url, timeout=deadline.ms(timeout_s * 2))
     await page.wait_for_function(COMPARISON_DRAWN, timeout=deadline.ms(timeout_s * 2))
-    # An input typed during the first runs' reruns can be lost (tests/test_browser.py): wait for the link.
-    await page.wait_for_function("() => new URL(location.href).searchParams.has('s')", timeout=deadline.ms(timeout_s))
+    if not minimal:
+        # An input typed during the first runs' reruns can be lost (tests/test_browser.py): wait for the link.
+        await page.wait_for_function("() => new URL(location.href).searchParams.has('s')",
+                                     timeout=deadline.ms(timeout_s))
     await page.wait_for_function(IDLE_NOW, timeout=deadline.ms(timeout_s))
     await page.evaluate(STAMP_ENTER)
     return page
@@ -287,10 +293,10 @@ async def update(page, volume: int, want: Any, deadline: Deadline, timeout_s: fl
 
 
 async def warm_up(browser, url: str, volume: int, want: Any, deadline: Deadline, timeout_s: float,
-                  gate: asyncio.Semaphore, results: Results):
+                  gate: asyncio.Semaphore, results: Results, minimal: bool):
     """Open a session and make its first change (neither measured), a few sessions at a time."""
     async with gate:
-        page = await open_session(browser, url, deadline, timeout_s)
+        page = await open_session(browser, url, deadline, timeout_s, minimal)
         try:
             await update(page, volume, want, deadline, timeout_s, results, 0)
         except PlaywrightError as error:
@@ -326,7 +332,14 @@ async def run(args: argparse.Namespace, deadline: Deadline) -> int:
     scenario = args.scenario.resolve() if args.scenario else None
     if scenario is not None and not scenario.is_file():
         raise SystemExit(f"no scenario {scenario}")
-    link, expected = expected_figures(app_dir, [v for plan in plans for v in plan], deadline, scenario)
+    if args.minimal:
+        # The round-trip benchmark's one-input page, served alone: what the browsers cost without the app.
+        page_dir = Path(tempfile.mkdtemp(prefix="minimal-page-"))
+        (page_dir / "app.py").write_text(MINIMAL_PAGE, encoding="utf-8")
+        app_dir, link = page_dir, ""
+        expected = {v: {"canvas": f"{v * PER_REQUEST:,.2f}", "table": None} for plan in plans for v in plan}
+    else:
+        link, expected = expected_figures(app_dir, [v for plan in plans for v in plan], deadline, scenario)
     for plan in plans:
         for a, b in itertools.pairwise(plan):
             if expected[a] == expected[b]:
@@ -341,7 +354,7 @@ async def run(args: argparse.Namespace, deadline: Deadline) -> int:
                 started = time.monotonic()
                 gate, warm = asyncio.Semaphore(WARM_AT_ONCE), Results()
                 pages = await asyncio.gather(*(warm_up(browser, url, plan[0], expected[plan[0]], deadline, args.timeout,
-                                                       gate, warm) for plan in plans))
+                                                       gate, warm, args.minimal) for plan in plans))
                 warm_s = time.monotonic() - started
                 with burners(args.busy, deadline.left() + 5) as burning:
                     load_before = load()
@@ -359,6 +372,8 @@ async def run(args: argparse.Namespace, deadline: Deadline) -> int:
             finally:
                 await browser.close()
 
+    if args.minimal:
+        shutil.rmtree(app_dir, ignore_errors=True)
     cpu = cpu_after - cpu_before
     # Processes that lived through the phase (a renderer that ended in it is left out).
     kinds: dict[str, float] = {}
@@ -370,7 +385,8 @@ async def run(args: argparse.Namespace, deadline: Deadline) -> int:
     failed = results.timed_out + results.wrong
     attempted = results.pressed - results.cut_off
     print(f"sessions: {n} (one headless Chromium, {n} contexts) against one server, {app_dir / 'app.py'}"
-          + (f", on {scenario} (share link)" if scenario else ", on its default example")
+          + (" (the one-input page of --minimal)" if args.minimal else f", on {scenario} (share link)" if scenario
+             else ", on its default example")
           + (f"; view {args.view!r}" if args.view else "")
           + (f"; Streamlit options {' '.join(args.streamlit_option)}" if args.streamlit_option else ""))
     print(f"machine: {os.cpu_count()} cores, busy: {'yes (one burner per core)' if args.busy else 'no'}, "
@@ -412,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--view", help="open the app on this view, e.g. 'Which approach fits?' (default: its first)")
     parser.add_argument("--streamlit-option", action="append", default=[], metavar="KEY=VALUE",
                         help="a Streamlit option for the server, e.g. runner.postScriptGC=false (repeatable)")
+    parser.add_argument("--minimal", action="store_true",
+                        help="serve the round-trip benchmark's one-input page instead of the app, for comparison")
     parser.add_argument("--scenario", type=Path, help="open the app on this scenario (YAML) through its share link, "
                         "e.g. bench/ten_options.yaml (default: the app's default example)")
     args = parser.parse_args(argv)
