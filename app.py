@@ -389,7 +389,7 @@ def main_area(book: PriceBook, who: access.Access) -> None:
     if view == "Charts":
         views.render_charts(shown)
     elif view == "Ranges and break-even":
-        render_range_editor(st.session_state[BASE], book, replace_base)
+        render_range_editor(st.session_state[BASE], scenario, replace_base)
         render_ranges(result, scenario, book)
     elif view == "Why these numbers?":
         views.render_why(shown)

@@ -167,3 +167,20 @@ def test_an_option_name_holding_markdown_is_shown_as_text():
     ok(app)
     ranking = [m.value for m in app.markdown if "best fit first" in m.value]
     assert ranking and "![" not in ranking[0] and planted in shown(ranking[0])
+
+
+def test_an_option_switched_away_and_back_keeps_the_gpu_its_block_chose():
+    """On a self-hosted example, an option moved to the API and back is on its block's own GPU again, not on
+    the cheapest instance the route switch would pick for a block without one."""
+    path = REPO / "examples" / "brand_voice_self_hosted.yaml"
+    block_gpu = load_scenario(path).approaches.fine_tune.training_gpu
+    app = editing(start({"s": encode_scenario(load_scenario(path))}))
+    app.selectbox(key="options:chosen").set_value("fine_tuning").run()
+    widget(app, "selectbox", 2, "route").set_value("api").run()
+    ok(app)
+    assert link_scenario(app).options[2].settings["route"] == "api"
+    widget(app, "selectbox", 2, "route").set_value("self_hosted").run()
+    ok(app)
+    option = link_scenario(app).options[2]
+    assert option.settings.get("training_gpu", block_gpu) == block_gpu
+    assert link_scenario(app).option_plans()[2].kind == "fine_tune"

@@ -214,7 +214,7 @@ def test_six_options_built_compared_exported_and_reopened(tmp_path):
         settings_of(page, SELF_HOSTED_NAME, "Fine-tuning", "Route")
         expect(main.get_by_role("combobox", name="Route", exact=True)).to_have_value("Provider's API")
         scenario = choose(page, main, "Route", "Self-hosted", SELF_HOSTED_WORDS)
-        brought = route_settings(book, "self_hosted", block, datetime.date.today())
+        brought = route_settings(book, "self_hosted", block.written(), datetime.date.today())
         assert brought["model"] == OPEN_MODEL and brought["training_gpu"]
         assert scenario.options[3].settings == brought
         expect(main.get_by_role("combobox", name="Route", exact=True)).to_have_value(SELF_HOSTED_WORDS)

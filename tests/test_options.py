@@ -105,7 +105,7 @@ def test_a_route_switch_brings_what_the_route_needs_and_estimates(bundled, route
     six = load_scenario(SIX)
     self_hosted = (six.block(six.option_plans()[1]), data["options"][1]["settings"])
     for start, own in ((six.approaches.fine_tune, {}), self_hosted):
-        changes = route_settings(bundled, route, start, TODAY)
+        changes = route_settings(bundled, route, {**start.written(), **own}, TODAY)
         assert changes["route"] == route
         scenario = scenario_from_dict(add_option(data, "fine_tune", "Switched", {**own, **changes}))
         result = estimate(scenario, bundled, TODAY).approaches["switched"]
@@ -115,7 +115,7 @@ def test_a_route_switch_brings_what_the_route_needs_and_estimates(bundled, route
 def test_self_hosted_first_choice_is_the_cheapest_instance_that_holds_the_weights_twice(bundled):
     from planner.inputs.option_edits import route_settings
 
-    changes = route_settings(bundled, "self_hosted", load_scenario(SIX).approaches.fine_tune, TODAY)
+    changes = route_settings(bundled, "self_hosted", load_scenario(SIX).approaches.fine_tune.written(), TODAY)
     from planner.inputs.architecture import parameters
 
     gib = parameters(bundled.open_models.models[changes["model"]]) * 4 / 2**30  # 16-bit weights twice over
@@ -123,5 +123,5 @@ def test_self_hosted_first_choice_is_the_cheapest_instance_that_holds_the_weight
             if bundled.hardware.gpus[inst.gpu].memory_gib * inst.gpu_count >= gib}
     assert changes["training_gpu"] in fits
     assert fits[changes["training_gpu"]] == min(fits.values())
-    hosted = route_settings(bundled, "provider_hosted", load_scenario(SIX).approaches.fine_tune, TODAY)
+    hosted = route_settings(bundled, "provider_hosted", load_scenario(SIX).approaches.fine_tune.written(), TODAY)
     assert hosted["method"] == "lora"

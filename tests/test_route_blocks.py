@@ -3,6 +3,7 @@ and is served by the route class registered under the same name."""
 
 from __future__ import annotations
 
+import datetime
 import typing
 
 import pytest
@@ -83,7 +84,7 @@ def test_an_unknown_route_names_the_routes():
     with pytest.raises(ScenarioError) as caught:
         parse_scenario("approaches:\n  fine_tune:\n    route: azure\n")
     assert str(caught.value) == ("scenario.yaml:3: approaches.fine_tune.route: route should be 'api', "
-                                 "'provider_hosted' or 'self_hosted'")
+                                 "'provider_hosted' or 'self_hosted', got 'azure'")
 
 
 def test_an_option_may_move_to_another_route_than_its_block():
@@ -106,3 +107,82 @@ def test_a_range_on_another_routes_key_says_so():
         scenario_input(scenario, "approaches.fine_tune.lora_rank")
     assert scenario_input(scenario_from_dict({"approaches": {"fine_tune": SELF_HOSTED}}),
                           "approaches.fine_tune.lora_rank") == 16
+
+
+def test_the_inputs_offered_for_a_range_are_those_of_the_scenarios_routes():
+    from planner.analysis.ranges import rangeable_inputs
+
+    on_api = rangeable_inputs(scenario_from_dict({}))
+    own = rangeable_inputs(scenario_from_dict({"approaches": {"fine_tune": SELF_HOSTED}}))
+    assert "approaches.fine_tune.cached_prompt_share" in on_api and "approaches.fine_tune.lora_rank" not in on_api
+    assert "approaches.fine_tune.lora_rank" in own and "approaches.fine_tune.cached_prompt_share" not in own
+    assert set(rangeable_inputs()) >= set(on_api) | set(own)  # without a scenario: every route's
+
+
+def test_an_option_moving_to_a_route_inherits_what_its_block_kept_for_that_route():
+    """A block on the API that still holds own-GPU keys (older files and links have such blocks): an option
+    moving to own GPUs inherits them, as it did when a block held every route's keys, and holds them itself
+    from then on (in its dump and its link). Its figures are those of a block written that way."""
+    kept = {"method": "qlora", "training_gpu": "runpod/h100-sxm-secure", "serving_schedule": "business_hours"}
+    scenario = scenario_from_dict({
+        "approaches": {"fine_tune": {"route": "api", "model": "openai/gpt-4.1-mini", **kept}},
+        "options": [{"name": "Own GPUs", "approach": "fine_tune",
+                     "settings": {"route": "self_hosted", "model": "llama-3.1-8b"}}],
+    })
+    (plan,) = scenario.option_plans()
+    block = scenario.block(plan)
+    assert isinstance(block, SelfHostedFineTune)
+    assert (block.method, block.training_gpu, block.serving_schedule) == ("qlora", "runpod/h100-sxm-secure",
+                                                                          "business_hours")
+    assert {key: scenario.options[0].settings[key] for key in kept} == kept
+    assert decode_scenario(encode_scenario(scenario)) == scenario
+    same = scenario_from_dict({"approaches": {"fine_tune": {"route": "self_hosted", "model": "llama-3.1-8b", **kept}}})
+    ours, theirs = estimate(scenario, BOOK).approaches["own_gpus"], estimate(same, BOOK).approaches["fine_tune"]
+    assert [(li.item, li.amount) for li in ours.lines] == [(li.item, li.amount) for li in theirs.lines]
+
+
+def test_a_hybrid_option_is_checked_and_costed_over_the_hybrid_blocks_route():
+    """The hybrid block runs on own GPUs over an API fine-tuning block: an option of kind hybrid setting two
+    own-GPU keys keeps them, and costs as a hybrid block with those keys would."""
+    hybrid = {"route": "self_hosted", "model": "llama-3.1-8b", "training_gpu": "runpod/h100-sxm-secure"}
+    scenario = scenario_from_dict({
+        "approaches": {"hybrid": hybrid},
+        "options": [{"name": "H1", "approach": "hybrid"},
+                    {"name": "H2", "approach": "hybrid", "settings": {"serving_schedule": "business_hours",
+                                                                     "micro_batch": 1}}],
+    })
+    assert scenario.options[1].settings == {"serving_schedule": "business_hours", "micro_batch": 1}
+    alone = scenario_from_dict({"approaches": {"hybrid": {**hybrid, "serving_schedule": "business_hours",
+                                                          "micro_batch": 1}}})
+    h2, expected = estimate(scenario, BOOK).approaches["h2"], estimate(alone, BOOK).approaches["hybrid"]
+    assert h2.horizon_cost == pytest.approx(expected.horizon_cost)
+    assert h2.horizon_cost != pytest.approx(estimate(scenario, BOOK).approaches["h1"].horizon_cost)
+
+
+def test_switching_back_to_a_route_keeps_what_was_chosen_for_it():
+    from planner.inputs.option_edits import route_settings
+
+    block = fine_tune_block(SELF_HOSTED)
+    assert route_settings(BOOK, "self_hosted", {**block.written(), "route": "api"},
+                          datetime.date(2026, 12, 2)) == {"route": "self_hosted"}
+
+
+@pytest.mark.parametrize(("block", "field", "words"), [
+    ({"route": "selfhosted"}, "approaches.fine_tune.route",
+     "route should be 'api', 'provider_hosted' or 'self_hosted', got 'selfhosted'"),
+    (5, "approaches.fine_tune", "expected a mapping of keys, got 5"),
+    ({"route": "self_hosted", "training_gpu": "runpod/h100-sxm-secure", "architecture": {"hidden": 4096}},
+     "approaches.fine_tune.architecture.layers", "required field is missing"),  # not "on route ..."
+])
+def test_a_route_error_says_what_was_given_where(block, field, words):
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_dict({"approaches": {"fine_tune": block}})
+    problems = {p.field: p.message for p in caught.value.problems}
+    assert problems[field] == words
+
+
+def test_the_sidebar_starts_another_routes_method_at_the_fields_default():
+    from ui.inputs import PREFIX, state_from_scenario
+
+    state = state_from_scenario(scenario_from_dict({}).model_dump(mode="json"), BOOK, {})
+    assert state[PREFIX + "approaches.fine_tune.method"] == "lora"  # not the first choice, full

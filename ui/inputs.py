@@ -263,6 +263,12 @@ def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[st
             value = None  # the other route's model is not in the scenario
         if value is None:
             value = defaults.get(item.path)
+        if value is None and "@" not in item.path:
+            # A key the scenario's route does not hold (method on the api route): the field's own default
+            # (LoRA), so that switching the route starts where a new block of that route would. (A
+            # route's own model picker, "model@self_hosted", starts at its list's first entry.)
+            info = scenario_field(item.path)
+            value = None if info is None or info.is_required() else info.default
         if value is None and item.options is not None:
             options = item.options(book)
             value = options[0] if options else None

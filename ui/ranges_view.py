@@ -31,16 +31,16 @@ AMONG = "ranges:among"  # the options compared for break-even
 ALL_PAIRS_UP_TO = 4  # options; with more, break-even starts between the first two
 
 
-def render_range_editor(base: dict[str, Any], book: PriceBook, replace: Callable[[dict[str, Any]], None]) -> None:
+def render_range_editor(base: dict[str, Any], scenario: Scenario, replace: Callable[[dict[str, Any]], None]) -> None:
     """Add, change or remove ranges; they live in the scenario (and so in its link and YAML).
 
     ``base`` is the loaded scenario as plain data; it is not changed: a new one with the changed
-    ranges goes to ``replace``.
+    ranges goes to ``replace``. ``scenario`` is the one on screen: its inputs are offered.
     """
     ranges: dict[str, dict[str, float]] = base.get("ranges") or {}  # read only: changes build a new scenario
     left, middle, right = st.columns([3, 1, 1])
     path = left.selectbox("Input to give a range (scenario units: shares as fractions, e.g. 0.05)",
-                          rangeable_inputs(), key="range:path", format_func=input_label)
+                          rangeable_inputs(scenario), key="range:path", format_func=input_label)
     low = middle.number_input("Low", value=0.0, key="range:low", format="%.4g")
     high = right.number_input("High", value=0.0, key="range:high", format="%.4g")
     add, remove = st.columns(2)

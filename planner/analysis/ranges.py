@@ -96,10 +96,14 @@ NOT_RANGEABLE = {
 NOT_INPUTS = ("ranges", "measured", "options")
 
 
-def rangeable_inputs() -> list[str]:
+def rangeable_inputs(scenario: Scenario | None = None) -> list[str]:
     """Every input a range may be given: each numeric scenario input by dotted path (a hybrid's keys
     too), in the order the scenario declares them, then every assumption (``assumptions.<name>``);
-    without those in ``NOT_RANGEABLE``.
+    without those in ``NOT_RANGEABLE``. Given a ``scenario``, without the keys of fine-tuning routes
+    its blocks are not on (a range on one would be refused).
+
+    >>> "approaches.fine_tune.lora_rank" in rangeable_inputs(Scenario())  # on the api route
+    False
 
     >>> paths = rangeable_inputs()
     >>> paths[:2]
@@ -110,7 +114,17 @@ def rangeable_inputs() -> list[str]:
     False
     """
     paths = [path for path in _numeric_inputs([Scenario], "") if path not in NOT_RANGEABLE]
+    if scenario is not None:
+        paths = [path for path in paths if _is_input(scenario, path)]
     return paths + [f"assumptions.{name}" for name in Assumptions.model_fields]
+
+
+def _is_input(scenario: Scenario, path: str) -> bool:
+    try:
+        scenario_input(scenario, path)
+    except LookupError:
+        return False
+    return True
 
 
 def _numeric_inputs(models: list[type[BaseModel]], prefix: str) -> list[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from planner.inputs.pricebook import PriceBook, open_model_hosts
@@ -15,10 +16,6 @@ from planner.inputs.scenario import (
     APPROACH_LABELS,
     MAX_OPTION_NAME,
     ApproachKind,
-    FineTuneBlock,
-    OpenModelFineTune,
-    ProviderHostedFineTune,
-    SelfHostedFineTune,
     option_id,
 )
 
@@ -115,46 +112,56 @@ def set_option_setting(data: dict[str, Any], index: int, key: str, value: Any, b
     return _with(data, options)
 
 
-def route_settings(book: PriceBook, route: str, block: FineTuneBlock, today: datetime.date) -> dict[str, Any]:
-    """The settings that move a fine-tuning ``block`` to ``route``: the route, and each field that route
-    needs which the block does not hold in a usable form, as the first fitting choice in the price tables
-    (the block's own value wherever it serves). Without them a switch of route would be refused for a
-    missing GPU or host before the visitor could pick one.
+def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], today: datetime.date) -> dict[str, Any]:
+    """The settings that move a fine-tuning option to ``route``: the route, and each field that route needs
+    which the option does not hold in a usable form, as the first fitting choice in the price tables (the
+    option's own value wherever it serves). Without them a switch of route would be refused for a missing
+    GPU or host before the visitor could pick one.
 
-    To self-hosted: an open model (the block's, else the first a host of open models serves) and a
-    training GPU instance (the block's, else the cheapest an hour whose GPUs hold the model's weights
+    ``written`` is every key the option has from its blocks and its own settings, of any route (a block's
+    ``FineTuneBase.written()`` under the option's own keys): switching back to a route keeps what was
+    chosen for it.
+
+    To self-hosted: an open model (the option's, else the first a host of open models serves) and a
+    training GPU instance (the option's, else the cheapest an hour whose GPUs hold the model's weights
     twice over, a start the sizing then checks); to a host of open models: a host, one of
     its open models, and LoRA; to a provider's API: a fine-tunable model whose fine-tuned version is not
-    retired on ``today``, open to new customers where one is (the block's, if it is one).
+    retired on ``today``, open to new customers where one is (the option's, if it is one).
+
+    >>> from planner.inputs.pricebook import load_price_book
+    >>> book = load_price_book()
+    >>> route_settings(book, "self_hosted", {"model": "llama-3.1-8b", "training_gpu": "runpod/h100-sxm-secure"},
+    ...                datetime.date(2026, 12, 2))
+    {'route': 'self_hosted'}
     """
     changes: dict[str, Any] = {"route": route}
+    model = written.get("model", "")
     open_models = list(book.open_models.models) if book.open_models else []
     hosts = open_model_hosts(book)
     if route == "self_hosted":
-        served_anywhere = [model for served in hosts.values() for model in served if model in open_models]
-        inline = isinstance(block, OpenModelFineTune) and block.architecture is not None
-        if block.model not in open_models and not inline:
-            changes["model"] = (served_anywhere or open_models or [block.model])[0]
-        if not isinstance(block, SelfHostedFineTune):
-            gpu = _cheapest_instance_holding(book, changes.get("model", block.model))
+        served_anywhere = [name for served in hosts.values() for name in served if name in open_models]
+        if model not in open_models and written.get("architecture") is None:
+            changes["model"] = (served_anywhere or open_models or [model])[0]
+        if written.get("training_gpu") is None:
+            gpu = _cheapest_instance_holding(book, changes.get("model", model))
             if gpu is not None:
                 changes["training_gpu"] = gpu
     elif route == "provider_hosted":
-        current = block.host if isinstance(block, ProviderHostedFineTune) else None
+        current = written.get("host")
         host = current if current in hosts else next(iter(hosts), None)
         if host is not None:
             changes["host"] = host
-            if block.model not in hosts[host]:
+            if model not in hosts[host]:
                 changes["model"] = hosts[host][0]
         changes["method"] = "lora"  # a host serves LoRA adapters per token
     elif route == "api":
         # Open to new customers first (a closed platform is a last resort), then in the tables' order.
-        tunable = sorted(((model.fine_tuning.blocking, f"{name}/{model_id}") for name, table in book.tables.items()
-                          for model_id, model in table.models.items()
-                          if model.fine_tuning is not None and (model.fine_tuning.deprecation_date is None
-                                                                or model.fine_tuning.deprecation_date > today)),
+        tunable = sorted(((found.fine_tuning.blocking, f"{name}/{model_id}") for name, table in book.tables.items()
+                          for model_id, found in table.models.items()
+                          if found.fine_tuning is not None and (found.fine_tuning.deprecation_date is None
+                                                                or found.fine_tuning.deprecation_date > today)),
                          key=lambda found: found[0])
-        if block.model not in [ref for _, ref in tunable] and tunable:
+        if model not in [ref for _, ref in tunable] and tunable:
             changes["model"] = tunable[0][1]
     return changes
 

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
     Tag,
     TypeAdapter,
@@ -163,8 +164,9 @@ class FineTuneBase(BaseModel):
     """What every fine-tuning route shares: the model, the training data and the training run's size.
 
     A route is one of the variants below, each with only its own keys (``FineTuneBlock``). A key of
-    another route is set aside when a block is read: a file or link written for one route and switched to
-    another keeps such keys, and they never had an effect there.
+    another route is set aside when a block is read (a file or link written for one route and switched to
+    another keeps such keys): it has no effect on the block's route, and an option or a hybrid that moves
+    to that route inherits it (``written``), as when one block held every route's keys.
     """
 
     model_config = STRICT
@@ -202,13 +204,28 @@ class FineTuneBase(BaseModel):
                     "over the months between; 0 = never; default: assumptions"
     )
 
-    @model_validator(mode="before")
+    # Keys of other routes the block was written with: an option or a hybrid that moves to such a route
+    # inherits them (as it did when a block held every route's keys); nothing else reads them.
+    _aside: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _own_keys(cls, data: Any) -> Any:
+    def _own_keys(cls, data: Any, handler: ModelWrapValidatorHandler[FineTuneBase]) -> FineTuneBase:
         # Another route's keys are set aside (see the class docstring); unknown keys still fail.
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if key in cls.model_fields or key not in FINE_TUNE_KEYS}
-        return data
+        if not isinstance(data, dict):
+            return handler(data)
+        aside = {key: value for key, value in data.items() if key in FINE_TUNE_KEYS and key not in cls.model_fields}
+        block = handler({key: value for key, value in data.items() if key not in aside})
+        block._aside = aside
+        return block
+
+    def written(self) -> dict[str, Any]:
+        """The keys the block was written with: its route's, and any of another route set aside.
+
+        >>> fine_tune_block({"route": "api", "training_gpu": "aws/p5"}).written()["training_gpu"]
+        'aws/p5'
+        """
+        return {**self._aside, **dict(self)}
 
     @property
     def training_tokens(self) -> int:
@@ -342,8 +359,7 @@ def fine_tune_with(block: FineTuneBlock, settings: dict[str, Any]) -> FineTuneBl
     if model is type(block):
         own = {key: value for key, value in settings.items() if key in model.model_fields}
         return block.model_copy(update=own) if own else block
-    data = {key: value for key, value in dict(block).items() if key in model.model_fields}
-    data.update((key, value) for key, value in settings.items() if key in model.model_fields)
+    data = {key: value for key, value in {**block.written(), **settings}.items() if key in model.model_fields}
     return model.model_construct(**data)  # type: ignore[return-value]
 
 
@@ -793,16 +809,19 @@ def _validated(scenario: Scenario, where: str, kind: ApproachKind, settings: dic
     if unknown:
         return None
     a = scenario.approaches
-    # The blocks' values as they are (models, not dumped), the settings over them, validated afresh.
+    # The blocks' values as they are (models, not dumped), the settings over them, validated afresh; a
+    # hybrid option over the hybrid block's own keys, as it is costed (compose_hybrid).
+    inherited = a.hybrid.overrides() if kind == "hybrid" and where.startswith("options.") else {}
     if kind == "hybrid":
-        training = {key: value for key, value in settings.items() if key in FINE_TUNE_KEYS}
-        retrieval = {key: value for key, value in settings.items() if key in RetrievalFields.model_fields}
+        layered = {**inherited, **settings}
+        training = {key: value for key, value in layered.items() if key in FINE_TUNE_KEYS}
+        retrieval = {key: value for key, value in layered.items() if key in RetrievalFields.model_fields}
         checks: list[tuple[Any, dict[str, Any]]] = [
-            (FineTuneBlock, {**dict(a.fine_tune), **training}),
+            (FineTuneBlock, {**a.fine_tune.written(), **training}),
             (RetrievalFields, {**{name: getattr(a.rag, name) for name in RetrievalFields.model_fields},
                                **retrieval})]
     elif kind == "fine_tune":
-        checks = [(FineTuneBlock, {**dict(a.fine_tune), **settings})]  # an option may change the route
+        checks = [(FineTuneBlock, {**a.fine_tune.written(), **settings})]  # an option may change the route
     else:
         block: BaseModel = getattr(a, kind)
         checks = [(type(block), {**dict(block), **settings})]
@@ -821,6 +840,12 @@ def _validated(scenario: Scenario, where: str, kind: ApproachKind, settings: dic
                 field = ".".join([where, *(str(part) for part in loc)]) if here else where
                 problems.append(scenario.origin_problem(field, message))
             continue
+        fields = type(checked).model_fields
         # Another route's keys were set aside by the block; they leave the option's settings too.
-        found.update((key, getattr(checked, key)) for key in settings if key in type(checked).model_fields)
+        found.update((key, getattr(checked, key)) for key in settings if key in fields)
+        # Keys of this route the fine-tuning block only kept aside are written into the settings, so the
+        # option (or hybrid) holds them itself, in its dump and its link.
+        if isinstance(checked, FineTuneBase):
+            found.update((key, getattr(checked, key)) for key in a.fine_tune._aside
+                         if key in fields and key not in settings and key not in inherited)
     return None if failed else found

@@ -60,12 +60,17 @@ def located_error(annotation: Any, err: Any) -> tuple[FieldPath, str]:
     ...                          "type": "missing", "msg": "Field required", "input": {}})
     (('approaches', 'fine_tune', 'training_gpu'), 'required field is missing on route self_hosted')
     """
-    loc = without_tags(annotation, tuple(err["loc"]))
+    raw: FieldPath = tuple(err["loc"])
+    loc = without_tags(annotation, raw)
+    given = err.get("input")
     if err["type"] == TAG_ERROR:
-        return (*loc, TAG_KEY), error_message(err)
+        if not isinstance(given, dict):
+            return loc, f"expected a mapping of keys, got {quote(given)}"
+        return (*loc, TAG_KEY), f"{error_message(err)}, got {quote(given.get(TAG_KEY))}"
     if err["type"] == "missing":
-        tags = [part for part in err["loc"] if part not in loc]
-        return loc, "required field is missing" + (f" on {TAG_KEY} {tags[-1]}" if tags else "")
+        # "on route self_hosted" when the route's own block lacks the key, not a block nested in it.
+        tagged = len(raw) >= 2 and without_tags(annotation, raw[:-1]) == without_tags(annotation, raw[:-2])
+        return loc, "required field is missing" + (f" on {TAG_KEY} {raw[-2]}" if tagged else "")
     return loc, error_message(err)
 
 
