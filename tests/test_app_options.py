@@ -184,3 +184,17 @@ def test_an_option_switched_away_and_back_keeps_the_gpu_its_block_chose():
     option = link_scenario(app).options[2]
     assert option.settings.get("training_gpu", block_gpu) == block_gpu
     assert link_scenario(app).option_plans()[2].kind == "fine_tune"
+
+
+def test_an_option_that_leaves_the_api_and_comes_back_gets_its_blocks_model_again():
+    """Route there and back: an option that took an open model for own GPUs is on its block's fine-tunable
+    model again back on the API, not on the first fine-tunable model of the tables."""
+    app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
+    block_model = load_scenario(SIX).approaches.fine_tune.model
+    app.selectbox(key="options:chosen").set_value("fine_tune_gpt_4_1_mini_by_api").run()
+    for route in ("self_hosted", "api"):
+        widget(app, "selectbox", 0, "route").set_value(route).run()
+        ok(app)
+    option = link_scenario(app).options[0]
+    assert option.settings.get("route", "api") == "api"
+    assert option.settings.get("model", block_model) == block_model

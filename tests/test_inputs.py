@@ -40,7 +40,8 @@ def test_the_route_not_chosen_does_not_write_its_model(bundled):
     assert state["in:approaches.fine_tune.model@api"] == "openai/gpt-4.1-mini"
     state["in:approaches.fine_tune.route"] = "self_hosted"
     written = scenario_data(data, state)["approaches"]["fine_tune"]
-    assert written["model"] == state["in:approaches.fine_tune.model@self_hosted"] == "llama-2-7b"
+    # The own-GPU picker starts where an option's switch would: the first open model a host also serves.
+    assert written["model"] == state["in:approaches.fine_tune.model@self_hosted"] == "llama-3.1-8b"
 
 
 def test_every_input_has_a_unit_or_a_choice_and_help():

@@ -186,3 +186,20 @@ def test_the_sidebar_starts_another_routes_method_at_the_fields_default():
 
     state = state_from_scenario(scenario_from_dict({}).model_dump(mode="json"), BOOK, {})
     assert state[PREFIX + "approaches.fine_tune.method"] == "lora"  # not the first choice, full
+
+
+def test_the_sidebars_other_routes_start_where_an_options_route_switch_would():
+    """The sidebar's own-GPU and hosted inputs, on a scenario on the API, start at route_settings' choices (an
+    open model, the cheapest instance holding it, a host), not at the first entries of their lists."""
+    from planner.inputs.option_edits import route_settings
+    from ui.inputs import PREFIX, state_from_scenario
+
+    data = scenario_from_dict({}).model_dump(mode="json")
+    state = state_from_scenario(data, BOOK, {})
+    today = datetime.date.today()
+    own = route_settings(BOOK, "self_hosted", data["approaches"]["fine_tune"], today)
+    hosted = route_settings(BOOK, "provider_hosted", data["approaches"]["fine_tune"], today)
+    assert state[PREFIX + "approaches.fine_tune.model@self_hosted"] == own["model"]
+    assert state[PREFIX + "approaches.fine_tune.training_gpu"] == own["training_gpu"]
+    assert state[PREFIX + "approaches.fine_tune.serving_gpu"] == own["training_gpu"]  # serving where it trains
+    assert state[PREFIX + "approaches.fine_tune.host"] == hosted["host"]

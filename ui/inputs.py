@@ -25,6 +25,7 @@ from pydantic.fields import FieldInfo
 from planner import PriceBook
 from planner.analysis.ranges import field_limits
 from planner.analysis.staleness import retirement_mark
+from planner.inputs.option_edits import route_settings
 from planner.inputs.pricebook import all_offerings, open_model_hosts
 from planner.inputs.scenario import scenario_field
 from planner.inputs.validation import members
@@ -256,17 +257,25 @@ def _get(data: dict[str, Any], path: list[str]) -> Any:
 def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[str, Any]) -> dict[str, Any]:
     """Widget values for a scenario given as plain data (``defaults`` fills keys left to assumptions)."""
     route = _get(data, ["approaches", "fine_tune", "route"]) or "api"
+    block = _get(data, ["approaches", "fine_tune"]) or {}
+    # The inputs of the routes the block is not on start where an option's switch to that route would (one
+    # rule: option_edits.route_settings): an open model, the cheapest GPU instance holding it, a host.
+    starts = {other: {**block, **route_settings(book, other, block, datetime.date.today())}
+              for other in ("api", "provider_hosted", "self_hosted") if other != route}
     values: dict[str, Any] = {}
     for item in ALL_INPUTS:
+        key = _path(item)[-1]
         value = _get(data, _path(item))
-        if item.route is not None and item.route != route:
-            value = None  # the other route's model is not in the scenario
+        source = starts[item.route] if item.route is not None and item.route != route else block
+        if source is not block:
+            value = source.get(key)
+        if key == "serving_gpu" and value is None:
+            value = source.get("training_gpu")  # serving where it trains, as a block without one does
         if value is None:
             value = defaults.get(item.path)
         if value is None and "@" not in item.path:
             # A key the scenario's route does not hold (method on the api route): the field's own default
-            # (LoRA), so that switching the route starts where a new block of that route would. (A
-            # route's own model picker, "model@self_hosted", starts at its list's first entry.)
+            # (LoRA), as a new block of that route would have.
             info = scenario_field(item.path)
             value = None if info is None or info.is_required() else info.default
         if value is None and item.options is not None:

@@ -237,8 +237,9 @@ def _with_route(base: dict[str, Any], scenario: Scenario, book: PriceBook, index
     kind: ApproachKind = option["approach"]
     own = option.get("settings") or {}
     a = scenario.approaches
-    written = {**a.fine_tune.written(), **(a.hybrid.overrides() if kind == "hybrid" else {}), **own}
-    for key, value in option_edits.route_settings(book, route, written, datetime.date.today()).items():
+    inherited = {**a.fine_tune.written(), **(a.hybrid.overrides() if kind == "hybrid" else {})}
+    changes = option_edits.route_settings(book, route, {**inherited, **own}, datetime.date.today(), inherited)
+    for key, value in changes.items():
         base = option_edits.set_option_setting(base, index, key, value, _block_value(scenario, kind, key))
     return base
 

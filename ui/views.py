@@ -141,9 +141,9 @@ def render_charts(estimate: Estimate) -> None:
     chart = st.radio("Chart", choices, horizontal=True, key=CHART_KEY, label_visibility="collapsed",
                      persist_state="session")
     if chart == "Cost by category":
-        left, right = st.columns(2)
-        left.plotly_chart(charts.cost_by_category(estimate, "one_time"), key="chart:one_time")
-        right.plotly_chart(charts.cost_by_category(estimate, "monthly"), key="chart:monthly")
+        # One above the other: side by side at 1024 px, each legend wrapped onto its title.
+        st.plotly_chart(charts.cost_by_category(estimate, "one_time"), key="chart:one_time")
+        st.plotly_chart(charts.cost_by_category(estimate, "monthly"), key="chart:monthly")
     elif chart == "Timeline":
         st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
     elif chart == "GPU memory":
@@ -180,10 +180,16 @@ def _render_gpu_memory(estimate: Estimate, sized: list[str]) -> None:
                           f"{replica.batch_reason}."))
 
 
+WHY_ITEM_WIDTH_PX = 220  # the pinned item column of "Why these numbers?": its amounts fit beside it at 1024 px
+
+
 def _why_rank(column: Column) -> int:
-    """What a line is, then its amounts, then how they were worked out, then the long texts."""
-    if column.heading in ("Item", "Category", "Timing"):
+    """The item, then its amounts, then what kind of line it is and how it was worked out, then the long
+    texts."""
+    if column.heading == "Item":
         return 0
+    if column.heading in ("Category", "Timing"):
+        return 2
     return {"money": 1, "number": 2}.get(column.kind, 2 if column.heading == "Unit" else 3)
 
 
@@ -231,15 +237,20 @@ def render_why(estimate: Estimate) -> None:
     chosen = st.selectbox("Lines of", names, key="why:option", format_func=estimate.label,
                           persist_state="session") if len(names) > 1 else names[0]
     result = estimate.approaches[chosen]
-    st.markdown(md(f"**{result.label}**: {result.one_time_cost:,.0f} {cur} one-time, {result.monthly_cost:,.0f} "
-                   f"{cur} in month 1, {result.horizon_cost:,.0f} {cur} over {months(estimate.horizon_months)}"))
+    # The name is the visitor's text (escaped); the bold around it is ours.
+    st.markdown(f"**{md(result.label)}**: " + md(
+        f"{result.one_time_cost:,.0f} {cur} one-time, {result.monthly_cost:,.0f} {cur} in month 1, "
+        f"{result.horizon_cost:,.0f} {cur} over {months(estimate.horizon_months)}"))
     columns = [c for c in line_item_columns(estimate) if c.heading not in WHY_HIDDEN]
-    # Amounts first, so they stay on screen at 1024 px; the long text columns last.
+    # The item, pinned, then its amounts, so they stay on screen at 1024 px; the long text columns last.
     columns.sort(key=_why_rank)
     frame = pd.DataFrame([{c.heading: c.value(line) for c in columns} for line in grouped_lines(result)])
-    st.dataframe(frame, hide_index=True, column_config={
+    config: dict[str, Any] = {
         c.heading: st.column_config.NumberColumn(format="%,.2f" if c.kind == "money" else "%,.6g")
-        for c in columns if c.kind in ("money", "number")})
+        for c in columns if c.kind in ("money", "number")}
+    config["Item"] = st.column_config.TextColumn(pinned=True, width=WHY_ITEM_WIDTH_PX)
+    st.dataframe(frame, hide_index=True, column_config=config)
+    st.caption("Phases")
     st.dataframe(pd.DataFrame([{"Phase": p.name, "Start (week)": round(p.start_week, 2),
                                 "End (week)": round(p.end_week, 2), "How it was worked out": in_words(p.basis)}
                                for p in result.phases]), hide_index=True)

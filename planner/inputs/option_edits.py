@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from planner.inputs.pricebook import PriceBook, open_model_hosts
@@ -112,57 +112,71 @@ def set_option_setting(data: dict[str, Any], index: int, key: str, value: Any, b
     return _with(data, options)
 
 
-def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], today: datetime.date) -> dict[str, Any]:
+def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], today: datetime.date,
+                   inherited: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The settings that move a fine-tuning option to ``route``: the route, and each field that route needs
-    which the option does not hold in a usable form, as the first fitting choice in the price tables (the
-    option's own value wherever it serves). Without them a switch of route would be refused for a missing
-    GPU or host before the visitor could pick one.
+    which the option does not hold in a usable form: the option's own value where it serves, else the one
+    it inherits from its blocks, else the first fitting choice in the price tables. Without them a switch
+    of route would be refused for a missing GPU or host before the visitor could pick one.
 
     ``written`` is every key the option has from its blocks and its own settings, of any route (a block's
-    ``FineTuneBase.written()`` under the option's own keys): switching back to a route keeps what was
-    chosen for it.
+    ``FineTuneBase.written()`` under the option's own keys), ``inherited`` the blocks' keys alone: switching
+    back to a route keeps what was chosen for it, and an option that leaves a route for another and comes
+    back gets its block's model again, not the first in the tables.
 
-    To self-hosted: an open model (the option's, else the first a host of open models serves) and a
-    training GPU instance (the option's, else the cheapest an hour whose GPUs hold the model's weights
-    twice over, a start the sizing then checks); to a host of open models: a host, one of
+    To self-hosted: an open model and a training GPU instance (the cheapest an hour whose GPUs hold the
+    model's weights twice over, a start the sizing then checks); to a host of open models: a host, one of
     its open models, and LoRA; to a provider's API: a fine-tunable model whose fine-tuned version is not
-    retired on ``today``, open to new customers where one is (the option's, if it is one).
+    retired on ``today``, open to new customers where one is.
 
     >>> from planner.inputs.pricebook import load_price_book
-    >>> book = load_price_book()
-    >>> route_settings(book, "self_hosted", {"model": "llama-3.1-8b", "training_gpu": "runpod/h100-sxm-secure"},
-    ...                datetime.date(2026, 12, 2))
+    >>> book, today = load_price_book(), datetime.date(2026, 12, 2)
+    >>> route_settings(book, "self_hosted", {"model": "llama-3.1-8b", "training_gpu": "runpod/h100-sxm-secure"}, today)
     {'route': 'self_hosted'}
+    >>> route_settings(book, "api", {"model": "llama-3.1-8b"}, today, {"model": "openai/gpt-4.1-mini"})
+    {'route': 'api', 'model': 'openai/gpt-4.1-mini'}
     """
+    inherited = inherited or {}
     changes: dict[str, Any] = {"route": route}
-    model = written.get("model", "")
+
+    def first(key: str, usable: Callable[[Any], bool]) -> Any:
+        """The option's value for ``key`` if usable, else the inherited one if usable, else None."""
+        return next((value for value in (written.get(key), inherited.get(key)) if value is not None and usable(value)),
+                    None)
+
+    def take(key: str, value: Any) -> None:
+        if value != written.get(key):
+            changes[key] = value
+
     open_models = list(book.open_models.models) if book.open_models else []
     hosts = open_model_hosts(book)
     if route == "self_hosted":
         served_anywhere = [name for served in hosts.values() for name in served if name in open_models]
-        if model not in open_models and written.get("architecture") is None:
-            changes["model"] = (served_anywhere or open_models or [model])[0]
+        if written.get("architecture") is None:
+            take("model", first("model", lambda m: m in open_models)
+                 or (served_anywhere or open_models or [str(written.get("model", ""))])[0])
         if written.get("training_gpu") is None:
-            gpu = _cheapest_instance_holding(book, changes.get("model", model))
+            gpu = inherited.get("training_gpu") or _cheapest_instance_holding(
+                book, changes.get("model", written.get("model", "")))
             if gpu is not None:
                 changes["training_gpu"] = gpu
     elif route == "provider_hosted":
-        current = written.get("host")
-        host = current if current in hosts else next(iter(hosts), None)
+        host = first("host", lambda h: h in hosts) or next(iter(hosts), None)
         if host is not None:
-            changes["host"] = host
-            if model not in hosts[host]:
-                changes["model"] = hosts[host][0]
+            take("host", host)
+            take("model", first("model", lambda m: m in hosts[host]) or hosts[host][0])
         changes["method"] = "lora"  # a host serves LoRA adapters per token
     elif route == "api":
         # Open to new customers first (a closed platform is a last resort), then in the tables' order.
-        tunable = sorted(((found.fine_tuning.blocking, f"{name}/{model_id}") for name, table in book.tables.items()
-                          for model_id, found in table.models.items()
-                          if found.fine_tuning is not None and (found.fine_tuning.deprecation_date is None
-                                                                or found.fine_tuning.deprecation_date > today)),
-                         key=lambda found: found[0])
-        if model not in [ref for _, ref in tunable] and tunable:
-            changes["model"] = tunable[0][1]
+        tunable = [ref for _, ref in sorted(
+            ((found.fine_tuning.blocking, f"{name}/{model_id}") for name, table in book.tables.items()
+             for model_id, found in table.models.items()
+             if found.fine_tuning is not None and (found.fine_tuning.deprecation_date is None
+                                                   or found.fine_tuning.deprecation_date > today)),
+            key=lambda found: found[0])]
+        model = first("model", lambda m: m in tunable) or (tunable[0] if tunable else None)
+        if model is not None:
+            take("model", model)
     return changes
 
 
