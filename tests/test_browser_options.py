@@ -272,3 +272,26 @@ def test_six_options_built_compared_exported_and_reopened(tmp_path):
         assert compared(other, SIX) == costs
         other.context.close()
         browser.close()
+
+
+# Labels of buttons and checkboxes in the main area cut short: an element drawn with an ellipsis whose text
+# is wider than its box (Streamlit wraps a button's label in such an element).
+CUT_LABELS_JS = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stButton"] *, [data-testid="stMain"] [data-testid="stCheckbox"] *')]
+  .filter(e => getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.textContent)"""
+
+
+def test_the_option_rows_hold_their_controls_whole_at_1024_px():
+    with served_app() as url, sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = new_page(browser, width=1024, height=900)
+        page.goto(url)
+        wait_for_table(page)
+        settle(page)
+        page.get_by_text("Edit the options", exact=True).click()
+        expect(page.get_by_role("button", name="Duplicate").first).to_be_visible()
+        settle(page)
+        assert page.get_by_role("button", name="Remove").count() == 4
+        assert page.evaluate(CUT_LABELS_JS) == []
+        browser.close()

@@ -164,8 +164,7 @@ def render_options(editor: Editor, scenario: Scenario, book: PriceBook) -> None:
         if st.session_state.get(CHOSEN) not in ids:
             st.session_state[CHOSEN] = ids[0]
         by_id = dict(zip(ids, options, strict=True))
-        chosen = st.selectbox("Settings of", ids, key=CHOSEN,
-                              format_func=lambda i: f"{by_id[i]['name']} ({APPROACH_LABELS[by_id[i]['approach']]})")
+        chosen = st.selectbox("Settings of", ids, key=CHOSEN, format_func=lambda i: _named(by_id[i]))
         if chosen in by_id:
             _settings(editor, scenario, book, ids.index(chosen), by_id[chosen])
         left, middle, right = st.columns([3, 3, 2], vertical_alignment="bottom")
@@ -181,11 +180,25 @@ def render_options(editor: Editor, scenario: Scenario, book: PriceBook) -> None:
                      help=f"Up to {MAX_OPTIONS} options." if len(options) >= MAX_OPTIONS else None)
 
 
+def _named(option: dict[str, Any]) -> str:
+    """An option's name with its kind in brackets, unless the name is the kind's own label.
+
+    >>> _named({"name": "RAG on Claude", "approach": "rag"}), _named({"name": "RAG", "approach": "rag"})
+    ('RAG on Claude (RAG)', 'RAG')
+    """
+    label = APPROACH_LABELS[option["approach"]]
+    return option["name"] if option["name"] == label else f"{option['name']} ({label})"
+
+
+OPTION_ROW_COLUMNS = [3, 1.7, 1.9, 2.1, 1.9]  # name, kind, Shown, Duplicate, Remove
+
+
 def _option_row(editor: Editor, index: int, option: dict[str, Any]) -> None:
     base = editor.base
     kind: ApproachKind = option["approach"]
+    # Widths that hold "Shown", "Duplicate" and "Remove" whole in the main area at 1024 px (about 560 px).
     name_column, kind_column, shown_column, copy_column, remove_column = st.columns(
-        [5, 3, 1.4, 1.8, 1.6], vertical_alignment="bottom")
+        OPTION_ROW_COLUMNS, vertical_alignment="bottom")
     name_key = _key(index, "name")
     def renamed() -> None:
         chosen = st.session_state.get(CHOSEN) == option_id(option["name"])
