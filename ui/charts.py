@@ -115,7 +115,7 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
     rows = [f"Training: {memory.total:.1f} of {memory.capacity_gib:g} GiB<br>on {memory.gpus_needed} x "
             f"{text.chart(sizing.training.gpu_name)}",
             f"Serving: {replica.total_gib:.1f} of {replica.capacity_gib:g} GiB<br>on {replica.tensor_parallel} x "
-            f"{text.chart(sizing.serving.gpu_name)} a replica"]
+            f"{text.chart(sizing.serving.gpu_name)} for each replica"]
     traces: list[Trace] = [{"type": "bar", "name": name, "orientation": "h", "y": rows, "x": [train, serve],
                             "hovertemplate": "%{y}: " + name + " %{x:,.1f} GiB<extra></extra>"}
                            for name, (train, serve) in parts.items()]
