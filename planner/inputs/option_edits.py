@@ -156,8 +156,7 @@ def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], toda
             take("model", first("model", lambda m: m in open_models)
                  or (served_anywhere or open_models or [str(written.get("model", ""))])[0])
         if written.get("training_gpu") is None:
-            gpu = inherited.get("training_gpu") or _cheapest_instance_holding(
-                book, changes.get("model", written.get("model", "")))
+            gpu = _cheapest_instance_holding(book, changes.get("model", written.get("model", "")))
             if gpu is not None:
                 changes["training_gpu"] = gpu
     elif route == "provider_hosted":
