@@ -167,6 +167,13 @@ def test_an_option_name_holding_markdown_is_shown_as_text():
     ok(app)
     ranking = [m.value for m in app.markdown if "best fit first" in m.value]
     assert ranking and "![" not in ranking[0] and planted in shown(ranking[0])
+    # "Why these numbers?": the chosen option's heading, its name between our bold marks.
+    app.radio(key="view").set_value("Why these numbers?").run()
+    app.selectbox(key="why:option").select_index(2).run()
+    ok(app)
+    heading = next(m.value for m in app.markdown if "one-time" in shown(m.value) and "in month 1" in shown(m.value))
+    assert "![" not in heading and "](http" not in heading
+    assert heading.startswith("**") and shown(heading).startswith(f"**{planted}**: ")  # our bold, its text
 
 
 def test_an_option_switched_away_and_back_keeps_the_gpu_its_block_chose():
