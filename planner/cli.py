@@ -106,11 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     breakeven.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                            help="the planning day, from which model retirements count (default: today)")
 
-    routes = commands.add_parser("routes", help="the fine-tuning approach under each way of hosting it")
+    routes = commands.add_parser("routes", help="every route the fine-tune could take, each billed as its seller bills")
     routes.add_argument("scenario", type=Path, help="scenario YAML file")
     routes.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR, help="price table directory")
     routes.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
-                        help="the planning day (default: today)")
+                        help="the planning day, from which selling days and retirements count (default: today)")
+    routes.add_argument("--format", choices=["table", "json"], default="table")
 
     data = commands.add_parser("data", help="measure a training file (JSONL): examples, tokens, problems")
     data.add_argument("file", type=Path, help="JSON Lines: chat messages, prompt/completion or preference pairs")
@@ -289,15 +290,22 @@ def _breakeven(args: argparse.Namespace) -> int:
 
 
 def _routes(args: argparse.Namespace) -> int:
-    from planner.analysis.routes import route_options
+    from planner.analysis.routes import route_dict, route_options
 
     book = load_price_book(args.prices)
     scenario = load_scenario(args.scenario)
     cur = scenario.currency
     requests = scenario.workload.requests_per_month
-    print(f"{scenario.name}: the fine-tuning approach by hosting route ({cur}, {scenario.horizon_months}-month "
-          f"horizon, {requests:,} requests in month 1)")
-    for option in route_options(scenario, book, args.today):
+    options = route_options(scenario, book, args.today)
+    if args.format == "json":
+        print(json.dumps({
+            "scenario": scenario.name, "currency": cur, "horizon_months": scenario.horizon_months,
+            "requests_per_month": requests, "planned_on": (args.today or datetime.date.today()).isoformat(),
+            "routes": [route_dict(option, requests) for option in options]}, indent=2))
+        return 0
+    print(f"{scenario.name}: the fine-tune by route ({cur}, {scenario.horizon_months}-month horizon, "
+          f"{requests:,} requests in month 1); what each seller bills, first month or per run")
+    for option in options:
         result = option.result
         if result is None:
             print(f"\n{option.label}: cannot be costed: {option.problem}")
@@ -306,10 +314,12 @@ def _routes(args: argparse.Namespace) -> int:
         rate = f"{per_thousand:,.2f} {cur} per 1,000 requests" if per_thousand is not None else "no requests"
         print(f"\n{option.label} ({result.serves_with}): one-time {result.one_time_cost:,.0f}, month 1 "
               f"{result.monthly_cost:,.0f} ({rate}), {scenario.horizon_months} months {result.horizon_cost:,.0f}")
-        for line in option.monthly_lines():
-            share = f" = {line.amount / requests * 1000:,.2f} per 1,000 requests" if requests else ""
-            print(f"  {line.item}: {line.quantity:,.4g} {line.unit} x {line.unit_price:,.4g} = {line.amount:,.2f}"
-                  f"{share}")
+        for why in result.blockers:
+            print(f"  NOT BUYABLE for its plan: {why}")
+        for line in option.billed_lines():
+            when = "month 1" if line.timing == "monthly" else "one-time"
+            print(f"  {line.item} ({when}): {line.quantity:,.4g} {line.unit} x {line.unit_price:,.4g} = "
+                  f"{line.amount:,.2f}")
     return 0
 
 

@@ -106,7 +106,7 @@ def test_broken_unrelated_table_is_a_warning(capsys, scenario_file, tmp_path):
 
 def test_prices_validate(capsys, tmp_path):
     code, out, _ = run(capsys, "prices", "validate", str(FIXTURE_PRICES), "--today", "2026-03-01")
-    assert (code, out) == (0, f"6 tables loaded, 0 problems in {FIXTURE_PRICES}\n")
+    assert (code, out) == (0, f"7 tables loaded, 0 problems in {FIXTURE_PRICES}\n")
     prices = tmp_path / "prices"
     shutil.copytree(FIXTURE_PRICES, prices)
     (prices / "people.yaml").write_text("rate_cards: {}\n")
@@ -114,7 +114,7 @@ def test_prices_validate(capsys, tmp_path):
     assert code == 1
     assert out.splitlines() == [
         f"{prices}/people.yaml:1: rate_cards: dictionary should have at least 1 item after validation, not 0",
-        f"5 tables loaded, 1 problem in {prices}",
+        f"6 tables loaded, 1 problem in {prices}",
     ]
 
 
@@ -191,10 +191,14 @@ def test_ranges_in_json_and_table(capsys, tmp_path):
 
 def test_routes_compares_the_fine_tune_by_hosting_route(capsys):
     code, out, _ = run(capsys, "routes", str(REPO / "examples" / "brand_voice_self_hosted.yaml"), "--today",
-                       "2026-11-23")
+                       "2026-12-02")
     assert code == 0
     assert "As in the scenario (llama-3.1-8b (lora) on runpod/a100-80gb-secure)" in out
-    assert "Own GPUs, business hours only" in out and "LoRA hosted by Together AI, per token" in out
-    assert "fine-tuned by its provider's API" in out
-    # each route's month, line by line, per 1,000 requests
-    assert "Serving instances (on demand): 730 instance-hours" in out and "per 1,000 requests" in out
+    assert "llama-3.1-8b on own GPUs, business hours only" in out
+    assert "llama-3.1-8b LoRA by Together AI, dedicated endpoint" in out
+    assert "Amazon Web Services: nova-micro fine-tuned" in out
+    # each route's bill, line by line: a month's serving hours, a run's training
+    assert "Serving instances (on demand) (month 1): 730 instance-hours" in out and "per 1,000 requests" in out
+    assert "Dedicated endpoint (on demand) (month 1): 730 instance-hours x 3.142" in out  # $3.99 / 1.27 USD a GBP
+    # OpenAI's fine-tune is listed, and says why it cannot be bought for the plan
+    assert "OpenAI: gpt-4.1-mini fine-tuned" in out and "NOT BUYABLE for its plan: openai/gpt-4.1-mini" in out

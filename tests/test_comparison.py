@@ -128,10 +128,13 @@ def test_an_offering_closed_to_new_customers_is_marked_in_the_comparison(bundled
                          "approaches.prompt": {"model": "openai/gpt-4o-mini"},
                          "approaches.rag": {"model": "openai/gpt-4o-mini"},
                          "project.judge_model": "openai/gpt-4o-mini"})
-    # Planned well before the fine-tuned model's retirement (2027-01-14), so only the closure is marked.
-    result = estimate(scenario, bundled, datetime.date(2026, 1, 1))
+    # Planned after OpenAI closed fine-tuning to new customers (2026-05-07): the fine-tune cannot be bought.
+    result = estimate(scenario, bundled, datetime.date(2026, 6, 1))
     assert result.approaches["prompt"].blockers == ()
-    assert len(result.approaches["fine_tune"].blockers) == 1
-    assert "no longer accepts new users" in result.approaches["fine_tune"].blockers[0]
+    assert result.approaches["fine_tune"].blockers == (
+        "openai/gpt-4o-mini fine-tuning is closed to new customers since 2026-05-07 (announced: developers.openai.com/"
+        "api/docs/deprecations: fine-tuning wind-down (organisations that never fine-tuned blocked from 2026-05-07; no "
+        "new training jobs for anyone after 2027-01-06)). A team that already fine-tunes with openai is not new to it: "
+        "name openai among the providers it already fine-tunes with, in the scenario file's team section",)
     runs_on = dict(summary_rows(result))["Runs on"]
-    assert runs_on[2].endswith("(not open to new customers)") and "not open" not in runs_on[0]
+    assert runs_on[2].endswith("(not buyable for its plan)") and "not buyable" not in runs_on[0]

@@ -23,12 +23,12 @@ def test_a_serverless_lora_bills_training_by_band_and_tokens_at_the_hosts_price(
     # training: 500 x 400 x 2 = 0.4 M tokens x $2 = $0.80, below the $5 minimum: $5 a run x 3 runs
     runs = line(result, "Training runs (3)")
     assert runs.amount == approx(15.00)
-    assert "billed at the minimum" in runs.quantity_basis
+    assert "the minimum of 5.00 USD a job bills at least 2.5 million tokens" in runs.quantity_basis
     # serving: 10,000 x (100 system + 100 input) = 2 M x $0.40 = $0.80; 10,000 x 50 = 0.5 M x $0.80 = $0.40
     assert line(result, "Input tokens").amount == approx(0.80)
     assert line(result, "Output tokens").amount == approx(0.40)
     assert not [li for li in result.lines if li.category == "hosting"]  # no GPUs of one's own
-    assert result.serves_with == "test-1b (LoRA) hosted by acme"
+    assert result.serves_with == "test-1b (LoRA) hosted by acme, per token"
 
 
 def test_a_large_job_pays_its_tokens_not_the_minimum(book):
@@ -38,7 +38,8 @@ def test_a_large_job_pays_its_tokens_not_the_minimum(book):
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"method": "full"}, "approaches.fine_tune.method", "needs a dedicated endpoint"),
+    ({"method": "full"}, "approaches.fine_tune.method", "acme has no full fine-tuning band"),
+    ({"method": "qlora"}, "approaches.fine_tune.method", "tunes LoRA adapters or the full model, not QLoRA"),
     ({"model": "test-1b-big"}, "approaches.fine_tune.model", "no open model"),
     ({"host": "nohost"}, "approaches.fine_tune.host", "unknown provider 'nohost'"),
 ])

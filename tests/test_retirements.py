@@ -97,10 +97,11 @@ def test_pickers_mark_models_by_their_own_or_their_fine_tuned_date(book, bundled
     assert retirement_mark(writer, datetime.date(2027, 1, 1)) == " (retires 2027-06-30)"
     assert retirement_mark(writer, datetime.date(2027, 6, 30)) == " (retired 2027-06-30)"
     assert retirement_mark(book.chat_model("acme/chat").offering, datetime.date(2027, 1, 1)) == ""
-    # OpenAI's gpt-4.1-mini has no date of its own; its fine-tuned model (ft:gpt-4.1-mini-2025-04-14) has.
-    mini = bundled.chat_model("openai/gpt-4.1-mini").offering
-    assert retirement_mark(mini, datetime.date(2026, 11, 23)) == ""
-    assert retirement_mark(mini, datetime.date(2026, 11, 23), fine_tuned=True) == " (retires 2027-01-14)"
+    # Azure retired its base gpt-4.1-mini on 2026-10-14 and serves models tuned on it until 2027-10-14
+    # (learn.microsoft.com, model retirement schedule).
+    mini = bundled.chat_model("azure/gpt-4.1-mini").offering
+    assert retirement_mark(mini, datetime.date(2026, 12, 2)) == " (retired 2026-10-14)"
+    assert retirement_mark(mini, datetime.date(2026, 12, 2), fine_tuned=True) == " (retires 2027-10-14)"
 
 
 @pytest.mark.parametrize(("today", "expected"), [

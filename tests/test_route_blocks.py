@@ -47,7 +47,8 @@ def test_a_block_is_its_routes_own_class(data, block):
 def test_each_route_holds_only_its_own_keys():
     api, hosted, own = (set(model.model_fields) for model in FINE_TUNE_ROUTES.values())
     assert {"training_gpu", "serving_schedule", "lora_rank", "method", "host"}.isdisjoint(api)
-    assert {"training_gpu", "serving_schedule", "lora_rank"}.isdisjoint(hosted) and "host" in hosted
+    assert {"training_gpu", "lora_rank"}.isdisjoint(hosted) and {"host", "endpoint"} <= hosted
+    assert {"capacity", "provisioned_term"} <= api and not {"capacity", "provisioned_term"} & (hosted | own)
     assert {"host", "cached_prompt_share"}.isdisjoint(own)  # own GPUs have no provider's prompt cache
 
 

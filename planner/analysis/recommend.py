@@ -65,9 +65,11 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
     """Apply the decision rules to ``answers``, citing costs and latency from ``estimate``.
 
     The hard constraints (the latency budget, the examples available, the budget for iterations,
-    data that must stay in-house) rule options out, by what they do (retrieve, train, run on own GPUs);
-    the recommendation is never one of them. The others are ranked by how well their kind of approach
-    fits the goal, then by cost over the horizon.
+    data that must stay in-house, an offering that cannot be bought for the whole plan) rule options out,
+    by what they do (retrieve, train, run on own GPUs) or what they buy; the recommendation is never one of
+    them, and when the option that would have fitted best cannot be bought, the reasons say so and name the
+    best that can. The others are ranked by how well their kind of approach fits the goal, then by cost over
+    the horizon.
     """
     ruled_out: dict[Approach, str] = {}
     cautions: list[str] = []
@@ -96,6 +98,10 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
                 ruled_out.setdefault(name, f"it is costed on a hosted API ({result.serves_with}), and data must "
                                            "stay on your own infrastructure; cost it on a self-hosted model "
                                            "(fine-tuning route: self-hosted)")
+    # Last, so that an option broken by another rule as well is not said to fit but for its sale.
+    unbuyable = [name for name, result in results.items() if result.blockers and name not in ruled_out]
+    for name in unbuyable:
+        ruled_out[name] = f"it cannot be bought for its whole plan: {results[name].blockers[0]}"
 
     wanted: list[ApproachKind]
     reasons: list[str]
@@ -123,6 +129,11 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
         return fit, results[name].horizon_cost
 
     ranked = sorted((name for name in results if name not in ruled_out), key=rank)
+    # The option that would have won on fit and cost had every offering been for sale, when it is not.
+    unsold_best = min([*ranked, *unbuyable], key=rank, default=None)
+    if unsold_best in unbuyable and ranked:
+        reasons.append(f"{results[unsold_best].label} would fit better, but cannot be bought for its whole plan; "
+                       f"{results[ranked[0]].label} is the best option that can")
     if not ranked:
         return Recommendation(None, ["every approach costed here breaks a hard constraint (below); change "
                                      "the scenario or the constraint"], ruled_out, cautions)

@@ -135,7 +135,7 @@ class Costing:
         return LineItem(
             approach, category, item, "one_time", quantity, unit, unit_price, amount, amount,
             self.currency, price.key, price.source, price.as_of, basis, note, caveats, (), price.blocking,
-            price.retires,
+            price.retires, price.sale,
         )
 
     def monthly(
@@ -154,7 +154,7 @@ class Costing:
         return LineItem(
             approach, category, item, "monthly", quantities[0], unit, unit_price, amounts[0],
             sum(amounts), self.currency, price.key, price.source, price.as_of, basis, note,
-            caveats, amounts, price.blocking, price.retires,
+            caveats, amounts, price.blocking, price.retires, price.sale,
         )
 
     def convert(self, price: Price) -> tuple[float, str, tuple[str, ...]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from planner.core.draws import Flags, nonzero, vmax
 from planner.core.errors import FieldProblem, Problem, ScenarioError
+from planner.costs.availability import mark_unbuyable, outside_residency, reason
 from planner.costs.costing import Costing
 from planner.costs.effort import build_hours, engineering_lines, person_hours
 from planner.costs.evaluation import evaluation_lines
@@ -25,6 +26,7 @@ from planner.costs.training import retraining_lines, training_lines
 from planner.costs.training_data import example_work, preference_work, revision_count
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.pricebook import Price, PriceBook, Resolved, UnknownOffering, assumption_price
+from planner.inputs.regions import RESIDENCY_WORDS
 from planner.inputs.scenario import (
     RETRIEVES,
     TRAINS,
@@ -116,8 +118,16 @@ class ApproachEstimate:
 
     @property
     def blockers(self) -> tuple[str, ...]:
-        """Status notes of the offerings this approach uses that a new customer cannot buy."""
-        return tuple(dict.fromkeys(line.caveats[0] for line in self.lines if line.blocking and line.caveats))
+        """Why this option cannot be bought for its whole plan, each reason once (empty: it can): lines past an
+        offering's selling days (``planner.costs.availability``), and status notes that stop a new customer."""
+        return tuple(dict.fromkeys(
+            [reason(line.not_buyable) for line in self.lines if line.not_buyable]
+            + [line.caveats[0] for line in self.lines if line.blocking and line.caveats]))
+
+    @property
+    def buyable(self) -> bool:
+        """Every offering it uses can be bought for its whole plan, on the planning day."""
+        return not self.blockers
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -177,9 +187,18 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
         marked = len(c.infeasible)
         try:
             result = BUILDERS[plan.kind](c, iterations, plan)
-            results[plan.id] = dataclasses.replace(result, infeasible=tuple(c.infeasible[marked:]))
         except FieldProblem as exc:
             problems.append(scenario.origin_problem(exc.field, exc.message))
+            continue
+        outside = outside_residency(result.lines, scenario.project.data_residency)
+        if outside:
+            where = RESIDENCY_WORDS[scenario.project.data_residency]
+            problems.append(scenario.origin_problem("project.data_residency", (
+                f"{result.label}: data must stay in {where}, and " + "; ".join(outside)
+                + ": choose offerings in a region there, or change where data must stay")))
+            continue
+        lines = mark_unbuyable(result.lines, result.phases, planned_on, scenario.team.fine_tunes_with)
+        results[plan.id] = dataclasses.replace(result, lines=lines, infeasible=tuple(c.infeasible[marked:]))
     if problems:
         # Options inherit their kind's block, so one bad reference can surface more than once.
         raise ScenarioError(list(dict.fromkeys(problems)))

@@ -35,8 +35,11 @@ from planner.costs.training import (
     hosting_lines,
     self_hosted_run,
 )
+from planner.costs.tuned_serving import tuned_serving_lines
 from planner.inputs.architecture import parameters as model_parameters
+from planner.inputs.option_edits import cheapest_instance_holding
 from planner.inputs.pricebook import Resolved, UnknownOffering
+from planner.inputs.regions import RESIDENCY_WORDS
 from planner.inputs.scenario import ApiFineTune, FineTuneBase, ProviderHostedFineTune, SelfHostedFineTune
 
 
@@ -70,7 +73,29 @@ class FineTuneRoute(Protocol[Block]):
         ...
 
 
-def lookup(field: str, find: Callable[[], Resolved]) -> Resolved:
+def dedicated_endpoint(c: Costing, host: str, arch: Any, model: str) -> str:
+    """The cheapest of ``host``'s GPU instances (its dedicated endpoints), within the scenario's residency, whose
+    GPUs hold the model's 16-bit weights with room for its KV cache (``SERVING_BYTES_PER_PARAMETER_TO_START``);
+    the serving plan then checks the fit and sizes the replicas."""
+    residency = c.scenario.project.data_residency
+    found = cheapest_instance_holding(c.book, arch, host, residency, SERVING_BYTES_PER_PARAMETER_TO_START)
+    if found is None:
+        where = "" if residency == "anywhere" else f" within {RESIDENCY_WORDS[residency]}"
+        raise UnknownOffering(f"{host} has no dedicated endpoint{where} whose GPUs hold {model}: choose another host "
+                              "or route" + ("" if residency == "anywhere" else
+                                            " (a host's endpoints count only where its table states a region)"))
+    return found
+
+
+# A first choice of serving GPUs: 16-bit weights (2 bytes a parameter) and a fifth again for the KV cache of a
+# few requests; the serving plan then checks the fit at the scenario's load.
+SERVING_BYTES_PER_PARAMETER_TO_START = 2.4
+
+
+Found = TypeVar("Found")
+
+
+def lookup(field: str, find: Callable[[], Found]) -> Found:
     """A price-book lookup whose miss becomes a problem at the scenario ``field``."""
     try:
         return find()
@@ -96,13 +121,14 @@ class ApiRoute:
             c, field("model"), c.book.chat_model, block.model).offering.deprecation_date
         preference = (api_preference_run(block, tuned, field("preference_pairs"))
                       if nonzero(block.preference_pairs) else None)
-        serving = inference_lines(c, option, tuned, block.system_prompt_tokens, block.cached_prompt_share,
-                                  retrieved_tokens, field)
+        serving = tuned_serving_lines(c, option, tuned, block, retrieved_tokens, field)
         return Served(api_run(block, tuned), preference, serving, retires, f"{block.model} (fine-tuned)")
 
 
 class ProviderHostedRoute:
-    """A host of open models tunes a LoRA adapter (billed per token by size band) and serves it per token."""
+    """A host of open models tunes a LoRA adapter (billed per token by size band) and serves it: per token on a
+    base model it lists for serverless LoRA, otherwise on a dedicated endpoint (one of its GPU instances),
+    sized and billed by the hour on the block's schedule as own GPUs are."""
 
     self_hosted: ClassVar[bool] = False
 
@@ -110,21 +136,41 @@ class ProviderHostedRoute:
               retrieved_tokens: int) -> Served:
         host = block.host
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
-        if block.method != "lora":
+        if block.method == "qlora":
             raise FieldProblem(field("method"), (
-                f"{host} serves fine-tuned LoRA adapters per token; a {block.method} fine-tune needs a dedicated "
-                "endpoint, which the planner does not price: use method lora, or route self_hosted"))
+                "a host of open models tunes LoRA adapters or the full model, not QLoRA: use method lora or full, "
+                "or route self_hosted"))
         billion = getattr(arch, "published_params_billion", None) or model_parameters(arch) / 1e9
-        band = lookup(field("host"), lambda: c.book.fine_tuning_band(host, "lora", billion))
-        served = lookup(field("model"), lambda: c.book.hosted_open_model(host, block.model))
+        method = block.method
+        band = lookup(field("method" if method == "full" else "host"),
+                      lambda: c.book.fine_tuning_band(host, method, billion))
         if nonzero(block.preference_pairs):
             raise FieldProblem(field("preference_pairs"), (
                 f"{host}'s DPO prices are not in the tables: cost DPO on the self_hosted route, or set "
                 "preference_pairs to 0"))
-        serving = inference_lines(c, option, served, block.system_prompt_tokens, block.cached_prompt_share,
-                                  retrieved_tokens, field)
-        return Served(hosted_run(block, band), None, serving, served.offering.deprecation_date,
-                      f"{block.model} (LoRA) hosted by {host}")
+        served = c.book.serverless_lora(host, block.model)
+        if served is not None and block.endpoint is None and method == "lora":
+            serving = inference_lines(c, option, served, block.system_prompt_tokens, block.cached_prompt_share,
+                                      retrieved_tokens, field)
+            return Served(hosted_run(block, band), None, serving, served.offering.deprecation_date,
+                          f"{block.model} (LoRA) hosted by {host}, per token")
+        endpoint_field = field("endpoint" if block.endpoint else "host")
+        endpoint_ref = block.endpoint or lookup(endpoint_field, lambda: dedicated_endpoint(c, host, arch, block.model))
+        if not endpoint_ref.startswith(f"{host}/"):
+            raise FieldProblem(endpoint_field, f"a dedicated endpoint of {host} is one of its GPU instances "
+                                               f"({host}/...), got {endpoint_ref!r}")
+        endpoint = ref(c, endpoint_field, c.book.gpu_instance, endpoint_ref)
+        # The host runs the endpoint as the team would run its own GPUs: the same sizing and schedules.
+        # (Constructed, not validated: a range's inputs are arrays of values, which the block's checks refuse.)
+        as_own = SelfHostedFineTune.model_construct(
+            route="self_hosted", model=block.model, architecture=block.architecture, method=method,
+            training_gpu=endpoint_ref, serving_schedule=block.serving_schedule)
+        prompt_tokens = input_tokens_per_request(c, block.system_prompt_tokens, retrieved_tokens)
+        plan = plan_serving(c, as_own, arch, endpoint, prompt_tokens, endpoint_field)
+        serving = hosting_lines(c, option, plan, endpoint, endpoint_field)
+        serving = [li._replace(item=li.item.replace("Serving instances", "Dedicated endpoint")) for li in serving]
+        return Served(hosted_run(block, band), None, serving, None,
+                      f"{block.model} ({'LoRA' if method == 'lora' else 'full'}) on {endpoint_ref}")
 
 
 class SelfHostedRoute:

@@ -6,6 +6,8 @@ import datetime
 import re
 from typing import Literal, NamedTuple
 
+from planner.inputs.pricebook import Sale
+
 # An option's id (``Option.id``); in a scenario without options, the kind of approach
 # ("prompt", "rag", "fine_tune", "hybrid"). Kinds and their labels: ``planner.inputs.scenario``.
 Approach = str
@@ -106,3 +108,5 @@ class LineItem(NamedTuple):
     monthly_amounts: tuple[float, ...] = ()
     blocking: bool = False  # its price's status stops a new customer from buying it
     retires: datetime.date | None = None  # the day the priced model's provider stops serving it
+    sale: Sale | None = None  # the priced offering's region and selling days (None: not an offering)
+    not_buyable: str = ""  # why this line cannot be bought for the plan ("": it can)

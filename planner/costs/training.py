@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from planner.core.draws import divide_or_zero, nonzero, vceil
+from planner.core.draws import divide_or_zero, nonzero, vceil, vmax
 from planner.core.errors import FieldProblem
 from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
 from planner.costs.evaluation import evaluation_work
@@ -27,17 +27,31 @@ class TrainingRun:
 
 
 def api_run(block: FineTuneBase, prices: Resolved) -> TrainingRun:
-    """An API fine-tuning run, billed per million training tokens.
+    """An API fine-tuning run, billed per million training tokens, and at least the provider's minimum a job.
 
     1,000 examples x 600 tokens x 3 epochs = 1.8 million tokens x $3.00 = $5.40.
     """
-    tokens = block.training_tokens
-    return TrainingRun(
-        tokens / TOKENS_PER_MILLION, "million training tokens",
-        prices.price("training_per_million_tokens", "million training tokens"),
-        f"examples ({block.examples:,}) x tokens_per_example ({block.tokens_per_example:,}) x "
-        f"epochs ({block.epochs})",
-    )
+    return per_token_run(block, prices)
+
+
+def per_token_run(block: FineTuneBase, prices: Resolved) -> TrainingRun:
+    """A run billed per million training tokens at ``prices``' training price, and at least its
+    ``minimum_per_job``: a job below the minimum is billed as the tokens the minimum buys.
+
+    1.8 million tokens x $0.48 = $0.86; with a $4.00 minimum a job, 8.33 million tokens x $0.48 = $4.00.
+    """
+    tokens = block.training_tokens / TOKENS_PER_MILLION
+    price = prices.price("training_per_million_tokens", "million training tokens")
+    minimum = getattr(prices.offering, "minimum_per_job", 0.0)
+    basis = (f"examples ({block.examples:,}) x tokens_per_example ({block.tokens_per_example:,}) x "
+             f"epochs ({block.epochs})")
+    if minimum and price.value and nonzero(tokens * price.value < minimum):
+        # Billed as if the job had the tokens its minimum charge buys (value by value for a range).
+        billed = vmax(tokens, minimum / price.value)
+        return TrainingRun(billed, "million training tokens", price,
+                           f"{basis}; the minimum of {minimum:,.2f} {price.currency} a job bills at least "
+                           f"{minimum / price.value:,.3g} million tokens")
+    return TrainingRun(tokens, "million training tokens", price, basis)
 
 
 def self_hosted_run(plan: TrainingPlan, instance: Resolved) -> TrainingRun:
@@ -63,16 +77,7 @@ def hosted_run(block: FineTuneBase, band: Resolved) -> TrainingRun:
 
     1,000 examples x 600 tokens x 3 epochs = 1.8 million tokens x $0.48 = $0.86 a run.
     """
-    tokens = block.training_tokens / TOKENS_PER_MILLION
-    price = band.price("training_per_million_tokens", "million training tokens")
-    minimum = band.offering.minimum_per_job
-    basis = (f"examples ({block.examples:,}) x tokens_per_example ({block.tokens_per_example:,}) x "
-             f"epochs ({block.epochs})")
-    if minimum and price.value and tokens * price.value < minimum:
-        # Billed as if the job had the tokens its minimum charge buys.
-        return TrainingRun(minimum / price.value, "million training tokens", price,
-                           f"{basis}; below the minimum of {minimum:,.2f} a job, billed at the minimum")
-    return TrainingRun(tokens, "million training tokens", price, basis)
+    return per_token_run(block, band)
 
 
 def api_preference_run(block: FineTuneBase, prices: Resolved, field: str) -> TrainingRun:

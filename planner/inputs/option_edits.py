@@ -10,7 +10,10 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from planner.inputs.architecture import Architecture
+from planner.inputs.price_tables import Sold
 from planner.inputs.pricebook import PriceBook, open_model_hosts
+from planner.inputs.regions import Residency, within
 from planner.inputs.scenario import (
     APPROACH_KINDS,
     APPROACH_LABELS,
@@ -113,7 +116,7 @@ def set_option_setting(data: dict[str, Any], index: int, key: str, value: Any, b
 
 
 def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], today: datetime.date,
-                   inherited: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   inherited: Mapping[str, Any] | None = None, residency: Residency = "anywhere") -> dict[str, Any]:
     """The settings that move a fine-tuning option to ``route``: the route, and each field that route needs
     which the option does not hold in a usable form: the option's own value where it serves, else the one
     it inherits from its blocks, else the first fitting choice in the price tables. Without them a switch
@@ -124,10 +127,10 @@ def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], toda
     back to a route keeps what was chosen for it, and an option that leaves a route for another and comes
     back gets its block's model again, not the first in the tables.
 
-    To self-hosted: an open model and a training GPU instance (the cheapest an hour whose GPUs hold the
-    model's weights twice over, a start the sizing then checks); to a host of open models: a host, one of
-    its open models, and LoRA; to a provider's API: a fine-tunable model whose fine-tuned version is not
-    retired on ``today``, open to new customers where one is.
+    To self-hosted: an open model and a training GPU instance (the cheapest an hour, within ``residency``,
+    whose GPUs hold the model's weights twice over, a start the sizing then checks); to a host of open
+    models: a host, one of its open models, and LoRA; to a provider's API: a fine-tunable model within
+    ``residency`` whose fine-tuned version is not retired on ``today``, open to new customers where one is.
 
     >>> from planner.inputs.pricebook import load_price_book
     >>> book, today = load_price_book(), datetime.date(2026, 12, 2)
@@ -156,7 +159,7 @@ def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], toda
             take("model", first("model", lambda m: m in open_models)
                  or (served_anywhere or open_models or [str(written.get("model", ""))])[0])
         if written.get("training_gpu") is None:
-            gpu = _cheapest_instance_holding(book, changes.get("model", written.get("model", "")))
+            gpu = cheapest_instance_holding(book, changes.get("model", written.get("model", "")), residency=residency)
             if gpu is not None:
                 changes["training_gpu"] = gpu
     elif route == "provider_hosted":
@@ -168,15 +171,21 @@ def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], toda
     elif route == "api":
         # Open to new customers first (a closed platform is a last resort), then in the tables' order.
         tunable = [ref for _, ref in sorted(
-            ((found.fine_tuning.blocking, f"{name}/{model_id}") for name, table in book.tables.items()
+            ((closed(found.fine_tuning, today), f"{name}/{model_id}") for name, table in book.tables.items()
              for model_id, found in table.models.items()
-             if found.fine_tuning is not None and (found.fine_tuning.deprecation_date is None
-                                                   or found.fine_tuning.deprecation_date > today)),
+             if found.fine_tuning is not None and within(found.fine_tuning.region, residency)
+             and (found.fine_tuning.deprecation_date is None or found.fine_tuning.deprecation_date > today)),
             key=lambda found: found[0])]
         model = first("model", lambda m: m in tunable) or (tunable[0] if tunable else None)
         if model is not None:
             take("model", model)
     return changes
+
+
+def closed(offering: Sold, today: datetime.date) -> bool:
+    """Whether a new customer cannot buy ``offering`` on ``today`` (its status says so, or it closed)."""
+    since = offering.closed_to_new_customers_since
+    return offering.blocking or (since is not None and since <= today)
 
 
 # A training instance's GPU memory, in bytes per parameter of the model, for a first choice: 16-bit weights
@@ -185,16 +194,23 @@ BYTES_PER_PARAMETER_TO_START = 4
 BYTES_PER_GIB = 2**30
 
 
-def _cheapest_instance_holding(book: PriceBook, model_id: str) -> str | None:
-    """The GPU instance with the lowest on-demand price an hour whose GPUs hold ``model_id``'s parameters at
-    ``BYTES_PER_PARAMETER_TO_START`` (any instance when the model or the GPUs are unknown)."""
+def cheapest_instance_holding(book: PriceBook, model_id: str | Architecture, provider: str | None = None,
+                              residency: Residency = "anywhere",
+                              bytes_per_parameter: float = BYTES_PER_PARAMETER_TO_START) -> str | None:
+    """The GPU instance (of ``provider``'s, if given, in a region within ``residency``) with the lowest
+    on-demand price an hour whose GPUs hold the model's parameters at ``bytes_per_parameter`` (default: a
+    training start, ``BYTES_PER_PARAMETER_TO_START``; any instance when the model or the GPUs are unknown)."""
     from planner.inputs.architecture import parameters
 
     needed = 0.0
-    if book.open_models is not None and model_id in book.open_models.models:
-        needed = parameters(book.open_models.models[model_id]) * BYTES_PER_PARAMETER_TO_START / BYTES_PER_GIB
+    if not isinstance(model_id, str):
+        needed = parameters(model_id) * bytes_per_parameter / BYTES_PER_GIB
+    elif book.open_models is not None and model_id in book.open_models.models:
+        needed = parameters(book.open_models.models[model_id]) * bytes_per_parameter / BYTES_PER_GIB
     gpus = book.hardware.gpus if book.hardware is not None else {}
     candidates = [(instance.per_hour, f"{name}/{instance_id}")
-                  for name, table in book.tables.items() for instance_id, instance in table.gpu_instances.items()
-                  if instance.gpu not in gpus or gpus[instance.gpu].memory_gib * instance.gpu_count >= needed]
+                  for name, table in book.tables.items() if provider in (None, name)
+                  for instance_id, instance in table.gpu_instances.items()
+                  if within(instance.region, residency)
+                  and (instance.gpu not in gpus or gpus[instance.gpu].memory_gib * instance.gpu_count >= needed)]
     return min(candidates)[1] if candidates else None

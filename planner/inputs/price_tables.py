@@ -43,25 +43,83 @@ class Offering(BaseModel):
                                               "no longer accepting new users); marked in the comparison itself")
 
 
-class ModelOffering(Offering):
+class Sold(Offering):
+    """An offering a team buys: where it runs, and the days its seller stops selling it.
+
+    ``region`` is the seller's region id (``eu-west-2``, ``uksouth``, ``global``); the planner places it
+    in a jurisdiction through ``planner.inputs.regions`` when a scenario says where data must stay.
+    A seller winding an offering down announces two days: from ``closed_to_new_customers_since`` a team
+    that has not bought it before cannot start; after ``no_new_training_after`` nobody can start a training
+    job on it (what was trained still serves until the model retires). ``dates_source`` cites both.
+    """
+
+    region: str | None = Field(None, max_length=60, description="the seller's region id; unset: not stated")
+    closed_to_new_customers_since: AsOf | None = Field(
+        None, description="from this day a team that has not bought it before cannot start")
+    no_new_training_after: AsOf | None = Field(
+        None, description="the last day a training job can be started on it")
+    dates_source: str | None = Field(None, min_length=1, description="where the two days were announced")
+
+    @model_validator(mode="after")
+    def _dates_are_cited(self) -> Sold:
+        dated = self.closed_to_new_customers_since is not None or self.no_new_training_after is not None
+        if dated and self.dates_source is None:
+            raise ValueError("closed_to_new_customers_since and no_new_training_after need dates_source: the page "
+                             "that announced them")
+        return self
+
+
+class ModelOffering(Sold):
     """A hosted model, which its provider may retire."""
 
     deprecation_date: AsOf | None = Field(
         None, description="the day the provider stops serving the model (as announced; LiteLLM's map carries it)")
 
 
+class ProvisionedThroughput(BaseModel):
+    """Capacity for a tuned model bought by the hour in model units, used or not (Amazon Bedrock's
+    Provisioned Throughput): a price per unit-hour for each term sold, and what a unit serves a minute."""
+
+    model_config = STRICT
+    per_unit_hour: NonNegative = Field(description="no commitment, per model unit per hour")
+    per_unit_hour_1_month: NonNegative | None = Field(None, description="with a 1-month commitment")
+    per_unit_hour_6_month: NonNegative | None = Field(None, description="with a 6-month commitment")
+    input_tokens_per_minute_per_unit: Positive = Field(description="input tokens a model unit processes a minute")
+    output_tokens_per_minute_per_unit: Positive = Field(description="output tokens a model unit writes a minute")
+
+
 class FineTunedPrices(ModelOffering):
-    """Training price and the fine-tuned model's own inference prices, per million tokens."""
+    """A provider's fine-tuning of a hosted model, as the provider bills it: training per million tokens (at
+    least ``minimum_per_job`` a job), and serving the tuned model per token, on ``provisioned`` capacity,
+    or both; a fixed fee per hour while a tuned model is deployed (Azure OpenAI), and storage per tuned model
+    a month (Mistral, Amazon Bedrock)."""
 
     training_per_million_tokens: NonNegative
     preference_training_per_million_tokens: NonNegative | None = Field(
         None, description="DPO (preference) training price; without it the API route cannot cost preference pairs")
-    input_per_million_tokens: NonNegative
-    output_per_million_tokens: NonNegative
+    input_per_million_tokens: NonNegative | None = Field(
+        None, description="the tuned model's input price; unset with output: not served per token")
+    output_per_million_tokens: NonNegative | None = None
     cached_input_per_million_tokens: NonNegative | None = None
+    minimum_per_job: NonNegative = Field(0.0, description="the least a training job is billed (0: none published)")
+    hosting_per_hour: NonNegative = Field(
+        0.0, description="billed every hour a tuned model is deployed, used or not, per deployment")
+    storage_per_month: NonNegative = Field(0.0, description="billed a month for each tuned model kept")
+    provisioned: ProvisionedThroughput | None = Field(
+        None, description="capacity bought by the hour in model units, if sold for the tuned model")
     litellm_id: str | None = Field(
         None, description="key of the tuned model (or the model tuning runs on) in LiteLLM's price map; "
                           "its provider there may differ from the table's (Gemini tuning runs on Vertex AI)")
+
+    @model_validator(mode="after")
+    def _served_somehow(self) -> FineTunedPrices:
+        per_token = (self.input_per_million_tokens, self.output_per_million_tokens)
+        if None in per_token and per_token != (None, None):
+            raise ValueError("give both input_per_million_tokens and output_per_million_tokens, or neither")
+        if per_token == (None, None) and self.provisioned is None:
+            raise ValueError("a tuned model needs per-token prices (input_per_million_tokens and "
+                             "output_per_million_tokens), provisioned capacity, or both")
+        return self
 
 
 class ChatModel(ModelOffering):
@@ -80,12 +138,14 @@ class ChatModel(ModelOffering):
     batch_output_per_million_tokens: NonNegative | None = None
     litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
     open_model: Identifier | None = Field(
-        None, description="the open model (an id in open_models.yaml) this serves: a LoRA fine-tune of it hosted "
-                          "by this provider is billed at these prices")
+        None, description="the open model (an id in open_models.yaml) this serves")
+    serverless_lora: bool = Field(
+        False, description="the host serves a LoRA adapter on this model per token, at these prices; otherwise a "
+                           "tuned model needs one of the host's dedicated endpoints (its gpu_instances)")
     fine_tuning: FineTunedPrices | None = None
 
 
-class FineTuningBand(Offering):
+class FineTuningBand(Sold):
     """An open-model fine-tuning API's training price for models within a size band."""
 
     method: Literal["lora", "full"]
@@ -109,7 +169,7 @@ class EmbeddingModel(ModelOffering):
     litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
 
 
-class VectorDb(Offering):
+class VectorDb(Sold):
     """A vector database plan; a usage component the plan does not bill is left at 0."""
 
     storage_per_gb_month: NonNegative = 0.0
@@ -119,7 +179,7 @@ class VectorDb(Offering):
     monthly_minimum: NonNegative = 0.0
 
 
-class Service(Offering):
+class Service(Sold):
     """An operations service billed monthly (tracing, monitoring, moderation): a fee, and usage beyond
     what the fee includes. Usage is counted in ``unit``s, ``units_per_request`` for each request."""
 
@@ -130,7 +190,7 @@ class Service(Offering):
     units_per_request: NonNegative = Field(1.0, description="units each request generates")
 
 
-class GpuInstance(Offering):
+class GpuInstance(Sold):
     """A cloud instance: which GPU (an id in ``hardware.yaml``), how many, and its hourly price."""
 
     gpu: Identifier
@@ -140,7 +200,6 @@ class GpuInstance(Offering):
         None, description="price per instance-hour with a 1-year commitment, billed every hour whether used or not")
     spot_per_hour: NonNegative | None = Field(
         None, description="spot (interruptible) price per instance-hour")
-    region: str | None = None
 
 
 # The sections of a provider's table that hold offerings, in the order tables and listings show them.

@@ -28,6 +28,7 @@ from planner.inputs.price_tables import (
     PeopleTable,
     PriceTable,
     RateCard,
+    Sold,
 )
 from planner.inputs.validation import validate_document
 
@@ -41,6 +42,23 @@ SPECIAL_TABLES: dict[str, type[BaseModel]] = {
     "fx": FxTable,
     "open_models": OpenModelTable,
 }
+
+# Fields of an offering that price training: only lines priced by these can break a "no new training" date.
+TRAINING_PRICE_FIELDS = frozenset({"training_per_million_tokens", "preference_training_per_million_tokens"})
+
+
+class Sale(NamedTuple):
+    """Where an offering runs and when its seller stops selling it (``planner.inputs.price_tables.Sold``).
+
+    ``training_until`` is set only on a price that bills training: the last day a job can start.
+    """
+
+    offering: str  # the offering's key: "openai.models.gpt-4.1-mini.fine_tuning"
+    region: str | None
+    closed_since: datetime.date | None = None
+    training_until: datetime.date | None = None
+    dates_source: str | None = None
+
 
 class Price(NamedTuple):  # NamedTuple, not a frozen dataclass, for the reason given at LineItem
     """A looked-up figure with everything needed to explain it.
@@ -57,6 +75,7 @@ class Price(NamedTuple):  # NamedTuple, not a frozen dataclass, for the reason g
     status: str | None = None
     blocking: bool = False  # the status stops a new customer from buying it
     retires: datetime.date | None = None  # a model's deprecation date: it serves until then
+    sale: Sale | None = None  # an offering's region and selling days; None for rates, assumptions, exchange rates
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +89,14 @@ class Resolved:
     _prices: dict[tuple[str, str], Price] = field(default_factory=dict, compare=False, repr=False)
 
     def price(self, field: str, unit: str) -> Price:
-        """The offering's ``field`` as a Price; raises ``KeyError`` if the field is unset."""
+        """The offering's ``field`` as a Price; raises ``KeyError`` if the field is unset. A dotted field
+        (``provisioned.per_unit_hour``) is a figure of a block inside the offering, with the offering's source."""
         cached = self._prices.get((field, unit))
         if cached is not None:
             return cached
-        value = getattr(self.offering, field)
+        value: Any = self.offering
+        for part in field.split("."):
+            value = getattr(value, part) if value is not None else None
         if value is None:
             raise KeyError(f"{self.key} has no {field}")
         price = Price(
@@ -87,9 +109,18 @@ class Resolved:
             status=self.offering.status,
             blocking=self.offering.blocking,
             retires=getattr(self.offering, "deprecation_date", None),
+            sale=self._sale(field),
         )
         self._prices[(field, unit)] = price
         return price
+
+    def _sale(self, field: str) -> Sale | None:
+        offering = self.offering
+        if not isinstance(offering, Sold):
+            return None
+        trains = field in TRAINING_PRICE_FIELDS
+        return Sale(self.key, offering.region, offering.closed_to_new_customers_since,
+                    offering.no_new_training_after if trains else None, offering.dates_source)
 
     def nested(self, name: str) -> Resolved | None:
         """A nested offering block (e.g. a chat model's ``fine_tuning``), if present."""
@@ -157,17 +188,14 @@ class PriceBook:
         """An operations service (``langfuse/core``)."""
         return self._find(ref, "services", "service")
 
-    def hosted_open_model(self, host: str, model_id: str) -> Resolved:
-        """The per-token prices at which ``host`` serves ``model_id`` (an open model) and adapters on it."""
+    def serverless_lora(self, host: str, model_id: str) -> Resolved | None:
+        """The per-token prices at which ``host`` serves LoRA adapters on ``model_id`` (an open model), or None
+        where it lists no such base model for serverless LoRA (a tuned model then needs a dedicated endpoint)."""
         table = self.tables.get(host)
         if table is None:
             raise UnknownOffering(f"unknown provider {host!r}")
-        served = [key for key, model in table.models.items() if model.open_model == model_id]
-        if not served:
-            known = ", ".join(sorted({m.open_model for m in table.models.values() if m.open_model})) or "none"
-            raise UnknownOffering(f"{host} serves no model built on {model_id!r} in pricing/{host}.yaml "
-                                  f"(open models it serves: {known})")
-        return self.chat_model(f"{host}/{served[0]}")
+        served = [key for key, model in table.models.items() if model.open_model == model_id and model.serverless_lora]
+        return self.chat_model(f"{host}/{served[0]}") if served else None
 
     def fine_tuning_band(self, host: str, method: str, params_billion: float) -> Resolved:
         """The fine-tuning band of ``host`` that prices ``method`` for a model of ``params_billion``."""
@@ -338,11 +366,28 @@ def _drop_unknown_gpus(
 
 
 def open_model_hosts(book: PriceBook) -> dict[str, list[str]]:
-    """The hosts of open models: providers that both tune them (fine-tuning bands) and serve them per token,
-    each with the open models it serves, in its table's order."""
-    hosts = {name: [m.open_model for m in table.models.values() if m.open_model]
-             for name, table in book.tables.items() if table.fine_tuning_bands}
-    return {name: served for name, served in hosts.items() if served}
+    """The hosts of open models: providers that tune them (a LoRA fine-tuning band covers the model's size) and
+    serve the tuned model, per token on a base they list for serverless LoRA or on a dedicated endpoint (one of
+    their GPU instances). Each with the open models it can serve: those its table lists first, in its order."""
+    from planner.inputs.architecture import parameters
+
+    models = book.open_models.models if book.open_models is not None else {}
+    hosts = {}
+    for name, table in book.tables.items():
+        bands = [b for b in table.fine_tuning_bands.values() if b.method == "lora"]
+
+        def tuned(model_id: str, bands: list[Any] = bands) -> bool:
+            arch = models.get(model_id)
+            billion = (getattr(arch, "published_params_billion", None) or parameters(arch) / 1e9) if arch else None
+            return billion is not None and any(b.min_params_billion <= billion <= b.max_params_billion for b in bands)
+
+        listed = [m.open_model for m in table.models.values() if m.open_model and m.serverless_lora]
+        if table.gpu_instances:
+            listed += [m.open_model for m in table.models.values() if m.open_model] + list(models)
+        served = [m for m in dict.fromkeys(listed) if tuned(m)]
+        if served:
+            hosts[name] = served
+    return hosts
 
 
 def all_offerings(book: PriceBook) -> list[tuple[str, str, Offering]]:

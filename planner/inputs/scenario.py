@@ -32,6 +32,7 @@ from planner.core.errors import Problem, ScenarioError
 from planner.core.limits import MAX_MAGNITUDE, MAX_TEXT_CHARS
 from planner.inputs.architecture import Architecture
 from planner.inputs.files import YamlDocument, dump_yaml, parse_yaml, read_yaml
+from planner.inputs.regions import Residency
 from planner.inputs.validation import (
     STRICT,
     TAG_ERROR,
@@ -56,7 +57,9 @@ Share = Annotated[float, Field(ge=0, le=1)]
 Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$", max_length=200)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
 
-DEFAULT_MODEL = "openai/gpt-4o-mini"
+DEFAULT_MODEL = "openai/gpt-5.4-mini"  # current: gpt-4o-mini retires 2027-01-14
+# A model a new customer can fine-tune on the planning day (OpenAI's platform closed to new customers in 2026).
+DEFAULT_FINE_TUNE_MODEL = "aws/nova-micro"
 DEFAULT_EMBEDDING_MODEL = "openai/text-embedding-3-small"
 DEFAULT_VECTOR_DB = "pinecone/standard"
 
@@ -155,9 +158,9 @@ class ExampleSources(BaseModel):
 
 
 FineTuneRouteName = Literal["api", "provider_hosted", "self_hosted"]
-ROUTE_DESCRIPTION = ("who trains and serves the model: a model provider's API (api); a host of open models that "
-                     "tunes a LoRA adapter and serves it per token (provider_hosted); or GPUs you rent and run it on "
-                     "yourself (self_hosted)")
+ROUTE_DESCRIPTION = ("who trains and serves the model: a model provider's fine-tuning service (api); a host of open "
+                     "models that tunes a LoRA adapter and serves it per token or on a dedicated endpoint "
+                     "(provider_hosted); or GPUs you rent and run it on yourself (self_hosted)")
 
 
 class FineTuneBase(BaseModel):
@@ -172,7 +175,7 @@ class FineTuneBase(BaseModel):
     model_config = STRICT
     route: FineTuneRouteName = Field("api", title="Route", description=ROUTE_DESCRIPTION)
     model: str = Field(
-        DEFAULT_MODEL, max_length=200, title="Model to fine-tune",
+        DEFAULT_FINE_TUNE_MODEL, max_length=200, title="Model to fine-tune",
         description="on the api route a fine-tunable chat model with fine-tuning prices (provider/id); on "
                     "provider_hosted and self_hosted an open model's id in pricing/open_models.yaml "
                     "(provider_hosted: one the host serves)",
@@ -257,9 +260,16 @@ class OpenModelFineTune(FineTuneBase):
 
 
 class ApiFineTune(PromptCache, FineTuneBase):
-    """A model provider's fine-tuning API trains the model and serves it per token (``route: api``)."""
+    """A model provider's fine-tuning service trains the model and serves it as the provider bills it: per
+    token, on provisioned capacity, with a deployment fee or storage (``route: api``)."""
 
     route: Literal["api"] = Field("api", title="Route", description=ROUTE_DESCRIPTION)
+    capacity: Literal["cheaper", "per_token", "provisioned"] = Field(
+        "cheaper", title="Serving capacity",
+        description="how the tuned model is served where the provider sells both: per token, on provisioned "
+                    "model units billed every hour, or whichever is cheaper over the horizon")
+    provisioned_term: Literal["none", "1_month", "6_month"] = Field(
+        "none", title="Provisioned term", description="commitment of provisioned capacity (longer: cheaper an hour)")
 
     @model_validator(mode="after")
     def _provider_model(self) -> ApiFineTune:
@@ -269,13 +279,21 @@ class ApiFineTune(PromptCache, FineTuneBase):
 
 
 class ProviderHostedFineTune(PromptCache, OpenModelFineTune):
-    """A host of open models tunes a LoRA adapter and serves it per token (``route: provider_hosted``)."""
+    """A host of open models tunes a LoRA adapter and serves it: per token on a base model it lists for
+    serverless LoRA, else on one of its dedicated endpoints billed by the hour (``route: provider_hosted``)."""
 
     route: Literal["provider_hosted"] = Field(title="Route", description=ROUTE_DESCRIPTION)
     host: Identifier = Field(
         title="Host of open models",
         description="the provider (together, fireworks) that tunes and serves the open model: its fine-tuning "
-                    "bands price training, its per-token prices serving")
+                    "bands price training; serverless LoRA or its dedicated endpoints serving")
+    endpoint: Ref | None = Field(
+        None, title="Dedicated endpoint",
+        description="the host's GPU instance that serves a model it does not serve serverless; default: its "
+                    "cheapest that holds the model")
+    serving_schedule: Literal["always_on", "business_hours", "scale_to_zero"] = Field(
+        "always_on", title="Endpoint schedule",
+        description="when a dedicated endpoint runs (billed by the hour, as own GPUs)")
 
 
 class SelfHostedFineTune(OpenModelFineTune):
@@ -483,6 +501,11 @@ class Project(BaseModel):
         json_schema_extra={"unit": "people"})
     judge_model: Ref = Field(DEFAULT_MODEL, title="LLM judge",
                              description="chat model used as LLM judge: it scores outputs in each evaluation round")
+    data_residency: Residency = Field(
+        "anywhere", title="Data must stay in",
+        description="where requests and training data may be processed: every offering that trains or serves an "
+                    "option's model, writes its synthetic examples or holds its knowledge base must run there (its "
+                    "table's region); the LLM judge and operations services are not checked")
 
 
 class Operations(BaseModel):
@@ -520,6 +543,10 @@ class Team(BaseModel):
 
     model_config = STRICT
     rates: str = Field("us", max_length=200, title="People rates", description="rate card id in pricing/people.yaml")
+    fine_tunes_with: list[Identifier] = Field(
+        [], max_length=50, title="Already fine-tunes with",
+        description="providers (table names) whose fine-tuning the team already uses: their fine-tuning is not "
+                    "closed to it as to a new customer (its last day for new training jobs still applies)")
 
 
 Bounded = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)]

@@ -64,6 +64,7 @@ def line_item_columns(estimate: Estimate) -> list[Column]:
         Column("How the quantity was worked out", lambda line: in_words(line.quantity_basis), "text"),
         Column("Currency conversion", lambda line: line.note, "text"),
         Column("Caveats", lambda line: "; ".join(line.caveats), "text"),
+        Column("Why it cannot be bought for the plan", lambda line: line.not_buyable, "text"),
     ]
 
 
@@ -113,6 +114,12 @@ def _line_dict(line: LineItem) -> dict[str, Any]:
     data["retires"] = line.retires.isoformat() if line.retires else None
     data["monthly_amounts"] = list(line.monthly_amounts)
     data["caveats"] = list(line.caveats)
+    sale = line.sale
+    data["sale"] = None if sale is None else {
+        "offering": sale.offering, "region": sale.region,
+        "closed_to_new_customers_since": sale.closed_since.isoformat() if sale.closed_since else None,
+        "no_new_training_after": sale.training_until.isoformat() if sale.training_until else None,
+        "dates_source": sale.dates_source}
     return data
 
 
@@ -132,6 +139,8 @@ def _approach_dict(result: ApproachEstimate, option: bool = False) -> dict[str, 
         "added_latency_ms": result.added_latency_ms,
         "input_tokens_per_request": result.input_tokens_per_request,
         "notes": list(result.notes),
+        "buyable": result.buyable,
+        "not_buyable": list(result.blockers),
         "phases": [
             {"name": p.name, "start_week": p.start_week, "end_week": p.end_week, "basis": p.basis}
             for p in result.phases
@@ -274,10 +283,10 @@ def _figure_text(value: Any, kind: str) -> str:
 
 def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:
     """The comparison as (metric with unit, one formatted value per approach) rows; where an approach
-    runs on an offering a new customer cannot buy, its "Runs on" cell says so."""
+    cannot be bought for its whole plan, its "Runs on" cell says so."""
     rows = [(f.label, [_figure_text(v, f.kind) for v in f.values]) for f in summary_figures(estimate)]
     label, runs_on = rows[0]
-    marks = [" (not open to new customers)" if r.blockers else "" for r in estimate.approaches.values()]
+    marks = [" (not buyable for its plan)" if r.blockers else "" for r in estimate.approaches.values()]
     retiring = {r.approach for r in estimate.retirements}
     marks = [mark + (" (model retiring)" if name in retiring else "") for name, mark in zip(
         estimate.approaches, marks, strict=True)]
@@ -369,7 +378,7 @@ def summary_csv(estimate: Estimate) -> str:
     writer.writerow([
         *(["Option"] if estimate.scenario.options else []), "Approach", *(f.label for f in figures),
         f"Lowest {estimate.horizon_months}-month cost (or within the tie share)",
-        "Fastest to production (or within the tie share)", "Not open to new customers",
+        "Fastest to production (or within the tie share)", "Why it cannot be bought for its plan",
     ])
     for index, r in enumerate(estimate.approaches.values()):
         cells = [_csv_cell(f.values[index], "money") if f.kind in ("money", "rate") else _cell(f.values[index])

@@ -185,15 +185,23 @@ def table_to_yaml(table: PriceTable, header_comment: str = "") -> str:
 
 
 PROVENANCE = ("source", "as_of", "status", "blocking")
-WRITTEN_LAST = ("deprecation_date", *PROVENANCE)  # after the prices, in this order
+# After the prices, in this order: where it runs, when it stops being sold, where that came from.
+WRITTEN_LAST = ("region", "deprecation_date", "closed_to_new_customers_since", "no_new_training_after",
+                "dates_source", *PROVENANCE)
+
+
+# Fields whose default says "none of this" (no flag, no fee): written only where they hold something, as in the
+# bundled tables, so that a table saved from the editor or the importer does not fill up with zeros.
+OMITTED_AT_DEFAULT: dict[str, Any] = {"blocking": False, "serverless_lora": False, "minimum_per_job": 0.0,
+                                      "hosting_per_hour": 0.0, "storage_per_month": 0.0}
 
 
 def _provenance_last(entry: dict[str, Any]) -> dict[str, Any]:
     """Prices first, then where they came from: the order the bundled files use."""
-    ordered = {k: (_provenance_last(v) if isinstance(v, dict) else v) for k, v in entry.items()
+    kept = {k: v for k, v in entry.items() if not at_default(k, v)}
+    ordered = {k: (_provenance_last(v) if isinstance(v, dict) else v) for k, v in kept.items()
                if k not in WRITTEN_LAST}
-    # ``blocking: false`` is the default: written only where it is true, as in the bundled tables.
-    ordered.update({k: entry[k] for k in WRITTEN_LAST if k in entry and not (k == "blocking" and entry[k] is False)})
+    ordered.update({k: kept[k] for k in WRITTEN_LAST if k in kept})
     return ordered
 
 
@@ -232,7 +240,16 @@ def diff_tables(provider: str, old: PriceTable, new: PriceTable) -> list[Change]
 # Fields that say where a figure came from (``PROVENANCE``) or how the planner finds an offering
 # (its key in LiteLLM's map, the open model it serves), rather than a figure a source publishes:
 # changing only these needs no new source. LiteLLM's import counts figures the same way.
-NOT_FIGURES = (*PROVENANCE, "litellm_id", "open_model")
+# Fields that are not figures a source vouches for: provenance, keys, where it runs, and the selling days (which
+# cite their own dates_source); a nested block (``fine_tuning``, ``provisioned``) is judged on its own.
+NOT_FIGURES = (*PROVENANCE, "litellm_id", "open_model", "serverless_lora", "region", "closed_to_new_customers_since",
+               "no_new_training_after", "dates_source", "provisioned")
+
+
+def at_default(name: str, value: Any) -> bool:
+    """Whether ``value`` is the "none of this" default of field ``name`` (``OMITTED_AT_DEFAULT``)."""
+    return name in OMITTED_AT_DEFAULT and value == OMITTED_AT_DEFAULT[name] and type(value) is type(
+        OMITTED_AT_DEFAULT[name])
 
 
 @dataclass(frozen=True)
@@ -306,7 +323,8 @@ def unsourced_edits(old: PriceTable, new: PriceTable) -> list[UnsourcedEdit]:
                     continue
                 if then is None:
                     if (now.source, now.as_of) in provenance:
-                        fields = tuple(f for f in _figures(now) if getattr(now, f) is not None)
+                        fields = tuple(f for f in _figures(now)
+                                       if getattr(now, f) is not None and not at_default(f, getattr(now, f)))
                         found.append(UnsourcedEdit(new.provider, section, offering_id, block, fields, now.source, True))
                     continue
                 changed = tuple(f for f in _figures(now) if getattr(now, f) != getattr(then, f))

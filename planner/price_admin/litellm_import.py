@@ -31,7 +31,7 @@ from planner.core.errors import PricingError, Problem
 from planner.core.limits import MAX_PRICE_MAP_BYTES
 from planner.inputs.files import open_regular, read_text
 from planner.inputs.price_tables import ChatModel, EmbeddingModel, Offering, PriceTable
-from planner.price_admin.editing import Change, diff_tables
+from planner.price_admin.editing import NOT_FIGURES, Change, at_default, diff_tables
 
 PER_MILLION = 1_000_000
 SIGNIFICANT = 10  # digits kept when scaling per-token floats (1.5e-07 x 1e6 = 0.15000000000000002)
@@ -54,8 +54,8 @@ MAX_METADATA_BYTES = 1_000_000  # a wheel's METADATA (litellm's is about 20 KB);
 MAX_WHEEL_BYTES = 500_000_000  # a litellm wheel (about 10 MB in late 2026); a larger file is not opened
 _WHEEL_VERSION = re.compile(r"^Version: *(\S+)$", re.MULTILINE)
 _OTHER_FIGURES = re.compile(r"; other figures \([^)]*\): (.*)$", re.DOTALL)
-# Figures an offering may hold besides provenance: what "other figures" in a merged source means.
-_NOT_FIGURES = {"source", "as_of", "status", "blocking", "litellm_id", "open_model", "fine_tuning"}
+# Figures an offering may hold besides provenance (``NOT_FIGURES``): what "other figures" in a merged source means.
+_NOT_FIGURES = {*NOT_FIGURES, "fine_tuning"}
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,8 @@ def _provenance(offering: Offering, given: dict[str, Any], key: str, price_map: 
     named after the map's; an earlier import's wording is not repeated.
     """
     source = f"{price_map.name}, entry {key!r}, read {today.isoformat()}"
-    others = [name for name, value in offering if value is not None and name not in given and name not in _NOT_FIGURES]
+    others = [name for name, value in offering if value is not None and name not in given and name not in _NOT_FIGURES
+              and not at_default(name, value)]
     if others:
         earlier = _OTHER_FIGURES.search(offering.source) if offering.source.startswith(MAP_NAME) else None
         old = earlier.group(1) if earlier else offering.source
