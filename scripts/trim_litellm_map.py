@@ -1,7 +1,7 @@
 """Write the test fixture tests/fixtures/litellm_prices.json: the entries of LiteLLM's real price map
 that the bundled tables import from, plus the extra keys named on the command line, values unchanged.
 
-    python scripts/trim_litellm_map.py litellm-1.109.1-...whl KEY [KEY ...]
+    python scripts/trim_litellm_map.py litellm-X.Y.Z-...whl KEY [KEY ...]
 
 Run it after refreshing the bundled tables from a newer map, so that the tests check the tables
 against the map they were imported from.
@@ -20,6 +20,8 @@ from planner.inputs.pricebook import load_price_book  # noqa: E402
 from planner.price_admin.litellm_import import _find, load_price_map  # noqa: E402
 
 FIXTURE = REPO / "tests" / "fixtures" / "litellm_prices.json"
+# The litellm version the fixture (and so the bundled tables) came from: the tests read it from here.
+VERSION = REPO / "tests" / "fixtures" / "litellm_version.txt"
 
 
 def main(argv: list[str]) -> int:
@@ -48,6 +50,7 @@ def main(argv: list[str]) -> int:
         return 1
     trimmed = {key: models[key] for key in dict.fromkeys(keep + argv[1:])}
     FIXTURE.write_text(json.dumps(trimmed, indent=2, sort_keys=True) + "\n")
+    VERSION.write_text(f"{price_map.version}\n")
     print(f"wrote {len(trimmed)} entries of {len(models)} (litellm {price_map.version}) to {FIXTURE}")
     return 0
 

@@ -17,6 +17,8 @@ from planner.inputs.pricebook import all_offerings
 from planner.outputs.export import to_json
 
 EXAMPLES = sorted((REPO / "examples").glob("*.yaml"))
+# The day the bundled tables were last refreshed (README: Bundled prices): the examples are planned on it.
+REFRESHED = datetime.date(2026, 12, 2)
 ISSUE_SAMPLE = Path(__file__).parent / "issue_sample.yaml"
 
 
@@ -30,10 +32,14 @@ def test_bundled_tables_load_without_problems(bundled):
         assert offering.source.strip() and offering.as_of, reference
 
 
-def test_openai_fine_tuning_is_marked_as_closing(bundled):
-    # OpenAI's developer documentation (2026): its fine-tuning platform "no longer accepts new users".
-    tuned = bundled.fine_tunable_model("openai/gpt-4o-mini")
-    assert "no longer accepts new users" in (tuned.offering.status or "")
+def test_openai_fine_tuning_carries_its_wind_down_dates(bundled):
+    # developers.openai.com/api/docs/deprecations (2026): organisations that never fine-tuned are blocked from
+    # 2026-05-07; nobody can start a training job after 2027-01-06.
+    for model in ("gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano"):
+        tuned = bundled.fine_tunable_model(f"openai/{model}").offering
+        assert tuned.closed_to_new_customers_since == datetime.date(2026, 5, 7), model
+        assert tuned.no_new_training_after == datetime.date(2027, 1, 6), model
+        assert "developers.openai.com/api/docs/deprecations" in (tuned.dates_source or ""), model
 
 
 def test_issue_sample_on_bundled_prices(bundled):
@@ -160,12 +166,41 @@ def test_every_current_chat_model_has_cache_and_batch_prices(bundled, provider):
 
 
 def test_the_bundled_examples_run_on_models_that_serve_through_their_plans(bundled):
-    # Planned on 2026-11-23 (the day the tables were refreshed): no example rests on a base model that
+    # Planned on the day the tables were refreshed: no example rests on a base model that
     # is retired or retires before launch. (A fine-tuned OpenAI model retiring during the plan is
     # reported, not hidden: see the JSON extraction example in the README.)
     for path in EXAMPLES:
-        result = estimate(load_scenario(path), bundled, datetime.date(2026, 11, 23))
+        result = estimate(load_scenario(path), bundled, REFRESHED)
         assert not [r for r in result.retirements if not r.fine_tuned], path.name
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_can_be_bought_for_its_whole_plan(bundled, path):
+    # On the planning day, no option of a bundled example rests on an offering closed to new customers or
+    # trains after its seller's last training day.
+    result = estimate(load_scenario(path), bundled, REFRESHED)
+    assert {name: r.blockers for name, r in result.approaches.items() if r.blockers} == {}
+
+
+def test_the_default_example_compares_an_api_route_and_an_open_model_route(bundled):
+    result = estimate(load_scenario(REPO / "examples" / "support_assistant.yaml"), bundled, REFRESHED)
+    routes = {name: r.serves_with for name, r in result.approaches.items() if r.trains}
+    assert routes == {"fine_tune": "aws/nova-micro (fine-tuned)",  # a provider's API: Amazon Bedrock
+                      "hybrid": "llama-3.1-8b (LoRA) on together/dedicated-1x-h100"}  # an open model
+
+
+@pytest.mark.parametrize("name", ["uk_wealth_manager_london", "us_hospital_govcloud", "canada_telco_bilingual"])
+def test_a_residency_example_lists_routes_within_its_residency_and_says_why_of_the_others(bundled, name):
+    from planner.analysis.routes import route_options
+
+    scenario = load_scenario(REPO / "examples" / f"{name}.yaml")
+    options = route_options(scenario, bundled, REFRESHED)
+    costed = [o for o in options if o.result is not None]
+    assert options[0].label == "As in the scenario" and options[0].buyable
+    assert len([o for o in costed if o.buyable]) >= 3  # the scenario's own GPUs on each schedule
+    # A provider's model outside the residency is listed with the reason, naming the offering and its region.
+    nova = next(o for o in options if o.label == "Amazon Web Services: nova-micro fine-tuned")
+    assert nova.result is None and "aws/nova-micro fine-tuning runs in AWS US East (N. Virginia)" in nova.problem
 
 
 def test_readme_example_totals_are_the_planners(bundled):
@@ -175,7 +210,7 @@ def test_readme_example_totals_are_the_planners(bundled):
     assert len(rows) == len([p for p in EXAMPLES if not load_scenario(p).options])  # one column per approach
     for row in rows:
         cells = [cell.strip() for cell in row.strip("|").split("|")]
-        result = estimate(load_scenario(REPO / "examples" / cells[0].strip("`")), bundled, datetime.date(2026, 11, 23))
+        result = estimate(load_scenario(REPO / "examples" / cells[0].strip("`")), bundled, REFRESHED)
         assert cells[1] == f"{result.horizon_months} months"
         assert cells[2:] == [f"{r.horizon_cost:,.0f} {result.currency}" for r in result.approaches.values()], cells[0]
 
@@ -183,7 +218,7 @@ def test_readme_example_totals_are_the_planners(bundled):
 def _fine_tune_in(book, path, currency):
     data = load_scenario(path).model_dump(mode="json")
     data["currency"] = currency
-    return estimate(scenario_from_dict(data), book, datetime.date(2026, 11, 23)).approaches["fine_tune"]
+    return estimate(scenario_from_dict(data), book, REFRESHED).approaches["fine_tune"]
 
 
 def _where(value, low, high):
@@ -244,7 +279,7 @@ def test_a_thousand_examples_from_records_take_far_fewer_people_hours_than_writt
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
 def test_every_example_pays_to_run_every_approach_after_launch(bundled, path):
-    result = estimate(load_scenario(path), bundled, datetime.date(2026, 11, 23))
+    result = estimate(load_scenario(path), bundled, REFRESHED)
     for name, approach in result.approaches.items():
         running = [li for li in approach.lines if li.category == "operations"]
         assert {li.item for li in running} >= {"MLOps: on-call, monitoring and incidents",

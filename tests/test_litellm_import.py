@@ -24,12 +24,14 @@ from planner.price_admin.litellm_import import (
 from planner.price_admin.store import history
 
 MAP = REPO / "tests" / "fixtures" / "litellm_prices.json"
-TODAY = datetime.date(2026, 11, 23)
+# The litellm release the bundled tables were imported from (scripts/refresh_prices.sh writes it).
+PINNED = (REPO / "tests" / "fixtures" / "litellm_version.txt").read_text().strip()
+TODAY = datetime.date(2026, 12, 2)
 
 
 @pytest.fixture(scope="module")
 def price_map():
-    return load_price_map(MAP, "1.109.1")
+    return load_price_map(MAP, PINNED)
 
 
 def _without(table, model_id, *fields, tuned_fields=()):
@@ -61,8 +63,8 @@ def test_openai_prices_from_the_real_map(bundled, price_map):
     assert mini.cached_input_per_million_tokens == 0.075
     assert (mini.batch_input_per_million_tokens, mini.batch_output_per_million_tokens) == (0.075, 0.30)
     assert mini.as_of == TODAY
-    assert mini.source == ("LiteLLM model_prices_and_context_window.json (litellm 1.109.1), entry 'gpt-4o-mini', "
-                           "read 2026-11-23")
+    assert mini.source == (f"LiteLLM model_prices_and_context_window.json (litellm {PINNED}), entry 'gpt-4o-mini', "
+                           "read 2026-12-02")
     assert mini.fine_tuning == table.models["gpt-4o-mini"].fine_tuning  # the tuned block had nothing new
     assert [str(c) for c in changes] == [
         "openai/gpt-4o-mini: cached input per million tokens: not set → 0.075",
@@ -207,16 +209,16 @@ def test_check_accepts_the_real_map(price_map):
 def test_cli_shows_the_diff_and_applies_it(tmp_path, capsys):
     prices = tmp_path / "pricing"
     shutil.copytree(REPO / "pricing", prices)
-    command = ["prices", "import-litellm", str(MAP), "--map-version", "1.109.1", "--provider", "anthropic",
+    command = ["prices", "import-litellm", str(MAP), "--map-version", PINNED, "--provider", "anthropic",
                "--add", "claude-sonnet-5", "--prices", str(prices)]
     assert main(command) == 0
     out = capsys.readouterr().out
-    assert "anthropic: 1 change from LiteLLM model_prices_and_context_window.json (litellm 1.109.1)" in out
+    assert f"anthropic: 1 change from LiteLLM model_prices_and_context_window.json (litellm {PINNED})" in out
     assert "anthropic/claude-sonnet-5: added" in out and "nothing saved" in out
     assert "claude-sonnet-5" not in load_price_book(prices).tables["anthropic"].models
     assert main([*command, "--apply"]) == 0
     added = load_price_book(prices).tables["anthropic"].models["claude-sonnet-5"]
-    assert added.input_per_million_tokens == 2.0 and "(litellm 1.109.1)" in added.source
+    assert added.input_per_million_tokens == 2.0 and f"(litellm {PINNED})" in added.source
     assert [v.bundled for v in history(Path(prices), "anthropic")] == [True]
     assert (prices / "anthropic.yaml").read_text().startswith("# Anthropic:")  # the header comment survives
 
