@@ -31,6 +31,7 @@ COMMANDS: dict[str, list[str]] = {
     "csv": ["estimate", "--format", "csv"],
     "breakeven.txt": ["breakeven"],
     "routes.txt": ["routes"],
+    "routes.json": ["routes", "--format", "json"],
 }
 DATED = {"estimate", "routes", "breakeven"}  # commands that take --today
 

@@ -143,11 +143,8 @@ def test_switching_to_self_hosted_sizes_gpus():
     assert app.radio(key="charts:chart").options == ["Cost to date", "Cost by category", "Timeline", "GPU memory"]
     app.radio(key="charts:chart").set_value("GPU memory").run()
     ok(app)
-    # Fine-tune and hybrid are both sized: one GPU-memory chart, of the option chosen (the first at first).
+    # The fine-tune is sized (the example's hybrid is served on Together's dedicated endpoint, sized by the host).
     assert [chart.key for chart in app.get("plotly_chart")] == ["chart:gpu:fine_tune"]
-    app.selectbox(key="charts:gpu").set_value("hybrid").run()
-    ok(app)
-    assert [chart.key for chart in app.get("plotly_chart")] == ["chart:gpu:hybrid"]
     # Back to the API route: no option is sized, and the chart falls back to the first.
     app.selectbox(key="in:approaches.fine_tune.route").set_value("api").run()
     ok(app)
@@ -345,9 +342,11 @@ def test_price_tables_show_the_figures_before_their_sources():
 def test_a_retired_model_is_marked_in_the_picker_and_warned_about():
     app = ok(start())
     picker = app.selectbox(key="in:approaches.prompt.model")
-    # gpt-4.1-nano was retired on 2026-10-23 (LiteLLM's map); gpt-4.1-mini has no announced date.
+    # gpt-4.1-nano was retired on 2026-10-23, gpt-4.1-mini retires on 2027-01-14 (LiteLLM's map); gpt-5.4-mini
+    # has no announced date.
     assert "openai/gpt-4.1-nano (retired 2026-10-23)" in picker.options
-    assert "openai/gpt-4.1-mini" in picker.options
+    assert "openai/gpt-4.1-mini (retires 2027-01-14)" in picker.options
+    assert "openai/gpt-5.4-mini" in picker.options
     picker.set_value("openai/gpt-4.1-nano").run()
     assert not app.exception
     warnings = cautions(app)
@@ -400,9 +399,11 @@ def test_hosting_routes_view_compares_the_fine_tune_by_route():
     options = route_options(load_scenario(path), load_price_book(REPO / "pricing"), datetime.date.today())
     assert list(frame["Route"]) == [o.label for o in options if o.result is not None]
     routes = list(frame["Route"])
-    assert "Own GPUs, business hours only" in routes
-    assert any(r.startswith("LoRA hosted by") for r in routes) and any("fine-tuned by its provider's API" in r
-                                                                         for r in routes)
+    assert "llama-3.1-8b on own GPUs, business hours only" in routes
+    assert any(r.startswith("llama-3.1-8b LoRA by Together AI") for r in routes)
+    assert "Amazon Web Services: nova-micro fine-tuned" in routes
+    assert list(frame["Can be bought for its plan"]) == ["yes" if o.buyable else "no" for o in options
+                                                         if o.result is not None]
     column = "Per 1,000 requests, month 1 (GBP)"
     for option, value in zip([o for o in options if o.result is not None], frame[column], strict=True):
         assert value == pytest.approx(option.per_thousand_requests(20_000))

@@ -62,14 +62,14 @@ def test_adding_an_option_to_four_approaches_makes_them_options_and_adds_it():
 def test_an_options_own_model_changes_only_that_option():
     app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
     before = app.dataframe[0].value.set_index("Option")
-    # Option 3 is "RAG on GPT-4.1 mini"; give it Claude Sonnet 4.6 for itself.
-    app.selectbox(key="options:chosen").set_value("rag_on_gpt_4_1_mini").run()
+    # Option 3 is "RAG on GPT-5.4 mini"; give it Claude Sonnet 4.6 for itself.
+    app.selectbox(key="options:chosen").set_value("rag_on_gpt_5_4_mini").run()
     widget(app, "selectbox", 2, "model").set_value("anthropic/claude-sonnet-4.6").run()
     ok(app)
     after = app.dataframe[0].value.set_index("Option")
-    assert after.loc["RAG on GPT-4.1 mini", "Runs on"] == "anthropic/claude-sonnet-4.6"
+    assert after.loc["RAG on GPT-5.4 mini", "Runs on"] == "anthropic/claude-sonnet-4.6"
     changed = [name for name in after.index if not after.loc[name].equals(before.loc[name])]
-    assert changed == ["RAG on GPT-4.1 mini"]
+    assert changed == ["RAG on GPT-5.4 mini"]
     assert link_scenario(app).options[2].settings == {"model": "anthropic/claude-sonnet-4.6"}
 
 
@@ -83,7 +83,7 @@ def test_duplicate_rename_hide_and_remove():
     assert compared(app)[5] == "Prompt, longer system prompt"
     widget(app, "checkbox", 0, "shown").uncheck().run()
     ok(app)
-    assert "Fine-tune GPT-4.1 mini by API" not in compared(app)
+    assert "Fine-tune Nova Micro on Bedrock" not in compared(app)
     assert link_scenario(app).options[0].shown is False  # hidden, still in the plan and its exports
     widget(app, "button", 1, "remove").click().run()
     ok(app)
@@ -92,7 +92,7 @@ def test_duplicate_rename_hide_and_remove():
 
 def test_a_name_that_clashes_is_refused_and_the_last_good_options_stay():
     app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
-    widget(app, "text_input", 1, "name").input("fine-tune gpt 4.1 MINI by api").run()
+    widget(app, "text_input", 1, "name").input("fine-tune NOVA micro on bedrock").run()
     assert not app.exception
     errors = [shown(e.value) for e in app.error]
     assert any("That change was not made" in e and "reads as the same name as option 1" in e for e in errors), errors
@@ -198,7 +198,7 @@ def test_an_option_that_leaves_the_api_and_comes_back_gets_its_blocks_model_agai
     model again back on the API, not on the first fine-tunable model of the tables."""
     app = editing(start({"s": encode_scenario(load_scenario(SIX))}))
     block_model = load_scenario(SIX).approaches.fine_tune.model
-    app.selectbox(key="options:chosen").set_value("fine_tune_gpt_4_1_mini_by_api").run()
+    app.selectbox(key="options:chosen").set_value("fine_tune_nova_micro_on_bedrock").run()
     for route in ("self_hosted", "api"):
         widget(app, "selectbox", 0, "route").set_value(route).run()
         ok(app)

@@ -58,21 +58,22 @@ def listener() -> Iterator[tuple[int, list[str]]]:
 
 
 def plant_prices(directory, port: int) -> None:
-    """Copy the bundled tables into ``directory`` with planted text in OpenAI's name, statuses and sources,
-    a GPU's name, a table that cannot load, and one saved version (so the history shows a diff)."""
+    """Copy the bundled tables into ``directory`` with planted text in the names, statuses and sources of OpenAI's
+    table and of AWS's (whose Nova Micro fine-tuning the default example uses), a GPU's name, a table that cannot
+    load, and one saved version of each (so the history shows a diff)."""
     shutil.copytree(REPO / "pricing", directory)
-    openai = directory / "openai.yaml"
-    original, version = read_table(directory, "openai")
-    lines = []
-    for line in original.splitlines():
-        key = line.strip().split(":", 1)[0]
-        if key in ("display_name", "status", "source"):
-            indent = line[: len(line) - len(line.lstrip())]
-            value = line.split(":", 1)[1].strip()
-            line = f"{indent}{key}: {json.dumps(value + ' ' + planted(port, key))}"
-        lines.append(line)
-    save_table(directory, "openai", "\n".join(lines) + "\n", version)
-    assert openai.read_text() != original
+    for provider in ("openai", "aws"):
+        original, version = read_table(directory, provider)
+        lines = []
+        for line in original.splitlines():
+            key = line.strip().split(":", 1)[0]
+            if key in ("display_name", "status", "source"):
+                indent = line[: len(line) - len(line.lstrip())]
+                value = line.split(":", 1)[1].strip()
+                line = f"{indent}{key}: {json.dumps(value + ' ' + planted(port, key))}"
+            lines.append(line)
+        save_table(directory, provider, "\n".join(lines) + "\n", version)
+        assert (directory / f"{provider}.yaml").read_text() != original
     hardware = directory / "hardware.yaml"
     hardware.write_text(hardware.read_text().replace(
         "display_name: NVIDIA H100 SXM 80GB", f"display_name: {json.dumps('NVIDIA H100 ' + planted(port, 'gpu'))}"))

@@ -93,8 +93,8 @@ def test_change_save_history_restore(prices):
         settle(page)
         open_editor(page, "openai", "OpenAI (openai, USD)")
 
-        edit_cell(page, "gpt-4.1-mini", "input per million tokens", "0.4", "0.5")
-        expect(page.get_by_text(shown("openai/gpt-4.1-mini: input per million tokens: 0.4 → 0.5"))).to_be_visible()
+        edit_cell(page, "gpt-5.4-mini", "input per million tokens", "0.75", "0.8")
+        expect(page.get_by_text(shown("openai/gpt-5.4-mini: input per million tokens: 0.75 → 0.8"))).to_be_visible()
         expect(page.get_by_text("What moves in this scenario")).to_be_visible()
         settle(page)
 
@@ -108,8 +108,8 @@ def test_change_save_history_restore(prices):
         settle(page)
         save.click()
         expect(page.get_by_text("Saved openai.yaml (edited)")).to_be_visible()
-        saved = load_price_book(prices).tables["openai"].models["gpt-4.1-mini"]
-        assert (saved.input_per_million_tokens, saved.source) == (0.5, SOURCE)
+        saved = load_price_book(prices).tables["openai"].models["gpt-5.4-mini"]
+        assert (saved.input_per_million_tokens, saved.source) == (0.8, SOURCE)
         assert [v.bundled for v in history(prices, "openai")] == [True]
         after = wait_for_table(page, f"rows => rows && rows['First-month cost (USD)'][0] !== {before[0]!r}")
         assert after["First-month cost (USD)"] != before

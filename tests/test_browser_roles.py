@@ -29,8 +29,8 @@ def test_a_viewer_tries_a_price_and_cannot_save_upload_import_restore_or_reset(t
         settle(page)
         open_editor(page, "openai", "OpenAI (edited) (openai, USD)")
 
-        edit_cell(page, "gpt-4.1-mini", "input per million tokens", "0.4", "0.5")
-        expect(page.get_by_text(shown("openai/gpt-4.1-mini: input per million tokens: 0.4 → 0.5"))).to_be_visible()
+        edit_cell(page, "gpt-5.4-mini", "input per million tokens", "0.75", "0.8")
+        expect(page.get_by_text(shown("openai/gpt-5.4-mini: input per million tokens: 0.75 → 0.8"))).to_be_visible()
         expect(page.get_by_text("What moves in this scenario")).to_be_visible()
         expect(page.get_by_text("A private what-if: only a price admin can save this table")).to_be_visible()
         page.get_by_text("History of openai.yaml (1 kept)", exact=True).click()

@@ -22,9 +22,10 @@ from planner import load_scenario
 from planner.outputs.share import encode_scenario
 
 # Each view, and a text that shows once the view has drawn (the ranges view simulates first).
-VIEWS = {"Charts": "No approach overtakes another", "Ranges and break-even": "Volume axis",
+# (The default example's fine-tune, Nova Micro on Bedrock, becomes cheaper to date than RAG in month 8.)
+VIEWS = {"Charts": "becomes cheaper to date than", "Ranges and break-even": "Volume axis",
          "Why these numbers?": "Assumptions", "Which approach fits?": "What does the model lack?",
-         "Hosting routes": "hosted each way they could be", "Export and share": "Share:",
+         "Hosting routes": "on every route they could take", "Export and share": "Share:",
          "Price tables": "Flag prices older than"}
 WIDTHS = (1440, 1024)
 # snake_case ids (fine_tune, one_time, requests_per_month) and dotted keys built from them.
@@ -35,7 +36,9 @@ UNROUNDED = re.compile(r"(?<![\d.])(?:\d+\.\d{4,}|\d{3,}\.\d{3,}|\d{1,3}(?:,\d{3
 PAGE_TEXT_JS = """() => {
   const body = document.querySelector('[data-testid="stAppViewContainer"]') || document.body;
   const copy = body.cloneNode(true);
-  copy.querySelectorAll('pre, code, [data-testid="stDataFrame"]').forEach(e => e.remove());
+  // Code, grids (checked as data) and icons (a ligature's name, "keyboard_arrow_right", is not words on screen).
+  copy.querySelectorAll('pre, code, [data-testid="stDataFrame"], [data-testid="stIconMaterial"]')
+    .forEach(e => e.remove());
   return copy.innerText;
 }"""
 TABLE_FITS_JS = """() => {

@@ -13,7 +13,7 @@ from tests.golden_outputs import EXAMPLES, GOLDEN, outputs
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.stem for e in EXAMPLES])
 def test_every_output_of_an_example_is_unchanged(example: Path, tmp_path: Path) -> None:
     found = outputs(example, tmp_path)
-    assert len(found) == 7
+    assert len(found) == 8
     for name, text in found.items():
         golden = (GOLDEN / name).read_text(encoding="utf-8")
         # One assert per file, naming it; the diff pytest prints shows the first lines that moved.
@@ -24,5 +24,6 @@ def test_every_output_of_an_example_is_unchanged(example: Path, tmp_path: Path) 
 def test_there_is_a_golden_file_for_every_output_of_every_example(tmp_path: Path) -> None:
     recorded = {path.name for path in GOLDEN.iterdir()}
     expected = {f"{example.stem}.{suffix}" for example in EXAMPLES
-                for suffix in ("table.txt", "json", "csv", "breakeven.txt", "routes.txt", "xlsx.txt", "link.txt")}
+                for suffix in ("table.txt", "json", "csv", "breakeven.txt", "routes.txt", "routes.json", "xlsx.txt",
+                               "link.txt")}
     assert recorded == expected

@@ -37,7 +37,7 @@ def test_percent_inputs_are_shown_in_percent(bundled):
 def test_the_route_not_chosen_does_not_write_its_model(bundled):
     data = load_scenario(REPO / "examples" / "support_assistant.yaml").model_dump(mode="json")
     state = state_from_scenario(data, bundled, DEFAULTS)
-    assert state["in:approaches.fine_tune.model@api"] == "openai/gpt-4.1-mini"
+    assert state["in:approaches.fine_tune.model@api"] == "aws/nova-micro"
     state["in:approaches.fine_tune.route"] = "self_hosted"
     written = scenario_data(data, state)["approaches"]["fine_tune"]
     # The own-GPU picker starts where an option's switch would: the first open model a host also serves.

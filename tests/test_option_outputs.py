@@ -44,8 +44,8 @@ EXAMPLES = REPO / "examples"
 SIX = EXAMPLES / "support_six_options.yaml"
 FOUR = EXAMPLES / "support_assistant.yaml"  # the same assistant, written the old way (no options)
 # The six options' ids, worked out by hand from their names (lower case, other characters as "_").
-SIX_IDS = ["fine_tune_gpt_4_1_mini_by_api", "llama_3_1_8b_lora_on_own_gpus", "rag_on_gpt_4_1_mini",
-           "rag_on_claude_haiku_4_5", "prompt_only", "hybrid_tuned_gpt_4_1_mini_rag"]
+SIX_IDS = ["fine_tune_nova_micro_on_bedrock", "llama_3_1_8b_lora_on_own_gpus", "rag_on_gpt_5_4_mini",
+           "rag_on_claude_haiku_4_5", "prompt_only", "hybrid_tuned_nova_micro_rag"]
 KIND_WORDS = {"prompt": "Prompt engineering", "rag": "RAG", "fine_tune": "Fine-tuning",
               "hybrid": "Hybrid (fine-tune + RAG)"}
 TRAINING_KINDS = {"fine_tune", "hybrid"}
@@ -322,7 +322,7 @@ def test_rename_option_renames_and_a_clash_is_refused_by_validation(data):
     renamed = rename_option(data, 4, "Prompt, tuned by hand")
     assert [o.name for o in scenario_from_dict(renamed).options][4] == "Prompt, tuned by hand"
     with pytest.raises(ScenarioError, match="reads as the same name"):
-        scenario_from_dict(rename_option(data, 4, "rag on gpt 4.1 MINI"))
+        scenario_from_dict(rename_option(data, 4, "rag on gpt 5.4 MINI"))
 
 
 def test_removing_every_option_leaves_a_scenario_without_options(data):
@@ -380,8 +380,8 @@ def test_too_few_examples_rules_out_every_option_that_trains(six):
     """With 50 good examples the two fine-tuning options and the hybrid are ruled out, nothing else."""
     advice = recommend(DecisionAnswers(good_examples=50), six)
     trains = {i for i, kind in kinds_by_id().items() if kind in TRAINING_KINDS}
-    assert trains == {"fine_tune_gpt_4_1_mini_by_api", "llama_3_1_8b_lora_on_own_gpus",
-                      "hybrid_tuned_gpt_4_1_mini_rag"}
+    assert trains == {"fine_tune_nova_micro_on_bedrock", "llama_3_1_8b_lora_on_own_gpus",
+                      "hybrid_tuned_nova_micro_rag"}
     assert set(advice.ruled_out) == trains
     assert set(advice.ranked) == set(SIX_IDS) - trains
 
@@ -405,14 +405,14 @@ def test_ranked_puts_the_preferred_kind_first_and_the_cheaper_first_within_a_kin
     if claude_first:
         data["options"][2], data["options"][3] = data["options"][3], data["options"][2]
     result = estimate(scenario_from_dict(data), bundled, TODAY)
-    gpt, claude = "rag_on_gpt_4_1_mini", "rag_on_claude_haiku_4_5"
+    gpt, claude = "rag_on_gpt_5_4_mini", "rag_on_claude_haiku_4_5"
     assert result.approaches[gpt].horizon_cost < result.approaches[claude].horizon_cost
     advice = recommend(DecisionAnswers(goal="knowledge", good_examples=800), result)
     assert not advice.ruled_out and set(advice.ranked) == set(SIX_IDS)
     assert advice.ranked[:3] == [gpt, claude, "prompt_only"]
-    tuned = sorted(["fine_tune_gpt_4_1_mini_by_api", "llama_3_1_8b_lora_on_own_gpus"],
+    tuned = sorted(["fine_tune_nova_micro_on_bedrock", "llama_3_1_8b_lora_on_own_gpus"],
                    key=lambda i: result.approaches[i].horizon_cost)
-    assert advice.ranked[3:] == [*tuned, "hybrid_tuned_gpt_4_1_mini_rag"]
+    assert advice.ranked[3:] == [*tuned, "hybrid_tuned_nova_micro_rag"]
     assert advice.approach == gpt
 
 

@@ -37,9 +37,9 @@ def test_each_of_six_options_equals_its_four_block_scenario(bundled):
     data = read_yaml(SIX, ScenarioError).data
     assert len(data["options"]) == 6
     result = estimate(load_scenario(SIX), bundled, TODAY)
-    assert list(result.approaches) == ["fine_tune_gpt_4_1_mini_by_api", "llama_3_1_8b_lora_on_own_gpus",
-                                       "rag_on_gpt_4_1_mini", "rag_on_claude_haiku_4_5", "prompt_only",
-                                       "hybrid_tuned_gpt_4_1_mini_rag"]
+    assert list(result.approaches) == ["fine_tune_nova_micro_on_bedrock", "llama_3_1_8b_lora_on_own_gpus",
+                                       "rag_on_gpt_5_4_mini", "rag_on_claude_haiku_4_5", "prompt_only",
+                                       "hybrid_tuned_nova_micro_rag"]
     for option, (name, got) in zip(data["options"], result.approaches.items(), strict=True):
         alone = estimate(scenario_from_dict(_four_block_equivalent(data, option)), bundled, TODAY)
         expected = alone.approaches[option["approach"]]
@@ -56,7 +56,7 @@ def test_each_of_six_options_equals_its_four_block_scenario(bundled):
 
 def test_the_two_rag_options_differ_only_where_their_models_do(bundled):
     result = estimate(load_scenario(SIX), bundled, TODAY)
-    gpt, claude = result.approaches["rag_on_gpt_4_1_mini"], result.approaches["rag_on_claude_haiku_4_5"]
+    gpt, claude = result.approaches["rag_on_gpt_5_4_mini"], result.approaches["rag_on_claude_haiku_4_5"]
     assert gpt.one_time_cost == claude.one_time_cost  # building and evaluating RAG does not depend on the model
     differing = {a.item for a, b in zip(gpt.lines, claude.lines, strict=True) if a.amount != b.amount}
     assert differing and all("tokens" in item.lower() for item in differing), differing
@@ -75,7 +75,7 @@ def test_an_option_of_a_bad_setting_is_blamed_on_its_own_key(bundled):
     ({"settings": {"epochs": 0}}, "options.0.settings.epochs", "greater than or equal to 1, got 0"),
     ({"settings": {"route": "self_hosted"}}, "options.0.settings.training_gpu",
      "required field is missing on route self_hosted"),
-    ({"name": "RAG on gpt 4.1 MINI"}, "options.2.name", "reads as the same name as option 1"),
+    ({"name": "RAG on gpt 5.4 MINI"}, "options.2.name", "reads as the same name as option 1"),
     ({"name": ""}, "options.0.name", "at least 1 character"),
     ({"approach": "agent"}, "options.0.approach", "prompt"),
 ])

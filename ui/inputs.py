@@ -27,6 +27,7 @@ from planner.analysis.ranges import field_limits
 from planner.analysis.staleness import retirement_mark
 from planner.inputs.option_edits import route_settings
 from planner.inputs.pricebook import all_offerings, open_model_hosts
+from planner.inputs.regions import RESIDENCY_WORDS, Residency
 from planner.inputs.scenario import scenario_field
 from planner.inputs.validation import members
 
@@ -168,6 +169,7 @@ def _sentence(text: str) -> str:
 
 
 RECORDS_SHARE = "approaches.fine_tune.example_sources.records"
+TRAINING_GPU, SERVING_GPU = "approaches.fine_tune.training_gpu", "approaches.fine_tune.serving_gpu"
 SYNTHETIC_SHARE = "approaches.fine_tune.example_sources.synthetic"
 
 GROUPS: dict[str, list[Input]] = {
@@ -203,6 +205,8 @@ GROUPS: dict[str, list[Input]] = {
         field_input("approaches.fine_tune.model@self_hosted", options=open_models, route="self_hosted"),
         field_input("approaches.fine_tune.model@provider_hosted", options=open_models, route="provider_hosted"),
         field_input("approaches.fine_tune.host", options=hosts, route="provider_hosted"),
+        field_input("approaches.fine_tune.capacity", route="api"),
+        field_input("approaches.fine_tune.provisioned_term", route="api"),
         field_input("approaches.fine_tune.system_prompt_tokens", step=50),
         field_input("approaches.fine_tune.examples", step=100),
         field_input(RECORDS_SHARE, step=5),
@@ -213,8 +217,8 @@ GROUPS: dict[str, list[Input]] = {
         field_input("approaches.fine_tune.epochs"),
         field_input("approaches.fine_tune.retrain_every_months"),
         field_input("approaches.fine_tune.method", route="self_hosted"),
-        field_input("approaches.fine_tune.training_gpu", options=gpu_instances, route="self_hosted"),
-        field_input("approaches.fine_tune.serving_gpu", options=gpu_instances, route="self_hosted"),
+        field_input(TRAINING_GPU, options=gpu_instances, route="self_hosted"),
+        field_input(SERVING_GPU, options=gpu_instances, route="self_hosted"),
         field_input("approaches.fine_tune.serving_schedule", route="self_hosted"),
         field_input("approaches.fine_tune.purchase", route="self_hosted"),
     ],
@@ -229,6 +233,7 @@ GROUPS: dict[str, list[Input]] = {
         field_input("project.data_preparers"),
         field_input("project.engineers"),
         field_input("project.judge_model", options=chat_models, retiring="model"),
+        field_input("project.data_residency"),
     ],
 }
 ALL_INPUTS = [item for group in GROUPS.values() for item in group]
@@ -240,7 +245,10 @@ OPTION_WORDS: dict[Any, str] = {False: "No", True: "Yes", "api": "Provider's API
                                 "full": "Full fine-tuning", "always_on": "Always on",
                                 "business_hours": "Business hours only", "scale_to_zero": "Scaled to zero when idle",
                                 "on_demand": "On demand", "reserved": "Reserved (1 year)",
-                                "spot": "Spot (interruptible)"}
+                                "spot": "Spot (interruptible)", "cheaper": "Whichever is cheaper",
+                                "per_token": "Per token", "provisioned": "Provisioned model units",
+                                "none": "No commitment", "1_month": "1-month commitment",
+                                "6_month": "6-month commitment", **RESIDENCY_WORDS}
 
 
 def _path(item: Input) -> list[str]:
@@ -260,7 +268,8 @@ def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[st
     block = _get(data, ["approaches", "fine_tune"]) or {}
     # The inputs of the routes the block is not on start where an option's switch to that route would (one
     # rule: option_edits.route_settings): an open model, the cheapest GPU instance holding it, a host.
-    starts = {other: {**block, **route_settings(book, other, block, datetime.date.today())}
+    residency: Residency = _get(data, ["project", "data_residency"]) or "anywhere"
+    starts = {other: {**block, **route_settings(book, other, block, datetime.date.today(), residency=residency)}
               for other in ("api", "provider_hosted", "self_hosted") if other != route}
     values: dict[str, Any] = {}
     for item in ALL_INPUTS:
@@ -309,6 +318,9 @@ def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any],
             value = value / 100
         if _get(base, _path(item)) is None and item.path in defaults and value == defaults[item.path]:
             continue  # left to the assumption
+        if (item.path == SERVING_GPU and _get(base, _path(item)) is None
+                and value == state.get(PREFIX + TRAINING_GPU)):
+            continue  # serves where it trains, as the block said: an option training elsewhere serves on its own
         _put(data, _path(item), value)
     records, synthetic = state.get(PREFIX + RECORDS_SHARE), state.get(PREFIX + SYNTHETIC_SHARE)
     if records is not None or synthetic is not None:

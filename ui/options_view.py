@@ -251,7 +251,8 @@ def _with_route(base: dict[str, Any], scenario: Scenario, book: PriceBook, index
     own = option.get("settings") or {}
     a = scenario.approaches
     inherited = {**a.fine_tune.written(), **(a.hybrid.overrides() if kind == "hybrid" else {})}
-    changes = option_edits.route_settings(book, route, {**inherited, **own}, datetime.date.today(), inherited)
+    changes = option_edits.route_settings(book, route, {**inherited, **own}, datetime.date.today(), inherited,
+                                          scenario.project.data_residency)
     for key, value in changes.items():
         base = option_edits.set_option_setting(base, index, key, value, _block_value(scenario, kind, key))
     return base

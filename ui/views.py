@@ -91,9 +91,9 @@ def options_frame(estimate: Estimate) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 
 def cautions(estimate: Estimate) -> list[str]:
-    """What a reader of the comparison should know before trusting it: offerings a new customer cannot buy,
+    """What a reader of the comparison should know before trusting it: options that cannot be bought for their plan,
     models retiring inside the plan, status notes of the offerings used, and stale prices."""
-    found = [f"{result.label} uses an offering a new customer cannot buy: {blocker}"
+    found = [f"{result.label} cannot be bought for its whole plan: {blocker}"
              for result in estimate.approaches.values() for blocker in result.blockers]
     found += [f"Model retirement: {note}" for note in model_retirement_notes(estimate)]
     found += sorted({note for r in estimate.approaches.values() for note in r.notes})
@@ -311,17 +311,19 @@ def render_fit(estimate: Estimate) -> None:
 
 
 def render_routes(scenario: Scenario, book: PriceBook, editor: options_view.Editor) -> None:
-    """The fine-tuning block under each hosting route, costs first, each one click from being an option; and
-    what each route's month is made of."""
+    """Every route the fine-tune could take (``planner.analysis.routes``), costs first, each one click from being
+    an option; whether each can be bought for its whole plan; and what each route's seller bills."""
     cur = scenario.currency
     requests = scenario.workload.requests_per_month
     options = route_options(scenario, book)
-    st.markdown("The **fine-tuning** inputs (sidebar: Training data and route) hosted each way they could be: per "
-                "token by a host of open models, on own GPUs on a schedule, or by a model provider's fine-tuning "
-                "API. **Add as an option** puts a route into the comparison beside the others.")
+    st.markdown("The **fine-tuning** inputs (sidebar: Training data and route) on every route they could take: "
+                "a model provider's fine-tuning service, a host of open models (per token, or on a dedicated "
+                "endpoint by the hour), or own GPUs on a schedule, each billed as its seller bills. Routes that "
+                "can be bought for the whole plan come first, cheapest first. **Add as an option** puts a route "
+                "into the comparison beside the others.")
     costed = [o for o in options if o.result is not None]
-    rows = [{"Route": o.label, f"One-time ({cur})": o.result.one_time_cost,
-             f"First month ({cur})": o.result.monthly_cost,
+    rows = [{"Route": o.label, "Can be bought for its plan": "yes" if o.buyable else "no",
+             f"One-time ({cur})": o.result.one_time_cost, f"First month ({cur})": o.result.monthly_cost,
              f"Per 1,000 requests, month 1 ({cur})": o.per_thousand_requests(requests),
              f"{scenario.horizon_months} months ({cur})": o.result.horizon_cost, "Runs on": o.result.serves_with}
             for o in costed if o.result is not None]
@@ -341,18 +343,22 @@ def render_routes(scenario: Scenario, book: PriceBook, editor: options_view.Edit
     for option in options:
         if option.result is None:
             st.warning(md(f"{option.label}: cannot be costed here: {option.problem}"))
-    for option in options:
+    for option in costed:
         if option.result is None:
             continue
-        with st.expander(md(f"{option.label}: what the first month is made of")):
+        with st.expander(md(f"{option.label}: what its seller bills")):
+            for why in option.result.blockers:
+                st.warning(md(f"Cannot be bought for its whole plan: {why}"))
             st.dataframe(pd.DataFrame([{
-                "Item": li.item, "Quantity": li.quantity, "Unit": li.unit, f"Unit price ({cur})": li.unit_price,
-                f"First month ({cur})": li.amount,
-                f"Per 1,000 requests ({cur})": li.amount / requests * 1000 if requests else None,
-                "How the quantity was worked out": in_words(li.quantity_basis)} for li in option.monthly_lines()]),
+                "Item": li.item, "When": "a month (month 1)" if li.timing == "monthly" else "one-time",
+                "Quantity": li.quantity, "Unit": li.unit, f"Unit price ({cur})": li.unit_price,
+                f"Amount ({cur})": li.amount, f"{scenario.horizon_months} months ({cur})": li.horizon_amount,
+                "How the quantity was worked out": in_words(li.quantity_basis)} for li in option.billed_lines()]),
                 hide_index=True, column_config={
-                    f"First month ({cur})": st.column_config.NumberColumn(format="%,.2f"),
-                    f"Per 1,000 requests ({cur})": st.column_config.NumberColumn(format="%,.2f"),
+                    "Item": st.column_config.TextColumn(pinned=True),
+                    f"Unit price ({cur})": st.column_config.NumberColumn(format="%,.4g"),
+                    f"Amount ({cur})": st.column_config.NumberColumn(format="%,.2f"),
+                    f"{scenario.horizon_months} months ({cur})": st.column_config.NumberColumn(format="%,.2f"),
                     "Quantity": st.column_config.NumberColumn(format="%,.4g")})
             if option.result.sizing is not None:
                 st.caption(md(" · ".join(sizing_lines(option.result.sizing))))
