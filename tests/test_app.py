@@ -402,8 +402,8 @@ def test_hosting_routes_view_compares_the_fine_tune_by_route():
     assert "llama-3.1-8b on own GPUs, business hours only" in routes
     assert any(r.startswith("llama-3.1-8b LoRA by Together AI") for r in routes)
     assert "Amazon Web Services: nova-micro fine-tuned" in routes
-    assert list(frame["Can be bought for its plan"]) == ["yes" if o.buyable else "no" for o in options
-                                                         if o.result is not None]
+    assert list(frame["Can be bought for its plan"]) == [
+        "yes" if o.buyable else "no: " + "; ".join(o.result.blockers) for o in options if o.result is not None]
     column = "Per 1,000 requests, month 1 (GBP)"
     for option, value in zip([o for o in options if o.result is not None], frame[column], strict=True):
         assert value == pytest.approx(option.per_thousand_requests(20_000))

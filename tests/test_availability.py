@@ -158,7 +158,8 @@ def test_an_offering_outside_the_residency_is_our_error_naming_it_and_its_region
         estimate(options_only({"route": "api", "model": "acme/chat"}, "uk"), book)
     assert str(caught.value).endswith(
         "project.data_residency: Tuned: data must stay in United Kingdom, and acme/chat fine-tuning runs in a "
-        "region its table does not state: choose offerings in a region there, or change where data must stay")
+        "region its seller does not state: choose an offering that runs there, leave this option out, or change "
+        "where data must stay")
     with pytest.raises(ScenarioError, match="bravo/deployed fine-tuning runs in Azure UK South"):
         estimate(options_only({"route": "api", "model": "bravo/deployed"}, "canada"), book)
 
@@ -210,3 +211,25 @@ def test_ranges_and_volume_sweeps_check_selling_days_and_capacity_value_by_value
                        draws=200)
     assert summary["fine_tune"]["horizon_cost"].p10 <= summary["fine_tune"]["horizon_cost"].p90
     assert breakeven_volumes(both, book, max_volume=1e7) is not None
+
+
+def test_buying_a_sellers_chat_model_does_not_make_a_team_a_customer_of_its_fine_tuning(book):
+    # The judge, bravo/deployed, is bought from the planning day (2026-02-20), before bravo/closing's fine-tuning
+    # closed on 2026-03-01; the fine-tune's own first purchase, its training runs, falls after it.
+    scenario = worked(**{"approaches.fine_tune.model": "bravo/closing", "project.judge_model": "bravo/deployed"})
+    result = estimate(scenario, book, datetime.date(2026, 2, 20)).approaches["fine_tune"]
+    assert result.blockers[0].startswith("bravo/closing fine-tuning is closed to new customers since 2026-03-01")
+
+
+def test_an_option_that_cannot_be_bought_is_never_the_cheapest(book):
+    from planner.analysis.comparison import cheapest
+
+    # At 10 million requests a month the fine-tune's 200-token prompt beats prompt engineering's 1,100 tokens and
+    # RAG's 1,100 on acme's prices; but the fine-tune (and the hybrid on it) cannot be bought for the plan.
+    scenario = worked(**{"approaches.fine_tune.model": "bravo/closing", "team.fine_tunes_with": ["bravo"],
+                         "workload.requests_per_month": 10_000_000})
+    result = estimate(scenario, book, datetime.date(2026, 6, 1))
+    costs = {name: r.horizon_cost for name, r in result.approaches.items()}
+    assert min(costs, key=costs.__getitem__) == "fine_tune"  # the cheapest of all, were it for sale
+    assert not result.approaches["fine_tune"].buyable and not result.approaches["hybrid"].buyable
+    assert cheapest(result) == ["rag"]  # the cheapest that can be bought (prompt engineering costs 74% more)

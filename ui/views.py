@@ -49,6 +49,7 @@ FIT_KEYS = {"goal": "fit:goal", "knowledge_changes": "fit:changes", "good_exampl
 MAX_AGE = "prices:max_age"  # days after which a price is flagged as stale; kept across views
 OPTION_COLUMN_PX, COST_COLUMN_PX = 230, 80  # the comparison's widths with options, so costs fit at 1024 px
 WHY_HIDDEN = {"Approach", "Price key"}  # the approach heads its section; the key is in the exports
+ROUTE_COLUMN_PX = 260  # the routes table's pinned names: "llama-3.1-8b LoRA by Together AI, dedicated endpoint"
 
 
 def comparison_frame(estimate: Estimate) -> pd.DataFrame:
@@ -322,24 +323,28 @@ def render_routes(scenario: Scenario, book: PriceBook, editor: options_view.Edit
                 "can be bought for the whole plan come first, cheapest first. **Add as an option** puts a route "
                 "into the comparison beside the others.")
     costed = [o for o in options if o.result is not None]
-    rows = [{"Route": o.label, "Can be bought for its plan": "yes" if o.buyable else "no",
-             f"One-time ({cur})": o.result.one_time_cost, f"First month ({cur})": o.result.monthly_cost,
-             f"Per 1,000 requests, month 1 ({cur})": o.per_thousand_requests(requests),
-             f"{scenario.horizon_months} months ({cur})": o.result.horizon_cost, "Runs on": o.result.serves_with}
+    horizon = f"{scenario.horizon_months} months ({cur})"
+    rows = [{"Route": o.label, f"Per 1,000 requests, month 1 ({cur})": o.per_thousand_requests(requests),
+             horizon: o.result.horizon_cost, f"One-time ({cur})": o.result.one_time_cost,
+             f"First month ({cur})": o.result.monthly_cost,
+             "Can be bought for its plan": "yes" if o.buyable else "no: " + "; ".join(o.result.blockers),
+             "Runs on": o.result.serves_with}
             for o in costed if o.result is not None]
     money = {column: st.column_config.NumberColumn(format="%,.2f") for column in rows[0] if "(" in column} \
         if rows else {}
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-        "Route": st.column_config.TextColumn(pinned=True), **money})
+        "Route": st.column_config.TextColumn(pinned=True, width=ROUTE_COLUMN_PX), **money})
+    st.caption("Each route's costs include the people's hours and operations every route shares; what differs "
+               "between routes is what its seller bills, below.")
     base = editor.base
     taken = {option["name"] for option in option_edits.options_of(base)} if base.get("options") else set()
-    columns = st.columns(3)
-    for index, option in enumerate(costed):
-        columns[index % 3].button(
-            f"Add as an option: {option.label}", key=f"routes:add:{index}", disabled=option.label in taken,
-            use_container_width=True,
-            on_click=lambda option=option: editor.apply(option_edits.add_option(
-                base, "fine_tune", option.label, option.changes)))
+    addable = [o for o in costed if o.label not in taken]
+    if addable:
+        # One picker and one button: twelve buttons, each naming its route, are cut to a word at 1024 px.
+        chosen = st.selectbox("Route to add as an option", [o.label for o in addable], key="routes:choice")
+        picked = next(o for o in addable if o.label == chosen)
+        st.button("Add as an option", key="routes:add", on_click=lambda: editor.apply(option_edits.add_option(
+            base, "fine_tune", picked.label, picked.changes)))
     for option in options:
         if option.result is None:
             st.warning(md(f"{option.label}: cannot be costed here: {option.problem}"))
@@ -350,13 +355,14 @@ def render_routes(scenario: Scenario, book: PriceBook, editor: options_view.Edit
             for why in option.result.blockers:
                 st.warning(md(f"Cannot be bought for its whole plan: {why}"))
             st.dataframe(pd.DataFrame([{
-                "Item": li.item, "When": "a month (month 1)" if li.timing == "monthly" else "one-time",
-                "Quantity": li.quantity, "Unit": li.unit, f"Unit price ({cur})": li.unit_price,
-                f"Amount ({cur})": li.amount, f"{scenario.horizon_months} months ({cur})": li.horizon_amount,
+                "Item": li.item, f"Amount ({cur})": li.amount,
+                "When": "month 1 (a month)" if li.timing == "monthly" else "one-time",
+                f"{scenario.horizon_months} months ({cur})": li.horizon_amount, "Quantity": li.quantity,
+                "Unit": li.unit, f"Unit price ({cur})": li.unit_price,
                 "How the quantity was worked out": in_words(li.quantity_basis)} for li in option.billed_lines()]),
                 hide_index=True, column_config={
                     "Item": st.column_config.TextColumn(pinned=True),
-                    f"Unit price ({cur})": st.column_config.NumberColumn(format="%,.4g"),
+                    f"Unit price ({cur})": st.column_config.NumberColumn(format="%,.4f"),
                     f"Amount ({cur})": st.column_config.NumberColumn(format="%,.2f"),
                     f"{scenario.horizon_months} months ({cur})": st.column_config.NumberColumn(format="%,.2f"),
                     "Quantity": st.column_config.NumberColumn(format="%,.4g")})

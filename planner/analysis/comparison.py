@@ -61,9 +61,11 @@ def leaders(estimate: Estimate, figure: Callable[[ApproachEstimate], float]) -> 
     """The approaches whose ``figure`` is within ``assumptions.tie_share`` of the lowest, lowest first.
 
     One approach: a clear lead. More: a tie, which a comparison should call one. With a 5% tie share,
-    horizon costs of 100, 104 and 110 put the first two level.
+    horizon costs of 100, 104 and 110 put the first two level. Only options that can be bought for their whole
+    plan lead (all of them, when none can): the cheapest of what cannot be bought is no answer.
     """
-    values = {name: figure(result) for name, result in estimate.approaches.items()}
+    buyable = {name: result for name, result in estimate.approaches.items() if result.buyable}
+    values = {name: figure(result) for name, result in (buyable or estimate.approaches).items()}
     lowest = min(values.values())
     margin = abs(lowest) * estimate.assumption_table.tie_share.value
     return sorted((name for name, value in values.items() if value <= lowest + margin), key=values.__getitem__)

@@ -5,9 +5,10 @@ A seller winding an offering down announces two days (``planner.inputs.price_tab
 ``no_new_training_after`` nobody can start a training job on it. Each line priced by such an offering is
 checked on the days it is bought: a one-time training line through the training phase; a monthly line
 (serving, a retraining run, a base-model change) in each month after launch in which it has an amount; any
-other one-time line from the planning day. A team is a new customer of a seller until its first purchase
-from it in the option's plan; a provider whose fine-tuning it already uses (``team.fine_tunes_with``) is not
-closed to it for fine-tuning. The line says why it cannot be bought; the option carries the reasons.
+other one-time line from the planning day. A team is a new customer of an offering until its first purchase
+of it in the option's plan (a tuned model's training run, for its serving); a provider whose fine-tuning it
+already uses (``team.fine_tunes_with``) is not closed to it for fine-tuning. The line says why it cannot be
+bought; the option carries the reasons.
 
 Every offering a line prices also carries its region; a scenario that says where data must stay
 (``project.data_residency``) accepts only offerings whose region lies there (``planner.inputs.regions``).
@@ -79,8 +80,8 @@ def why_not_buyable(line: LineItem, phases: Sequence[Phase], planned_on: datetim
                     fine_tunes_with: Iterable[str], first_purchase: datetime.date | None = None) -> str:
     """Why ``line`` cannot be bought for the plan, in words; "" when it can.
 
-    ``first_purchase`` is the team's first purchase from the line's seller in the option's plan (default: the
-    line's own first day): from then on the team is the seller's customer. Worked cases:
+    ``first_purchase`` is the team's first purchase of the line's offering in the option's plan (default: the
+    line's own first day): from then on the team is its customer. Worked cases:
     ``tests/test_availability.py``.
     """
     sale = line.sale
@@ -96,13 +97,14 @@ def why_not_buyable(line: LineItem, phases: Sequence[Phase], planned_on: datetim
     cite = f" (announced: {sale.dates_source})" if sale.dates_source else ""
     starts = min(first, first_purchase) if first_purchase is not None else first
     existing = _fine_tuning(sale) and provider in set(fine_tunes_with)
+    # The last training day first: it binds every team, so a hint about being a customer already would not help.
+    if sale.training_until is not None and last > sale.training_until:
+        return f"{name} takes no new training jobs after {sale.training_until}{cite}{WHEN}trains {when}"
     if sale.closed_since is not None and sale.closed_since <= starts and not existing:
         hint = (f". A team that already fine-tunes with {provider} is not new to it: name {provider} among the "
                 "providers it already fine-tunes with, in the scenario file's team section" if _fine_tuning(sale)
                 else "")
         return f"{name} is closed to new customers since {sale.closed_since}{cite}{hint}{WHEN}is bought {when}"
-    if sale.training_until is not None and last > sale.training_until:
-        return f"{name} takes no new training jobs after {sale.training_until}{cite}{WHEN}trains {when}"
     return ""
 
 
@@ -116,18 +118,19 @@ def mark_unbuyable(lines: Sequence[LineItem], phases: Sequence[Phase], planned_o
     """``lines`` with ``not_buyable`` set on each that cannot be bought for the plan."""
     known = tuple(fine_tunes_with)
     launch = launch_day(planned_on, phases[-1].end_week) or datetime.date.max
-    # The team's first purchase from each seller: from then on it is that seller's customer.
+    # The team's first purchase of each offering: from then on it is that offering's customer (buying one of a
+    # seller's models does not make a team a customer of its fine-tuning, as OpenAI's closure shows).
     first: dict[str, datetime.date] = {}
     for line in lines:
         if line.sale is not None:
             found = _when(line, phases, planned_on, launch)
-            seller = line.sale.offering.split(".", 1)[0]
-            if found is not None and (seller not in first or found[0] < first[seller]):
-                first[seller] = found[0]
+            offering = line.sale.offering
+            if found is not None and (offering not in first or found[0] < first[offering]):
+                first[offering] = found[0]
     marked = []
     for line in lines:
-        seller = line.sale.offering.split(".", 1)[0] if line.sale is not None else ""
-        why = why_not_buyable(line, phases, planned_on, known, first.get(seller))
+        why = why_not_buyable(line, phases, planned_on, known,
+                              first.get(line.sale.offering) if line.sale is not None else None)
         marked.append(line._replace(not_buyable=why) if why else line)
     return tuple(marked)
 

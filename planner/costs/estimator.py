@@ -195,7 +195,7 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
             where = RESIDENCY_WORDS[scenario.project.data_residency]
             problems.append(scenario.origin_problem("project.data_residency", (
                 f"{result.label}: data must stay in {where}, and " + "; ".join(outside)
-                + ": choose offerings in a region there, or change where data must stay")))
+                + ": choose an offering that runs there, leave this option out, or change where data must stay")))
             continue
         lines = mark_unbuyable(result.lines, result.phases, planned_on, scenario.team.fine_tunes_with)
         results[plan.id] = dataclasses.replace(result, lines=lines, infeasible=tuple(c.infeasible[marked:]))

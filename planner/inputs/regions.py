@@ -73,8 +73,8 @@ def within(region: str | None, residency: Residency) -> bool:
 def region_words(region: str | None) -> str:
     """A region for people: "AWS Europe (London)"; one not stated or not listed says so."""
     if not region:
-        return "a region its table does not state"
+        return "a region its seller does not state"
     if region == "global":
-        return "any region its seller chooses (global)"
+        return "any region its seller chooses (global: not kept in one country)"
     found = REGIONS.get(region)
     return found[1] if found else f"{region} (a region the planner cannot place)"
