@@ -5,8 +5,9 @@ on the planning day (OpenAI, Azure OpenAI with its hourly deployment fee, Amazon
 and provisioned capacity where sold); every host of the open model (serverless LoRA per token where the
 host lists the base model, else a dedicated endpoint by the hour); and own GPUs on each schedule. Each is a
 full estimate of the fine-tuning approach, so its bill can be read line by line; an option that cannot be
-bought for its whole plan says why, and one that cannot be costed here (outside the data residency, a
-model the host cannot hold) says that instead.
+bought for its whole plan says why, and one that cannot be costed here (a provider's model outside the data
+residency, a model the host cannot hold) says that instead; a host's endpoint and own GPUs are picked within
+the residency.
 """
 
 from __future__ import annotations
