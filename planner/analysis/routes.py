@@ -20,7 +20,7 @@ from planner.analysis.comparison import per_thousand_requests
 from planner.core.errors import PlannerError, ScenarioError
 from planner.costs.estimator import ApproachEstimate, estimate
 from planner.costs.lines import LineItem
-from planner.inputs.option_edits import cheapest_instance_holding, route_settings
+from planner.inputs.option_edits import cheapest_instance_holding, route_settings, tunable_models
 from planner.inputs.pricebook import PriceBook, open_model_hosts
 from planner.inputs.scenario import Scenario, scenario_from_dict
 
@@ -83,16 +83,12 @@ def _options(scenario: Scenario, book: PriceBook, today: datetime.date) -> list[
     """(label, changes to the fine_tune block) for every route the scenario's fine-tune could take."""
     block = scenario.approaches.fine_tune
     options: list[tuple[str, dict[str, Any]]] = [("As in the scenario", {})]
-    for provider, table in book.tables.items():
-        for model_id, model in table.models.items():
-            tuned = model.fine_tuning
-            retires = tuned.deprecation_date if tuned is not None else None
-            if tuned is None or (retires is not None and retires <= today):
-                continue
-            ref = f"{provider}/{model_id}"
-            if block.route == "api" and block.model == ref:
-                continue
-            options.append((f"{table.display_name}: {model_id} fine-tuned", {"route": "api", "model": ref}))
+    # Every residency: a provider's model outside the scenario's is listed with the reason it cannot be costed.
+    for ref in tunable_models(book, today):
+        if block.route == "api" and block.model == ref:
+            continue
+        provider, model_id = ref.split("/", 1)
+        options.append((f"{book.tables[provider].display_name}: {model_id} fine-tuned", {"route": "api", "model": ref}))
     open_model = _open_model(scenario, book, today)
     if open_model is not None:
         for host, served in open_model_hosts(book).items():

@@ -120,9 +120,10 @@ def mark_unbuyable(lines: Sequence[LineItem], phases: Sequence[Phase], planned_o
     launch = launch_day(planned_on, phases[-1].end_week) or datetime.date.max
     # The team's first purchase of each offering: from then on it is that offering's customer (buying one of a
     # seller's models does not make a team a customer of its fine-tuning, as OpenAI's closure shows).
+    # Only offerings with a closing day need it (an estimate builds dozens of lines on every input change).
     first: dict[str, datetime.date] = {}
     for line in lines:
-        if line.sale is not None:
+        if line.sale is not None and line.sale.closed_since is not None:
             found = _when(line, phases, planned_on, launch)
             offering = line.sale.offering
             if found is not None and (offering not in first or found[0] < first[offering]):

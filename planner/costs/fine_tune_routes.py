@@ -36,6 +36,7 @@ from planner.costs.training import (
     self_hosted_run,
 )
 from planner.costs.tuned_serving import tuned_serving_lines
+from planner.inputs.architecture import billions_priced
 from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.option_edits import cheapest_instance_holding
 from planner.inputs.pricebook import Resolved, UnknownOffering
@@ -140,7 +141,7 @@ class ProviderHostedRoute:
             raise FieldProblem(field("method"), (
                 "a host of open models tunes LoRA adapters or the full model, not QLoRA: use method lora or full, "
                 "or route self_hosted"))
-        billion = getattr(arch, "published_params_billion", None) or model_parameters(arch) / 1e9
+        billion = billions_priced(arch)
         method = block.method
         band = lookup(field("method" if method == "full" else "host"),
                       lambda: c.book.fine_tuning_band(host, method, billion))

@@ -142,6 +142,13 @@ def parameters(arch: Architecture) -> float:
     return arch.params_billion * 1e9 if arch.params_billion is not None else float(computed_parameters(arch))
 
 
+def billions_priced(arch: Architecture) -> float:
+    """The size a host's fine-tuning bands price a model at, in billions of parameters: its published size
+    where the model has one (an open model's ``published_params_billion``), else ``parameters``."""
+    published: float | None = getattr(arch, "published_params_billion", None)
+    return published or parameters(arch) / 1e9
+
+
 def lora_parameters(arch: Architecture, rank: int, targets: tuple[LinearModule, ...] = ALL_LINEAR) -> int:
     """Trainable parameters of rank-``rank`` adapters on ``targets``: r x (d_in + d_out) each (Hu et al. 2021).
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from planner.inputs.architecture import Architecture
-from planner.inputs.price_tables import Sold
+from planner.inputs.price_tables import FineTunedPrices, Sold
 from planner.inputs.pricebook import PriceBook, open_model_hosts
 from planner.inputs.regions import Residency, within
 from planner.inputs.scenario import (
@@ -170,16 +170,22 @@ def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], toda
         changes["method"] = "lora"  # a host serves LoRA adapters per token
     elif route == "api":
         # Open to new customers first (a closed platform is a last resort), then in the tables' order.
-        tunable = [ref for _, ref in sorted(
-            ((closed(found.fine_tuning, today), f"{name}/{model_id}") for name, table in book.tables.items()
-             for model_id, found in table.models.items()
-             if found.fine_tuning is not None and within(found.fine_tuning.region, residency)
-             and (found.fine_tuning.deprecation_date is None or found.fine_tuning.deprecation_date > today)),
-            key=lambda found: found[0])]
+        found = tunable_models(book, today, residency)
+        tunable = sorted(found, key=lambda ref: closed(found[ref], today))
         model = first("model", lambda m: m in tunable) or (tunable[0] if tunable else None)
         if model is not None:
             take("model", model)
     return changes
+
+
+def tunable_models(book: PriceBook, today: datetime.date, residency: Residency = "anywhere") -> dict[
+        str, FineTunedPrices]:
+    """Each model a provider fine-tunes, by reference, whose tuned model still serves on ``today`` and is
+    tuned within ``residency``, in the tables' order, with its fine-tuning prices."""
+    return {f"{name}/{model_id}": model.fine_tuning for name, table in book.tables.items()
+            for model_id, model in table.models.items()
+            if model.fine_tuning is not None and within(model.fine_tuning.region, residency)
+            and (model.fine_tuning.deprecation_date is None or model.fine_tuning.deprecation_date > today)}
 
 
 def closed(offering: Sold, today: datetime.date) -> bool:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from planner.core.errors import PricingError, Problem
-from planner.inputs.architecture import OpenModel, OpenModelTable
+from planner.inputs.architecture import OpenModel, OpenModelTable, billions_priced
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.files import list_files, read_yaml
 from planner.inputs.price_tables import (
@@ -369,25 +369,27 @@ def open_model_hosts(book: PriceBook) -> dict[str, list[str]]:
     """The hosts of open models: providers that tune them (a LoRA fine-tuning band covers the model's size) and
     serve the tuned model, per token on a base they list for serverless LoRA or on a dedicated endpoint (one of
     their GPU instances). Each with the open models it can serve: those its table lists first, in its order."""
-    from planner.inputs.architecture import parameters
-
     models = book.open_models.models if book.open_models is not None else {}
     hosts = {}
     for name, table in book.tables.items():
-        bands = [b for b in table.fine_tuning_bands.values() if b.method == "lora"]
-
-        def tuned(model_id: str, bands: list[Any] = bands) -> bool:
-            arch = models.get(model_id)
-            billion = (getattr(arch, "published_params_billion", None) or parameters(arch) / 1e9) if arch else None
-            return billion is not None and any(b.min_params_billion <= billion <= b.max_params_billion for b in bands)
-
+        if not table.fine_tuning_bands:
+            continue
         listed = [m.open_model for m in table.models.values() if m.open_model and m.serverless_lora]
         if table.gpu_instances:
             listed += [m.open_model for m in table.models.values() if m.open_model] + list(models)
-        served = [m for m in dict.fromkeys(listed) if tuned(m)]
+        served = [m for m in dict.fromkeys(listed) if m in models and _tunes_lora(book, name, models[m])]
         if served:
             hosts[name] = served
     return hosts
+
+
+def _tunes_lora(book: PriceBook, host: str, model: OpenModel) -> bool:
+    """Whether one of ``host``'s LoRA bands covers ``model``'s size (the band lookup the estimate makes)."""
+    try:
+        book.fine_tuning_band(host, "lora", billions_priced(model))
+    except UnknownOffering:
+        return False
+    return True
 
 
 def all_offerings(book: PriceBook) -> list[tuple[str, str, Offering]]:
