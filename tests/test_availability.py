@@ -205,7 +205,9 @@ def test_ranges_and_volume_sweeps_check_selling_days_and_capacity_value_by_value
     assert ranged.blockers and not ranged.buyable  # the training phase, at its latest, ends after 2026-06-30
     both = worked(**{"approaches.fine_tune.model": "bravo/both"})
     many = estimate(*with_values(both, book, {"workload.output_tokens": Draws([10, 50, 500]),
-                                              "workload.requests_per_month": Draws([1e3, 1e4, 3e6])}))
+                                              "workload.requests_per_month": Draws([1e3, 1e4, 3e6]),
+                                              "assumptions.hours_per_month": Draws([600, 700, 744]),
+                                              "assumptions.peak_to_average_requests": Draws([1, 2, 5])}))
     assert np.all(np.isfinite(np.asarray(many.approaches["fine_tune"].horizon_cost, dtype=float)))
     summary = simulate(both.model_copy(update={"ranges": {"workload.output_tokens": Range(low=10, high=500)}}), book,
                        draws=200)

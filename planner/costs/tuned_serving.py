@@ -83,16 +83,17 @@ def provisioned_lines(c: Costing, approach: Approach, tuned: Resolved, block: Ap
 
 def break_even(c: Costing, tuned: Resolved, block: ApiFineTune, token_lines: list[LineItem],
                prompt_tokens: Any) -> BreakEven:
-    """The monthly volume at which one model unit costs what per-token serving does (month 1's prices)."""
+    """The monthly volume at which one model unit costs what per-token serving does (month 1's prices); with a
+    range, on the mean of each input, as the choice between the two is made once."""
     capacity = tuned.offering.provisioned
     price_field, _ = TERMS[block.provisioned_term]
-    hours = c.value("hours_per_month")
+    hours = _first(c.value("hours_per_month"))
     per_request = _first(divide_or_zero(sum(li.amount for li in token_lines), c.requests[0]))
     assert capacity is not None
     unit_month = c.convert(tuned.price(f"provisioned.{price_field}", "model-unit hour"))[0] * hours
     per_minute = min(capacity.input_tokens_per_minute_per_unit / max(_first(prompt_tokens), 1.0),
                      capacity.output_tokens_per_minute_per_unit / max(_first(c.scenario.workload.output_tokens), 1.0))
-    unit_capacity = per_minute * MINUTES_PER_HOUR * hours / c.value("peak_to_average_requests")
+    unit_capacity = per_minute * MINUTES_PER_HOUR * hours / _first(c.value("peak_to_average_requests"))
     at = unit_month / per_request if per_request > 0 else None
     return BreakEven(at if at is not None and at <= unit_capacity else None, unit_capacity, unit_month, c.currency)
 
