@@ -136,3 +136,41 @@ def test_an_upload_within_the_cap_is_measured_in_a_worker():
     uploader.upload("notes.jsonl", training, "application/json").run()
     assert not app.exception and not app.error
     assert any(shown(e.label).startswith("Training file notes.jsonl: 12 examples") for e in app.expander)
+
+
+def test_a_sellers_announcement_and_region_from_a_table_are_text_in_cautions_and_routes(tmp_path, monkeypatch):
+    # The dates' source and a region are a table's words: they reach the cautions (why an option cannot be
+    # bought) and the Hosting routes view (why a route cannot be costed), and must be shown as text.
+    directory = tmp_path / "pricing"
+    shutil.copytree(REPO / "pricing", directory)
+    openai = directory / "openai.yaml"
+    text = openai.read_text()
+    assert "dates_source: 'developers.openai.com" in text
+    openai.write_text(text.replace("dates_source: 'developers.openai.com", f"dates_source: '{PLANTED} developers",))
+    aws = directory / "aws.yaml"
+    aws.write_text(aws.read_text().replace("      region: us-east-1\n", f"      region: '{PLANTED[:58]}'\n", 1))
+    monkeypatch.setenv("LLM_PLANNER_PRICES", str(directory))
+    data = load_scenario(REPO / "examples" / "support_assistant.yaml").model_dump(mode="json")
+    data["approaches"]["fine_tune"]["model"] = "openai/gpt-4.1-mini"
+    data["project"]["data_residency"] = "anywhere"
+    app = start({"s": token_for(data)})
+    assert not app.exception
+    bodies = markdown_bodies(app)
+    assert any("127.0.0.1:9/x.png" in shown(body) for body in bodies)  # the planted announcement, in the cautions
+    for body in bodies:
+        assert not OPENER.search(body), body
+    app.radio(key="view").set_value("Hosting routes").run()
+    assert not app.exception
+    bodies = markdown_bodies(app)
+    assert any("127.0.0.1:9/x.png" in shown(body) for body in bodies)  # in the routes' reasons
+    for body in bodies:
+        assert not OPENER.search(body), body
+    # Where data must stay: the region a table gives is named in our error, as text.
+    data["project"]["data_residency"] = "uk"
+    data["approaches"]["fine_tune"]["model"] = "aws/nova-micro"
+    app = start({"s": token_for(data)})
+    assert not app.exception
+    bodies = markdown_bodies(app)
+    assert any("127.0.0.1:9/x.png" in shown(body) and "cannot place" in shown(body) for body in bodies), bodies
+    for body in bodies:
+        assert not OPENER.search(body), body
