@@ -49,7 +49,7 @@ FIT_KEYS = {"goal": "fit:goal", "knowledge_changes": "fit:changes", "good_exampl
 MAX_AGE = "prices:max_age"  # days after which a price is flagged as stale; kept across views
 OPTION_COLUMN_PX, COST_COLUMN_PX = 230, 80  # the comparison's widths with options, so costs fit at 1024 px
 WHY_HIDDEN = {"Approach", "Price key"}  # the approach heads its section; the key is in the exports
-ROUTE_COLUMN_PX = 260  # the routes table's pinned names: "llama-3.1-8b LoRA by Together AI, dedicated endpoint"
+ROUTE_COLUMN_PX = 330  # the routes table's pinned names, whole: "llama-3.1-8b LoRA by Fireworks AI, dedicated endpoint"
 
 
 def comparison_frame(estimate: Estimate) -> pd.DataFrame:
