@@ -81,7 +81,7 @@ def test_batch_share_bills_part_of_the_requests_at_batch_prices(book):
 def test_batch_share_needs_batch_prices(book):
     from planner import ScenarioError
 
-    with pytest.raises(ScenarioError, match=r"approaches.rag.batch_share: acme.models.plain has no batch prices"):
+    with pytest.raises(ScenarioError, match=r"approaches.rag.batch_share: acme/plain has no batch prices"):
         estimate(worked(**{"approaches.rag.batch_share": 0.2}), book)
 
 

@@ -478,10 +478,11 @@ def test_breakeven_volumes_among_two_options_reports_only_their_crossing(book):
 # 8. Command line
 
 
-def test_the_cli_table_of_ten_options_fits_120_columns(tmp_path, capsys):
+@pytest.mark.parametrize("reasoning", [False, True])
+def test_the_cli_table_of_ten_options_fits_120_columns(tmp_path, capsys, reasoning):
     """Ten options with names of 60 characters (the most a name may have): every line of the comparison up
     to "Runs on:" is at most 120 characters wide, and each name reads whole down its own rows, its figures
-    on the first."""
+    on the first. Where an option reasons, its column is shown (a tenth figure) and the names narrow."""
     data = six_data()
     kinds = ["prompt", "rag", "fine_tune", "hybrid"]
     names = [f"Option {i:02d} with a long descriptive name, as a team writes one"[:60] for i in range(10)]
@@ -489,6 +490,8 @@ def test_the_cli_table_of_ten_options_fits_120_columns(tmp_path, capsys):
     data["options"] = [{"name": name, "approach": kinds[i % 4]} for i, name in enumerate(names)]
     data["options"][5]["approach"] = "fine_tune"
     data["options"][5]["settings"] = six_data()["options"][1]["settings"]  # on own GPUs
+    if reasoning:
+        data["options"][0]["settings"] = {"reasoning_tokens": 2_000, "model": "openai/gpt-6.1-terra"}
     path = tmp_path / "ten.yaml"
     path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
     assert main(["estimate", str(path), "--today", "2026-12-02"]) == 0
@@ -503,4 +506,4 @@ def test_the_cli_table_of_ten_options_fits_120_columns(tmp_path, capsys):
     assert len(starts) == 10
     for name, start, end in zip(names, starts, [*starts[1:], len(body)], strict=True):
         assert " ".join(line[:width].strip() for line in body[start:end]) == name
-        assert len(body[start][width:].split()) == 9  # the figures, on the name's first row
+        assert len(body[start][width:].split()) == 9 + reasoning  # the figures, on the name's first row

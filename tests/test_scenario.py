@@ -77,7 +77,7 @@ def scenario_file_with(tmp_path: Path, **changes) -> Path:
         ({"approaches.rag.embedding_model": "acme/chat"},
          "approaches.rag.embedding_model: 'acme/chat' is not a embedding model"),
         ({"approaches.rag.cached_prompt_share": 0.5},
-         "approaches.rag.cached_prompt_share: acme.models.plain has no cached-input price; set the share to 0"),
+         "approaches.rag.cached_prompt_share: acme/plain has no cached-input price; set the share to 0"),
         ({"team.rates": "fr"}, "team.rates: no rate card 'fr' in pricing/people.yaml (known: us, uk)"),
         ({"project.judge_model": "acme/none"}, "project.judge_model: 'acme/none' is not a chat model"),
     ],

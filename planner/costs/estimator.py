@@ -7,6 +7,7 @@ import datetime
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from planner.core.draws import Flags, nonzero, vmax
 from planner.core.errors import FieldProblem, Problem, ScenarioError
@@ -15,7 +16,7 @@ from planner.costs.costing import Costing
 from planner.costs.effort import build_hours, engineering_lines, person_hours
 from planner.costs.evaluation import evaluation_lines
 from planner.costs.fine_tune_routes import ROUTES, ref
-from planner.costs.inference import inference_lines, input_tokens_per_request
+from planner.costs.inference import inference_lines, reasoning_tokens, request_shape
 from planner.costs.lines import PERSON_HOURS, Approach, LineItem, lower_first
 from planner.costs.operations import base_model_change_lines, launch_lines, operating_lines
 from planner.costs.retirements import Retirement, retiring_models
@@ -54,9 +55,10 @@ class ApproachEstimate:
     lines: tuple[LineItem, ...]
     phases: tuple[Phase, ...]
     iterations: int
-    added_latency_ms: float
+    added_latency_ms: float  # retrieval and reasoning, beyond the model's own answer
     input_tokens_per_request: int
     sizing: SelfHostedSizing | None = None
+    reasoning_tokens_per_request: float = 0.0
     kind: ApproachKind = "prompt"
     shown: bool = True  # shown in the comparison on screen (every option is exported)
     # For a range: the values that cannot be costed, as (scenario field, mask over the values, why).
@@ -222,20 +224,26 @@ def _prompt(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     assert isinstance(block, PromptBlock)
     field = c.scenario.locator(plan)
     model = ref(c, field("model"), c.book.chat_model, block.model)
+    reasoning, reasoning_basis = reasoning_tokens(c, block, model, field)
+    shape = request_shape(c, block, None, reasoning)
     lines = [
         *engineering_lines(c, plan.id, plan.kind, self_hosted=False, training_runs=0),
         *evaluation_lines(c, plan.id, iterations, _judge(c)),
-        *inference_lines(c, plan.id, model, block.system_prompt_tokens, block.cached_prompt_share, 0,
-                         field, block.batch_share),
+        *inference_lines(c, plan.id, model, shape, field, reasoning_basis),
         *launch_lines(c, plan.id, None),
         *operating_lines(c, plan.id, self_hosted=False, retrieval=False, judge=_judge(c), services=_services(c)),
     ]
     return ApproachEstimate(
         plan.id, plan.name, block.model, tuple(lines),
         tuple(plan_phases(c, build_hours(c, plan.kind), 0, iterations, trains=False)),
-        iterations, 0.0, input_tokens_per_request(c, block.system_prompt_tokens, 0), kind=plan.kind,
-        shown=plan.shown,
+        iterations, _reasoning_ms(c, reasoning), shape.input_tokens, kind=plan.kind,
+        shown=plan.shown, reasoning_tokens_per_request=reasoning,
     )
+
+
+def _reasoning_ms(c: Costing, reasoning: Any) -> Any:
+    """Milliseconds a request's reasoning adds: its tokens written at assumptions.hosted_output_tokens_per_second."""
+    return reasoning / c.value("hosted_output_tokens_per_second") * 1000
 
 
 def _retrieval(c: Costing, approach: Approach, rag: RetrievalFields, field: Callable[[str], str]) -> list[LineItem]:
@@ -249,11 +257,12 @@ def _rag(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     assert isinstance(block, RagBlock)
     field = c.scenario.locator(plan)
     model = ref(c, field("model"), c.book.chat_model, block.model)
+    reasoning, reasoning_basis = reasoning_tokens(c, block, model, field)
+    shape = request_shape(c, block, block, reasoning)
     lines = [
         *engineering_lines(c, plan.id, plan.kind, self_hosted=False, training_runs=0),
         *evaluation_lines(c, plan.id, iterations, _judge(c)),
-        *inference_lines(c, plan.id, model, block.system_prompt_tokens, block.cached_prompt_share,
-                         block.retrieved_tokens, field, block.batch_share),
+        *inference_lines(c, plan.id, model, shape, field, reasoning_basis),
         *_retrieval(c, plan.id, block, field),
         *launch_lines(c, plan.id, None),
         *operating_lines(c, plan.id, self_hosted=False, retrieval=True, judge=_judge(c), services=_services(c)),
@@ -261,9 +270,8 @@ def _rag(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     return ApproachEstimate(
         plan.id, plan.name, block.model, tuple(lines),
         tuple(plan_phases(c, build_hours(c, plan.kind), 0, iterations, trains=False)),
-        iterations, c.value("retrieval_latency_ms"),
-        input_tokens_per_request(c, block.system_prompt_tokens, block.retrieved_tokens), kind=plan.kind,
-        shown=plan.shown,
+        iterations, c.value("retrieval_latency_ms") + _reasoning_ms(c, reasoning), shape.input_tokens,
+        kind=plan.kind, shown=plan.shown, reasoning_tokens_per_request=reasoning,
     )
 
 
@@ -304,8 +312,8 @@ def _fine_tune(
                      w.unit, w.price, w.basis) for w in revisions),
         *evaluation_lines(c, approach, iterations, _judge(c)),
     ]
-    retrieved = rag.retrieved_tokens if rag is not None else 0
-    served = route.serve(c, approach, block, field, retrieved)
+    shape = request_shape(c, block, rag)
+    served = route.serve(c, approach, block, field, shape)
     lines += served.serving
     lines += training_lines(c, approach, served.run, iterations)
     if served.preference is not None:
@@ -323,7 +331,7 @@ def _fine_tune(
     return ApproachEstimate(
         approach, plan.name, served.serves_with, tuple(lines), phases,
         iterations, c.value("retrieval_latency_ms") if rag is not None else 0.0,
-        input_tokens_per_request(c, block.system_prompt_tokens, retrieved), served.sizing, kind=plan.kind,
+        shape.input_tokens, served.sizing, kind=plan.kind,
         shown=plan.shown,
     )
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from planner.core.draws import nonzero, where
 from planner.core.errors import FieldProblem
 from planner.costs.costing import Costing
-from planner.costs.inference import inference_lines, input_tokens_per_request
+from planner.costs.inference import inference_lines
 from planner.costs.lines import Approach, LineItem
 from planner.costs.self_hosted import (
     SelfHostedSizing,
@@ -27,6 +27,7 @@ from planner.costs.self_hosted import (
     plan_serving,
     plan_training,
 )
+from planner.costs.token_bill import RequestShape
 from planner.costs.training import (
     TrainingRun,
     api_preference_run,
@@ -69,8 +70,8 @@ class FineTuneRoute(Protocol[Block]):
     self_hosted: ClassVar[bool]  # on GPUs the team rents and runs
 
     def serve(self, c: Costing, option: Approach, block: Block, field: Locate,
-              retrieved_tokens: int) -> Served:
-        """Train and serve ``block``'s model for ``option``, with ``retrieved_tokens`` added to each request."""
+              shape: RequestShape) -> Served:
+        """Train and serve ``block``'s model for ``option``, each request as ``shape`` says."""
         ...
 
 
@@ -115,14 +116,14 @@ class ApiRoute:
     self_hosted: ClassVar[bool] = False
 
     def serve(self, c: Costing, option: Approach, block: ApiFineTune, field: Locate,
-              retrieved_tokens: int) -> Served:
+              shape: RequestShape) -> Served:
         tuned = ref(c, field("model"), c.book.fine_tunable_model, block.model)
         # The tuned model goes when it, or the base model it was tuned from, is retired.
         retires = tuned.offering.deprecation_date or ref(
             c, field("model"), c.book.chat_model, block.model).offering.deprecation_date
         preference = (api_preference_run(block, tuned, field("preference_pairs"))
                       if nonzero(block.preference_pairs) else None)
-        serving = tuned_serving_lines(c, option, tuned, block, retrieved_tokens, field)
+        serving = tuned_serving_lines(c, option, tuned, block, shape, field)
         return Served(api_run(block, tuned), preference, serving, retires, f"{block.model} (fine-tuned)")
 
 
@@ -134,7 +135,7 @@ class ProviderHostedRoute:
     self_hosted: ClassVar[bool] = False
 
     def serve(self, c: Costing, option: Approach, block: ProviderHostedFineTune, field: Locate,
-              retrieved_tokens: int) -> Served:
+              shape: RequestShape) -> Served:
         host = block.host
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
         if block.method == "qlora":
@@ -151,8 +152,7 @@ class ProviderHostedRoute:
                 "preference_pairs to 0"))
         served = c.book.serverless_lora(host, block.model)
         if served is not None and block.endpoint is None and method == "lora":
-            serving = inference_lines(c, option, served, block.system_prompt_tokens, block.cached_prompt_share,
-                                      retrieved_tokens, field)
+            serving = inference_lines(c, option, served, shape, field)
             return Served(hosted_run(block, band), None, serving, served.offering.deprecation_date,
                           f"{block.model} (LoRA) hosted by {host}, per token")
         endpoint_field = field("endpoint" if block.endpoint else "host")
@@ -166,8 +166,10 @@ class ProviderHostedRoute:
         as_own = SelfHostedFineTune.model_construct(
             route="self_hosted", model=block.model, architecture=block.architecture, method=method,
             training_gpu=endpoint_ref, serving_schedule=block.serving_schedule)
-        prompt_tokens = input_tokens_per_request(c, block.system_prompt_tokens, retrieved_tokens)
-        plan = plan_serving(c, as_own, arch, endpoint, prompt_tokens, endpoint_field)
+        if nonzero(block.batch_share):
+            raise FieldProblem(field("batch_share"), f"a dedicated endpoint of {host} serves every request itself; "
+                                                     "batch prices are per token: set the share to 0")
+        plan = plan_serving(c, as_own, arch, endpoint, shape.input_tokens, endpoint_field)
         serving = hosting_lines(c, option, plan, endpoint, endpoint_field)
         serving = [li._replace(item=li.item.replace("Serving instances", "Dedicated endpoint")) for li in serving]
         return Served(hosted_run(block, band), None, serving, None,
@@ -180,15 +182,14 @@ class SelfHostedRoute:
     self_hosted: ClassVar[bool] = True
 
     def serve(self, c: Costing, option: Approach, block: SelfHostedFineTune, field: Locate,
-              retrieved_tokens: int) -> Served:
+              shape: RequestShape) -> Served:
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
         training_ref = block.training_gpu
         trainer = ref(c, field("training_gpu"), c.book.gpu_instance, training_ref)
         server_field = field("serving_gpu") if block.serving_gpu else field("training_gpu")
         server = ref(c, server_field, c.book.gpu_instance, block.serving_gpu or training_ref)
         training_plan = plan_training(c, block, arch, trainer, field("training_gpu"))
-        prompt_tokens = input_tokens_per_request(c, block.system_prompt_tokens, retrieved_tokens)
-        serving_plan = plan_serving(c, block, arch, server, prompt_tokens, server_field)
+        serving_plan = plan_serving(c, block, arch, server, shape.input_tokens, server_field)
         preference = None
         if nonzero(block.preference_pairs):
             dpo = self_hosted_run(

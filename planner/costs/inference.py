@@ -1,88 +1,125 @@
-"""Monthly inference tokens: what each request sends and receives, at the serving model's prices."""
+"""Monthly inference tokens: what each request sends, receives and reasons, at the serving model's prices.
+
+How one request is billed (cache, long-context tier, service tier, reasoning) is ``planner.costs.token_bill``;
+this module takes an option's settings to a request's shape, and the shape to monthly lines.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from planner.core.draws import nonzero, where
+from planner.core.draws import nonzero
 from planner.core.errors import FieldProblem
 from planner.costs.costing import TOKENS_PER_MILLION, Costing
 from planner.costs.lines import Approach, LineItem
-from planner.inputs.pricebook import Resolved
+from planner.costs.token_bill import (
+    Billed,
+    RequestShape,
+    Unpriced,
+    below_minimum,
+    billed_tokens,
+    cache_storage,
+    cached_prefix,
+    threshold,
+)
+from planner.inputs.pricebook import Resolved, describe_key
+from planner.inputs.scenario import HostedModelFields, RetrievalFields
 
 
-def input_tokens_per_request(c: Costing, system_prompt_tokens: int, retrieved_tokens: int) -> int:
-    """Tokens sent per request: system prompt + retrieved context + the user's input."""
-    return system_prompt_tokens + retrieved_tokens + c.scenario.workload.input_tokens
+def request_shape(c: Costing, block: Any, rag: RetrievalFields | None, reasoning: Any = 0) -> RequestShape:
+    """One request of an option whose serving settings are ``block`` (a prompt, RAG or fine-tuning block) and
+    whose knowledge base, if any, is ``rag``: its tokens, prompt cache and service tiers."""
+    workload = c.scenario.workload
+    retrieved = rag.retrieved_tokens if rag is not None else 0
+    return RequestShape(
+        system_prompt=block.system_prompt_tokens, retrieved=retrieved,
+        repeated_retrieved=retrieved * rag.repeated_context_share if rag is not None else 0,
+        user_input=workload.input_tokens, output=workload.output_tokens, reasoning=reasoning,
+        cache_hit_share=getattr(block, "cached_prompt_share", 0.0),
+        prompt_cache=getattr(block, "prompt_cache", "5_minutes"),
+        batch_share=getattr(block, "batch_share", 0.0), flex_share=getattr(block, "flex_share", 0.0),
+        priority_share=getattr(block, "priority_share", 0.0))
 
 
-def inference_lines(
-    c: Costing,
-    approach: Approach,
-    prices: Resolved,
-    system_prompt_tokens: int,
-    cached_prompt_share: float,
-    retrieved_tokens: int,
-    field: Callable[[str], str],
-    batch_share: float = 0.0,
-) -> list[LineItem]:
-    """Input, cache-read, cache-write and output tokens each month, at ``prices`` (a model or its fine-tune).
+def reasoning_tokens(c: Costing, block: HostedModelFields, model: Resolved,
+                     field: Callable[[str], str]) -> tuple[Any, str]:
+    """Reasoning tokens per request, and how they were found: given (``reasoning_tokens``), or the figure of
+    the effort level asked for or the model's default (``assumptions.reasoning_tokens_<effort>``). A model that
+    does not reason takes none; asking it to is an error at the setting."""
+    offering = model.offering
+    name = describe_key(model.key, with_field=False)
+    if block.reasoning_tokens is not None:
+        if not offering.reasoning and block.reasoning_tokens:
+            raise FieldProblem(field("reasoning_tokens"), (
+                f"{name} does not reason: set reasoning tokens to 0, or choose a reasoning model"))
+        return block.reasoning_tokens, f"{field('reasoning_tokens')} {block.reasoning_tokens:,}"
+    default = block.reasoning_effort == "default"
+    effort = offering.default_reasoning_effort if default else block.reasoning_effort
+    if effort == "none":
+        return 0, ""
+    if not offering.reasoning:
+        raise FieldProblem(field("reasoning_effort"), (
+            f"{name} does not reason: set the reasoning effort to none, or choose a reasoning model"))
+    tokens = c.value(f"reasoning_tokens_{effort}")
+    said = f"{name}'s default effort, {effort}" if default else f"effort {effort}"
+    return tokens, f"{said}: assumptions.reasoning_tokens_{effort} ({tokens:,.0f})"
+
+
+def _share_words(b: Billed, shape: RequestShape) -> str:
+    if b.tier != "standard":
+        return f" x {b.tier}_share {shape.share(b.tier):g}"
+    others = [f"{tier} {shape.share(tier):g}" for tier in ("batch", "flex", "priority") if nonzero(shape.share(tier))]
+    return f" x (1 - {' - '.join(others)} in other tiers)" if others else ""
+
+
+def _basis(b: Billed, shape: RequestShape, reasoning_basis: str, offering: Any, key: str) -> str:
+    """How a line's tokens were counted, in words."""
+    counted = b.counted
+    if b.kind == "reasoning" and reasoning_basis:
+        counted = counted.replace(" tokens, billed", f" tokens ({reasoning_basis}), billed")
+    if b.kind == "input" and below_minimum(offering, shape):
+        counted += (f"; a cacheable prefix of {shape.cacheable:,.0f} tokens is below {key}'s minimum of "
+                    f"{offering.min_cacheable_tokens:,}: not cached")
+    basis = f"requests x {counted}{_share_words(b, shape)}"
+    top = threshold(offering)
+    if top is not None:
+        basis += (f"; {shape.input_tokens:,.0f} input tokens, {'above' if b.upper else 'at most'} {top:,}: the whole "
+                  f"request at the {'long-context' if b.upper else 'standard'} prices")
+    return basis
+
+
+def inference_lines(c: Costing, approach: Approach, prices: Resolved, shape: RequestShape,
+                    field: Callable[[str], str], reasoning_basis: str = "") -> list[LineItem]:
+    """Each month's tokens by kind, service tier and context tier, at ``prices`` (a model or its fine-tune).
 
     100,000 requests x (2,000 + 400) input tokens = 240 million tokens x $0.15 = $36.00 a month.
-    ``cached_prompt_share`` is the cache hit share: that share of requests reads the system prompt
-    from the provider's prompt cache at the cached-input price; the other requests write it to the
-    cache, billed at the cache-write price where the provider publishes one (Anthropic: 1.25x the
-    input price), else at the input price. A share of 0 means caching is not used.
-    A ``batch_share`` of the requests goes through the provider's batch API, all its input and output
-    at the batch prices (no cache discount). ``field`` locates a setting in the scenario, for messages.
+    ``field`` locates a setting in the scenario, for messages; a price the request needs that the table lacks
+    is an error at the setting that asked for it.
     """
     workload = c.scenario.workload
-    requests = [r * (1 - batch_share) for r in c.requests]
     offering = prices.offering
-    cached = system_prompt_tokens * cached_prompt_share
-    write_price = getattr(offering, "cache_write_per_million_tokens", None)
-    # With caching on (a share above 0), every miss writes the prompt to the cache.
-    written = where(cached_prompt_share > 0, system_prompt_tokens * (1 - cached_prompt_share), 0) \
-        if write_price is not None and nonzero(cached) else 0
-    sent = input_tokens_per_request(c, system_prompt_tokens, retrieved_tokens)
-    uncached = sent - cached - written
-    prompt_basis = (f"{system_prompt_tokens:,} system x {1 - cached_prompt_share:g} + " if not nonzero(written)
-                    else "")
-    parts = [
-        ("Input tokens", uncached, "input_per_million_tokens",
-         f"requests x ({prompt_basis}{retrieved_tokens:,} retrieved + {workload.input_tokens:,} input) tokens"),
-        ("Output tokens", workload.output_tokens, "output_per_million_tokens",
-         f"requests x {workload.output_tokens:,} output tokens"),
-    ]
-    if nonzero(cached):
-        if getattr(offering, "cached_input_per_million_tokens", None) is None:
-            raise FieldProblem(field("cached_prompt_share"),
-                               f"{prices.key} has no cached-input price; set the share to 0")
-        parts.insert(1, ("Cached prompt tokens (cache reads)", cached, "cached_input_per_million_tokens",
-                         f"requests x {system_prompt_tokens:,} system x {cached_prompt_share:g} cache hit share"))
-    if nonzero(written):
-        parts.insert(2, ("Prompt cache writes", written, "cache_write_per_million_tokens",
-                         f"requests x {system_prompt_tokens:,} system x (1 - {cached_prompt_share:g} cache hit "
-                         "share), written to the cache on each miss"))
-    share = f" x (1 - batch_share {batch_share:g})" if nonzero(batch_share) else ""
+    name = describe_key(prices.key, with_field=False)  # "openai/gpt-4.1-mini fine-tuning", for messages
+    try:
+        billed = billed_tokens(offering, shape, name)
+        stored = cache_storage(offering, shape, name, c.value("hours_per_month"))
+    except Unpriced as exc:
+        raise FieldProblem(field(exc.setting), exc.message) from None
+    prefix = cached_prefix(offering, shape)
+    growth = f"; workload.requests_per_month {c.requests[0]:,.0f}, growth {workload.monthly_growth:g}/month"
+    top = threshold(offering)
     lines = [
-        c.monthly(approach, "inference", item, [r * tokens / TOKENS_PER_MILLION for r in requests],
-                  "million tokens", prices.price(price_field, "million tokens"),
-                  f"{basis}{share}; workload.requests_per_month {c.requests[0]:,.0f}, growth "
-                  f"{workload.monthly_growth:g}/month")
-        for item, tokens, price_field, basis in parts
+        c.monthly(approach, "inference", b.item + (f", above {top:,} input tokens" if b.upper else ""),
+                  [r * b.tokens / TOKENS_PER_MILLION for r in c.requests], "million tokens",
+                  prices.price(b.field, "million tokens"),
+                  _basis(b, shape, reasoning_basis, offering, name) + growth)
+        for b in billed
     ]
-    if nonzero(batch_share):
-        if getattr(offering, "batch_input_per_million_tokens", None) is None or getattr(
-                offering, "batch_output_per_million_tokens", None) is None:
-            raise FieldProblem(field("batch_share"), f"{prices.key} has no batch prices; set the share to 0")
-        batched = [r * batch_share for r in c.requests]
-        for item, tokens, price_field in (("Batch input tokens", sent, "batch_input_per_million_tokens"),
-                                          ("Batch output tokens", workload.output_tokens,
-                                           "batch_output_per_million_tokens")):
-            lines.append(c.monthly(
-                approach, "inference", item, [r * tokens / TOKENS_PER_MILLION for r in batched], "million tokens",
-                prices.price(price_field, "million tokens"),
-                f"requests x batch_share {batch_share:g} x {tokens:,} tokens; workload.requests_per_month "
-                f"{c.requests[0]:,.0f}, growth {workload.monthly_growth:g}/month"))
+    if stored:
+        hours = c.value("hours_per_month")
+        lines.append(c.monthly(
+            approach, "inference", "Prompt cache storage", [stored] * c.months, "million token-hours",
+            prices.price("cache_storage_per_million_tokens_hour", "million token-hours"),
+            f"{prefix:,} cached prefix tokens kept all month (assumptions.hours_per_month {hours:g}) in an "
+            "explicit cache"))
     return lines

@@ -18,8 +18,9 @@ import numpy as np
 from planner.core.draws import divide_or_zero, vceil, vmax
 from planner.core.errors import FieldProblem
 from planner.costs.costing import Costing
-from planner.costs.inference import inference_lines, input_tokens_per_request
+from planner.costs.inference import inference_lines
 from planner.costs.lines import Approach, LineItem
+from planner.costs.token_bill import RequestShape
 from planner.inputs.pricebook import Resolved, describe_key
 from planner.inputs.scenario import ApiFineTune
 
@@ -98,13 +99,12 @@ def break_even(c: Costing, tuned: Resolved, block: ApiFineTune, token_lines: lis
     return BreakEven(at if at is not None and at <= unit_capacity else None, unit_capacity, unit_month, c.currency)
 
 
-def tuned_serving_lines(c: Costing, approach: Approach, tuned: Resolved, block: ApiFineTune, retrieved_tokens: int,
+def tuned_serving_lines(c: Costing, approach: Approach, tuned: Resolved, block: ApiFineTune, shape: RequestShape,
                         field: Any) -> list[LineItem]:
     """Everything billed to serve ``tuned`` each month: per token or provisioned, deployment hours, storage."""
     offering = tuned.offering
-    prompt_tokens = input_tokens_per_request(c, block.system_prompt_tokens, retrieved_tokens)
-    per_token = (inference_lines(c, approach, tuned, block.system_prompt_tokens, block.cached_prompt_share,
-                                 retrieved_tokens, field)
+    prompt_tokens = shape.input_tokens
+    per_token = (inference_lines(c, approach, tuned, shape, field)
                  if offering.input_per_million_tokens is not None else None)
     # Provisioned capacity is costed only where it may be planned (and a term without a price is then an error).
     provisioned = (provisioned_lines(c, approach, tuned, block, prompt_tokens, field("provisioned_term"))

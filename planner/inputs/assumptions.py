@@ -53,6 +53,7 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
         "training_hfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation",
         "tensor_parallel_efficiency")},
     "max_ms_per_output_token": [(">", 0)],
+    "hosted_output_tokens_per_second": [(">", 0)],
     # A run's hours divide by the FLOPs per parameter-token of its method (a DPO run scales by them).
     "full_training_flops_per_param_token": [(">", 0)],
     "adapter_training_flops_per_param_token": [(">", 0)],
@@ -208,6 +209,16 @@ class Assumptions(BaseModel):
     vector_db_write_units_per_vector: Assumption = _a("Write units billed per vector written.")
     retrieval_latency_ms: Assumption = _a(
         "Latency retrieval adds per request (query embedding, vector search, fetch)."
+    )
+
+    # Reasoning (hosted models that think before they answer)
+    reasoning_tokens_low: Assumption = _a(
+        "Reasoning tokens a request spends at low effort (a thinking budget: the most it may spend)."
+    )
+    reasoning_tokens_medium: Assumption = _a("Reasoning tokens a request spends at medium effort (a budget).")
+    reasoning_tokens_high: Assumption = _a("Reasoning tokens a request spends at high effort (a budget).")
+    hosted_output_tokens_per_second: Assumption = _a(
+        "Tokens a hosted model writes a second; reasoning tokens add their writing time to a request's latency."
     )
 
     # Operating after launch

@@ -88,6 +88,62 @@ class ProvisionedThroughput(BaseModel):
     output_tokens_per_minute_per_unit: Positive = Field(description="output tokens a model unit writes a minute")
 
 
+ReasoningEffort = Literal["none", "low", "medium", "high"]
+SERVICE_TIERS = ("batch", "flex", "priority")  # sold besides standard requests, each at its own prices
+
+
+class TokenPrices(BaseModel):
+    """A model's prices per million tokens: input and output; prompt-cache reads and writes (5 minutes, 1 hour);
+    reasoning tokens where billed apart; and the service tiers a provider sells besides standard (batch:
+    answers within 24 hours; flex: about the batch price, answered synchronously but slower; priority:
+    faster, at a premium).
+
+    A tier is sold when its input and output prices are given. Within batch, flex or priority a cache read
+    without the tier's cached-input price, or a cache write without its cache-write price, is billed at the
+    tier's input price (no discount is assumed); reasoning without a reasoning price is billed as output.
+    """
+
+    model_config = STRICT
+    input_per_million_tokens: NonNegative
+    output_per_million_tokens: NonNegative
+    cached_input_per_million_tokens: NonNegative | None = None
+    cache_write_per_million_tokens: NonNegative | None = Field(
+        None, description="writing the prompt cache (5 minutes) where billed above the input price (Anthropic: 1.25x)")
+    cache_write_1h_per_million_tokens: NonNegative | None = Field(
+        None, description="writing a prompt cache kept for 1 hour (Anthropic: 2x the input price)")
+    reasoning_per_million_tokens: NonNegative | None = Field(
+        None, description="reasoning (thinking) tokens, where billed apart from output; unset: at the output price")
+    batch_input_per_million_tokens: NonNegative | None = None
+    batch_output_per_million_tokens: NonNegative | None = None
+    batch_cached_input_per_million_tokens: NonNegative | None = None
+    batch_cache_write_per_million_tokens: NonNegative | None = None
+    flex_input_per_million_tokens: NonNegative | None = None
+    flex_output_per_million_tokens: NonNegative | None = None
+    flex_cached_input_per_million_tokens: NonNegative | None = None
+    flex_cache_write_per_million_tokens: NonNegative | None = None
+    priority_input_per_million_tokens: NonNegative | None = None
+    priority_output_per_million_tokens: NonNegative | None = None
+    priority_cached_input_per_million_tokens: NonNegative | None = None
+    priority_cache_write_per_million_tokens: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _tiers_whole(self) -> TokenPrices:
+        for tier in SERVICE_TIERS:
+            pair = tuple(getattr(self, f"{tier}_{side}_per_million_tokens") for side in ("input", "output"))
+            if None in pair and pair != (None, None):
+                raise ValueError(f"give both {tier}_input_per_million_tokens and {tier}_output_per_million_tokens "
+                                 f"(the {tier} tier is sold), or neither")
+        return self
+
+
+class LongContext(TokenPrices):
+    """Prices of a request whose input exceeds ``above_input_tokens``: the whole request, input, cache and
+    output, is billed at these (Anthropic and Gemini Pro above 200,000; OpenAI GPT-5.4 and later above 272,000)."""
+
+    above_input_tokens: Annotated[int, Field(gt=0, le=1_000_000_000)] = Field(
+        description="input tokens (cached included) above which a request is billed at these prices")
+
+
 class FineTunedPrices(ModelOffering):
     """A provider's fine-tuning of a hosted model, as the provider bills it: training per million tokens (at
     least ``minimum_per_job`` a job), and serving the tuned model per token, on ``provisioned`` capacity,
@@ -101,6 +157,10 @@ class FineTunedPrices(ModelOffering):
         None, description="the tuned model's input price; unset with output: not served per token")
     output_per_million_tokens: NonNegative | None = None
     cached_input_per_million_tokens: NonNegative | None = None
+    batch_input_per_million_tokens: NonNegative | None = Field(
+        None, description="the tuned model's input price through the provider's batch API, where sold")
+    batch_output_per_million_tokens: NonNegative | None = None
+    batch_cached_input_per_million_tokens: NonNegative | None = None
     minimum_per_job: NonNegative = Field(0.0, description="the least a training job is billed (0: none published)")
     hosting_per_hour: NonNegative = Field(
         0.0, description="billed every hour a tuned model is deployed, used or not, per deployment")
@@ -116,26 +176,39 @@ class FineTunedPrices(ModelOffering):
         per_token = (self.input_per_million_tokens, self.output_per_million_tokens)
         if None in per_token and per_token != (None, None):
             raise ValueError("give both input_per_million_tokens and output_per_million_tokens, or neither")
+        batch = (self.batch_input_per_million_tokens, self.batch_output_per_million_tokens)
+        if None in batch and batch != (None, None):
+            raise ValueError("give both batch_input_per_million_tokens and batch_output_per_million_tokens, or neither")
         if per_token == (None, None) and self.provisioned is None:
             raise ValueError("a tuned model needs per-token prices (input_per_million_tokens and "
                              "output_per_million_tokens), provisioned capacity, or both")
         return self
 
 
-class ChatModel(ModelOffering):
-    """A hosted model's inference prices per million tokens, and its fine-tuning prices if any.
+class ChatModel(ModelOffering, TokenPrices):
+    """A hosted model's inference prices per million tokens (``TokenPrices``), and its fine-tuning prices if any.
 
     Prompt caching: a cache hit is billed at ``cached_input_per_million_tokens``; where the provider
-    bills writing the cache above the input price (Anthropic: 1.25x for a 5-minute cache), a miss
-    is billed at ``cache_write_per_million_tokens``, else at the input price.
+    bills writing the cache above the input price (Anthropic: 1.25x for a 5-minute cache, 2x for an hour),
+    a miss is billed at the cache-write price, else at the input price. A prefix shorter than
+    ``min_cacheable_tokens`` is never cached. An explicit cache (Gemini) is billed for storage by the
+    million tokens an hour. ``long_context`` prices a request above a size threshold, whole.
+    Reasoning: a model that can reason (``reasoning``) bills its hidden reasoning tokens as output (or at
+    ``reasoning_per_million_tokens``); one that reasons unless told not to has a ``default_reasoning_effort``
+    other than none, cited in ``reasoning_source``.
     """
 
-    input_per_million_tokens: NonNegative
-    output_per_million_tokens: NonNegative
-    cached_input_per_million_tokens: NonNegative | None = None
-    cache_write_per_million_tokens: NonNegative | None = None
-    batch_input_per_million_tokens: NonNegative | None = None
-    batch_output_per_million_tokens: NonNegative | None = None
+    long_context: LongContext | None = Field(
+        None, description="prices of a request whose input exceeds a threshold, applied to the whole request")
+    min_cacheable_tokens: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = Field(
+        None, description="the shortest prefix the provider caches; shorter prompts are billed as plain input")
+    cache_storage_per_million_tokens_hour: NonNegative | None = Field(
+        None, description="storage of an explicit prompt cache, per million tokens an hour (Gemini)")
+    reasoning: bool = Field(False, description="the model can reason (think) before it answers")
+    default_reasoning_effort: ReasoningEffort = Field(
+        "none", description="the reasoning effort of a request that sets none (none: it answers without reasoning)")
+    reasoning_source: str | None = Field(
+        None, min_length=1, description="where the provider says how the model reasons by default")
     litellm_id: str | None = Field(None, description="key in LiteLLM's price map, when not the same as ours")
     open_model: Identifier | None = Field(
         None, description="the open model (an id in open_models.yaml) this serves")
@@ -143,6 +216,15 @@ class ChatModel(ModelOffering):
         False, description="the host serves a LoRA adapter on this model per token, at these prices; otherwise a "
                            "tuned model needs one of the host's dedicated endpoints (its gpu_instances)")
     fine_tuning: FineTunedPrices | None = None
+
+    @model_validator(mode="after")
+    def _reasons_as_stated(self) -> ChatModel:
+        if self.default_reasoning_effort != "none":
+            if not self.reasoning:
+                raise ValueError("a default_reasoning_effort other than none needs reasoning: true")
+            if self.reasoning_source is None:
+                raise ValueError("a model that reasons by default needs reasoning_source: the page that says so")
+        return self
 
 
 class FineTuningBand(Sold):

@@ -80,23 +80,66 @@ class Workload(BaseModel):
                                  json_schema_extra={"unit": "tokens per request"})
 
 
-CACHE_HIT_SHARE = ("cache hit share: share of requests whose system prompt is read from the provider's prompt "
-                   "cache, at the cached-input price; the others write it to the cache, at the cache-write "
-                   "price where the provider bills one (Anthropic), else the input price; 0 = no caching")
+SHARE_TOLERANCE = 1e-6  # shares that should sum to 1 may miss it by a rounding error
+CACHE_HIT_SHARE = ("cache hit share: share of requests whose cacheable prefix (the system prompt, and in RAG the "
+                   "retrieved context that repeats) is read from the provider's prompt cache, at the cached-input "
+                   "price; the others write it to the cache, at the cache-write price where the provider bills one "
+                   "(Anthropic), else the input price; 0 = no caching")
+ReasoningEffortSetting = Literal["default", "none", "low", "medium", "high"]
+PromptCacheKind = Literal["5_minutes", "1_hour", "stored"]
+SERVICE_TIER_SHARES = ("batch_share", "flex_share", "priority_share")
 
 
-class HostedModelFields(BaseModel):
-    """A hosted chat model, its prompt cache hit share and the share of requests sent in batches."""
+def _batch_share() -> Any:
+    return Field(0.0, title="Requests sent in batches", json_schema_extra={"unit": "%"},
+                 description="share of requests sent through the provider's batch API (answers within 24 h), "
+                             "billed at its batch prices")
+
+
+class ServiceTiers(BaseModel):
+    """Shares of an option's requests sent in the provider's service tiers besides standard (those of
+    ``SERVICE_TIER_SHARES`` a block has), each billed at that tier's prices; the rest are standard requests."""
 
     model_config = STRICT
+
+    @model_validator(mode="after")
+    def _shares_fit(self) -> ServiceTiers:
+        total = sum(getattr(self, name, 0.0) for name in SERVICE_TIER_SHARES)
+        if total > 1 + SHARE_TOLERANCE:
+            given = ", ".join(f"{name} {getattr(self, name):g}" for name in SERVICE_TIER_SHARES if hasattr(self, name))
+            raise ValueError(f"the service tier shares ({given}) add up to {total:g}; together at most 1 (all "
+                             "requests)")
+        return self
+
+
+class HostedModelFields(ServiceTiers):
+    """A hosted chat model: its prompt cache, its reasoning, and the shares of requests in each service tier."""
+
     model: Ref = Field(DEFAULT_MODEL, title="Model", description="hosted chat model, provider/id")
     cached_prompt_share: Share = Field(0.0, title="Prompt cache hit share", description=CACHE_HIT_SHARE,
                                        json_schema_extra={"unit": "%"})
-    batch_share: Share = Field(
-        0.0, title="Requests sent in batches", json_schema_extra={"unit": "%"},
-        description="share of requests sent through the provider's batch API (answers within 24 h), "
-                    "billed at its batch prices"
-    )
+    batch_share: Share = _batch_share()
+    prompt_cache: PromptCacheKind = Field(
+        "5_minutes", title="Prompt cache kept",
+        description="how the provider keeps the cached prefix: 5 minutes after each use (the default cache); "
+                    "1 hour (writes billed higher: Anthropic 2x input); or stored, an explicit cache kept all "
+                    "month and billed for storage by the million tokens an hour (Gemini)")
+    flex_share: Share = Field(
+        0.0, title="Requests sent as flex", json_schema_extra={"unit": "%"},
+        description="share of requests sent in the provider's flex tier (answered synchronously but slower, at "
+                    "about the batch price)")
+    priority_share: Share = Field(
+        0.0, title="Requests sent as priority", json_schema_extra={"unit": "%"},
+        description="share of requests sent in the provider's priority tier (faster, at a premium)")
+    reasoning_effort: ReasoningEffortSetting = Field(
+        "default", title="Reasoning effort",
+        description="how hard a reasoning model thinks before it answers, billed as output tokens: none, low, "
+                    "medium or high (tokens per level: assumptions); default: the model's own default (none for "
+                    "a model that does not reason)")
+    reasoning_tokens: Count | None = Field(
+        None, title="Reasoning tokens", json_schema_extra={"unit": "tokens per request"},
+        description="hidden reasoning tokens per request, billed as output; set, it replaces the effort level's "
+                    "figure")
 
 
 class PromptBlock(HostedModelFields):
@@ -122,6 +165,10 @@ class RetrievalFields(BaseModel):
                                  description="embedding model, provider/id")
     vector_db: Ref = Field(DEFAULT_VECTOR_DB, title="Vector database plan",
                            description="vector database plan, provider/id")
+    repeated_context_share: Share = Field(
+        0.0, title="Retrieved context that repeats", json_schema_extra={"unit": "%"},
+        description="share of the retrieved context that is the same in every request (a fixed document, the "
+                    "top FAQ passages), placed after the system prompt so it is cached with it; 0 = none")
 
 
 class RagBlock(HostedModelFields, RetrievalFields):
@@ -130,8 +177,6 @@ class RagBlock(HostedModelFields, RetrievalFields):
     system_prompt_tokens: Count = Field(500, title="System prompt", description="static instructions per request",
                                         json_schema_extra={"unit": "tokens"})
 
-
-SHARE_TOLERANCE = 1e-6  # shares that should sum to 1 may miss it by a rounding error
 
 
 class ExampleSources(BaseModel):
@@ -240,12 +285,13 @@ class FineTuneBase(BaseModel):
         return self.examples * self.tokens_per_example * self.epochs
 
 
-class PromptCache(BaseModel):
-    """The prompt cache of a route that serves per token."""
+class PromptCache(ServiceTiers):
+    """The prompt cache of a route that serves per token, and the share of requests it sends in batches
+    (where the provider sells batch for tuned models)."""
 
-    model_config = STRICT
     cached_prompt_share: Share = Field(0.0, title="Prompt cache hit share", description=CACHE_HIT_SHARE,
                                        json_schema_extra={"unit": "%"})
+    batch_share: Share = _batch_share()
 
 
 class OpenModelFineTune(FineTuneBase):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from typing import Any, TypeVar
@@ -45,7 +46,10 @@ def _problem(model: type[BaseModel], err: Any, file: str, doc: YamlDocument | No
     field = ".".join(str(part) for part in loc)
     if err["type"] == "extra_forbidden":
         allowed = _allowed_keys(model, loc[:-1])
-        hint = f"; expected one of: {', '.join(allowed)}" if allowed else ""
+        # A misspelt key among many (a chat model has some 40) is found at once by its nearest neighbour.
+        near = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.8) if loc else []
+        hint = (f"; did you mean {near[0]}?" if near else "") + (
+            f"{' E' if near else '; e'}xpected one of: {', '.join(allowed)}" if allowed else "")
         return Problem(file, line, field, f"unknown key{hint}")
     return Problem(file, line, field, message)
 

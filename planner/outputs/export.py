@@ -138,6 +138,7 @@ def _approach_dict(result: ApproachEstimate, option: bool = False) -> dict[str, 
         "iterations": result.iterations,
         "added_latency_ms": result.added_latency_ms,
         "input_tokens_per_request": result.input_tokens_per_request,
+        "reasoning_tokens_per_request": result.reasoning_tokens_per_request,
         "notes": list(result.notes),
         "buyable": result.buyable,
         "not_buyable": list(result.blockers),
@@ -247,6 +248,7 @@ class Figure:
     values: list[Any]  # one per approach; None where there is none (cost per request with no requests)
     kind: Literal["text", "money", "rate", "weeks", "whole"]
     short: str = ""  # a column heading where options are rows (its unit said once, above the table)
+    optional: bool = False  # a column a narrow table leaves out when every value is 0 (no option reasons)
 
 
 # How each kind of figure reads as text: money to the whole unit, a rate to the cent.
@@ -272,6 +274,8 @@ def summary_figures(estimate: Estimate) -> list[Figure]:
         Figure("Iterations", [r.iterations for r in results], "whole", "Iter."),
         Figure("Added latency (ms per request)", [r.added_latency_ms for r in results], "whole", "+ms"),
         Figure("Input tokens per request", [r.input_tokens_per_request for r in results], "whole", "Tokens in"),
+        Figure("Reasoning tokens per request", [r.reasoning_tokens_per_request for r in results], "whole",
+               "Reasoning", optional=True),
     ]
 
 
@@ -327,18 +331,22 @@ TABLE_NAME_WIDTH = 32
 
 
 def _options_table(estimate: Estimate) -> list[str]:
-    """The comparison with one row per option (readable at ten options), then what each runs on."""
-    rows = summary_rows(estimate)
+    """The comparison with one row per option (readable at ten options), then what each runs on. An optional
+    column (reasoning tokens) is left out when every option's value is 0; shown, it narrows the names."""
     figures = summary_figures(estimate)
-    header = ["Option", *(f.short for f in figures[1:])]
+    kept = [i for i, f in enumerate(figures) if i > 0 and not (f.optional and not any(f.values))]
+    rows = summary_rows(estimate)
+    header = ["Option", *(figures[i].short for i in kept)]
+    name_width = TABLE_NAME_WIDTH - sum(len(f.short) + 2 for f in figures if f.optional and any(f.values))
     table = [header]
     for index, r in enumerate(estimate.approaches.values()):
         # A long name goes on over the next lines, so the table stays within a terminal's 120 columns.
-        first, *more = textwrap.wrap(r.label, TABLE_NAME_WIDTH, break_long_words=True) or [r.label]
-        table.append([first, *(values[index] for _, values in rows[1:])])
+        first, *more = textwrap.wrap(r.label, name_width, break_long_words=True) or [r.label]
+        table.append([first, *(rows[i][1][index] for i in kept)])
         table += [[line, *([""] * (len(header) - 1))] for line in more]
     return [f"Money in {estimate.currency}. Per 1k req.: first-month cost per 1,000 requests; weeks: to production;",
-            "people-h: people-hours before launch; +ms: latency added per request; tokens in: per request", "",
+            "people-h: people-hours before launch; +ms: latency added per request; tokens in, reasoning: per request",
+            "",
             *_aligned(table), "", "Runs on:",
             *(f"  {r.label}: {runs_on}" for r, runs_on in zip(estimate.approaches.values(), rows[0][1], strict=True))]
 

@@ -187,13 +187,14 @@ def table_to_yaml(table: PriceTable, header_comment: str = "") -> str:
 PROVENANCE = ("source", "as_of", "status", "blocking")
 # After the prices, in this order: where it runs, when it stops being sold, where that came from.
 WRITTEN_LAST = ("region", "deprecation_date", "closed_to_new_customers_since", "no_new_training_after",
-                "dates_source", *PROVENANCE)
+                "dates_source", "default_reasoning_effort", "reasoning_source", *PROVENANCE)
 
 
 # Fields whose default says "none of this" (no flag, no fee): written only where they hold something, as in the
 # bundled tables, so that a table saved from the editor or the importer does not fill up with zeros.
 OMITTED_AT_DEFAULT: dict[str, Any] = {"blocking": False, "serverless_lora": False, "minimum_per_job": 0.0,
-                                      "hosting_per_hour": 0.0, "storage_per_month": 0.0}
+                                      "hosting_per_hour": 0.0, "storage_per_month": 0.0, "reasoning": False,
+                                      "default_reasoning_effort": "none"}
 
 
 def _provenance_last(entry: dict[str, Any]) -> dict[str, Any]:
@@ -243,7 +244,7 @@ def diff_tables(provider: str, old: PriceTable, new: PriceTable) -> list[Change]
 # Fields that are not figures a source vouches for: provenance, keys, where it runs, and the selling days (which
 # cite their own dates_source); a nested block (``fine_tuning``, ``provisioned``) is judged on its own.
 NOT_FIGURES = (*PROVENANCE, "litellm_id", "open_model", "serverless_lora", "region", "closed_to_new_customers_since",
-               "no_new_training_after", "dates_source", "provisioned")
+               "no_new_training_after", "dates_source", "provisioned", "default_reasoning_effort", "reasoning_source")
 
 
 def at_default(name: str, value: Any) -> bool:

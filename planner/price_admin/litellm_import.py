@@ -17,6 +17,7 @@ as-of date; figures the map did not give keep their old source, named in the new
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import re
@@ -25,27 +26,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from planner.core.errors import PricingError, Problem
 from planner.core.limits import MAX_PRICE_MAP_BYTES
 from planner.inputs.files import open_regular, read_text
-from planner.inputs.price_tables import ChatModel, EmbeddingModel, Offering, PriceTable
+from planner.inputs.price_tables import ChatModel, EmbeddingModel, LongContext, Offering, PriceTable
 from planner.price_admin.editing import NOT_FIGURES, Change, at_default, diff_tables
 
 PER_MILLION = 1_000_000
 SIGNIFICANT = 10  # digits kept when scaling per-token floats (1.5e-07 x 1e6 = 0.15000000000000002)
-CHAT_FIELDS = {
-    "input_per_million_tokens": "input_cost_per_token",
-    "output_per_million_tokens": "output_cost_per_token",
-    "cached_input_per_million_tokens": "cache_read_input_token_cost",
-    "cache_write_per_million_tokens": "cache_creation_input_token_cost",
-    "batch_input_per_million_tokens": "input_cost_per_token_batches",
-    "batch_output_per_million_tokens": "output_cost_per_token_batches",
+# Our token prices and LiteLLM's keys for them; a service tier's keys end in "_batches", "_flex" or "_priority".
+_TOKEN_KEYS = {
+    "input": "input_cost_per_token",
+    "output": "output_cost_per_token",
+    "cached_input": "cache_read_input_token_cost",
+    "cache_write": "cache_creation_input_token_cost",
 }
-# A tuned model's inference prices (training prices are not in the map).
-TUNED_FIELDS = {k: CHAT_FIELDS[k] for k in ("input_per_million_tokens", "output_per_million_tokens",
-                                             "cached_input_per_million_tokens")}
+_TIER_SUFFIXES = {"batch": "_batches", "flex": "_flex", "priority": "_priority"}
+
+
+def _token_fields(above: str = "") -> dict[str, str]:
+    """Our price fields and LiteLLM's keys, standard and by tier; ``above`` ("_above_200k_tokens") for a
+    long-context tier's keys."""
+    fields = {f"{stem}_per_million_tokens": f"{key}{above}" for stem, key in _TOKEN_KEYS.items()}
+    fields["cache_write_1h_per_million_tokens"] = (f"cache_creation_input_token_cost_above_1hr{above}")
+    for tier, suffix in _TIER_SUFFIXES.items():
+        fields.update({f"{tier}_{stem}_per_million_tokens": f"{key}{above}{suffix}"
+                       for stem, key in _TOKEN_KEYS.items()})
+    return fields
+
+
+CHAT_FIELDS = {**_token_fields(), "reasoning_per_million_tokens": "output_cost_per_reasoning_token"}
+# A tuned model's inference prices, standard and batch (training prices are not in the map).
+TUNED_FIELDS = {k: CHAT_FIELDS[k] for k in (
+    "input_per_million_tokens", "output_per_million_tokens", "cached_input_per_million_tokens",
+    "batch_input_per_million_tokens", "batch_output_per_million_tokens", "batch_cached_input_per_million_tokens")}
+# A long-context tier: LiteLLM's "input_cost_per_token_above_272k_tokens" and its kin.
+_ABOVE = re.compile(r"^input_cost_per_token_above_(\d+)k_tokens$")
 EMBEDDING_FIELDS = {"per_million_tokens": "input_cost_per_token"}
 DATE_FIELD = "deprecation_date"
 MAP_NAME = "LiteLLM model_prices_and_context_window.json"
@@ -154,11 +172,35 @@ def _find(models: dict[str, dict[str, Any]], provider: str, offering_id: str, ex
 
 
 def _figures(entry: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
-    """Our fields that ``entry`` gives a value for, converted to ours (per million tokens, dates)."""
+    """Our fields that ``entry`` gives a value for, converted to ours (per million tokens, dates); for a chat
+    model also its long-context tier, its shortest cacheable prefix and whether it reasons."""
     prices = {ours: _per_million(entry.get(theirs)) for ours, theirs in fields.items()}
-    found: dict[str, float | datetime.date] = {k: v for k, v in prices.items() if v is not None}
+    found: dict[str, Any] = {k: v for k, v in prices.items() if v is not None}
     if (retires := _date(entry.get(DATE_FIELD))) is not None:
         found[DATE_FIELD] = retires
+    if fields is CHAT_FIELDS:
+        found.update(_chat_extras(entry))
+    return found
+
+
+def _chat_extras(entry: dict[str, Any]) -> dict[str, Any]:
+    """The long-context tier (the lowest threshold LiteLLM lists; the tables hold one), the minimum cacheable
+    prefix (``prompt_cache_min_tokens``) and ``supports_reasoning``. A model LiteLLM says reasons by default
+    (``default_reasoning_effort``) is not marked from the map: that needs the provider's page."""
+    found: dict[str, Any] = {}
+    thresholds = sorted(int(m.group(1)) for key in entry if (m := _ABOVE.match(key)))
+    if thresholds:
+        above = f"_above_{thresholds[0]}k_tokens"
+        tier = {ours: v for ours, theirs in _token_fields(above).items()
+                if (v := _per_million(entry.get(theirs))) is not None}
+        # An incomplete tier (no output price above it) is left for a hand edit.
+        with contextlib.suppress(ValidationError):
+            found["long_context"] = LongContext.model_validate({**tier, "above_input_tokens": thresholds[0] * 1000})
+    minimum = entry.get("prompt_cache_min_tokens")
+    if isinstance(minimum, int) and not isinstance(minimum, bool) and minimum >= 0:
+        found["min_cacheable_tokens"] = minimum
+    if entry.get("supports_reasoning") is True:
+        found["reasoning"] = True
     return found
 
 
