@@ -292,3 +292,15 @@ def test_openai_service_tiers_agree_with_genai_prices(bundled, tier):
         assert request_cost(model, shape, key) == pytest.approx(theirs, rel=0.005), key
         compared += 1
     assert compared >= 3
+
+
+def test_reasoning_time_counts_against_the_latency_budget(bundled):
+    from planner.analysis.recommend import DecisionAnswers, recommend
+
+    # 4,096 tokens at high effort, written at 100 a second, add 40,960 ms to each request.
+    scenario = scenario_from_dict({"approaches": {"prompt": {"model": "openai/gpt-6.1-terra",
+                                                             "reasoning_effort": "high"}}})
+    result = estimate(scenario, bundled, TODAY)
+    assert result.approaches["prompt"].added_latency_ms == pytest.approx(40_960)
+    advice = recommend(DecisionAnswers(latency_budget_ms=2_000), result)
+    assert advice.ruled_out["prompt"] == "reasoning adds 40,960 ms, over the 2,000 ms latency budget"

@@ -187,7 +187,11 @@ GROUPS: dict[str, list[Input]] = {
         field_input("approaches.prompt.model", options=chat_models, retiring="model"),
         field_input("approaches.prompt.system_prompt_tokens", step=100),
         field_input("approaches.prompt.cached_prompt_share", step=5),
+        field_input("approaches.prompt.prompt_cache"),
+        field_input("approaches.prompt.reasoning_effort"),
         field_input("approaches.prompt.batch_share", step=5),
+        field_input("approaches.prompt.flex_share", step=5),
+        field_input("approaches.prompt.priority_share", step=5),
     ],
     "Knowledge base (RAG)": [
         field_input("approaches.rag.model", options=chat_models, retiring="model"),
@@ -195,7 +199,11 @@ GROUPS: dict[str, list[Input]] = {
         field_input("approaches.rag.retrieved_tokens", step=100),
         field_input("approaches.rag.corpus_tokens", step=1_000_000),
         field_input("approaches.rag.corpus_monthly_change"),
+        field_input("approaches.rag.repeated_context_share", step=5),
+        field_input("approaches.rag.reasoning_effort"),
         field_input("approaches.rag.batch_share", step=5),
+        field_input("approaches.rag.flex_share", step=5),
+        field_input("approaches.rag.priority_share", step=5),
         field_input("approaches.rag.embedding_model", options=embedding_models, retiring="model"),
         field_input("approaches.rag.vector_db", options=vector_dbs),
     ],
@@ -248,7 +256,18 @@ OPTION_WORDS: dict[Any, str] = {False: "No", True: "Yes", "api": "Provider's API
                                 "spot": "Spot (interruptible)", "cheaper": "Whichever is cheaper",
                                 "per_token": "Per token", "provisioned": "Provisioned model units",
                                 "none": "No commitment", "1_month": "1-month commitment",
-                                "6_month": "6-month commitment", **RESIDENCY_WORDS}
+                                "6_month": "6-month commitment", "5_minutes": "5 minutes (the default cache)",
+                                "1_hour": "1 hour", "stored": "Stored all month (explicit cache)",
+                                "default": "The model's default", "low": "Low", "medium": "Medium", "high": "High",
+                                **RESIDENCY_WORDS}
+# Where a value means something else in one field ("none": no commitment, but no reasoning), by field name.
+FIELD_WORDS: dict[str, dict[Any, str]] = {"reasoning_effort": {"none": "None (answers without reasoning)"}}
+
+
+def option_words(path: str, option: Any) -> str:
+    """A choice of the input at ``path`` in words: "The model's default" for reasoning_effort's "default"."""
+    name = path.split("@")[0].rsplit(".", 1)[-1]
+    return str(FIELD_WORDS.get(name, {}).get(option, OPTION_WORDS.get(option, option)))
 
 
 def _path(item: Input) -> list[str]:
@@ -377,7 +396,7 @@ def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
             options = [*options, current] if current is not None else options
         marks = retirement_marks(item, book, options)
         st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled,
-                     format_func=lambda option: str(OPTION_WORDS.get(option, option)) + marks.get(option, ""),
+                     format_func=lambda option: option_words(item.path, option) + marks.get(option, ""),
                      persist_state="session")
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),

@@ -34,7 +34,7 @@ from planner.inputs.scenario import (
     compose_hybrid,
     option_id,
 )
-from ui.inputs import ALL_INPUTS, OPTION_WORDS, Input, retirement_marks
+from ui.inputs import ALL_INPUTS, Input, option_words, retirement_marks
 from ui.text import md
 
 GENERATION = "options:generation"
@@ -45,9 +45,13 @@ NOTICE = "scenario:notice"  # app.NOTICE: a message shown once above the compari
 # through the sidebar's blocks). A hybrid takes the fine-tuning inputs and the retrieval ones.
 OWN_INPUTS: dict[ApproachKind, tuple[str, ...]] = {
     "prompt": ("approaches.prompt.model", "approaches.prompt.system_prompt_tokens",
-               "approaches.prompt.cached_prompt_share", "approaches.prompt.batch_share"),
+               "approaches.prompt.cached_prompt_share", "approaches.prompt.prompt_cache",
+               "approaches.prompt.reasoning_effort", "approaches.prompt.batch_share", "approaches.prompt.flex_share",
+               "approaches.prompt.priority_share"),
     "rag": ("approaches.rag.model", "approaches.rag.system_prompt_tokens", "approaches.rag.retrieved_tokens",
-            "approaches.rag.batch_share", "approaches.rag.embedding_model", "approaches.rag.vector_db"),
+            "approaches.rag.repeated_context_share", "approaches.rag.reasoning_effort", "approaches.rag.batch_share",
+            "approaches.rag.flex_share", "approaches.rag.priority_share", "approaches.rag.embedding_model",
+            "approaches.rag.vector_db"),
     "fine_tune": ("approaches.fine_tune.route", "approaches.fine_tune.model", "approaches.fine_tune.host",
                   "approaches.fine_tune.system_prompt_tokens", "approaches.fine_tune.method",
                   "approaches.fine_tune.training_gpu", "approaches.fine_tune.serving_gpu",
@@ -56,7 +60,8 @@ OWN_INPUTS: dict[ApproachKind, tuple[str, ...]] = {
                "approaches.fine_tune.system_prompt_tokens", "approaches.fine_tune.method",
                "approaches.fine_tune.training_gpu", "approaches.fine_tune.serving_gpu",
                "approaches.fine_tune.serving_schedule", "approaches.fine_tune.purchase",
-               "approaches.rag.retrieved_tokens", "approaches.rag.embedding_model", "approaches.rag.vector_db"),
+               "approaches.rag.retrieved_tokens", "approaches.rag.repeated_context_share",
+               "approaches.rag.embedding_model", "approaches.rag.vector_db"),
 }
 
 
@@ -270,7 +275,7 @@ def _widget(item: Input, book: PriceBook, key: str, value: Any, on_change: Calla
         default = item.help.rpartition("default: ")[2].rstrip(".") if "default: " in item.help else "the default"
         st.selectbox(item.label, choices, index=None if value is None else choices.index(value), key=key,
                      help=item.help or None, on_change=on_change, placeholder=f"Not set: {default}",
-                     format_func=lambda choice: str(OPTION_WORDS.get(choice, choice)) + marks.get(choice, ""))
+                     format_func=lambda choice: option_words(item.path, choice) + marks.get(choice, ""))
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
                         value=int(value), key=key, help=item.help or None, on_change=on_change)

@@ -83,7 +83,9 @@ def recommend(answers: DecisionAnswers, estimate: Estimate) -> Recommendation:
 
     for name, result in results.items():
         if result.added_latency_ms > answers.latency_budget_ms:
-            ruled_out[name] = (f"retrieval adds {result.added_latency_ms:,.0f} ms, over the "
+            adds = " and ".join(what for what, on in (("retrieval", result.retrieves),
+                                                       ("reasoning", result.reasoning_tokens_per_request)) if on)
+            ruled_out[name] = (f"{adds or 'it'} adds {result.added_latency_ms:,.0f} ms, over the "
                                f"{answers.latency_budget_ms:,} ms latency budget")
     for name in (name for name, result in results.items() if result.trains):
         if answers.good_examples < MIN_EXAMPLES_TO_FINE_TUNE:
