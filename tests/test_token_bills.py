@@ -304,3 +304,11 @@ def test_reasoning_time_counts_against_the_latency_budget(bundled):
     assert result.approaches["prompt"].added_latency_ms == pytest.approx(40_960)
     advice = recommend(DecisionAnswers(latency_budget_ms=2_000), result)
     assert advice.ruled_out["prompt"] == "reasoning adds 40,960 ms, over the 2,000 ms latency budget"
+
+
+def test_long_context_prices_belong_to_their_model_in_warnings(bundled):
+    # Gemini 2.5 Pro retired on 2026-12-01: one retirement, of the model, though two of its lines are upper-tier.
+    scenario = scenario_from_dict({"workload": {"input_tokens": 250_000},
+                                   "approaches": {"prompt": {"model": "google/gemini-2.5-pro"}}})
+    found = [r for r in estimate(scenario, bundled, TODAY).retirements if r.approach == "prompt"]
+    assert [r.label for r in found] == ["google/gemini-2.5-pro"]

@@ -18,7 +18,7 @@ from planner.core.errors import FieldProblem, PricingError, Problem
 from planner.costs.lines import Approach, Category, LineItem
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.price_tables import RateCard
-from planner.inputs.pricebook import Price, PriceBook, Resolved, describe_key, rate_price
+from planner.inputs.pricebook import Price, PriceBook, Resolved, describe_key, offering_key, rate_price
 from planner.inputs.scenario import Scenario
 
 TOKENS_PER_MILLION = 1_000_000
@@ -26,7 +26,7 @@ TOKENS_PER_MILLION = 1_000_000
 
 def _offering(price_key: str) -> str:
     """The offering a price belongs to, in words: "openai/gpt-4o-mini fine-tuning", "exchange rate GBP"."""
-    return describe_key(price_key.rsplit(".", 1)[0], with_field=False)
+    return describe_key(offering_key(price_key), with_field=False)
 
 
 @dataclass(frozen=True)

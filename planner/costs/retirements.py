@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from planner.costs.lines import Approach, LineItem
-from planner.inputs.pricebook import describe_key
+from planner.inputs.pricebook import describe_key, offering_key
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def retiring_models(approach: Approach, lines: Iterable[LineItem], weeks_to_prod
     for line in lines:
         if line.retires is None or line.retires > ends:
             continue
-        key = line.price_key.rsplit(".", 1)[0]
+        key = offering_key(line.price_key)
         if key not in found:
             found[key] = Retirement(approach, key, describe_key(key, with_field=False), line.retires,
                                     line.retires <= today, launch, ends)

@@ -243,6 +243,24 @@ class PriceBook:
 NESTED_OFFERINGS = ("fine_tuning",)  # offering blocks inside an offering (a chat model's fine-tuning prices)
 
 
+# Blocks of prices inside an offering that are not offerings themselves: a dotted price field's first part.
+PRICE_BLOCKS = ("long_context", "provisioned")
+
+
+def offering_key(price_key: str) -> str:
+    """The offering a price belongs to: its key without the field, nor a block of prices the field is in.
+
+    >>> offering_key("openai.models.gpt-5.4.long_context.input_per_million_tokens")
+    'openai.models.gpt-5.4'
+    >>> offering_key("aws.models.nova-micro.fine_tuning.provisioned.per_unit_hour")
+    'aws.models.nova-micro.fine_tuning'
+    """
+    key = price_key.rsplit(".", 1)[0]
+    for block in PRICE_BLOCKS:
+        key = key.removesuffix(f".{block}")
+    return key
+
+
 def describe_key(key: str, with_field: bool = True) -> str:
     """A price's key in words, for people (the key itself stays in exports, for programs).
 
