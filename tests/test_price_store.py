@@ -411,3 +411,22 @@ def test_the_command_line_records_and_shows_the_author(prices, capsys, monkeypat
     assert lines[0].endswith(f" UTC by Grace Hopper (restored {bundled})")
     assert lines[1].endswith("; saved 2026-11-23 09:01:00 UTC by ada (edited)")
     assert lines[2] == f"{bundled}  replaced 2026-11-23 09:01:00 UTC; bundled: as it was before the first save here"
+
+
+def test_every_bundled_table_comes_back_whole_from_the_editors_grid(bundled):
+    """The grid is a DataFrame: a column with gaps (a long-context threshold only some models have) holds floats
+    (272000.0) and NaN; every bundled table must come back from it unchanged."""
+    import pandas as pd
+
+    from planner.price_admin.editing import SECTIONS
+
+    for provider, table in bundled.tables.items():
+        rows = {}
+        for section in SECTIONS:
+            frame = pd.DataFrame(section_rows(table, section))
+            rows[section] = frame.to_dict("records") if not frame.empty else []
+        header = {"provider": provider, "display_name": table.display_name, "currency": table.currency,
+                  "litellm_provider": table.litellm_provider}
+        new, errors = table_from_rows(header, rows)
+        assert errors == [], (provider, errors[:3])
+        assert new == table, provider

@@ -30,8 +30,8 @@ def write(tmp_path: Path, text: str) -> Path:
     ("text", "expected"),
     [
         ("workload:\n  requests_per_month: 10\n  inptu_tokens: 5\n",
-         "scenario.yaml:3: workload.inptu_tokens: unknown key; expected one of: input_tokens, monthly_growth, "
-         "output_tokens, requests_per_month"),
+         "scenario.yaml:3: workload.inptu_tokens: unknown key; did you mean input_tokens? Expected one of: "
+         "input_tokens, monthly_growth, output_tokens, requests_per_month"),
         ("workload:\n  requests_per_month: lots\n",
          "scenario.yaml:2: workload.requests_per_month: input should be a valid integer, got 'lots'"),
         ("workload:\n  requests_per_month: -5\n",

@@ -86,12 +86,14 @@ def test_a_request_above_the_threshold_is_billed_wholly_at_the_upper_tier(bundle
     # Gemini 2.5 Pro: $1.25 / $10 a million up to 200,000 input tokens; $2.50 / $15 above, for the whole request.
     # 1,000 requests of 250,000 input tokens = 250 M x $2.50 = $625.00; 500 output each = 0.5 M x $15 = $7.50.
     workload = {"requests_per_month": 1_000, "input_tokens": 250_000, "output_tokens": 500}
-    result = amounts(prompt_option(bundled, workload, model="google/gemini-2.5-pro", system_prompt_tokens=0))
+    result = amounts(prompt_option(bundled, workload, model="google/gemini-2.5-pro", system_prompt_tokens=0,
+                                   reasoning_effort="none"))
     assert result == pytest.approx({"Input tokens, above 200,000 input tokens": 625.00,
                                     "Output tokens, above 200,000 input tokens": 7.50})
     # 150,000 input tokens stay below: 150 M x $1.25 = $187.50; 0.5 M x $10 = $5.00.
     workload["input_tokens"] = 150_000
-    result = amounts(prompt_option(bundled, workload, model="google/gemini-2.5-pro", system_prompt_tokens=0))
+    result = amounts(prompt_option(bundled, workload, model="google/gemini-2.5-pro", system_prompt_tokens=0,
+                                   reasoning_effort="none"))
     assert result == pytest.approx({"Input tokens": 187.50, "Output tokens": 5.00})
 
 
@@ -163,7 +165,7 @@ def test_an_explicit_cache_is_billed_for_storage_every_hour_it_is_kept(bundled):
     # Gemini 2.5 Pro's explicit cache: $4.50 a million tokens an hour. A 10,000-token prefix kept all month
     # (730 hours): 0.01 M x 730 x $4.50 = $32.85 a month. Reads: 100,000 x 10,000 x 0.9 = 900 M x $0.125.
     result = amounts(prompt_option(bundled, model="google/gemini-2.5-pro", system_prompt_tokens=10_000,
-                                   cached_prompt_share=0.9, prompt_cache="stored"))
+                                   cached_prompt_share=0.9, prompt_cache="stored", reasoning_effort="none"))
     assert result["Prompt cache storage"] == pytest.approx(32.85)
     assert result["Cached prompt tokens (cache reads)"] == pytest.approx(112.50)
     assert not any("writes" in item for item in result)  # a stored cache is not written on each miss
@@ -242,7 +244,7 @@ def _theirs(shape: RequestShape, prefix: float, hit: bool, name: str, provider: 
 
 def test_the_models_compared_are_the_bundled_models_genai_prices_knows(bundled):
     known = {key for key, *_ in _known_to_both(bundled)}
-    assert len(known) >= 25
+    assert len(known) == 33  # the README says how many; a table change that alters it should say so there too
     assert {"openai/gpt-6.1-terra", "anthropic/claude-sonnet-4.5", "google/gemini-2.5-pro"} <= known
     assert known >= NO_CACHE_PRICE
 
@@ -252,7 +254,9 @@ def test_the_models_compared_are_the_bundled_models_genai_prices_knows(bundled):
 def test_the_bill_agrees_with_genai_prices_for_every_model_both_know(bundled, data):
     """Plain, cached (reads and 5-minute or 1-hour writes), long-context and reasoning requests, standard tier:
     within 0.5% of genai-prices' calc_price on generated token counts. A hit share h bills h of a request that
-    reads the prefix and 1 - h of one that writes it, so both are compared and mixed."""
+    reads the prefix and 1 - h of one that writes it, so both are compared and mixed. genai-prices prices the
+    usage it is given, so the cached prefix handed to it is ours: the minimum-prefix rule is checked by hand
+    (test_a_prompt_below_the_minimum_cacheable_prefix_is_never_cached), the prices and tiers here."""
     for key, model, name, provider in _known_to_both(bundled):
         long = data.draw(st.booleans(), label="long")
         threshold = model.long_context.above_input_tokens if model.long_context else 200_000
@@ -282,10 +286,14 @@ def test_openai_service_tiers_agree_with_genai_prices(bundled, tier):
     for key, model, name, provider in _known_to_both(bundled):
         if provider != "openai" or getattr(model, f"{tier}_input_per_million_tokens") is None:
             continue
-        shape = RequestShape(system_prompt=3_000, user_input=700, output=400, **{f"{tier}_share": 1.0})
+        # Cache reads too, where the table prices them for the tier (else they are the tier's input: see README).
+        cached = getattr(model, f"{tier}_cached_input_per_million_tokens") is not None
+        shape = RequestShape(system_prompt=3_000, user_input=700, output=400, cache_hit_share=1.0 if cached else 0.0,
+                             **{f"{tier}_share": 1.0})
+        usage = Usage(input_tokens=3_700, output_tokens=400, **({"cache_read_tokens": 3_000} if cached else {}))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            theirs = float(calc_price(Usage(input_tokens=3_700, output_tokens=400), model_ref=name,
+            theirs = float(calc_price(usage, model_ref=name,
                                       provider_id=provider, price_context=context,
                                       genai_request_timestamp=datetime.datetime(2026, 12, 2, tzinfo=datetime.UTC))
                            .total_price)
@@ -312,3 +320,51 @@ def test_long_context_prices_belong_to_their_model_in_warnings(bundled):
                                    "approaches": {"prompt": {"model": "google/gemini-2.5-pro"}}})
     found = [r for r in estimate(scenario, bundled, TODAY).retirements if r.approach == "prompt"]
     assert [r.label for r in found] == ["google/gemini-2.5-pro"]
+
+
+# -- ranges and edge cases ------------------------------------------------------------------------------
+
+def _ranged(bundled: Any, prompt: dict[str, Any], values: dict[str, Any]) -> Any:
+    from planner.analysis.ranges import with_values
+
+    scenario = scenario_from_dict({"approaches": {"prompt": prompt}})
+    return estimate(*with_values(scenario, bundled, values), TODAY).approaches["prompt"]
+
+
+def test_a_range_of_a_stored_cache_bills_storage_value_by_value(bundled):
+    # 10,000 or 20,000 cached tokens kept 730 hours at $4.50 a million an hour: $32.85 or $65.70 a month.
+    result = _ranged(bundled, {"model": "google/gemini-2.5-pro", "cached_prompt_share": 0.9, "prompt_cache": "stored",
+                               "reasoning_effort": "none"},
+                     {"approaches.prompt.system_prompt_tokens": Draws([10_000, 20_000])})
+    assert np.asarray(line(result, "Prompt cache storage").amount) == pytest.approx([32.85, 65.70])
+
+
+def test_a_range_of_tier_shares_marks_the_values_that_exceed_all_requests(bundled):
+    result = _ranged(bundled, {"model": "openai/gpt-5.4-mini", "priority_share": 0.4},
+                     {"approaches.prompt.flex_share": Draws([0.5, 0.9])})
+    assert list(np.asarray(result.infeasible_mask)) == [False, True]
+    # 0.5 flex and 0.4 priority leave 0.1 standard: 10,000 x 2,400 = 24 M x $0.75 = $18.00; never below 0
+    assert np.asarray(line(result, "Input tokens").amount) == pytest.approx([18.00, 0.0])
+
+
+def test_a_range_of_reasoning_tokens_on_a_model_that_does_not_reason_is_refused_not_a_traceback(bundled):
+    with pytest.raises(ScenarioError, match="does not reason"):
+        _ranged(bundled, {"model": "anthropic/claude-3-haiku", "reasoning_tokens": 0},
+                {"approaches.prompt.reasoning_tokens": Draws([0, 1_000])})
+
+
+def test_tier_shares_that_take_every_request_leave_no_standard_line(bundled):
+    # 0.7 + 0.2 + 0.1 leaves 3e-17 in floating point: that is no standard request, not a line of $0.00.
+    result = amounts(prompt_option(bundled, model="openai/gpt-5.4-mini", batch_share=0.7, flex_share=0.2,
+                                   priority_share=0.1))
+    assert "Input tokens" not in result and "Output tokens" not in result
+    # batch: 70,000 x 2,400 = 168 M x $0.375 = $63.00
+    assert result["Batch input tokens"] == pytest.approx(63.00)
+
+
+def test_a_one_hour_cache_in_another_tier_is_refused_with_both_ways_out(bundled):
+    with pytest.raises(ScenarioError, match=r"approaches.prompt.prompt_cache: anthropic/claude-sonnet-4.6's 1-hour "
+                                            r"cache has no price for batch requests in the tables: keep the cache 5 "
+                                            r"minutes, or set the batch share to 0"):
+        prompt_option(bundled, model="anthropic/claude-sonnet-4.6", cached_prompt_share=0.8, prompt_cache="1_hour",
+                      batch_share=0.5, system_prompt_tokens=5_000)

@@ -199,6 +199,8 @@ GROUPS: dict[str, list[Input]] = {
         field_input("approaches.rag.retrieved_tokens", step=100),
         field_input("approaches.rag.corpus_tokens", step=1_000_000),
         field_input("approaches.rag.corpus_monthly_change"),
+        field_input("approaches.rag.cached_prompt_share", step=5),
+        field_input("approaches.rag.prompt_cache"),
         field_input("approaches.rag.repeated_context_share", step=5),
         field_input("approaches.rag.reasoning_effort"),
         field_input("approaches.rag.batch_share", step=5),

@@ -49,6 +49,7 @@ OWN_INPUTS: dict[ApproachKind, tuple[str, ...]] = {
                "approaches.prompt.reasoning_effort", "approaches.prompt.batch_share", "approaches.prompt.flex_share",
                "approaches.prompt.priority_share"),
     "rag": ("approaches.rag.model", "approaches.rag.system_prompt_tokens", "approaches.rag.retrieved_tokens",
+            "approaches.rag.cached_prompt_share", "approaches.rag.prompt_cache",
             "approaches.rag.repeated_context_share", "approaches.rag.reasoning_effort", "approaches.rag.batch_share",
             "approaches.rag.flex_share", "approaches.rag.priority_share", "approaches.rag.embedding_model",
             "approaches.rag.vector_db"),
@@ -60,8 +61,7 @@ OWN_INPUTS: dict[ApproachKind, tuple[str, ...]] = {
                "approaches.fine_tune.system_prompt_tokens", "approaches.fine_tune.method",
                "approaches.fine_tune.training_gpu", "approaches.fine_tune.serving_gpu",
                "approaches.fine_tune.serving_schedule", "approaches.fine_tune.purchase",
-               "approaches.rag.retrieved_tokens", "approaches.rag.repeated_context_share",
-               "approaches.rag.embedding_model", "approaches.rag.vector_db"),
+               "approaches.rag.retrieved_tokens", "approaches.rag.embedding_model", "approaches.rag.vector_db"),
 }
 
 

@@ -40,7 +40,8 @@ class DecisionAnswers(BaseModel):
     budget_for_iterations: bool = Field(True, description="there is budget for 3-5 train-evaluate cycles")
     data_must_stay_in_house: bool = Field(False, description="data may not leave own infrastructure")
     latency_budget_ms: Annotated[int, Field(ge=0)] = Field(
-        2000, description="latency a request may add beyond the model's own, in ms"
+        2000, description="latency a request may add before the model writes its answer (retrieval, reasoning), "
+                          "in ms"
     )
 
 

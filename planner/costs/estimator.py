@@ -225,7 +225,7 @@ def _prompt(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     field = c.scenario.locator(plan)
     model = ref(c, field("model"), c.book.chat_model, block.model)
     reasoning, reasoning_basis = reasoning_tokens(c, block, model, field)
-    shape = request_shape(c, block, None, reasoning)
+    shape = request_shape(c, block, None, field, reasoning)
     lines = [
         *engineering_lines(c, plan.id, plan.kind, self_hosted=False, training_runs=0),
         *evaluation_lines(c, plan.id, iterations, _judge(c)),
@@ -258,7 +258,7 @@ def _rag(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     field = c.scenario.locator(plan)
     model = ref(c, field("model"), c.book.chat_model, block.model)
     reasoning, reasoning_basis = reasoning_tokens(c, block, model, field)
-    shape = request_shape(c, block, block, reasoning)
+    shape = request_shape(c, block, block, field, reasoning)
     lines = [
         *engineering_lines(c, plan.id, plan.kind, self_hosted=False, training_runs=0),
         *evaluation_lines(c, plan.id, iterations, _judge(c)),
@@ -312,7 +312,7 @@ def _fine_tune(
                      w.unit, w.price, w.basis) for w in revisions),
         *evaluation_lines(c, approach, iterations, _judge(c)),
     ]
-    shape = request_shape(c, block, rag)
+    shape = request_shape(c, block, rag, field)
     served = route.serve(c, approach, block, field, shape)
     lines += served.serving
     lines += training_lines(c, approach, served.run, iterations)

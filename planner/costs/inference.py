@@ -14,6 +14,7 @@ from planner.core.errors import FieldProblem
 from planner.costs.costing import TOKENS_PER_MILLION, Costing
 from planner.costs.lines import Approach, LineItem
 from planner.costs.token_bill import (
+    TIERS,
     Billed,
     RequestShape,
     Unpriced,
@@ -24,14 +25,22 @@ from planner.costs.token_bill import (
     threshold,
 )
 from planner.inputs.pricebook import Resolved, describe_key
-from planner.inputs.scenario import HostedModelFields, RetrievalFields
+from planner.inputs.scenario import SERVICE_TIER_SHARES, SHARE_TOLERANCE, HostedModelFields, RetrievalFields
 
 
-def request_shape(c: Costing, block: Any, rag: RetrievalFields | None, reasoning: Any = 0) -> RequestShape:
+def request_shape(c: Costing, block: Any, rag: RetrievalFields | None, field: Callable[[str], str],
+                  reasoning: Any = 0) -> RequestShape:
     """One request of an option whose serving settings are ``block`` (a prompt, RAG or fine-tuning block) and
-    whose knowledge base, if any, is ``rag``: its tokens, prompt cache and service tiers."""
+    whose knowledge base, if any, is ``rag``: its tokens, prompt cache and service tiers. The block checks that
+    its tier shares leave some requests for standard; a range's values are checked here, those that do not
+    marked as not costable."""
     workload = c.scenario.workload
     retrieved = rag.retrieved_tokens if rag is not None else 0
+    shares = [name for name in SERVICE_TIER_SHARES if hasattr(block, name)]
+    if shares:
+        total = sum(getattr(block, name) for name in shares)
+        c.check_fits(total <= 1 + SHARE_TOLERANCE, field(shares[-1]),
+                     "the service tier shares add up to more than all requests")
     return RequestShape(
         system_prompt=block.system_prompt_tokens, retrieved=retrieved,
         repeated_retrieved=retrieved * rag.repeated_context_share if rag is not None else 0,
@@ -50,7 +59,7 @@ def reasoning_tokens(c: Costing, block: HostedModelFields, model: Resolved,
     offering = model.offering
     name = describe_key(model.key, with_field=False)
     if block.reasoning_tokens is not None:
-        if not offering.reasoning and block.reasoning_tokens:
+        if not offering.reasoning and nonzero(block.reasoning_tokens):
             raise FieldProblem(field("reasoning_tokens"), (
                 f"{name} does not reason: set reasoning tokens to 0, or choose a reasoning model"))
         return block.reasoning_tokens, f"{field('reasoning_tokens')} {block.reasoning_tokens:,}"
@@ -69,7 +78,7 @@ def reasoning_tokens(c: Costing, block: HostedModelFields, model: Resolved,
 def _share_words(b: Billed, shape: RequestShape) -> str:
     if b.tier != "standard":
         return f" x {b.tier}_share {shape.share(b.tier):g}"
-    others = [f"{tier} {shape.share(tier):g}" for tier in ("batch", "flex", "priority") if nonzero(shape.share(tier))]
+    others = [f"{tier} {shape.share(tier):g}" for tier in TIERS[1:] if nonzero(shape.share(tier))]
     return f" x (1 - {' - '.join(others)} in other tiers)" if others else ""
 
 
@@ -115,11 +124,11 @@ def inference_lines(c: Costing, approach: Approach, prices: Resolved, shape: Req
                   _basis(b, shape, reasoning_basis, offering, name) + growth)
         for b in billed
     ]
-    if stored:
+    if nonzero(stored):
         hours = c.value("hours_per_month")
         lines.append(c.monthly(
             approach, "inference", "Prompt cache storage", [stored] * c.months, "million token-hours",
             prices.price("cache_storage_per_million_tokens_hour", "million token-hours"),
-            f"{prefix:,} cached prefix tokens kept all month (assumptions.hours_per_month {hours:g}) in an "
+            f"{prefix:,.0f} cached prefix tokens kept all month (assumptions.hours_per_month {hours:g}) in an "
             "explicit cache"))
     return lines

@@ -1,8 +1,8 @@
 """One request's token bill, as providers compute it in 2026.
 
 A request sends input tokens (system prompt, retrieved context, the user's part) and receives output tokens,
-and a reasoning model also bills the tokens it thought in. Providers split that bill five ways, and this module
-is the one place each rule lives (``inference_lines`` turns it into monthly lines; a property test checks it
+and a reasoning model also bills the tokens it thought in. Four rules shape that bill, and this module is the one
+place each lives (``inference_lines`` turns it into monthly lines; a property test checks it
 against pydantic's genai-prices):
 
 - **Prompt cache.** The cacheable prefix (the system prompt, and retrieved context said to repeat) is read from
@@ -13,8 +13,9 @@ against pydantic's genai-prices):
 - **Long context.** A request whose input (cached included) exceeds ``long_context.above_input_tokens`` is billed
   wholly at the upper prices: input, cache and output alike.
 - **Service tiers.** Shares of the requests go as batch, flex or priority, each at that tier's prices; the rest
-  are standard. Within a tier, a cache read or write the table prices for standard only is billed at the tier's
-  input price (no discount is assumed).
+  are standard. Within a tier, a cache read or 5-minute write the table prices for standard only is billed at
+  the tier's input price (neither the read's discount nor the write's premium is assumed); a 1-hour write needs
+  the tier's own 1-hour price, which the tables do not hold, so it is refused.
 - **Reasoning.** Reasoning tokens are output tokens: billed at ``reasoning_per_million_tokens`` where a table
   has one, else at the output price of the tier.
 
@@ -36,13 +37,13 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from planner.core.draws import nonzero, where
+from planner.costs.costing import TOKENS_PER_MILLION
 from planner.inputs.price_tables import SERVICE_TIERS
-from planner.inputs.scenario import PromptCacheKind
+from planner.inputs.scenario import SHARE_TOLERANCE, PromptCacheKind
 
 Tier = Literal["standard", "batch", "flex", "priority"]
-TIERS = cast(tuple[Tier, ...], ("standard", *SERVICE_TIERS))  # the tiers the tables sell besides standard
+TIERS = cast(tuple[Tier, ...], ("standard", *SERVICE_TIERS))  # standard, then the tiers the tables sell besides
 Kind = Literal["input", "cache_read", "cache_write", "cache_write_1h", "output", "reasoning"]
-TOKENS_PER_MILLION = 1_000_000
 # What each kind of token is called on a bill, and the stem of its price field ("flex_" + stem + "_per_million_tokens").
 ITEMS: dict[Kind, str] = {
     "input": "Input tokens",
@@ -98,9 +99,11 @@ class RequestShape:
         return self.system_prompt + self.repeated_retrieved
 
     def share(self, tier: Tier) -> Any:
-        """The share of requests sent in ``tier``."""
+        """The share of requests sent in ``tier``; the standard share is what the others leave, and a leftover
+        within ``SHARE_TOLERANCE`` of 0 (0.7 + 0.2 + 0.1 leaves 3e-17) is none, value by value."""
         if tier == "standard":
-            return 1 - self.batch_share - self.flex_share - self.priority_share
+            rest = 1 - self.batch_share - self.flex_share - self.priority_share
+            return where(rest > SHARE_TOLERANCE, rest, 0)
         return getattr(self, f"{tier}_share")
 
 
@@ -170,15 +173,14 @@ def billed_tokens(offering: Any, shape: RequestShape, key: str) -> list[Billed]:
                 continue
             sheet = getattr(offering, UPPER) if upper else offering
             prefix_field = f"{UPPER}." if upper else ""
-            setting = "cached_prompt_share" if tier == "standard" else f"{tier}_share"
 
             def has(kind: Kind, tier: Tier = tier, sheet: Any = sheet) -> bool:
                 return getattr(sheet, price_field(tier, kind), None) is not None
 
-            if not has("input") or not has("output"):
+            # Standard input and output prices are required of every table; a tier beyond them is sold or not.
+            if tier != "standard" and (not has("input") or not has("output")):
                 where_words = f" above {top:,} input tokens" if upper else ""
-                raise Unpriced(setting, f"{key} has no {'standard' if tier == 'standard' else tier} prices"
-                                        f"{where_words}; set the share to 0")
+                raise Unpriced(f"{tier}_share", f"{key} has no {tier} prices{where_words}; set the share to 0")
             tokens: dict[Kind, Any] = {"input": shape.input_tokens, "output": shape.output,
                                        "reasoning": shape.reasoning}
             taken: list[str] = []  # the parts of the input billed as cache reads or writes instead
@@ -195,9 +197,11 @@ def billed_tokens(offering: Any, shape: RequestShape, key: str) -> list[Billed]:
                     tokens[write_kind] = misses
                     tokens["input"] = tokens["input"] - misses
                     taken.append(f"{prefix:,.0f} x (1 - {shape.cache_hit_share:g}) written to it")
+                elif write_kind == "cache_write_1h" and tier == "standard":
+                    raise Unpriced("prompt_cache", f"{key} sells no 1-hour prompt cache; keep it 5 minutes")
                 elif write_kind == "cache_write_1h":
-                    raise Unpriced("prompt_cache", f"{key} sells no 1-hour prompt cache"
-                                   f"{'' if tier == 'standard' else f' for {tier} requests'}; keep it 5 minutes")
+                    raise Unpriced("prompt_cache", f"{key}'s 1-hour cache has no price for {tier} requests in the "
+                                                   f"tables: keep the cache 5 minutes, or set the {tier} share to 0")
             sent = (f"{shape.system_prompt:,.0f} system + {shape.retrieved:,.0f} retrieved + "
                     f"{shape.user_input:,.0f} input")
             hit = shape.cache_hit_share

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from planner.core.draws import divide_or_zero, vceil, vmax
+from planner.core.draws import divide_or_zero, nonzero, vceil, vmax
 from planner.core.errors import FieldProblem
 from planner.costs.costing import Costing
 from planner.costs.inference import inference_lines
@@ -123,11 +123,16 @@ def tuned_serving_lines(c: Costing, approach: Approach, tuned: Resolved, block: 
         chosen = block.capacity if block.capacity != "cheaper" else (
             "provisioned" if cheaper_provisioned else "per_token")
         why = "as the scenario's capacity says" if block.capacity != "cheaper" else "the cheaper over the horizon"
-        lines = provisioned if chosen == "provisioned" else per_token
+        on_units = chosen == "provisioned"
+        lines = provisioned if on_units else per_token
         lines = [li._replace(quantity_basis=f"{li.quantity_basis}; {chosen.replace('_', ' ')}: {why}; {found}")
                  for li in lines]
     else:
+        on_units = per_token is None and provisioned is not None
         lines = per_token if per_token is not None else provisioned or []
+    if on_units and nonzero(block.batch_share):
+        lines = [li._replace(quantity_basis=f"{li.quantity_basis}; batch_share does not apply: the model units "
+                                            "serve every request, batched or not") for li in lines]
     hours = c.value("hours_per_month")
     if offering.hosting_per_hour:
         lines.append(c.monthly(

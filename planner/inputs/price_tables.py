@@ -129,18 +129,23 @@ class TokenPrices(BaseModel):
     @model_validator(mode="after")
     def _tiers_whole(self) -> TokenPrices:
         for tier in SERVICE_TIERS:
-            pair = tuple(getattr(self, f"{tier}_{side}_per_million_tokens") for side in ("input", "output"))
-            if None in pair and pair != (None, None):
-                raise ValueError(f"give both {tier}_input_per_million_tokens and {tier}_output_per_million_tokens "
-                                 f"(the {tier} tier is sold), or neither")
+            _input_with_output(self, f"{tier}_")
         return self
+
+
+def _input_with_output(prices: BaseModel, prefix: str) -> None:
+    """A tier (``prefix`` "batch_", or "" for standard) is sold at an input and an output price, or not at all."""
+    pair = tuple(getattr(prices, f"{prefix}{side}_per_million_tokens", None) for side in ("input", "output"))
+    if None in pair and pair != (None, None):
+        raise ValueError(f"give both {prefix}input_per_million_tokens and {prefix}output_per_million_tokens, or "
+                         "neither")
 
 
 class LongContext(TokenPrices):
     """Prices of a request whose input exceeds ``above_input_tokens``: the whole request, input, cache and
     output, is billed at these (Anthropic and Gemini Pro above 200,000; OpenAI GPT-5.4 and later above 272,000)."""
 
-    above_input_tokens: Annotated[int, Field(gt=0, le=1_000_000_000)] = Field(
+    above_input_tokens: Annotated[int, Field(gt=0, le=1_000_000_000, strict=False)] = Field(
         description="input tokens (cached included) above which a request is billed at these prices")
 
 
@@ -173,13 +178,9 @@ class FineTunedPrices(ModelOffering):
 
     @model_validator(mode="after")
     def _served_somehow(self) -> FineTunedPrices:
-        per_token = (self.input_per_million_tokens, self.output_per_million_tokens)
-        if None in per_token and per_token != (None, None):
-            raise ValueError("give both input_per_million_tokens and output_per_million_tokens, or neither")
-        batch = (self.batch_input_per_million_tokens, self.batch_output_per_million_tokens)
-        if None in batch and batch != (None, None):
-            raise ValueError("give both batch_input_per_million_tokens and batch_output_per_million_tokens, or neither")
-        if per_token == (None, None) and self.provisioned is None:
+        for prefix in ("", "batch_"):
+            _input_with_output(self, prefix)
+        if self.input_per_million_tokens is None and self.provisioned is None:
             raise ValueError("a tuned model needs per-token prices (input_per_million_tokens and "
                              "output_per_million_tokens), provisioned capacity, or both")
         return self
@@ -200,7 +201,9 @@ class ChatModel(ModelOffering, TokenPrices):
 
     long_context: LongContext | None = Field(
         None, description="prices of a request whose input exceeds a threshold, applied to the whole request")
-    min_cacheable_tokens: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = Field(
+    # strict=False on these counts: the price editor's grid holds a column with gaps as floats (272000.0), and a
+    # whole float is the whole number; 272000.5 is still refused.
+    min_cacheable_tokens: Annotated[int, Field(ge=0, le=1_000_000_000, strict=False)] | None = Field(
         None, description="the shortest prefix the provider caches; shorter prompts are billed as plain input")
     cache_storage_per_million_tokens_hour: NonNegative | None = Field(
         None, description="storage of an explicit prompt cache, per million tokens an hour (Gemini)")

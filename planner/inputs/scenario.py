@@ -32,6 +32,7 @@ from planner.core.errors import Problem, ScenarioError
 from planner.core.limits import MAX_MAGNITUDE, MAX_TEXT_CHARS
 from planner.inputs.architecture import Architecture
 from planner.inputs.files import YamlDocument, dump_yaml, parse_yaml, read_yaml
+from planner.inputs.price_tables import SERVICE_TIERS
 from planner.inputs.regions import Residency
 from planner.inputs.validation import (
     STRICT,
@@ -87,7 +88,7 @@ CACHE_HIT_SHARE = ("cache hit share: share of requests whose cacheable prefix (t
                    "(Anthropic), else the input price; 0 = no caching")
 ReasoningEffortSetting = Literal["default", "none", "low", "medium", "high"]
 PromptCacheKind = Literal["5_minutes", "1_hour", "stored"]
-SERVICE_TIER_SHARES = ("batch_share", "flex_share", "priority_share")
+SERVICE_TIER_SHARES = tuple(f"{tier}_share" for tier in SERVICE_TIERS)  # an option's share of requests in each
 
 
 def _batch_share() -> Any:

@@ -162,7 +162,7 @@ def table_from_rows(header: dict[str, Any], sections: dict[str, list[dict[str, A
             if not isinstance(err.get("input"), (dict, list)):
                 message += f", got {err['input']!r}"
             if len(loc) >= 3 and loc[0] in SECTIONS:
-                column = ".".join(loc[2:]) if loc[2] == NESTED else loc[2]
+                column = ".".join(loc[2:]) if len(loc) > 3 else loc[2]  # a nested block's column is dotted
                 errors.append(CellError(loc[0], row_of.get((loc[0], loc[1])), column, message))
             else:
                 errors.append(CellError("", None, ".".join(loc), message))

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ValidationError
 from planner.core.errors import PricingError, Problem
 from planner.core.limits import MAX_PRICE_MAP_BYTES
 from planner.inputs.files import open_regular, read_text
-from planner.inputs.price_tables import ChatModel, EmbeddingModel, LongContext, Offering, PriceTable
+from planner.inputs.price_tables import SERVICE_TIERS, ChatModel, EmbeddingModel, LongContext, Offering, PriceTable
 from planner.price_admin.editing import NOT_FIGURES, Change, at_default, diff_tables
 
 PER_MILLION = 1_000_000
@@ -43,7 +43,8 @@ _TOKEN_KEYS = {
     "cached_input": "cache_read_input_token_cost",
     "cache_write": "cache_creation_input_token_cost",
 }
-_TIER_SUFFIXES = {"batch": "_batches", "flex": "_flex", "priority": "_priority"}
+_LITELLM_TIERS = {"batch": "_batches", "flex": "_flex", "priority": "_priority"}  # LiteLLM's names for them
+_TIER_SUFFIXES = {tier: _LITELLM_TIERS[tier] for tier in SERVICE_TIERS}  # every tier the tables sell
 
 
 def _token_fields(above: str = "") -> dict[str, str]:
@@ -199,8 +200,8 @@ def _chat_extras(entry: dict[str, Any]) -> dict[str, Any]:
     minimum = entry.get("prompt_cache_min_tokens")
     if isinstance(minimum, int) and not isinstance(minimum, bool) and minimum >= 0:
         found["min_cacheable_tokens"] = minimum
-    if entry.get("supports_reasoning") is True:
-        found["reasoning"] = True
+    if isinstance(entry.get("supports_reasoning"), bool):
+        found["reasoning"] = entry["supports_reasoning"]
     return found
 
 
@@ -231,6 +232,10 @@ def _updated(offering: _OfferingT, entry: tuple[str, dict[str, Any]] | None, fie
         return offering
     key, data = entry
     given = _figures(data, fields)
+    kept, upper = getattr(offering, "long_context", None), given.get("long_context")
+    if upper is not None and kept is not None and kept.above_input_tokens == upper.above_input_tokens:
+        # Upper prices the map lacks (a batch price above the threshold, added by hand) stay.
+        given["long_context"] = kept.model_copy(update=upper.model_dump(exclude_none=True))
     if all(getattr(offering, name) == value for name, value in given.items()):
         return offering
     return offering.model_copy(update={**given, **_provenance(offering, given, key, price_map, today)})
