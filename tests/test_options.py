@@ -73,8 +73,8 @@ def test_an_option_of_a_bad_setting_is_blamed_on_its_own_key(bundled):
 @pytest.mark.parametrize(("change", "field", "words"), [
     ({"settings": {"epoch": 3}}, "options.0.settings.epoch", "unknown key for a Fine-tuning option"),
     ({"settings": {"epochs": 0}}, "options.0.settings.epochs", "greater than or equal to 1, got 0"),
-    ({"settings": {"route": "self_hosted"}}, "options.0.settings.training_gpu",
-     "required field is missing on route self_hosted"),
+    ({"settings": {"route": "self_hosted", "serving_gpu": "the big one"}}, "options.0.settings.serving_gpu",
+     "should match pattern"),
     ({"name": "RAG on gpt 5.4 MINI"}, "options.2.name", "reads as the same name as option 1"),
     ({"name": ""}, "options.0.name", "at least 1 character"),
     ({"approach": "agent"}, "options.0.approach", "prompt"),
@@ -112,16 +112,10 @@ def test_a_route_switch_brings_what_the_route_needs_and_estimates(bundled, route
         assert result.one_time_cost > 0 and result.monthly_cost > 0
 
 
-def test_self_hosted_first_choice_is_the_cheapest_instance_that_holds_the_weights_twice(bundled):
+def test_a_switch_to_self_hosted_takes_an_open_model_and_leaves_the_gpus_to_the_estimate(bundled):
     from planner.inputs.option_edits import route_settings
 
     changes = route_settings(bundled, "self_hosted", load_scenario(SIX).approaches.fine_tune.written(), TODAY)
-    from planner.inputs.architecture import parameters
-
-    gib = parameters(bundled.open_models.models[changes["model"]]) * 4 / 2**30  # 16-bit weights twice over
-    fits = {f"{p}/{i}": inst.per_hour for p, t in bundled.tables.items() for i, inst in t.gpu_instances.items()
-            if bundled.hardware.gpus[inst.gpu].memory_gib * inst.gpu_count >= gib}
-    assert changes["training_gpu"] in fits
-    assert fits[changes["training_gpu"]] == min(fits.values())
+    assert changes == {"route": "self_hosted", "model": "llama-3.1-8b"}  # a current model two hosts serve
     hosted = route_settings(bundled, "provider_hosted", load_scenario(SIX).approaches.fine_tune.written(), TODAY)
     assert hosted["method"] == "lora"

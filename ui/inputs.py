@@ -28,7 +28,7 @@ from planner.analysis.staleness import retirement_mark
 from planner.inputs.option_edits import route_settings
 from planner.inputs.pricebook import all_offerings, open_model_hosts
 from planner.inputs.regions import RESIDENCY_WORDS, Residency
-from planner.inputs.scenario import scenario_field
+from planner.inputs.scenario import AUTOMATIC, scenario_field
 from planner.inputs.validation import members
 
 Kind = Literal["int", "float", "percent", "select"]
@@ -75,6 +75,16 @@ fine_tunable = _refs("models", lambda m: m.fine_tuning is not None)
 embedding_models = _refs("embeddings")
 vector_dbs = _refs("vector_dbs")
 gpu_instances = _refs("gpu_instances")
+
+
+def training_gpus(book: PriceBook) -> list[str]:
+    """Automatic (the cheapest that holds the run), then every GPU instance in the tables."""
+    return [AUTOMATIC, *gpu_instances(book)]
+
+
+def serving_gpus(book: PriceBook) -> list[str]:
+    """Automatic (the cheapest that serves the peak), the training instance, then every GPU instance."""
+    return [AUTOMATIC, "same_as_training", *gpu_instances(book)]
 
 
 def hosts(book: PriceBook) -> list[str]:
@@ -227,8 +237,11 @@ GROUPS: dict[str, list[Input]] = {
         field_input("approaches.fine_tune.epochs"),
         field_input("approaches.fine_tune.retrain_every_months"),
         field_input("approaches.fine_tune.method", route="self_hosted"),
-        field_input(TRAINING_GPU, options=gpu_instances, route="self_hosted"),
-        field_input(SERVING_GPU, options=gpu_instances, route="self_hosted"),
+        field_input("approaches.fine_tune.optimizer", route="self_hosted"),
+        field_input("approaches.fine_tune.optimizer_in_backward", route="self_hosted"),
+        field_input("approaches.fine_tune.cpu_offload", route="self_hosted"),
+        field_input(TRAINING_GPU, options=training_gpus, route="self_hosted"),
+        field_input(SERVING_GPU, options=serving_gpus, route="self_hosted"),
         field_input("approaches.fine_tune.serving_schedule", route="self_hosted"),
         field_input("approaches.fine_tune.purchase", route="self_hosted"),
     ],
@@ -260,7 +273,11 @@ OPTION_WORDS: dict[Any, str] = {False: "No", True: "Yes", "api": "Provider's API
                                 "none": "No commitment", "1_month": "1-month commitment",
                                 "6_month": "6-month commitment", "5_minutes": "5 minutes (the default cache)",
                                 "1_hour": "1 hour", "stored": "Stored all month (explicit cache)",
-                                "default": "The model's default", "low": "Low", "medium": "Medium", "high": "High",
+                                "default": "The model's default",
+                                "low": "Low", "medium": "Medium", "high": "High",
+                                AUTOMATIC: "Automatic: the cheapest that fits", "same_as_training": "Same as training",
+                                "adamw": "AdamW (32-bit states)", "adamw_8bit": "8-bit AdamW",
+                                "paged_adamw_8bit": "8-bit AdamW, paged to host memory",
                                 **RESIDENCY_WORDS}
 # Where a value means something else in one field ("none": no commitment, but no reasoning), by field name.
 FIELD_WORDS: dict[str, dict[Any, str]] = {"reasoning_effort": {"none": "None (answers without reasoning)"}}
@@ -299,8 +316,6 @@ def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[st
         source = starts[item.route] if item.route is not None and item.route != route else block
         if source is not block:
             value = source.get(key)
-        if key == "serving_gpu" and value is None:
-            value = source.get("training_gpu")  # serving where it trains, as a block without one does
         if value is None:
             value = defaults.get(item.path)
         if value is None and "@" not in item.path:
@@ -339,9 +354,6 @@ def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any],
             value = value / 100
         if _get(base, _path(item)) is None and item.path in defaults and value == defaults[item.path]:
             continue  # left to the assumption
-        if (item.path == SERVING_GPU and _get(base, _path(item)) is None
-                and value == state.get(PREFIX + TRAINING_GPU)):
-            continue  # serves where it trains, as the block said: an option training elsewhere serves on its own
         _put(data, _path(item), value)
     records, synthetic = state.get(PREFIX + RECORDS_SHARE), state.get(PREFIX + SYNTHETIC_SHARE)
     if records is not None or synthetic is not None:

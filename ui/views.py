@@ -179,6 +179,10 @@ def _render_gpu_memory(estimate: Estimate, sized: list[str]) -> None:
         if replica.batch_reason:
             st.caption(md(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "
                           f"{replica.batch_reason}."))
+        # Which instances, why nothing cheaper, and the next best (planner.costs.gpu_choice).
+        for choice in (sizing.training_choice, sizing.serving_choice):
+            if choice is not None:
+                st.caption(md(f"{result.label}: " + "; ".join(choice.lines()) + "."))
 
 
 WHY_ITEM_WIDTH_PX = 220  # the pinned item column of "Why these numbers?": its amounts fit beside it at 1024 px

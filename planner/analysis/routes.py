@@ -20,9 +20,9 @@ from planner.analysis.comparison import per_thousand_requests
 from planner.core.errors import PlannerError, ScenarioError
 from planner.costs.estimator import ApproachEstimate, estimate
 from planner.costs.lines import LineItem
-from planner.inputs.option_edits import cheapest_instance_holding, route_settings, tunable_models
+from planner.inputs.option_edits import route_settings, tunable_models
 from planner.inputs.pricebook import PriceBook, open_model_hosts
-from planner.inputs.scenario import Scenario, scenario_from_dict
+from planner.inputs.scenario import AUTOMATIC, Scenario, scenario_from_dict
 
 # Own GPUs are compared on these schedules, in this order.
 SCHEDULES = (("always_on", "always on"), ("business_hours", "business hours only"),
@@ -98,13 +98,16 @@ def _options(scenario: Scenario, book: PriceBook, today: datetime.date) -> list[
             words = "per token" if book.serverless_lora(host, open_model) else "dedicated endpoint"
             options.append((f"{open_model} LoRA by {book.tables[host].display_name}, {words}",
                             {"route": "provider_hosted", "host": host, "model": open_model, "method": "lora"}))
-        own: dict[str, Any] = {}
+        # Own GPUs chosen by the estimate (the cheapest that fit), on each schedule the scenario does not use.
+        automatic = {"training_gpu": AUTOMATIC, "serving_gpu": AUTOMATIC, "purchase": AUTOMATIC}
+        own: dict[str, Any] = {}  # a self-hosted scenario keeps its own GPUs on the other schedules
         if block.route != "self_hosted":
-            gpu = cheapest_instance_holding(book, open_model, residency=scenario.project.data_residency)
-            own = {"route": "self_hosted", "model": open_model, "method": "lora", "training_gpu": gpu}
+            own = {"route": "self_hosted", "model": open_model, "method": "lora", **automatic}
+        elif (block.training_gpu, block.serving_gpu, block.purchase) != (AUTOMATIC,) * 3:
+            options.append((f"{open_model} on own GPUs, the cheapest that fit", automatic))
         current = block.serving_schedule if block.route == "self_hosted" else None
         for schedule, words in SCHEDULES:
-            if schedule != current and (own.get("training_gpu") or block.route == "self_hosted"):
+            if schedule != current:
                 options.append((f"{open_model} on own GPUs, {words}", {**own, "serving_schedule": schedule}))
     return options
 

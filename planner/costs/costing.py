@@ -69,6 +69,8 @@ class Costing:
     _resolved: dict[tuple[str, str], Resolved] = field(init=False, repr=False)
     # Values of a range that cannot be costed: (scenario field, mask of those values, why).
     infeasible: list[tuple[str, Flags, str]] = field(init=False, repr=False)
+    # Results worked out once per estimate and asked for by several options (a GPU search), by the asker's key.
+    memo: dict[Any, Any] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         workload = self.scenario.workload
@@ -82,7 +84,7 @@ class Costing:
         values = {name: getattr(self.assumptions, name).value for name in type(self.assumptions).model_fields}
         for name, value in (("currency", self.scenario.currency), ("months", months), ("requests", requests),
                             ("_conversions", {}), ("_rates", rates), ("_values", values),
-                            ("_resolved", {}), ("infeasible", [])):
+                            ("_resolved", {}), ("infeasible", []), ("memo", {})):
             object.__setattr__(self, name, value)
 
     def resolve(self, lookup: Callable[[str], Resolved], ref: str) -> Resolved:

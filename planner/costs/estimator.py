@@ -133,8 +133,10 @@ class ApproachEstimate:
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """Status notes of the offerings and exchange rates this approach uses, each once."""
-        return tuple(dict.fromkeys(caveat for line in self.lines for caveat in line.caveats))
+        """Status notes of the offerings and exchange rates this approach uses, and cautions about its own GPUs
+        (an instance far dearer than one that fits, a fleet mostly idle), each once."""
+        cautions = [f"{self.label}: {caution}" for caution in (self.sizing.cautions if self.sizing else ())]
+        return tuple(dict.fromkeys([*(caveat for line in self.lines for caveat in line.caveats), *cautions]))
 
 
 @dataclass(frozen=True)

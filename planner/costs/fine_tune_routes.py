@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol, TypeVar
 from planner.core.draws import nonzero, where
 from planner.core.errors import FieldProblem
 from planner.costs.costing import Costing
+from planner.costs.gpu_choice import cautions, choose_serving, choose_training, with_purchase
 from planner.costs.inference import inference_lines
 from planner.costs.lines import Approach, LineItem
 from planner.costs.self_hosted import (
@@ -39,10 +40,8 @@ from planner.costs.training import (
 from planner.costs.tuned_serving import tuned_serving_lines
 from planner.inputs.architecture import billions_priced
 from planner.inputs.architecture import parameters as model_parameters
-from planner.inputs.option_edits import cheapest_instance_holding
 from planner.inputs.pricebook import Resolved, UnknownOffering
-from planner.inputs.regions import RESIDENCY_WORDS
-from planner.inputs.scenario import ApiFineTune, FineTuneBase, ProviderHostedFineTune, SelfHostedFineTune
+from planner.inputs.scenario import AUTOMATIC, ApiFineTune, FineTuneBase, ProviderHostedFineTune, SelfHostedFineTune
 
 
 @dataclass(frozen=True)
@@ -73,25 +72,6 @@ class FineTuneRoute(Protocol[Block]):
               shape: RequestShape) -> Served:
         """Train and serve ``block``'s model for ``option``, each request as ``shape`` says."""
         ...
-
-
-def dedicated_endpoint(c: Costing, host: str, arch: Any, model: str) -> str:
-    """The cheapest of ``host``'s GPU instances (its dedicated endpoints), within the scenario's residency, whose
-    GPUs hold the model's 16-bit weights with room for its KV cache (``SERVING_BYTES_PER_PARAMETER_TO_START``);
-    the serving plan then checks the fit and sizes the replicas."""
-    residency = c.scenario.project.data_residency
-    found = cheapest_instance_holding(c.book, arch, host, residency, SERVING_BYTES_PER_PARAMETER_TO_START)
-    if found is None:
-        where = "" if residency == "anywhere" else f" within {RESIDENCY_WORDS[residency]}"
-        raise UnknownOffering(f"{host} has no dedicated endpoint{where} whose GPUs hold {model}: choose another host "
-                              "or route" + ("" if residency == "anywhere" else
-                                            " (a host's endpoints count only where its table states a region)"))
-    return found
-
-
-# A first choice of serving GPUs: 16-bit weights (2 bytes a parameter) and a fifth again for the KV cache of a
-# few requests; the serving plan then checks the fit at the scenario's load.
-SERVING_BYTES_PER_PARAMETER_TO_START = 2.4
 
 
 Found = TypeVar("Found")
@@ -156,16 +136,18 @@ class ProviderHostedRoute:
             return Served(hosted_run(block, band), None, serving, served.offering.deprecation_date,
                           f"{block.model} (LoRA) hosted by {host}, per token")
         endpoint_field = field("endpoint" if block.endpoint else "host")
-        endpoint_ref = block.endpoint or lookup(endpoint_field, lambda: dedicated_endpoint(c, host, arch, block.model))
+        # The host runs the endpoint as the team would run its own GPUs: the same sizing and schedules, and
+        # without an endpoint named, the same search for the cheapest that serves the peak (its instances only).
+        # (Constructed, not validated: a range's inputs are arrays of values, which the block's checks refuse.)
+        as_own = SelfHostedFineTune.model_construct(
+            route="self_hosted", model=block.model, architecture=block.architecture, method=method,
+            serving_schedule=block.serving_schedule, purchase="on_demand")
+        endpoint_ref = block.endpoint or choose_serving(c, option, as_own, arch, shape.input_tokens, None,
+                                                        endpoint_field, provider=host).chosen.ref
         if not endpoint_ref.startswith(f"{host}/"):
             raise FieldProblem(endpoint_field, f"a dedicated endpoint of {host} is one of its GPU instances "
                                                f"({host}/...), got {endpoint_ref!r}")
         endpoint = ref(c, endpoint_field, c.book.gpu_instance, endpoint_ref)
-        # The host runs the endpoint as the team would run its own GPUs: the same sizing and schedules.
-        # (Constructed, not validated: a range's inputs are arrays of values, which the block's checks refuse.)
-        as_own = SelfHostedFineTune.model_construct(
-            route="self_hosted", model=block.model, architecture=block.architecture, method=method,
-            training_gpu=endpoint_ref, serving_schedule=block.serving_schedule)
         if nonzero(block.batch_share):
             raise FieldProblem(field("batch_share"), f"a dedicated endpoint of {host} serves every request itself; "
                                                      "batch prices are per token: set the share to 0")
@@ -184,23 +166,37 @@ class SelfHostedRoute:
     def serve(self, c: Costing, option: Approach, block: SelfHostedFineTune, field: Locate,
               shape: RequestShape) -> Served:
         arch = architecture_of(c, block, field("architecture" if block.architecture else "model"))
-        training_ref = block.training_gpu
+        training_choice = choose_training(c, block, arch, field("training_gpu"))
+        training_ref = training_choice.chosen.ref
         trainer = ref(c, field("training_gpu"), c.book.gpu_instance, training_ref)
-        server_field = field("serving_gpu") if block.serving_gpu else field("training_gpu")
-        server = ref(c, server_field, c.book.gpu_instance, block.serving_gpu or training_ref)
+        if trainer.offering.endpoint_only:
+            raise FieldProblem(field("training_gpu"), (
+                f"{training_ref} is a host's dedicated endpoint: it serves models and runs no training job; choose "
+                "another instance, or automatic"))
+        follows = block.serving_gpu == "same_as_training"
+        server_field = field("serving_gpu")
+        fixed = training_ref if follows else None if block.serving_gpu == AUTOMATIC else block.serving_gpu
+        serving_choice = choose_serving(c, option, block, arch, shape.input_tokens, fixed, server_field)
+        server_ref = serving_choice.chosen.ref
+        server = ref(c, server_field, c.book.gpu_instance, server_ref)
+        bought = with_purchase(block, serving_choice.chosen.purchase)
         training_plan = plan_training(c, block, arch, trainer, field("training_gpu"))
-        serving_plan = plan_serving(c, block, arch, server, shape.input_tokens, server_field)
+        serving_plan = plan_serving(c, bought, arch, server, shape.input_tokens, server_field)
         preference = None
         if nonzero(block.preference_pairs):
             dpo = self_hosted_run(
                 plan_preference_training(c, block, arch, training_plan, trainer, field("training_gpu")), trainer)
             # No pairs, no run (its fixed overhead hours included), value by value for a range.
             preference = dataclasses.replace(dpo, quantity=where(block.preference_pairs > 0, dpo.quantity, 0.0))
+        sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan,
+                                  training_choice, serving_choice)
+        hosting = hosting_lines(c, option, serving_plan, server, field("purchase"))
+        warnings = cautions(c, option, [training_choice, serving_choice], serving_plan, sizing.serving_utilisation(),
+                            server)
         # Open weights are not retired; a set cadence of base-model changes still applies.
-        return Served(self_hosted_run(training_plan, trainer), preference,
-                      hosting_lines(c, option, serving_plan, server, field("purchase")), None,
-                      f"{block.model} ({block.method}) on {block.serving_gpu or training_ref}",
-                      SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan))
+        return Served(self_hosted_run(training_plan, trainer), preference, hosting, None,
+                      f"{block.model} ({block.method}) on {server_ref}",
+                      dataclasses.replace(sizing, cautions=tuple(warnings)))
 
 
 # Each route's class by the route's name; a route's ``serve`` takes its own block class (FINE_TUNE_ROUTES).

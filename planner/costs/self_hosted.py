@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from planner.core.draws import vceil, vmax, vround
+import numpy as np
+
+from planner.core.draws import nonzero, vceil, vmax, vround, where
 from planner.core.errors import FieldProblem
 from planner.costs.costing import Costing
 from planner.inputs.architecture import Architecture
@@ -19,8 +22,16 @@ from planner.inputs.assumptions import Assumptions
 from planner.inputs.price_tables import GpuSpec
 from planner.inputs.pricebook import Resolved
 from planner.inputs.scenario import OpenModelFineTune, SelfHostedFineTune
-from planner.sizing.compute import SECONDS_PER_HOUR, FlopsRule, Precision, TrainingTime, peak_tflops, training_time
-from planner.sizing.memory import TrainingMemory, TrainingSetup, training_memory
+from planner.sizing.compute import (
+    SECONDS_PER_HOUR,
+    FlopsRule,
+    Precision,
+    TrainingTime,
+    peak_tflops,
+    training_time,
+    training_utilisation,
+)
+from planner.sizing.memory import EIGHT_BIT, TrainingMemory, TrainingSetup, training_memory
 from planner.sizing.serving import (
     Efficiency,
     ServingEstimate,
@@ -29,6 +40,9 @@ from planner.sizing.serving import (
     replicas_needed,
     serving_estimate,
 )
+
+if TYPE_CHECKING:
+    from planner.costs.gpu_choice import GpuChoice
 
 
 @dataclass(frozen=True)
@@ -72,15 +86,20 @@ class SelfHostedSizing:
     params: float
     training: TrainingPlan
     serving: ServingPlan
+    training_choice: GpuChoice | None = None  # which instance trains, the runner-up and what bound it
+    serving_choice: GpuChoice | None = None
+    cautions: tuple[str, ...] = ()  # a choice that costs far more than it needs, or a fleet mostly idle
 
     def serving_utilisation(self, month: int = 0) -> float | None:
         """Share of the sized replicas' capacity the month's average traffic uses (0.02: 98% idle);
         None when the scenario fixes the instances rather than letting them be sized."""
         serving = self.serving
         capacity = serving.replicas[month] * serving.replica.requests_per_second
-        if serving.fixed or not capacity:
+        if serving.fixed or not nonzero(capacity):
             return None
-        return serving.average_requests_per_second[month] / capacity
+        # For a range, the mean share over its values (those with no capacity, which cannot be costed, left out).
+        used = serving.average_requests_per_second[month] / where(capacity > 0, capacity, 1.0)
+        return float(np.mean(used))
 
 
 def architecture_of(c: Costing, block: OpenModelFineTune, field: str) -> Architecture:
@@ -101,12 +120,18 @@ def gpu_of(c: Costing, instance: Resolved, field: str) -> GpuSpec:
         raise FieldProblem(field, str(exc)) from None
 
 
+def training_setup(block: SelfHostedFineTune) -> TrainingSetup:
+    """What the block trains, and how."""
+    return TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
+                         block.lora_rank, optimizer=block.optimizer, optimizer_in_backward=block.optimizer_in_backward,
+                         cpu_offload=block.cpu_offload)
+
+
 def plan_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, instance: Resolved,
                   field: str) -> TrainingPlan:
     """Memory, instances and hours of one run; a run that cannot fit is a problem at ``field``."""
     gpu = gpu_of(c, instance, field)
-    setup = TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
-                          block.lora_rank)
+    setup = training_setup(block)
     memory = training_memory(arch, setup, gpu, c.value("framework_overhead_gib"))
     c.check_fits(memory.fits_each, field, f"{block.method} training of {block.model} on {gpu.display_name}: "
                                           f"{memory.reason}")
@@ -126,14 +151,22 @@ def plan_preference_training(c: Costing, block: SelfHostedFineTune, arch: Archit
     The reference pass adds 2 to the 4 FLOPs per parameter-token of LoRA: as many FLOPs as
     1.5x the tokens. Memory is taken as the supervised run's (see the README's known gaps).
     """
-    setup = TrainingSetup(block.method, block.tokens_per_example, block.micro_batch, block.gradient_checkpointing,
-                          block.lora_rank)
+    setup = training_setup(block)
     per_token = FlopsRule.from_assumptions(c.assumptions).per_param_token(block.method, block.gradient_checkpointing)
     tokens = block.preference_pairs * block.tokens_per_pair * block.epochs
     equivalent = tokens * (per_token + c.value("dpo_reference_flops_per_param_token")) / per_token
     gpu = gpu_of(c, instance, field)
     return run_plan(arch, setup, sft.memory, gpu, instance.offering.gpu_count, equivalent, block.training_precision,
                     c.assumptions)
+
+
+def optimizer_speed(setup: TrainingSetup, assumptions: Assumptions) -> float:
+    """The share of its speed a full fine-tune keeps with 8-bit states or offloading (their measured costs); an
+    adapter's states are too small for either to show."""
+    if setup.method != "full":
+        return 1.0
+    speed = assumptions.optimizer_8bit_speed.value if setup.optimizer in EIGHT_BIT else 1.0
+    return speed * (assumptions.cpu_offload_speed.value if setup.cpu_offload else 1.0)
 
 
 def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, gpu: GpuSpec, gpus_per_instance: int,
@@ -144,16 +177,16 @@ def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, g
     time = training_time(
         model_parameters(arch), tokens, rule.per_param_token(setup.method, setup.gradient_checkpointing),
         # Values that do not fit have 0 instances, so they bill 0 hours whatever their time.
-        gpu, vmax(instances, 1) * gpus_per_instance, assumptions.training_hfu.value, precision,
+        gpu, vmax(instances, 1) * gpus_per_instance, training_utilisation(gpu, precision, assumptions), precision,
+        optimizer_speed(setup, assumptions),
     )
     return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value, gpu.display_name)
 
 
-def plan_serving(
-    c: Costing, block: SelfHostedFineTune, arch: Architecture, instance: Resolved, prompt_tokens: int, field: str
-) -> ServingPlan:
-    """One replica's capacity and the replicas and instances each month's peak needs."""
-    gpu = gpu_of(c, instance, field)
+def serving_replica(c: Costing, block: SelfHostedFineTune, arch: Architecture, gpu: GpuSpec,
+                    prompt_tokens: int) -> ServingEstimate:
+    """One replica of the block's model on ``gpu``: its batch (continuous batching), memory and speed; whether
+    it fits is the caller's to check (``fits_each``)."""
     serving_gpu = ServingGpu.of(gpu, block.serving_precision)
     efficiency = Efficiency.from_assumptions(c.assumptions)
     tp_efficiency = c.value("tensor_parallel_efficiency")
@@ -162,10 +195,24 @@ def plan_serving(
         arch, serving_gpu, prompt_tokens, output_tokens, block.serving_precision, efficiency,
         c.value("framework_overhead_gib"), c.value("max_ms_per_output_token"), vround(c.value("serving_batch_size")),
         tp_efficiency)
-    replica = dataclasses.replace(serving_estimate(
+    return dataclasses.replace(serving_estimate(
         arch, serving_gpu, batch, prompt_tokens, output_tokens, block.serving_precision, efficiency,
         c.value("framework_overhead_gib"), tp_efficiency), batch_reason=why)
+
+
+def plan_serving(
+    c: Costing, block: SelfHostedFineTune, arch: Architecture, instance: Resolved, prompt_tokens: int, field: str
+) -> ServingPlan:
+    """One replica's capacity and the replicas and instances each month's peak needs."""
+    gpu = gpu_of(c, instance, field)
+    replica = serving_replica(c, block, arch, gpu, prompt_tokens)
     c.check_fits(replica.fits_each, field, f"serving {block.model} on {gpu.display_name}: {replica.reason}")
+    return serving_plan(c, block, replica, instance, gpu.display_name)
+
+
+def serving_plan(c: Costing, block: SelfHostedFineTune, replica: ServingEstimate, instance: Resolved,
+                 gpu_name: str) -> ServingPlan:
+    """The replicas and instances each month's peak needs of ``replica`` on ``instance``."""
     # Traffic arrives while the service runs: over the month, or within business hours only.
     open_hours = c.value("business_hours_per_month" if block.serving_schedule == "business_hours" else
                          "hours_per_month")
@@ -181,4 +228,4 @@ def plan_serving(
         instances = tuple(vceil(n * replica.tensor_parallel / per_instance) for n in replicas)
     share = block.adapter_share if block.hosting == "shared_adapter" else 1.0
     return ServingPlan(replica, peaks, replicas, instances, share, block.serving_instances is not None, averages,
-                       gpu.display_name, block.serving_schedule, block.purchase, open_hours)
+                       gpu_name, block.serving_schedule, block.purchase, open_hours)

@@ -50,7 +50,8 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
         "records_review_share", "examples_revised_per_iteration", "retrain_new_example_share",
         "online_eval_share", "base_model_change_data_share")},
     **{name: [(">", 0), ("<=", 1)] for name in (
-        "training_hfu", "serving_compute_efficiency", "serving_bandwidth_efficiency", "serving_target_utilisation",
+        "training_hfu", "training_hfu_fp8", "optimizer_8bit_speed", "cpu_offload_speed", "serving_compute_efficiency",
+        "serving_bandwidth_efficiency", "serving_target_utilisation",
         "tensor_parallel_efficiency")},
     "max_ms_per_output_token": [(">", 0)],
     "hosted_output_tokens_per_second": [(">", 0)],
@@ -158,6 +159,17 @@ class Assumptions(BaseModel):
         "Hardware FLOPs utilisation of a self-hosted fine-tuning run: every FLOP done, recomputation included, "
         "over the dense peak (MFU would leave recomputation out)."
     )
+    training_hfu_fp8: Assumption = _a(
+        "Hardware FLOPs utilisation of a self-hosted run in FP8, over the dense FP8 peak (twice BF16's on Hopper, "
+        "reached less fully)."
+    )
+    optimizer_8bit_speed: Assumption = _a(
+        "A run's speed with an 8-bit AdamW (plain or paged), as a share of its speed with 32-bit AdamW states."
+    )
+    cpu_offload_speed: Assumption = _a(
+        "A run's speed with its optimizer states, master weights and gradients offloaded to host memory, as a share "
+        "of its speed with them on the GPU."
+    )
     full_training_flops_per_param_token: Assumption = _a(
         "Training FLOPs per parameter per token, full fine-tuning (forward 2 + backward 4)."
     )
@@ -189,7 +201,8 @@ class Assumptions(BaseModel):
         "Latency target: the longest a decode step (one output token for every request in the batch) may take."
     )
     tensor_parallel_efficiency: Assumption = _a(
-        "Share of perfect scaling a replica split over several GPUs reaches (communication between them)."
+        "Share of perfect scaling a replica split over two GPUs reaches (communication between them); each further "
+        "doubling of the split keeps this share again (4 GPUs: its square)."
     )
     serving_target_utilisation: Assumption = _a("Share of a replica's capacity planned to be in use at the peak.")
     peak_to_average_requests: Assumption = _a("Peak request rate over the month's average rate.")

@@ -10,7 +10,6 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from planner.inputs.architecture import Architecture
 from planner.inputs.price_tables import FineTunedPrices, Sold
 from planner.inputs.pricebook import PriceBook, open_model_hosts
 from planner.inputs.regions import Residency, within
@@ -127,8 +126,9 @@ def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], toda
     back to a route keeps what was chosen for it, and an option that leaves a route for another and comes
     back gets its block's model again, not the first in the tables.
 
-    To self-hosted: an open model and a training GPU instance (the cheapest an hour, within ``residency``,
-    whose GPUs hold the model's weights twice over, a start the sizing then checks); to a host of open
+    To self-hosted: an open model (the option's own, else the first a host of open models serves: the
+    tables list current models first); its GPU instances are left to the estimate, which chooses the
+    cheapest that fits (``planner.costs.gpu_choice``) unless the option names one; to a host of open
     models: a host, one of its open models, and LoRA; to a provider's API: a fine-tunable model within
     ``residency`` whose fine-tuned version is not retired on ``today``, open to new customers where one is.
 
@@ -158,10 +158,6 @@ def route_settings(book: PriceBook, route: str, written: Mapping[str, Any], toda
         if written.get("architecture") is None:
             take("model", first("model", lambda m: m in open_models)
                  or (served_anywhere or open_models or [str(written.get("model", ""))])[0])
-        if written.get("training_gpu") is None:
-            gpu = cheapest_instance_holding(book, changes.get("model", written.get("model", "")), residency=residency)
-            if gpu is not None:
-                changes["training_gpu"] = gpu
     elif route == "provider_hosted":
         host = first("host", lambda h: h in hosts) or next(iter(hosts), None)
         if host is not None:
@@ -192,31 +188,3 @@ def closed(offering: Sold, today: datetime.date) -> bool:
     """Whether a new customer cannot buy ``offering`` on ``today`` (its status says so, or it closed)."""
     since = offering.closed_to_new_customers_since
     return offering.blocking or (since is not None and since <= today)
-
-
-# A training instance's GPU memory, in bytes per parameter of the model, for a first choice: 16-bit weights
-# (2 bytes) twice over, room for LoRA's adapters, activations and the optimiser; the sizing then checks it.
-BYTES_PER_PARAMETER_TO_START = 4
-BYTES_PER_GIB = 2**30
-
-
-def cheapest_instance_holding(book: PriceBook, model_id: str | Architecture, provider: str | None = None,
-                              residency: Residency = "anywhere",
-                              bytes_per_parameter: float = BYTES_PER_PARAMETER_TO_START) -> str | None:
-    """The GPU instance (of ``provider``'s, if given, in a region within ``residency``) with the lowest
-    on-demand price an hour whose GPUs hold the model's parameters at ``bytes_per_parameter`` (default: a
-    training start, ``BYTES_PER_PARAMETER_TO_START``; any instance when the model or the GPUs are unknown)."""
-    from planner.inputs.architecture import parameters
-
-    needed = 0.0
-    if not isinstance(model_id, str):
-        needed = parameters(model_id) * bytes_per_parameter / BYTES_PER_GIB
-    elif book.open_models is not None and model_id in book.open_models.models:
-        needed = parameters(book.open_models.models[model_id]) * bytes_per_parameter / BYTES_PER_GIB
-    gpus = book.hardware.gpus if book.hardware is not None else {}
-    candidates = [(instance.per_hour, f"{name}/{instance_id}")
-                  for name, table in book.tables.items() if provider in (None, name)
-                  for instance_id, instance in table.gpu_instances.items()
-                  if within(instance.region, residency)
-                  and (instance.gpu not in gpus or gpus[instance.gpu].memory_gib * instance.gpu_count >= needed)]
-    return min(candidates)[1] if candidates else None

@@ -285,6 +285,9 @@ class GpuInstance(Sold):
         None, description="price per instance-hour with a 1-year commitment, billed every hour whether used or not")
     spot_per_hour: NonNegative | None = Field(
         None, description="spot (interruptible) price per instance-hour")
+    endpoint_only: bool = Field(
+        False, description="a host's dedicated endpoint: it serves models (the host's, or a team's own), and runs no "
+                           "training job, so an automatic choice of training instance passes it by")
 
 
 # The sections of a provider's table that hold offerings, in the order tables and listings show them.
@@ -402,6 +405,16 @@ class GpuSpec(Offering):
     bf16_tflops: Positive
     fp8_tflops: Positive | None = None
     bandwidth_gb_per_s: Positive
+    training_hfu: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None, description="BF16 training utilisation measured on this GPU, where published runs show it differs from "
+                          "the assumption (a consumer card's low BF16 peak is reached more fully); with its source")
+    training_hfu_source: str | None = Field(None, min_length=1, description="where training_hfu was measured")
+
+    @model_validator(mode="after")
+    def _measured_with_source(self) -> GpuSpec:
+        if self.training_hfu is not None and self.training_hfu_source is None:
+            raise ValueError("training_hfu needs training_hfu_source: the published runs it was measured from")
+        return self
 
 
 class HardwareTable(BaseModel):

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     BaseModel,
@@ -53,9 +53,16 @@ from planner.inputs.validation import (
 # (``assumed_inputs``); the estimate (``Costing.given_or_assumed``) and a form's defaults both read it there.
 # Every number a scenario holds is at most a quadrillion (planner.core.limits.MAX_MAGNITUDE).
 MAX_COUNT = int(MAX_MAGNITUDE)
+# A self-hosted choice the planner makes: the GPU instance (or purchase option) that costs least and fits.
+AUTOMATIC: Final = "automatic"
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$", max_length=200)]
+# A GPU instance (provider/id), or a choice the estimate makes: one pattern, so a typing mistake gets one message.
+TrainingGpu = Annotated[str, Field(pattern=r"^(automatic|[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*)$",
+                                   max_length=200)]
+ServingGpu = Annotated[str, Field(
+    pattern=r"^(automatic|same_as_training|[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*)$", max_length=200)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)]
 
 DEFAULT_MODEL = "openai/gpt-5.4-mini"  # current: gpt-4o-mini retires 2027-01-14
@@ -351,11 +358,28 @@ class SelfHostedFineTune(OpenModelFineTune):
     micro_batch: Annotated[int, Field(ge=1, le=4096)] = Field(4, description="sequences per GPU step")
     gradient_checkpointing: bool = Field(True, description="recompute activations to save memory")
     training_precision: Literal["bf16", "fp8"] = Field("bf16", description="training arithmetic")
-    training_gpu: Ref = Field(title="Training GPUs", description="GPU instance from the price tables that trains")
-    serving_gpu: Ref | None = Field(
-        None, title="Serving GPUs",
-        description="GPU instance that serves, its replicas sized from the peak request rate; default: the training "
-                    "instance"
+    optimizer: Literal["adamw", "adamw_8bit", "paged_adamw_8bit"] = Field(
+        "adamw", title="Optimizer",
+        description="AdamW with 32-bit states; 8-bit states (bitsandbytes: half the memory, about 5% slower for a "
+                    "full fine-tune); or 8-bit states paged to host memory when the GPU is short")
+    optimizer_in_backward: bool = Field(
+        False, title="Optimizer step in the backward pass",
+        description="update each parameter as its gradient is ready and free the gradient (torchtune's "
+                    "optimizer_in_bwd): only the largest matrix's gradient is held; no gradient accumulation")
+    cpu_offload: bool = Field(
+        False, title="Offload to CPU",
+        description="keep the fp32 master copy, the optimizer's moments and the gradients in host memory "
+                    "(ZeRO-Offload, FSDP cpu_offload): the GPU holds the 16-bit weights and activations; a full "
+                    "fine-tune runs at assumptions.cpu_offload_speed of its speed")
+    training_gpu: TrainingGpu = Field(
+        AUTOMATIC, title="Training GPUs",
+        description="GPU instance from the price tables that trains; automatic: the one whose run costs least, of "
+                    "those that hold it in the regions the scenario allows")
+    serving_gpu: ServingGpu = Field(
+        AUTOMATIC, title="Serving GPUs",
+        description="GPU instance that serves, its replicas sized from the peak request rate; automatic: the one "
+                    "that serves the peak within the latency target for least over the horizon, in the regions the "
+                    "scenario allows; same_as_training: the training instance"
     )
     serving_precision: Literal["bf16", "fp8", "int4"] = Field("bf16", description="served weights")
     serving_instances: Annotated[int, Field(ge=1, le=MAX_COUNT)] | None = Field(
@@ -368,10 +392,11 @@ class SelfHostedFineTune(OpenModelFineTune):
         "always_on", title="Serving schedule",
         description="when serving replicas run: all month; in business hours only (all traffic then); or only "
                     "while serving (scaled to zero when idle, a cold start after a quiet spell)")
-    purchase: Literal["on_demand", "reserved", "spot"] = Field(
-        "on_demand", title="Serving instances bought",
-        description="how serving instances are bought: on demand; reserved for a year (billed every hour); or spot "
-                    "(can be interrupted); the instance needs a price for it")
+    purchase: Literal["automatic", "on_demand", "reserved", "spot"] = Field(
+        AUTOMATIC, title="Serving instances bought",
+        description="how serving instances are bought: on demand; reserved for a year (billed every hour); spot "
+                    "(can be interrupted); automatic: on demand or, over a horizon of a year or more, reserved where "
+                    "that costs less (never spot); the instance needs a price for it")
     adapter_share: Annotated[float, Field(gt=0, le=1)] = Field(
         0.25, description="with shared_adapter hosting: share of the shared deployment's cost billed here"
     )

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from planner.analysis.comparison import cheapest, fastest, per_thousand_requests
 from planner.costs.estimator import ApproachEstimate, Estimate
+from planner.costs.gpu_choice import Candidate, GpuChoice
 from planner.costs.lines import CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
@@ -176,6 +177,8 @@ def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
             f"; average traffic uses {used:.0%} of their capacity" if (used := sizing.serving_utilisation()) is not None
             else ""),
         *([f"concurrency: {replica.batch_reason}"] if replica.batch_reason else []),
+        *(line for choice in (sizing.training_choice, sizing.serving_choice) if choice is not None
+          for line in choice.lines()),
     ]
 
 
@@ -207,7 +210,19 @@ def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
             "instances": list(serving.instances),
             "cost_share": serving.share,
         },
+        "choices": [_choice_dict(choice) for choice in (sizing.training_choice, sizing.serving_choice)
+                    if choice is not None],
+        "cautions": list(sizing.cautions),
     }
+
+
+def _choice_dict(choice: GpuChoice) -> dict[str, Any]:
+    def candidate(found: Candidate | None) -> dict[str, Any] | None:
+        return None if found is None else {"instance": found.ref, "purchase": found.purchase, "cost": found.cost,
+                                           "cost_basis": "a run" if choice.kind == "training" else "horizon"}
+
+    return {"kind": choice.kind, "automatic": choice.automatic, "chosen": candidate(choice.chosen),
+            "runner_up": candidate(choice.runner_up), "bound": choice.bound, "currency": choice.currency}
 
 
 def to_dict(estimate: Estimate) -> dict[str, Any]:

@@ -46,6 +46,7 @@ def training_report(
         "reason": memory.reason,
     }
     names = ["framework_overhead_gib"]
+    gpu_notes: list[str] = []
     if train_tokens is not None and memory.fits:
         per_instance = instance.offering.gpu_count if instance is not None else 1
         plan = run_plan(arch, setup, memory, gpu, per_instance, train_tokens, precision, a)
@@ -58,8 +59,13 @@ def training_report(
             "gpu_hours": (time.hours + overhead) * time.gpus,
             "tokens_per_second_per_gpu": time.tokens_per_second_per_gpu,
         })
-        names += ["training_hfu", "full_training_flops_per_param_token", "adapter_training_flops_per_param_token",
+        # the utilisation used: FP8's assumption, the GPU's own measured figure, or the BF16 assumption
+        measured = precision != "fp8" and gpu.training_hfu is not None
+        hfu = ["training_hfu_fp8"] if precision == "fp8" else [] if measured else ["training_hfu"]
+        names += [*hfu, "full_training_flops_per_param_token", "adapter_training_flops_per_param_token",
                   "recompute_flops_per_param_token", "training_run_overhead_hours"]
+        if measured:
+            gpu_notes.append(f"gpu training utilisation = {gpu.training_hfu:g} ({gpu.training_hfu_source})")
         if instance is not None:
             price = instance.price("per_hour", "instance-hour")
             report["cost"] = {
@@ -67,7 +73,7 @@ def training_report(
                 "currency": price.currency, "price_key": price.key, "source": price.source,
                 "as_of": price.as_of.isoformat() if price.as_of else None,
             }
-    report["sources"] = [f"gpu: {gpu.source} ({gpu.as_of})", *_assumptions_used(book, names)]
+    report["sources"] = [f"gpu: {gpu.source} ({gpu.as_of})", *gpu_notes, *_assumptions_used(book, names)]
     if gpu.status:
         report["sources"].append(f"gpu caveat: {gpu.status}")
     return report

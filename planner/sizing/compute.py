@@ -51,6 +51,7 @@ class TrainingTime:
     peak_tflops: float
     hfu: float  # hardware FLOPs utilisation: all FLOPs done, recomputation included, over dense peak
     hours: float
+    speed: float = 1.0  # share of the rate hfu gives that the optimizer leaves (8-bit states, offloading)
 
     @property
     def gpu_hours(self) -> float:
@@ -72,16 +73,25 @@ def peak_tflops(gpu: GpuSpec, precision: Precision) -> float:
     return gpu.bf16_tflops
 
 
+def training_utilisation(gpu: GpuSpec, precision: Precision, assumptions: Assumptions) -> float:
+    """The share of ``gpu``'s dense peak at ``precision`` a run reaches: FP8's own assumption (its peak is reached
+    less fully), else the GPU's measured BF16 figure where the hardware table has one, else the BF16 assumption."""
+    if precision == "fp8":
+        return assumptions.training_hfu_fp8.value
+    return gpu.training_hfu if gpu.training_hfu is not None else assumptions.training_hfu.value
+
+
 def training_time(
     params: float, tokens: float, flops_per_param_token: float, gpu: GpuSpec, gpus: int, hfu: float,
-    precision: Precision = "bf16",
+    precision: Precision = "bf16", speed: float = 1.0,
 ) -> TrainingTime:
-    """Hours of compute for ``tokens`` on ``gpus`` GPUs.
+    """Hours of compute for ``tokens`` on ``gpus`` GPUs, at ``speed`` of the rate ``hfu`` gives (an optimizer that
+    costs time: 8-bit states, offloading).
 
     Llama 2 7B (6.74e9 parameters) full fine-tuning on 8 H100s at FP8 (1,979 TFLOPS) and 30% HFU:
     6 x 6.74e9 FLOPs a token / (1,979e12 x 0.3) = 14,700 tokens a second per GPU.
     """
     peak = peak_tflops(gpu, precision)
     flops = flops_per_param_token * params * tokens
-    seconds = flops / (gpus * peak * FLOPS_PER_TFLOP * hfu)
-    return TrainingTime(tokens, flops, gpus, peak, hfu, seconds / SECONDS_PER_HOUR)
+    seconds = flops / (gpus * peak * FLOPS_PER_TFLOP * hfu * speed)
+    return TrainingTime(tokens, flops, gpus, peak, hfu, seconds / SECONDS_PER_HOUR, speed)

@@ -11,9 +11,17 @@ Rules (each with the paper it comes from):
 - Activations per layer, 2-byte activations: s x b x h x 34 bytes, plus 5 x a x s^2 x b without
   FlashAttention (Korthikanti et al. 2022). With gradient checkpointing each layer keeps only its
   input (2 x s x b x h) and one layer's full set is live during recomputation. The output logits
-  are held in fp32 for the loss: s x b x vocab x 4 bytes.
+  are held in 16 bits, s x b x vocab x 2 bytes, the loss taking them in fp32 a chunk at a time
+  (torchtune's chunked cross-entropy, Unsloth's fused loss; a trainer that upcasts them all at once holds
+  twice as much).
 - When one GPU is not enough, ZeRO stage 3 / FSDP shards weights, gradients and optimizer states
   over the GPUs; activations are not sharded.
+- Optimizers that change the fit: a paged 8-bit AdamW (bitsandbytes) keeps its states in memory the host
+  pages in and out, so they never call for another GPU; the optimizer step fused into the backward pass
+  (torchtune's ``optimizer_in_bwd``) frees each gradient as soon as its parameter is updated, so only the
+  largest matrix's gradient is held; CPU offload (ZeRO-Offload, FSDP's ``cpu_offload``) keeps the fp32
+  master copy, the moments and the gradients in host memory (``host_gib``). Their cost in time is in the
+  assumptions (``optimizer_8bit_speed``, ``cpu_offload_speed``).
 """
 
 from __future__ import annotations
@@ -29,13 +37,14 @@ from planner.inputs.architecture import (
     Architecture,
     LinearModule,
     computed_parameters,
+    linear_shapes,
     lora_parameters,
 )
 from planner.inputs.architecture import parameters as model_parameters
 from planner.inputs.price_tables import GpuSpec
 
 Method = Literal["full", "lora", "qlora"]
-Optimizer = Literal["adamw", "adamw_8bit"]
+Optimizer = Literal["adamw", "adamw_8bit", "paged_adamw_8bit"]
 
 BYTES_PER_GIB = 2**30
 BF16_BYTES = 2
@@ -43,11 +52,13 @@ FP32_BYTES = 4
 NF4_BITS = 4
 QLORA_CONSTANT_BITS = 0.127  # per parameter, with double quantisation (QLoRA paper, section 3)
 BITS_PER_BYTE = 8
-OPTIMIZER_STATE_BYTES: dict[Optimizer, int] = {"adamw": 12, "adamw_8bit": 6}  # fp32 master + moments
+# fp32 master copy (4) + two moments (4 + 4, or 1 + 1 in 8 bits: Dettmers et al. 2022, bitsandbytes)
+OPTIMIZER_STATE_BYTES: dict[Optimizer, int] = {"adamw": 12, "adamw_8bit": 6, "paged_adamw_8bit": 6}
+EIGHT_BIT: tuple[Optimizer, ...] = ("adamw_8bit", "paged_adamw_8bit")
 ACTIVATION_BYTES_PER_SBH = 34  # Korthikanti et al. 2022, per layer
 ATTENTION_SCORE_BYTES = 5  # x a x s^2 x b per layer, without FlashAttention
 CHECKPOINT_BYTES_PER_SBH = 2  # the layer input kept with gradient checkpointing
-LOGIT_BYTES = FP32_BYTES
+LOGIT_BYTES = BF16_BYTES  # the fp32 copy is made a chunk at a time
 MAX_GPUS = 4096
 
 
@@ -63,6 +74,8 @@ class TrainingSetup:
     lora_targets: tuple[LinearModule, ...] = ALL_LINEAR
     optimizer: Optimizer = "adamw"
     flash_attention: bool = True
+    optimizer_in_backward: bool = False  # each gradient freed once its parameter is updated
+    cpu_offload: bool = False  # master copy, moments and gradients in host memory
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,7 @@ class TrainingMemory:
     trainable_params: int
     total_params: float
     reason: str
+    host_gib: float = 0.0  # host memory the run keeps off the GPU (offloaded or paged states), all GPUs together
 
     @property
     def total(self) -> float:
@@ -122,6 +136,34 @@ def model_state_bytes(arch: Architecture, setup: TrainingSetup) -> tuple[float, 
     return base + adapters * BF16_BYTES, adapters * BF16_BYTES, adapters * state, adapters
 
 
+def on_gpu(arch: Architecture, setup: TrainingSetup) -> tuple[float, float, float, float]:
+    """Unsharded (weights, gradients, optimizer) bytes the GPUs hold, and the bytes kept in host memory.
+
+    Llama 3.1 8B, full, paged 8-bit AdamW with the step in the backward pass: 16.06 GB of bf16 weights on the
+    GPU; the gradient of the largest matrix, the 128,256 x 4,096 embedding, 1.05 GB; 6 x 8.03e9 = 48.2 GB of
+    states paged to the host.
+    """
+    weights, gradients, optimizer, _ = model_state_bytes(arch, setup)
+    host = 0.0
+    if setup.cpu_offload:
+        host, gradients, optimizer = gradients + optimizer, 0.0, 0.0
+    elif setup.optimizer == "paged_adamw_8bit":
+        host, optimizer = optimizer, 0.0
+    if setup.optimizer_in_backward and not setup.cpu_offload:
+        gradients = min(gradients, largest_trainable_matrix(arch, setup) * BF16_BYTES)
+    return weights, gradients, optimizer, host
+
+
+def largest_trainable_matrix(arch: Architecture, setup: TrainingSetup) -> float:
+    """Parameters of the largest matrix that trains: the embedding or an MLP matrix (full); an adapter's pair
+    of low-rank matrices (LoRA, QLoRA)."""
+    shapes = linear_shapes(arch)
+    if setup.method == "full":
+        return max(arch.vocab * arch.hidden, *(d_in * d_out for d_in, d_out in shapes.values()))
+    return max(setup.lora_rank * (d_in + d_out) for name, (d_in, d_out) in shapes.items()
+               if name in setup.lora_targets)
+
+
 def activation_bytes(arch: Architecture, setup: TrainingSetup) -> float:
     """Activations held for the backward pass, bytes (not sharded over GPUs)."""
     s, b, h, a = setup.seq_len, setup.micro_batch, arch.hidden, arch.heads
@@ -141,7 +183,8 @@ def training_memory(arch: Architecture, setup: TrainingSetup, gpu: GpuSpec, over
     ZeRO paper, figure 1: a 7.5B model's states take 16 x 7.5e9 = 120 GB unsharded, 1.9 GB a GPU
     over 64 GPUs at stage 3.
     """
-    weights, gradients, optimizer, trainable = model_state_bytes(arch, setup)
+    trainable = model_state_bytes(arch, setup)[3]
+    weights, gradients, optimizer, host = on_gpu(arch, setup)
     states = weights + gradients + optimizer
     activations = activation_bytes(arch, setup)
     capacity = gpu.memory_gib * BYTES_PER_GIB
@@ -153,7 +196,7 @@ def training_memory(arch: Architecture, setup: TrainingSetup, gpu: GpuSpec, over
         return TrainingMemory(
             weights / share / BYTES_PER_GIB, gradients / share / BYTES_PER_GIB, optimizer / share / BYTES_PER_GIB,
             activations / BYTES_PER_GIB, overhead_gib, gpus, gpu.memory_gib, trainable, model_parameters(arch),
-            reason,
+            reason, host / BYTES_PER_GIB,
         )
 
     no_room = room <= 0

@@ -7,7 +7,7 @@
   and the batch's KV cache once per step. Each phase takes the larger of its compute time and its
   memory time (roofline: Williams et al. 2009), at efficiencies below the datasheet peaks.
 - Tensor parallelism splits weights, KV cache, compute and bandwidth over the GPUs of a replica, at
-  ``tensor_parallel_efficiency`` of perfect scaling when there is more than one; replicas serve
+  ``tensor_parallel_efficiency`` of perfect scaling for each doubling of the split; replicas serve
   requests side by side.
 - Continuous batching (vLLM, TensorRT-LLM): a replica serves as many requests at once as the KV-cache
   room left after the weights holds, no more than a decode step within the latency target allows,
@@ -143,7 +143,7 @@ def serving_estimate(
 ) -> ServingEstimate:
     """Memory, latency and throughput of one replica, on the fewest GPUs (a power of two) that hold it.
 
-    Split over more than one GPU, compute and bandwidth scale by ``tp_efficiency`` of the GPU count."""
+    Split over more than one GPU, compute and bandwidth scale as ``_rates`` says."""
     params = model_parameters(arch)
     weights = params * BYTES_PER_PARAM[precision]
     context = prompt_tokens + output_tokens
@@ -241,9 +241,14 @@ def _gpus_holding(needed_bytes: float, usable_bytes: float) -> int:
 
 
 def _rates(gpu: ServingGpu, tp: int, efficiency: Efficiency, tp_efficiency: float) -> tuple[float, float]:
-    """A replica's compute (FLOP/s) and memory bandwidth (bytes/s) over ``tp`` GPUs, at
-    ``tp_efficiency`` of perfect scaling when split."""
-    scaling = tp * where(tp > 1, tp_efficiency, 1.0)
+    """A replica's compute (FLOP/s) and memory bandwidth (bytes/s) over ``tp`` GPUs: ``tp_efficiency`` of perfect
+    scaling for each doubling of the split (2 GPUs: 0.8 x 2; 4: 0.64 x 4; 8: 0.51 x 8), as communication grows
+    with it (fitted to TensorRT-LLM's Llama 70B on 2, 4 and 8 H100s: the README's calibration table).
+
+    >>> round(float(_rates(ServingGpu(80, 100, 1000), 4, Efficiency(1.0, 1.0), 0.8)[1] / (1000 * GB)), 6)
+    2.56
+    """
+    scaling = tp * tp_efficiency ** np.log2(np.maximum(tp, 1))
     return (scaling * gpu.peak_tflops * 1e12 * efficiency.compute,
             scaling * gpu.bandwidth_gb_per_s * GB * efficiency.bandwidth)
 

@@ -1,0 +1,370 @@
+"""Which GPU instance trains and which serves a self-hosted model, when the scenario leaves it ``automatic``.
+
+Every GPU instance in the price tables is a candidate, in a region the scenario's data residency allows,
+sold to a new customer on the planning day, and not a host's dedicated endpoint (those are the
+``provider_hosted`` route's). A candidate must hold the model; the cheapest one wins:
+
+- **Training**: the run that fits (``planner.sizing.memory``) at the lowest on-demand cost of one run
+  (instances x hours, overhead included): a bigger instance an hour can win by finishing sooner.
+- **Serving**: a replica that fits, whose decode step stays within the latency target
+  (``max_ms_per_output_token``) even one request at a time, sized for each month's peak; the cost is the
+  horizon's hosting bill on the block's schedule, bought on demand or, over a horizon of a year or more,
+  reserved for a year where that costs less (``purchase: automatic``; never spot, which can be
+  interrupted). The schedule is the team's to set: it changes when the service answers (office hours
+  only; a cold start after a quiet spell), so the search keeps it and a caution names a cheaper one.
+
+Each choice keeps the runner-up and the limit that bound it (memory, the latency target, the peak
+rate, or price alone). A choice the scenario makes itself is checked against the same search: costing
+more than ``OVERSIZED_COST_RATIO`` times the cheapest that fits, or a fleet less than
+``IDLE_SHARE`` busy, gets a caution naming the cheaper choice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from planner.core.draws import all_true, nonzero
+from planner.core.errors import FieldProblem
+from planner.costs.costing import Costing
+from planner.costs.lines import Approach
+from planner.costs.self_hosted import ServingPlan, run_plan, serving_plan, serving_replica, training_setup
+from planner.costs.training import hosting_lines
+from planner.inputs.architecture import Architecture
+from planner.inputs.option_edits import closed
+from planner.inputs.price_tables import GpuSpec
+from planner.inputs.pricebook import Resolved
+from planner.inputs.regions import RESIDENCY_WORDS, within
+from planner.inputs.scenario import AUTOMATIC, SelfHostedFineTune
+from planner.sizing.memory import TrainingMemory, training_memory
+from planner.sizing.serving import ServingEstimate
+
+# A chosen instance costing more than this many times the cheapest that fits gets a caution (issue 25: an
+# 8 x H100 instance serving a model one L4 holds, at twenty times the cost).
+OVERSIZED_COST_RATIO = 2.0
+# Serving replicas whose month-1 average traffic uses less than this share of their capacity get a caution
+# naming a schedule that bills less (a fleet nine-tenths idle is mostly paid for waiting).
+IDLE_SHARE = 0.10
+# Purchase options the automatic choice may take: reserved only over a horizon of this many months or more,
+# since a 1-year reservation is billed for the year whatever the plan's horizon.
+RESERVATION_MONTHS = 12
+
+Limit = Literal["memory", "latency", "no price", "no FP8", "unknown GPU"]
+LIMIT_WORDS: dict[str, str] = {
+    "memory": "cannot hold it", "latency": "miss the latency target", "no price": "have no price for the purchase",
+    "no FP8": "have no FP8 arithmetic", "unknown GPU": "carry a GPU not in hardware.yaml",
+    "replicas": "cost more over the horizon for their replicas", "run time": "cost more a run for their hours",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One instance (and purchase option) priced for the block: one run, or serving over the horizon."""
+
+    ref: str  # provider/instance
+    purchase: str  # on_demand or reserved (serving); on_demand (training)
+    cost: float  # report currency: one run (training) or the horizon's hosting (serving); a range's mean
+    hourly: float  # the instance's on-demand price an hour, report currency
+    words: str  # "aws/g6.xlarge (1 x NVIDIA L4 24GB)"
+    replicas: int = 1  # serving: replicas at the busiest month's peak (the most over a range's values)
+
+    def described(self, currency: str) -> str:
+        """The candidate and its cost in words."""
+        bought = "" if self.purchase == "on_demand" else f", {self.purchase.replace('_', ' ')} 1 year"
+        return f"{self.words}{bought}: {self.cost:,.2f} {currency}"
+
+
+@dataclass(frozen=True)
+class GpuChoice:
+    """The instance chosen for training or serving, the runner-up, and what bound the choice."""
+
+    kind: Literal["training", "serving"]
+    chosen: Candidate
+    cheapest: Candidate  # the cheapest that fits (the chosen one when automatic)
+    runner_up: Candidate | None
+    bound: str  # automatic: the limit, in words (why nothing cheaper an hour); the scenario's: the cheapest beside it
+    automatic: bool
+    considered: int  # candidates within the scenario's residency
+    currency: str  # of the candidates' costs: the report currency
+
+    def lines(self) -> list[str]:
+        """The choice in a few lines of text.
+
+        >>> pick = Candidate("aws/g6.xlarge", "on_demand", 1.5, 0.8, "aws/g6.xlarge (1 x NVIDIA L4 24GB)")
+        >>> GpuChoice("training", pick, pick, None, "memory", True, 40, "USD").lines()
+        ['training instance chosen automatically: aws/g6.xlarge (1 x NVIDIA L4 24GB): 1.50 USD a run; bound by memory']
+        """
+        cost = "a run" if self.kind == "training" else "over the horizon"
+        how = "chosen automatically" if self.automatic else "set in the scenario"
+        why = f"bound by {self.bound}" if self.automatic else self.bound
+        out = [f"{self.kind} instance {how}: {self.chosen.described(self.currency)} {cost}; {why}"]
+        if self.runner_up is not None:
+            out.append(f"{self.kind} runner-up: {self.runner_up.described(self.currency)} {cost}")
+        return out
+
+
+def _candidates(c: Costing, provider: str | None = None, trains: bool = False) -> Iterator[tuple[str, Resolved]]:
+    """Every GPU instance in the tables (``provider``'s only, if given) in the scenario's residency and sold on the
+    planning day; to ``trains``, not a host's dedicated endpoint (``endpoint_only``), which runs no training job."""
+    residency = c.scenario.project.data_residency
+    for name, table in c.book.tables.items():
+        if provider is not None and name != provider:
+            continue
+        for instance_id, instance in table.gpu_instances.items():
+            if trains and instance.endpoint_only:
+                continue
+            if within(instance.region, residency) and not closed(instance, c.planned_on):
+                ref = f"{name}/{instance_id}"
+                yield ref, c.resolve(c.book.gpu_instance, ref)
+
+
+def _unpriced(ref: str, purchase: str = "on_demand") -> Candidate:
+    """The scenario's own instance where the search did not price it (outside the residency, not fitting, or
+    missing the purchase's price): the plan then says why, or costs it as given."""
+    return Candidate(ref, purchase, math.nan, math.nan, ref)
+
+
+def _spec(c: Costing, instance: Resolved) -> GpuSpec | None:
+    try:
+        return c.book.gpu_spec(instance.offering.gpu)
+    except LookupError:
+        return None
+
+
+def _mean(value: float) -> float:
+    """A figure, or a range's mean: candidates are ranked by their expected cost."""
+    return float(np.mean(value))
+
+
+def _words(ref: str, instance: Resolved, gpu: GpuSpec) -> str:
+    return f"{ref} ({instance.offering.gpu_count} x {gpu.display_name})"
+
+
+def busy(share: float) -> str:
+    """A share of capacity in use, for people: whole percents, and "under 1%" rather than "0%".
+
+    >>> busy(0.004), busy(0.07)
+    ('under 1%', '7%')
+    """
+    return "under 1%" if share < 0.01 else f"{share:.0%}"
+
+
+def _hourly(c: Costing, instance: Resolved) -> float:
+    return c.convert(instance.price("per_hour", "instance-hour"))[0]
+
+
+def _nowhere(c: Costing) -> str:
+    residency = c.scenario.project.data_residency
+    return "" if residency == "anywhere" else f" within {RESIDENCY_WORDS[residency]}"
+
+
+def _bound(chosen: Candidate, priced: list[Candidate], ruled: list[tuple[float, str]], why_dearer: str,
+           fallback: str) -> str:
+    """Why no instance cheaper an hour than ``chosen`` was chosen, in words."""
+    counts: dict[str, int] = {}
+    for hourly, limit in ruled:
+        if hourly < chosen.hourly:
+            counts[limit] = counts.get(limit, 0) + 1
+    dearer = sum(1 for other in priced if other.hourly < chosen.hourly)
+    if dearer:
+        counts[why_dearer] = dearer
+    if not counts:
+        return fallback
+    main = max(counts, key=lambda limit: counts[limit])
+    label = {"memory": "memory", "latency": "the latency target", "replicas": "the peak request rate",
+             "run time": "run time"}.get(main, main)
+    detail = "; ".join(f"{n} cheaper an hour {LIMIT_WORDS[limit]}" for limit, n in counts.items())
+    return f"{label} ({detail})"
+
+
+def _own(chosen: Candidate, cheapest: Candidate, currency: str, per: str) -> str:
+    """What bound a choice the scenario made: the scenario, and how it compares with the cheapest that fits."""
+    if cheapest.ref == chosen.ref:
+        return "also the cheapest that fits"
+    return f"the cheapest that fits is {cheapest.described(currency)} {per}"
+
+
+def choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, field: str) -> GpuChoice:
+    """The instance whose one run of ``block`` costs least on demand, of those that hold it (or the scenario's own,
+    checked against that); no instance holding it is a problem at ``field``. Once per estimate for each run: a
+    hybrid trains as its fine-tune does."""
+    try:
+        # the architecture by identity: the catalogue's object, or the scenario's, lives through the estimate
+        key = ("training", id(arch), block.model, block.training_gpu, block.training_tokens, training_setup(block),
+               block.training_precision)
+        hash(key)
+    except TypeError:  # a range's arrays: worked out each time
+        return _choose_training(c, block, arch, field)
+    found = c.memo.get(key)
+    if found is None:
+        found = c.memo[key] = _choose_training(c, block, arch, field)
+    return found
+
+
+def _choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, field: str) -> GpuChoice:
+    setup = training_setup(block)
+    overhead = c.value("framework_overhead_gib")
+    priced: list[Candidate] = []
+    ruled: list[tuple[float, str]] = []
+    considered = 0
+    memory_of: dict[str, TrainingMemory] = {}
+    for ref, instance in _candidates(c, trains=True):
+        considered += 1
+        hourly = _hourly(c, instance)
+        gpu = _spec(c, instance)
+        if gpu is None:
+            ruled.append((hourly, "unknown GPU"))
+            continue
+        if block.training_precision == "fp8" and gpu.fp8_tflops is None:
+            ruled.append((hourly, "no FP8"))
+            continue
+        memory = memory_of.get(instance.offering.gpu)
+        if memory is None:
+            memory = memory_of[instance.offering.gpu] = training_memory(arch, setup, gpu, overhead)
+        if not all_true(memory.fits_each):
+            ruled.append((hourly, "memory"))
+            continue
+        plan = run_plan(arch, setup, memory, gpu, instance.offering.gpu_count, block.training_tokens,
+                        block.training_precision, c.assumptions)
+        cost = _mean(plan.instance_hours) * hourly
+        priced.append(Candidate(ref, "on_demand", cost, hourly, _words(ref, instance, gpu)))
+    automatic = block.training_gpu == AUTOMATIC
+    if not priced and automatic:
+        raise FieldProblem(field, (
+            f"no GPU instance in the price tables{_nowhere(c)} holds {block.method} training of {block.model}: "
+            "try method qlora, a smaller model, a shorter tokens_per_example or micro_batch"))
+    priced.sort(key=lambda candidate: (candidate.cost, candidate.ref))
+    chosen = priced[0] if automatic else next((p for p in priced if p.ref == block.training_gpu), None)
+    if chosen is None:  # the scenario's own, outside the search (another residency, or it does not fit): the plan
+        chosen = _unpriced(str(block.training_gpu))  # says why, or costs it as given
+    cheapest = priced[0] if priced else chosen
+    runner_up = next((p for p in priced if p.ref != chosen.ref), None)
+    bound = _bound(chosen, [p for p in priced if p.cost > chosen.cost], ruled, "run time",
+                   "price (the cheapest instance an hour that holds the run)") if automatic else _own(
+        chosen, cheapest, c.currency, "a run")
+    return GpuChoice("training", chosen, cheapest, runner_up, bound, automatic, considered, c.currency)
+
+
+def _purchases(c: Costing, block: SelfHostedFineTune, instance: Resolved) -> list[str]:
+    """The purchase options to price: the block's own, or on demand and, where it can pay, reserved."""
+    if block.purchase != AUTOMATIC:
+        return [block.purchase]
+    reserve = (c.months >= RESERVATION_MONTHS and block.serving_schedule == "always_on"
+               and instance.offering.reserved_per_hour is not None)
+    return ["on_demand", "reserved"] if reserve else ["on_demand"]
+
+
+def with_purchase(block: SelfHostedFineTune, purchase: str) -> SelfHostedFineTune:
+    """``block`` bought as ``purchase`` (constructed, not validated: a range's inputs are arrays)."""
+    return block.model_copy(update={"purchase": purchase})
+
+
+def _serving_cost(c: Costing, option: Approach, plan: ServingPlan, instance: Resolved) -> float:
+    return _mean(sum(line.horizon_amount for line in hosting_lines(c, option, plan, instance)))
+
+
+def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch: Architecture, prompt_tokens: int,
+                   fixed: str | None, field: str, provider: str | None = None) -> GpuChoice:
+    """The instance and purchase that serve the block's peak within the latency target for least over the
+    horizon (or ``fixed``, the scenario's own, checked against that), of ``provider``'s instances if given (a
+    host's dedicated endpoints); none is a problem at ``field``."""
+    max_ms = c.value("max_ms_per_output_token")
+    priced: list[Candidate] = []
+    ruled: list[tuple[float, str]] = []
+    considered = 0
+    replica_of: dict[str, ServingEstimate] = {}
+    plan_of: dict[tuple[str, int], ServingPlan] = {}
+    for ref, instance in _candidates(c, provider):
+        considered += 1
+        hourly = _hourly(c, instance)
+        gpu = _spec(c, instance)
+        if gpu is None:
+            ruled.append((hourly, "unknown GPU"))
+            continue
+        replica = replica_of.get(instance.offering.gpu)
+        if replica is None:
+            replica = replica_of[instance.offering.gpu] = serving_replica(c, block, arch, gpu, prompt_tokens)
+        # Tensor parallelism runs within one instance, over its GPUs' own links: a replica split across instances
+        # would wait on the network at every layer (pipeline parallelism, which is not modelled).
+        if not all_true(replica.fits_each) or nonzero(replica.tensor_parallel > instance.offering.gpu_count):
+            ruled.append((hourly, "memory"))
+            continue
+        if nonzero(replica.decode_ms_per_token > max_ms):
+            ruled.append((hourly, "latency"))
+            continue
+        purchases = _purchases(c, block, instance)
+        # The replicas depend on the GPU and how many an instance has, not on how it is bought.
+        sized = plan_of.get((instance.offering.gpu, instance.offering.gpu_count))
+        if sized is None:
+            sized = plan_of[instance.offering.gpu, instance.offering.gpu_count] = serving_plan(
+                c, block, replica, instance, gpu.display_name)
+        peak_replicas = int(np.max(np.asarray(sized.replicas)))
+        for purchase in purchases:
+            if purchase != "on_demand" and getattr(instance.offering, f"{purchase}_per_hour") is None:
+                if len(purchases) == 1:
+                    ruled.append((hourly, "no price"))
+                continue
+            plan = dataclasses.replace(sized, purchase=purchase)
+            priced.append(Candidate(ref, purchase, _serving_cost(c, option, plan, instance), hourly,
+                                    _words(ref, instance, gpu), peak_replicas))
+    if not priced and fixed is None:
+        if provider is not None:  # a host's dedicated endpoints: the host's own words
+            raise FieldProblem(field, (
+                f"{provider} has no dedicated endpoint{_nowhere(c)} that serves {block.model} within the "
+                f"{max_ms:g} ms a token latency target: choose another host or route"
+                + ("" if c.scenario.project.data_residency == "anywhere" else
+                   " (a host's endpoints count only where its table states a region)")))
+        if not considered:
+            raise FieldProblem(field, f"no GPU instance in the price tables runs{_nowhere(c)}: add one to a table, "
+                                      "or change where data must stay")
+        raise FieldProblem(field, (
+            f"no GPU instance in the price tables{_nowhere(c)} serves {block.model} at {block.serving_precision} "
+            f"within the {max_ms:g} ms a token latency target: try serving_precision fp8 or int4, or a smaller "
+            "model"))
+    priced.sort(key=lambda candidate: (candidate.cost, candidate.ref, candidate.purchase))
+    if fixed is None:
+        chosen = priced[0]
+    else:
+        own = [p for p in priced if p.ref == fixed]
+        fallback = "on_demand" if block.purchase == AUTOMATIC else block.purchase
+        chosen = own[0] if own else _unpriced(fixed, fallback)
+    cheapest = priced[0] if priced else chosen
+    # The runner-up is another instance: the same one bought another way is not an alternative worth a line.
+    runner_up = next((p for p in priced if p.ref != chosen.ref), None)
+    n = chosen.replicas
+    replicas = f"{n} replica{'' if n == 1 else 's'} at the busiest month's peak"
+    bound = _bound(chosen, [p for p in priced if p.cost > chosen.cost and p.ref != chosen.ref], ruled, "replicas",
+                   f"price (the cheapest instance an hour that holds it; {replicas})") if fixed is None else _own(
+        chosen, cheapest, c.currency, "over the horizon")
+    return GpuChoice("serving", chosen, cheapest, runner_up, bound, fixed is None, considered, c.currency)
+
+
+def cautions(c: Costing, option: Approach, choices: list[GpuChoice], plan: ServingPlan, used: float | None,
+             instance: Resolved) -> list[str]:
+    """Warnings about the scenario's own choices: an instance costing more than ``OVERSIZED_COST_RATIO`` times the
+    cheapest that fits, and serving replicas less than ``IDLE_SHARE`` busy, each with the cheaper choice."""
+    out = []
+    currency = c.currency
+    for choice in choices:
+        chosen, best = choice.chosen, choice.cheapest
+        if not choice.automatic and chosen.cost > OVERSIZED_COST_RATIO * best.cost:
+            per = "a run" if choice.kind == "training" else "over the horizon"
+            key = "training_gpu" if choice.kind == "training" else "serving_gpu"
+            out.append(f"{choice.kind} on {chosen.words} costs {chosen.cost:,.2f} {currency} {per}, "
+                       f"{chosen.cost / best.cost:.1f}x the cheapest that fits, {best.described(currency)}: set "
+                       f"{key} to automatic or {best.ref}")
+    if used is not None and used < IDLE_SHARE and plan.schedule != "scale_to_zero":
+        now = _serving_cost(c, option, plan, instance)
+        # Scaled to zero, the instances are bought by the hour they run: on demand, not reserved.
+        scaled = _serving_cost(c, option, dataclasses.replace(plan, schedule="scale_to_zero", purchase="on_demand"),
+                               instance)
+        out.append(f"the serving replicas are {busy(used)} busy in month 1: scaled to zero when "
+                   f"idle they would bill {scaled:,.2f} {currency} over the horizon instead of {now:,.2f}, with a cold "
+                   f"start of about {c.value('cold_start_seconds'):g} s after a quiet spell (serving_schedule "
+                   "scale_to_zero); a host that serves per token (route provider_hosted) bills only the tokens")
+    return out
