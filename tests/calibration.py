@@ -12,7 +12,7 @@ adds as ``framework_overhead_gib``; the planner's figure here leaves it out too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from planner.costs.self_hosted import run_plan
@@ -59,7 +59,6 @@ class Figure:
     tolerance: float = 0.35
     role: str = "held out"  # "fitted" where an assumption was set from it; "not tested" with why in ``note``
     note: str = ""
-    settings: dict[str, object] = field(default_factory=dict)
 
 
 def _serving(**kw: object) -> Figure:
@@ -120,8 +119,8 @@ FIGURES: tuple[Figure, ...] = (
     _training(label="Llama 2 7B full, 1 RTX 4090, paged 32-bit AdamW", published=702, source=TORCHTUNE_2024_05,
               model="llama-2-7b", gpu="rtx-4090", micro_batch=4, method="full", optimizer="paged_adamw_8bit",
               in_backward=True, role="not tested",
-              note="its 81 GB of 32-bit states page over PCIe every step; paging time is not modelled (the planner "
-                   "offers paging for 8-bit states only)"),
+              note="its 81 GB of 32-bit states page over PCIe every step; paging time is not modelled, and the "
+                   "planner offers paging for 8-bit states only: its figure is for paged 8-bit AdamW"),
     *(_training(label=f"Llama 2 {name} pre-training, A100", published=2e12 / hours / 3600, source=LLAMA2_CARD,
                 model=model, gpu="a100-80gb", gpus=2048, method="full", checkpointing=False, seq=4096,
                 role="fitted")

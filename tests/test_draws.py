@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from planner import PlannerError, estimate, load_price_book, load_scenario
+from planner import PlannerError, estimate, load_price_book, load_scenario, scenario_from_dict
 from planner.analysis.ranges import NOT_RANGEABLE, _value, field_limits, rangeable_inputs, simulate, with_values
 from planner.core.draws import Draws
 from planner.inputs.scenario import Range
@@ -42,15 +42,6 @@ def spread(likely: float, path: str) -> list[float]:
     return sorted({within(v, limits) for v in candidates})
 
 
-def _choices(approach):
-    """What serves an option (a host's endpoint is named there) and the instances and purchase of its own GPUs."""
-    sizing = approach.sizing
-    if sizing is None or sizing.serving_choice is None:
-        return approach.serves_with
-    serving = sizing.serving_choice.chosen
-    return approach.serves_with, sizing.training_choice.chosen.ref, serving.ref, serving.purchase
-
-
 def run(scenario, value, path):
     return estimate(*with_values(scenario, BOOK, {path: value}))
 
@@ -72,18 +63,18 @@ def cases():
 @pytest.mark.parametrize(("scenario", "path", "likely"), list(cases()))
 def test_an_array_gives_what_single_numbers_give_value_by_value(scenario, path, likely):
     values = spread(likely, path)
-    singles = []
-    for value in values:
-        try:
-            singles.append(run(scenario, value, path))
-        except PlannerError:
-            singles.append(None)
     try:
         many = run(scenario, Draws(values), path)
     except PlannerError:
         # Only where no value can be costed, or a value's refusal is not about fitting (then it holds for all).
-        assert any(s is None for s in singles), "the array was refused though every single value estimates"
+        assert any(_single(scenario, v, path) is None for v in values), (
+            "the array was refused though every single value estimates")
         return
+    # GPUs chosen automatically (own, or a host's endpoint): a range keeps one instance for all its values (a team
+    # rents one kind), chosen at its mean cost, where a single value may choose another; so each single value runs
+    # on the instances the range chose, and must then give the same figures.
+    pinned = _pinned(scenario, many)
+    singles = [_single(pinned, value, path) for value in values]
     for i, single in enumerate(singles):
         marked = {name: bool(np.broadcast_to(a.infeasible_mask, (len(values),))[i])
                   for name, a in many.approaches.items()}
@@ -92,14 +83,41 @@ def test_an_array_gives_what_single_numbers_give_value_by_value(scenario, path, 
             continue
         assert not any(marked.values()), f"{path}={values[i]:g} is costed alone but marked in an array"
         for name, approach in many.approaches.items():
-            if _choices(approach) != _choices(single.approaches[name]):
-                # GPUs chosen automatically (own, or a host's endpoint): a range keeps one instance for all its
-                # values (a team rents one kind), chosen at its mean cost, where a single value may choose another.
-                continue
             for metric in METRICS:
                 got = float(np.broadcast_to(np.asarray(getattr(approach, metric), dtype=float), (len(values),))[i])
                 expected = getattr(single.approaches[name], metric)
                 assert got == pytest.approx(expected, rel=1e-9, abs=1e-9), (name, metric, values[i])
+
+
+def _single(scenario, value, path):
+    try:
+        return run(scenario, value, path)
+    except PlannerError:
+        return None
+
+
+def _pinned(scenario, estimated):
+    """``scenario`` with each option's automatically chosen GPUs (own instances and purchase, or a host's
+    endpoint) set as the estimate chose them."""
+    data = scenario.model_dump(mode="json")
+    for plan in scenario.option_plans():
+        result = estimated.approaches[plan.id]
+        sizing = result.sizing
+        if sizing is not None and sizing.serving_choice is not None:
+            pin = {"training_gpu": sizing.training_choice.chosen.ref, "serving_gpu": sizing.serving_choice.chosen.ref,
+                   "purchase": sizing.serving_choice.chosen.purchase}
+        else:
+            endpoints = {li.price_key.rsplit(".", 1)[0].replace(".gpu_instances.", "/") for li in result.lines
+                         if li.item.startswith("Dedicated endpoint")}
+            if not endpoints:
+                continue
+            (endpoint,) = endpoints
+            pin = {"endpoint": endpoint}
+        node = data
+        for key in plan.where.split("."):
+            node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+        node.update(pin)
+    return scenario_from_dict(data, name=scenario.name)
 
 
 @pytest.mark.parametrize(("scenario", "path", "likely"), list(cases()))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import SELF_HOSTED_FIXTURE, line, worked
+from conftest import REPO, SELF_HOSTED_FIXTURE, line, worked
 
 from planner import ScenarioError, estimate
 
@@ -57,7 +57,7 @@ def test_an_oversized_choice_gets_a_caution_naming_the_cheapest(book):
     cautions = " | ".join(result.sizing.cautions)
     # serving: 700 h x 3 x $16 = $33,600, 8.0x the $4,200 of gpu1; training: $16.03 a run, 7.9x $2.03
     assert "serving on acme/gpu8 (8 x Test GPU) costs 33,600.00 USD over the horizon, 8.0x the cheapest" in cautions
-    assert "set serving_gpu to automatic or acme/gpu1" in cautions
+    assert "choose automatic serving GPUs, or acme/gpu1" in cautions
     assert "training on acme/gpu8 (8 x Test GPU) costs 16.03 USD a run, 7.9x" in cautions
     # and the option's notes carry them, named
     assert any(note.startswith("Fine-tuning: serving on acme/gpu8") for note in result.notes)
@@ -96,7 +96,7 @@ def test_a_model_one_gpu_cannot_hold_is_served_where_a_replica_fits_within_one_i
     serving = result.sizing.serving_choice
     assert serving.chosen.ref == "acme/gpu8"
     assert result.sizing.serving.replica.tensor_parallel == 2
-    assert serving.bound.startswith("memory (2 cheaper an hour cannot hold it)")
+    assert serving.bound == "memory (2 cheaper an hour cannot hold it within one instance)"
     assert serving.runner_up is None
 
 
@@ -135,12 +135,76 @@ def test_the_switch_to_own_gpus_gives_one_right_sized_gpu(bundled):
 
 
 def test_the_gpu_catalogue_holds_every_instance_the_search_can_choose(bundled):
-    """Every GPU instance names a GPU the hardware table has (a table that does not is left out, with a problem:
-    test_price_tables.py), with a count and memory, and every cloud's instance states where it runs (a
-    residency search needs it); only the hosts' endpoints leave it unstated, and they never train."""
+    """Every GPU instance names a GPU the hardware table has (a table that does not is left out with a problem,
+    test_price_tables.py: so no problem, and every bundled table with instances loaded), and every cloud's
+    instance states where it runs (a residency search needs it); only hosts' endpoints leave it unstated."""
     assert not bundled.problems
+    from planner.core.errors import PricingError
+    from planner.inputs.files import read_yaml
+    from planner.inputs.price_tables import PriceTable
+
+    with_instances = {path.stem for path in (REPO / "pricing").glob("*.yaml")
+                      if "gpu_instances" in read_yaml(path, PricingError).data}
+    assert with_instances and with_instances <= set(bundled.tables)
     for provider, table in bundled.tables.items():
+        assert isinstance(table, PriceTable)
         for instance_id, instance in table.gpu_instances.items():
-            gpu = bundled.gpu_spec(instance.gpu)  # raises for a GPU hardware.yaml lacks
-            assert instance.gpu_count >= 1 and gpu.memory_gib > 0, f"{provider}/{instance_id}"
+            assert instance.gpu in bundled.hardware.gpus, f"{provider}/{instance_id}"
             assert instance.region or instance.endpoint_only, f"{provider}/{instance_id} states no region"
+
+
+BIG = {"layers": 70, "hidden": 8192, "heads": 64, "kv_heads": 8, "intermediate": 22016, "vocab": 32000}
+
+
+def test_an_instance_the_search_rules_out_is_costed_as_set_with_a_caution_and_no_cost_invented(book):
+    """The scenario names acme/gpu1 (one GPU) for a model whose replica needs two: the plan splits a replica over
+    two instances as asked, and the caution says the search would not (with the one that fits)."""
+    import json
+
+    from planner.outputs.export import to_json
+
+    scenario = worked(**{"approaches.fine_tune": {**AUTO, "model": "big", "architecture": BIG,
+                                                  "serving_gpu": "acme/gpu1"}})
+    result = estimate(scenario, book).approaches["fine_tune"]
+    serving = result.sizing.serving_choice
+    assert not serving.chosen.priced and serving.cheapest.ref == "acme/gpu8"
+    assert serving.lines()[0] == ("serving instance set in the scenario: acme/gpu1 (it cannot hold a replica within "
+                                  "the instance); the cheapest that fits is acme/gpu8 (8 x Test GPU): 33,600.00 USD "
+                                  "over the horizon")
+    assert ("serving on acme/gpu1: cannot hold a replica within the instance, yet it is costed as set: the cheapest "
+            "that fits is acme/gpu8") in " | ".join(result.sizing.cautions)
+    # two one-GPU instances a replica, always on: 2 x 700 h x $2 = $2,800 a month
+    assert line(result, "Serving instances (on demand)").amount == approx(2_800.00)
+    exported = to_json(estimate(scenario, book))
+    assert "NaN" not in exported
+    choice = json.loads(exported)["approaches"]["fine_tune"]["sizing"]["choices"][1]
+    assert choice["chosen"]["cost"] is None and "cannot hold" in choice["chosen"]["unpriced_because"]
+
+
+def test_a_purchase_no_instance_has_a_price_for_is_blamed_on_the_purchase(bundled):
+    from planner import load_scenario
+
+    data = load_scenario(REPO / "examples" / "brand_voice_self_hosted.yaml").model_dump(mode="json")
+    data["approaches"]["fine_tune"]["purchase"] = "reserved"  # no bundled instance lists a 1-year price
+    from planner import scenario_from_dict
+
+    with pytest.raises(ScenarioError, match=r"approaches\.fine_tune\.purchase: no GPU instance in the price tables "
+                                            r"that serves llama-3\.1-8b has a reserved price: buy on demand"):
+        estimate(scenario_from_dict(data), bundled, datetime.date(2026, 12, 2))
+
+
+def test_a_ranged_cold_start_shows_its_span_in_the_idle_caution(book):
+    from planner.analysis.ranges import with_values
+    from planner.core.draws import Draws
+
+    scenario, ranged = with_values(worked(**{"approaches.fine_tune": AUTO}), book,
+                                   {"assumptions.cold_start_seconds": Draws([30.0, 90.0])})
+    result = estimate(scenario, ranged).approaches["fine_tune"]
+    (caution,) = [c for c in result.sizing.cautions if "busy" in c]
+    assert "a cold start of about 30 to 90 s after a quiet spell" in caution
+
+
+def test_a_host_that_serves_the_model_per_token_is_named_in_the_idle_caution(book):
+    # acme lists test-1b for serverless LoRA (acme/open-small); the worked fleet is under 1% busy
+    (caution,) = [c for c in _fine_tune(book).sizing.cautions if "busy" in c]
+    assert caution.endswith("; acme serve it per token, billing only the tokens")

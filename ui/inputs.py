@@ -78,8 +78,9 @@ gpu_instances = _refs("gpu_instances")
 
 
 def training_gpus(book: PriceBook) -> list[str]:
-    """Automatic (the cheapest that holds the run), then every GPU instance in the tables."""
-    return [AUTOMATIC, *gpu_instances(book)]
+    """Automatic (the cheapest that holds the run), then every GPU instance in the tables that runs training jobs
+    (not a host's dedicated endpoint)."""
+    return [AUTOMATIC, *_refs("gpu_instances", lambda instance: not instance.endpoint_only)(book)]
 
 
 def serving_gpus(book: PriceBook) -> list[str]:

@@ -28,6 +28,7 @@ from planner.inputs.scenario import (
     APPROACH_KINDS,
     APPROACH_LABELS,
     FINE_TUNE_KEYS,
+    FINE_TUNE_ROUTES,
     MAX_OPTION_NAME,
     MAX_OPTIONS,
     ApproachKind,
@@ -134,6 +135,13 @@ def _own_inputs(kind: ApproachKind, route: str) -> list[tuple[str, Input]]:
     return found
 
 
+def _route_default(route: str, key: str) -> Any:
+    """The default of ``key`` on fine-tuning ``route``, or None where it has none (a required key, another route's)."""
+    fields = FINE_TUNE_ROUTES[route].model_fields if route in FINE_TUNE_ROUTES else {}
+    info = fields.get(key)
+    return None if info is None or info.is_required() else info.default
+
+
 def _block_value(scenario: Scenario, kind: ApproachKind, key: str) -> Any:
     """The value an option of ``kind`` takes for ``key`` when it does not set it: its block's."""
     # None for a key of a fine-tuning route the block is not on.
@@ -230,6 +238,9 @@ def _settings(editor: Editor, scenario: Scenario, book: PriceBook, index: int, o
     columns = st.columns(3)
     for position, (key, item) in enumerate(_own_inputs(kind, route)):
         block_value = _block_value(scenario, kind, key)
+        if block_value is None and kind in ("fine_tune", "hybrid"):
+            # a key of the option's route that the block's route lacks: the route's own default (GPUs: automatic)
+            block_value = _route_default(route, key)
         value = own.get(key, block_value)
         widget_key = _key(index, key)
 

@@ -15,6 +15,7 @@ from planner.analysis.recommend import DecisionAnswers, default_answers, recomme
 from planner.analysis.routes import route_options
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
+from planner.costs.gpu_choice import busy
 from planner.costs.lines import in_words, months
 from planner.inputs import option_edits
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
@@ -173,8 +174,8 @@ def _render_gpu_memory(estimate: Estimate, sized: list[str]) -> None:
         used = sizing.serving_utilisation()
         if used is not None:
             st.caption(md(f"{result.label}, month 1: {sizing.serving.replicas[0]} serving replica(s) sized for "
-                          f"the peak; the month's average traffic uses {used:.0%} of their capacity "
-                          f"({1 - used:.0%} idle), which a serverless or shared deployment would not bill."))
+                          f"the peak; the month's average traffic uses {busy(used)} of their capacity, which a "
+                          "serverless or shared deployment would not bill."))
         replica = sizing.serving.replica
         if replica.batch_reason:
             st.caption(md(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "

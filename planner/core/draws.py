@@ -36,6 +36,15 @@ class Draws(np.ndarray):
         return Draws(np.round(np.asarray(self), ndigits or 0))
 
 
+def shown(value: Any) -> Any:
+    """``value`` ready for an f-string: a range's plain array as ``Draws`` (it prints its span), else itself.
+
+    >>> f"{shown(np.array([30.0, 90.0])):g} s", f"{shown(60.0):g} s"
+    ('30 to 90 s', '60 s')
+    """
+    return Draws(value) if is_many(value) and not isinstance(value, Draws) else value
+
+
 def _format_one(value: float, spec: str) -> str:
     if spec in ("", ","):  # a draw of a whole-number input: no ".0", and no 15 decimals either
         if value.is_integer() or abs(value) >= 100:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, TypeVar
 
+import numpy as np
+
 from planner.core.draws import nonzero, where
 from planner.core.errors import FieldProblem
 from planner.costs.costing import Costing
@@ -176,7 +178,8 @@ class SelfHostedRoute:
         follows = block.serving_gpu == "same_as_training"
         server_field = field("serving_gpu")
         fixed = training_ref if follows else None if block.serving_gpu == AUTOMATIC else block.serving_gpu
-        serving_choice = choose_serving(c, option, block, arch, shape.input_tokens, fixed, server_field)
+        serving_choice = choose_serving(c, option, block, arch, shape.input_tokens, fixed, server_field,
+                                        how="the training instance" if follows else "")
         server_ref = serving_choice.chosen.ref
         server = ref(c, server_field, c.book.gpu_instance, server_ref)
         bought = with_purchase(block, serving_choice.chosen.purchase)
@@ -191,8 +194,9 @@ class SelfHostedRoute:
         sizing = SelfHostedSizing(block.model, model_parameters(arch), training_plan, serving_plan,
                                   training_choice, serving_choice)
         hosting = hosting_lines(c, option, serving_plan, server, field("purchase"))
+        billed = float(np.mean(sum(line.horizon_amount for line in hosting)))
         warnings = cautions(c, option, [training_choice, serving_choice], serving_plan, sizing.serving_utilisation(),
-                            server)
+                            server, billed, block.model)
         # Open weights are not retired; a set cadence of base-model changes still applies.
         return Served(self_hosted_run(training_plan, trainer), preference, hosting, None,
                       f"{block.model} ({block.method}) on {server_ref}",

@@ -1,16 +1,17 @@
 """Which GPU instance trains and which serves a self-hosted model, when the scenario leaves it ``automatic``.
 
-Every GPU instance in the price tables is a candidate, in a region the scenario's data residency allows,
-sold to a new customer on the planning day, and not a host's dedicated endpoint (those are the
-``provider_hosted`` route's). A candidate must hold the model; the cheapest one wins:
+Every GPU instance in the price tables is a candidate, in a region the scenario's data residency allows
+and sold to a new customer on the planning day. A candidate must hold the model; the cheapest one wins:
 
 - **Training**: the run that fits (``planner.sizing.memory``) at the lowest on-demand cost of one run
-  (instances x hours, overhead included): a bigger instance an hour can win by finishing sooner.
+  (instances x hours, overhead included): a bigger instance an hour can win by finishing sooner. A
+  host's dedicated endpoint (``endpoint_only``) runs no training job and is passed by.
 - **Serving**: a replica that fits, whose decode step stays within the latency target
   (``max_ms_per_output_token``) even one request at a time, sized for each month's peak; the cost is the
   horizon's hosting bill on the block's schedule, bought on demand or, over a horizon of a year or more,
   reserved for a year where that costs less (``purchase: automatic``; never spot, which can be
-  interrupted). The schedule is the team's to set: it changes when the service answers (office hours
+  interrupted). A host's dedicated endpoint can serve a team's own model, billed by the hour as an
+  instance is. The schedule is the team's to set: it changes when the service answers (office hours
   only; a cold start after a quiet spell), so the search keeps it and a caution names a cheaper one.
 
 Each choice keeps the runner-up and the limit that bound it (memory, the latency target, the peak
@@ -29,16 +30,16 @@ from typing import Literal
 
 import numpy as np
 
-from planner.core.draws import all_true, nonzero
+from planner.core.draws import all_true, nonzero, shown
 from planner.core.errors import FieldProblem
 from planner.costs.costing import Costing
 from planner.costs.lines import Approach
 from planner.costs.self_hosted import ServingPlan, run_plan, serving_plan, serving_replica, training_setup
-from planner.costs.training import hosting_lines
+from planner.costs.training import PURCHASE_PRICES, hosting_lines
 from planner.inputs.architecture import Architecture
 from planner.inputs.option_edits import closed
 from planner.inputs.price_tables import GpuSpec
-from planner.inputs.pricebook import Resolved
+from planner.inputs.pricebook import Resolved, open_model_hosts
 from planner.inputs.regions import RESIDENCY_WORDS, within
 from planner.inputs.scenario import AUTOMATIC, SelfHostedFineTune
 from planner.sizing.memory import TrainingMemory, training_memory
@@ -54,12 +55,22 @@ IDLE_SHARE = 0.10
 # since a 1-year reservation is billed for the year whatever the plan's horizon.
 RESERVATION_MONTHS = 12
 
-Limit = Literal["memory", "latency", "no price", "no FP8", "unknown GPU"]
+# Why a candidate was passed by, or lost, as words after "N cheaper an hour ..." (or "it ..."), and as a limit.
 LIMIT_WORDS: dict[str, str] = {
-    "memory": "cannot hold it", "latency": "miss the latency target", "no price": "have no price for the purchase",
-    "no FP8": "have no FP8 arithmetic", "unknown GPU": "carry a GPU not in hardware.yaml",
-    "replicas": "cost more over the horizon for their replicas", "run time": "cost more a run for their hours",
+    "memory": "cannot hold it within one instance", "latency": "miss the latency target",
+    "no price": "have no price for the purchase", "no FP8": "have no FP8 arithmetic",
+    "unknown GPU": "carry a GPU not in hardware.yaml", "replicas": "cost more over the horizon for their replicas",
+    "busy hours": "cost more over the horizon for the hours they run", "run time": "cost more a run for their hours",
 }
+# The same, of the one instance a scenario names.
+RULED_ONE: dict[str, str] = {
+    "memory": "cannot hold a replica within the instance", "latency": "misses the latency target",
+    "no price": "has no price for the purchase", "no FP8": "has no FP8 arithmetic",
+    "unknown GPU": "carries a GPU not in hardware.yaml"}
+LIMIT_LABELS: dict[str, str] = {
+    "memory": "memory", "latency": "the latency target", "replicas": "the peak request rate",
+    "busy hours": "throughput", "run time": "run time", "no price": "the purchase", "no FP8": "FP8",
+    "unknown GPU": "the hardware table"}
 
 
 @dataclass(frozen=True)
@@ -72,11 +83,20 @@ class Candidate:
     hourly: float  # the instance's on-demand price an hour, report currency
     words: str  # "aws/g6.xlarge (1 x NVIDIA L4 24GB)"
     replicas: int = 1  # serving: replicas at the busiest month's peak (the most over a range's values)
+    rate: float = math.nan  # its purchase's price an hour, report currency (serving)
+    why: str = ""  # the scenario's own, left unpriced by the search: why ("misses the latency target")
 
-    def described(self, currency: str) -> str:
-        """The candidate and its cost in words."""
+    @property
+    def priced(self) -> bool:
+        """Whether the search priced it (the scenario's own may be outside it)."""
+        return math.isfinite(self.cost)
+
+    def described(self, currency: str, per: str = "") -> str:
+        """The candidate and its cost in words (or why it was not priced)."""
+        if not self.priced:
+            return f"{self.words}{f' ({self.why})' if self.why else ''}"
         bought = "" if self.purchase == "on_demand" else f", {self.purchase.replace('_', ' ')} 1 year"
-        return f"{self.words}{bought}: {self.cost:,.2f} {currency}"
+        return f"{self.words}{bought}: {self.cost:,.2f} {currency}{f' {per}' if per else ''}"
 
 
 @dataclass(frozen=True)
@@ -85,12 +105,18 @@ class GpuChoice:
 
     kind: Literal["training", "serving"]
     chosen: Candidate
-    cheapest: Candidate  # the cheapest that fits (the chosen one when automatic)
+    cheapest: Candidate | None  # the cheapest that fits (the chosen one when automatic); None: nothing does
     runner_up: Candidate | None
     bound: str  # automatic: the limit, in words (why nothing cheaper an hour); the scenario's: the cheapest beside it
     automatic: bool
     considered: int  # candidates within the scenario's residency
     currency: str  # of the candidates' costs: the report currency
+    how: str = ""  # how it was chosen, in words; default: automatically, or set in the scenario
+
+    @property
+    def per(self) -> str:
+        """What a candidate's cost covers."""
+        return "a run" if self.kind == "training" else "over the horizon"
 
     def lines(self) -> list[str]:
         """The choice in a few lines of text.
@@ -99,12 +125,12 @@ class GpuChoice:
         >>> GpuChoice("training", pick, pick, None, "memory", True, 40, "USD").lines()
         ['training instance chosen automatically: aws/g6.xlarge (1 x NVIDIA L4 24GB): 1.50 USD a run; bound by memory']
         """
-        cost = "a run" if self.kind == "training" else "over the horizon"
-        how = "chosen automatically" if self.automatic else "set in the scenario"
+        how = self.how or ("chosen automatically" if self.automatic else "set in the scenario")
         why = f"bound by {self.bound}" if self.automatic else self.bound
-        out = [f"{self.kind} instance {how}: {self.chosen.described(self.currency)} {cost}; {why}"]
-        if self.runner_up is not None:
-            out.append(f"{self.kind} runner-up: {self.runner_up.described(self.currency)} {cost}")
+        out = [f"{self.kind} instance {how}: {self.chosen.described(self.currency, self.per)}; {why}"]
+        # beside the scenario's own choice, the cheapest is already named: a runner-up line would repeat it
+        if self.runner_up is not None and (self.automatic or self.runner_up != self.cheapest):
+            out.append(f"{self.kind} runner-up: {self.runner_up.described(self.currency, self.per)}")
         return out
 
 
@@ -123,10 +149,13 @@ def _candidates(c: Costing, provider: str | None = None, trains: bool = False) -
                 yield ref, c.resolve(c.book.gpu_instance, ref)
 
 
-def _unpriced(ref: str, purchase: str = "on_demand") -> Candidate:
-    """The scenario's own instance where the search did not price it (outside the residency, not fitting, or
-    missing the purchase's price): the plan then says why, or costs it as given."""
-    return Candidate(ref, purchase, math.nan, math.nan, ref)
+def _unpriced(ref: str, ruled: list[tuple[str, float, str]], purchase: str = "on_demand") -> Candidate:
+    """The scenario's own instance where the search did not price it, with why: ruled out (it misses the latency
+    target, say), or outside the search (another region than the scenario allows, not sold to new customers). The
+    plan then costs it as given, or says why it cannot."""
+    limit = next((limit for other, _, limit in ruled if other == ref), None)
+    why = f"it {RULED_ONE[limit]}" if limit else "outside the instances the scenario allows: its region or its sale"
+    return Candidate(ref, purchase, math.nan, math.nan, ref, why=why)
 
 
 def _spec(c: Costing, instance: Resolved) -> GpuSpec | None:
@@ -163,30 +192,35 @@ def _nowhere(c: Costing) -> str:
     return "" if residency == "anywhere" else f" within {RESIDENCY_WORDS[residency]}"
 
 
-def _bound(chosen: Candidate, priced: list[Candidate], ruled: list[tuple[float, str]], why_dearer: str,
+def _bound(chosen: Candidate, priced: list[Candidate], ruled: list[tuple[str, float, str]], why_dearer: str,
            fallback: str) -> str:
-    """Why no instance cheaper an hour than ``chosen`` was chosen, in words."""
+    """Why no instance cheaper an hour than ``chosen`` (at the price it is bought at) was chosen, in words: each
+    cheaper instance counted once, by why it was passed by or lost."""
+    rate = chosen.rate if math.isfinite(chosen.rate) else chosen.hourly
+    limits: dict[str, str] = {}
+    for ref, hourly, limit in ruled:
+        if hourly < rate:
+            limits.setdefault(ref, limit)
+    for other in priced:
+        if other.ref != chosen.ref and other.hourly < rate and other.cost > chosen.cost:
+            limits.setdefault(other.ref, why_dearer)
     counts: dict[str, int] = {}
-    for hourly, limit in ruled:
-        if hourly < chosen.hourly:
-            counts[limit] = counts.get(limit, 0) + 1
-    dearer = sum(1 for other in priced if other.hourly < chosen.hourly)
-    if dearer:
-        counts[why_dearer] = dearer
+    for limit in limits.values():
+        counts[limit] = counts.get(limit, 0) + 1
     if not counts:
         return fallback
     main = max(counts, key=lambda limit: counts[limit])
-    label = {"memory": "memory", "latency": "the latency target", "replicas": "the peak request rate",
-             "run time": "run time"}.get(main, main)
     detail = "; ".join(f"{n} cheaper an hour {LIMIT_WORDS[limit]}" for limit, n in counts.items())
-    return f"{label} ({detail})"
+    return f"{LIMIT_LABELS[main]} ({detail})"
 
 
-def _own(chosen: Candidate, cheapest: Candidate, currency: str, per: str) -> str:
-    """What bound a choice the scenario made: the scenario, and how it compares with the cheapest that fits."""
+def _own(chosen: Candidate, cheapest: Candidate | None, currency: str, per: str) -> str:
+    """How a choice the scenario made compares with the cheapest that fits."""
+    if cheapest is None:
+        return "nothing in the tables fits within the scenario's limits"
     if cheapest.ref == chosen.ref:
         return "also the cheapest that fits"
-    return f"the cheapest that fits is {cheapest.described(currency)} {per}"
+    return f"the cheapest that fits is {cheapest.described(currency, per)}"
 
 
 def choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, field: str) -> GpuChoice:
@@ -210,7 +244,7 @@ def _choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, 
     setup = training_setup(block)
     overhead = c.value("framework_overhead_gib")
     priced: list[Candidate] = []
-    ruled: list[tuple[float, str]] = []
+    ruled: list[tuple[str, float, str]] = []
     considered = 0
     memory_of: dict[str, TrainingMemory] = {}
     for ref, instance in _candidates(c, trains=True):
@@ -218,33 +252,35 @@ def _choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, 
         hourly = _hourly(c, instance)
         gpu = _spec(c, instance)
         if gpu is None:
-            ruled.append((hourly, "unknown GPU"))
+            ruled.append((ref, hourly, "unknown GPU"))
             continue
         if block.training_precision == "fp8" and gpu.fp8_tflops is None:
-            ruled.append((hourly, "no FP8"))
+            ruled.append((ref, hourly, "no FP8"))
             continue
         memory = memory_of.get(instance.offering.gpu)
         if memory is None:
             memory = memory_of[instance.offering.gpu] = training_memory(arch, setup, gpu, overhead)
         if not all_true(memory.fits_each):
-            ruled.append((hourly, "memory"))
+            ruled.append((ref, hourly, "memory"))
             continue
         plan = run_plan(arch, setup, memory, gpu, instance.offering.gpu_count, block.training_tokens,
                         block.training_precision, c.assumptions)
         cost = _mean(plan.instance_hours) * hourly
-        priced.append(Candidate(ref, "on_demand", cost, hourly, _words(ref, instance, gpu)))
+        priced.append(Candidate(ref, "on_demand", cost, hourly, _words(ref, instance, gpu), rate=hourly))
     automatic = block.training_gpu == AUTOMATIC
     if not priced and automatic:
+        fp8 = "; training_precision bf16 (no GPU here has FP8)" if any(r[2] == "no FP8" for r in ruled) else ""
         raise FieldProblem(field, (
             f"no GPU instance in the price tables{_nowhere(c)} holds {block.method} training of {block.model}: "
-            "try method qlora, a smaller model, a shorter tokens_per_example or micro_batch"))
+            "try method qlora, an 8-bit or paged optimizer, the optimizer step in the backward pass, CPU offload, a "
+            f"smaller model, or a shorter tokens_per_example or micro_batch{fp8}"))
     priced.sort(key=lambda candidate: (candidate.cost, candidate.ref))
     chosen = priced[0] if automatic else next((p for p in priced if p.ref == block.training_gpu), None)
-    if chosen is None:  # the scenario's own, outside the search (another residency, or it does not fit): the plan
-        chosen = _unpriced(str(block.training_gpu))  # says why, or costs it as given
-    cheapest = priced[0] if priced else chosen
+    if chosen is None:  # the scenario's own, outside the search: the plan costs it as given, or says why not
+        chosen = _unpriced(str(block.training_gpu), ruled)
+    cheapest = priced[0] if priced else None
     runner_up = next((p for p in priced if p.ref != chosen.ref), None)
-    bound = _bound(chosen, [p for p in priced if p.cost > chosen.cost], ruled, "run time",
+    bound = _bound(chosen, priced, ruled, "run time",
                    "price (the cheapest instance an hour that holds the run)") if automatic else _own(
         chosen, cheapest, c.currency, "a run")
     return GpuChoice("training", chosen, cheapest, runner_up, bound, automatic, considered, c.currency)
@@ -269,13 +305,13 @@ def _serving_cost(c: Costing, option: Approach, plan: ServingPlan, instance: Res
 
 
 def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch: Architecture, prompt_tokens: int,
-                   fixed: str | None, field: str, provider: str | None = None) -> GpuChoice:
+                   fixed: str | None, field: str, provider: str | None = None, how: str = "") -> GpuChoice:
     """The instance and purchase that serve the block's peak within the latency target for least over the
     horizon (or ``fixed``, the scenario's own, checked against that), of ``provider``'s instances if given (a
-    host's dedicated endpoints); none is a problem at ``field``."""
+    host's dedicated endpoints); none is a problem at ``field`` (at ``purchase`` when none has its price)."""
     max_ms = c.value("max_ms_per_output_token")
     priced: list[Candidate] = []
-    ruled: list[tuple[float, str]] = []
+    ruled: list[tuple[str, float, str]] = []
     considered = 0
     replica_of: dict[str, ServingEstimate] = {}
     plan_of: dict[tuple[str, int], ServingPlan] = {}
@@ -284,7 +320,7 @@ def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch
         hourly = _hourly(c, instance)
         gpu = _spec(c, instance)
         if gpu is None:
-            ruled.append((hourly, "unknown GPU"))
+            ruled.append((ref, hourly, "unknown GPU"))
             continue
         replica = replica_of.get(instance.offering.gpu)
         if replica is None:
@@ -292,10 +328,10 @@ def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch
         # Tensor parallelism runs within one instance, over its GPUs' own links: a replica split across instances
         # would wait on the network at every layer (pipeline parallelism, which is not modelled).
         if not all_true(replica.fits_each) or nonzero(replica.tensor_parallel > instance.offering.gpu_count):
-            ruled.append((hourly, "memory"))
+            ruled.append((ref, hourly, "memory"))
             continue
         if nonzero(replica.decode_ms_per_token > max_ms):
-            ruled.append((hourly, "latency"))
+            ruled.append((ref, hourly, "latency"))
             continue
         purchases = _purchases(c, block, instance)
         # The replicas depend on the GPU and how many an instance has, not on how it is bought.
@@ -305,66 +341,93 @@ def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch
                 c, block, replica, instance, gpu.display_name)
         peak_replicas = int(np.max(np.asarray(sized.replicas)))
         for purchase in purchases:
-            if purchase != "on_demand" and getattr(instance.offering, f"{purchase}_per_hour") is None:
-                if len(purchases) == 1:
-                    ruled.append((hourly, "no price"))
+            price = getattr(instance.offering, PURCHASE_PRICES[purchase])
+            if price is None:
+                ruled.append((ref, hourly, "no price"))
                 continue
             plan = dataclasses.replace(sized, purchase=purchase)
+            rate = c.convert(instance.price(PURCHASE_PRICES[purchase], "instance-hour"))[0]
             priced.append(Candidate(ref, purchase, _serving_cost(c, option, plan, instance), hourly,
-                                    _words(ref, instance, gpu), peak_replicas))
+                                    _words(ref, instance, gpu), peak_replicas, rate))
     if not priced and fixed is None:
-        if provider is not None:  # a host's dedicated endpoints: the host's own words
-            raise FieldProblem(field, (
-                f"{provider} has no dedicated endpoint{_nowhere(c)} that serves {block.model} within the "
-                f"{max_ms:g} ms a token latency target: choose another host or route"
-                + ("" if c.scenario.project.data_residency == "anywhere" else
-                   " (a host's endpoints count only where its table states a region)")))
-        if not considered:
-            raise FieldProblem(field, f"no GPU instance in the price tables runs{_nowhere(c)}: add one to a table, "
-                                      "or change where data must stay")
-        raise FieldProblem(field, (
-            f"no GPU instance in the price tables{_nowhere(c)} serves {block.model} at {block.serving_precision} "
-            f"within the {max_ms:g} ms a token latency target: try serving_precision fp8 or int4, or a smaller "
-            "model"))
+        raise _nothing_serves(c, block, field, provider, considered, ruled)
     priced.sort(key=lambda candidate: (candidate.cost, candidate.ref, candidate.purchase))
     if fixed is None:
         chosen = priced[0]
     else:
         own = [p for p in priced if p.ref == fixed]
         fallback = "on_demand" if block.purchase == AUTOMATIC else block.purchase
-        chosen = own[0] if own else _unpriced(fixed, fallback)
-    cheapest = priced[0] if priced else chosen
+        chosen = own[0] if own else _unpriced(fixed, ruled, fallback)
+    cheapest = priced[0] if priced else None
     # The runner-up is another instance: the same one bought another way is not an alternative worth a line.
     runner_up = next((p for p in priced if p.ref != chosen.ref), None)
     n = chosen.replicas
     replicas = f"{n} replica{'' if n == 1 else 's'} at the busiest month's peak"
-    bound = _bound(chosen, [p for p in priced if p.cost > chosen.cost and p.ref != chosen.ref], ruled, "replicas",
+    # Scaled to zero, an instance bills the hours it runs: what it serves an hour decides, not the peak.
+    dearer = "busy hours" if block.serving_schedule == "scale_to_zero" else "replicas"
+    bound = _bound(chosen, priced, ruled, dearer,
                    f"price (the cheapest instance an hour that holds it; {replicas})") if fixed is None else _own(
         chosen, cheapest, c.currency, "over the horizon")
-    return GpuChoice("serving", chosen, cheapest, runner_up, bound, fixed is None, considered, c.currency)
+    return GpuChoice("serving", chosen, cheapest, runner_up, bound, fixed is None, considered, c.currency, how)
+
+
+def _nothing_serves(c: Costing, block: SelfHostedFineTune, field: str, provider: str | None, considered: int,
+                    ruled: list[tuple[str, float, str]]) -> FieldProblem:
+    """Why no instance serves the block, from what ruled each out, at the field that would change it."""
+    where = _nowhere(c)
+    max_ms = shown(c.value("max_ms_per_output_token"))
+    counts: dict[str, int] = {}
+    for _, _, limit in ruled:
+        counts[limit] = counts.get(limit, 0) + 1
+    detail = "; ".join(f"{n} {LIMIT_WORDS[limit]}" for limit, n in counts.items())
+    if provider is not None:  # a host's dedicated endpoints: the host's own words
+        regions = "" if c.scenario.project.data_residency == "anywhere" else (
+            " (a host's endpoints count only where its table states a region)")
+        return FieldProblem(field, f"{provider} has no dedicated endpoint{where} that serves {block.model}"
+                                   f"{f' ({detail})' if detail else ''}: choose another host or route{regions}")
+    if not considered:
+        return FieldProblem(field, f"no GPU instance in the price tables runs{where}: add one to a table, or change "
+                                   "where data must stay")
+    if "no price" in counts:  # those that hold the model within the latency target lack the purchase's price
+        return FieldProblem(field.rsplit(".", 1)[0] + ".purchase", (
+            f"no GPU instance in the price tables{where} that serves {block.model} has a {block.purchase} price: buy "
+            "on demand, or automatic"))
+    main = max(counts, key=lambda limit: counts[limit])
+    remedy = {"latency": f"serving_precision fp8 or int4, a smaller model, or a max_ms_per_output_token above "
+                         f"{max_ms:g} ms", "memory": "serving_precision fp8 or int4, or a smaller model"}.get(
+        main, "another model or precision")
+    return FieldProblem(field, f"no GPU instance in the price tables{where} serves {block.model} at "
+                               f"{block.serving_precision} ({detail}): try {remedy}")
 
 
 def cautions(c: Costing, option: Approach, choices: list[GpuChoice], plan: ServingPlan, used: float | None,
-             instance: Resolved) -> list[str]:
-    """Warnings about the scenario's own choices: an instance costing more than ``OVERSIZED_COST_RATIO`` times the
-    cheapest that fits, and serving replicas less than ``IDLE_SHARE`` busy, each with the cheaper choice."""
+             instance: Resolved, now: float, model: str) -> list[str]:
+    """Warnings about the scenario's own choices, each with the cheaper or working choice: an instance costing more
+    than ``OVERSIZED_COST_RATIO`` times the cheapest that fits; one the search ruled out (it misses the latency
+    target, say) yet costed as set; serving replicas less than ``IDLE_SHARE`` busy, where scaling to zero bills
+    less (``now``: what the plan bills over the horizon)."""
     out = []
     currency = c.currency
     for choice in choices:
         chosen, best = choice.chosen, choice.cheapest
-        if not choice.automatic and chosen.cost > OVERSIZED_COST_RATIO * best.cost:
-            per = "a run" if choice.kind == "training" else "over the horizon"
-            key = "training_gpu" if choice.kind == "training" else "serving_gpu"
-            out.append(f"{choice.kind} on {chosen.words} costs {chosen.cost:,.2f} {currency} {per}, "
-                       f"{chosen.cost / best.cost:.1f}x the cheapest that fits, {best.described(currency)}: set "
-                       f"{key} to automatic or {best.ref}")
+        if choice.automatic:
+            continue
+        if not chosen.priced and chosen.why.startswith("it "):
+            better = f": the cheapest that fits is {best.described(currency, choice.per)}" if best else ""
+            out.append(f"{choice.kind} on {chosen.ref}: {chosen.why[3:]}, yet it is costed as set{better}")
+        elif best is not None and best.cost > 0 and chosen.cost > OVERSIZED_COST_RATIO * best.cost:
+            out.append(f"{choice.kind} on {chosen.words} costs {chosen.cost:,.2f} {currency} {choice.per}, "
+                       f"{chosen.cost / best.cost:.1f}x the cheapest that fits, {best.described(currency, choice.per)}"
+                       f": choose automatic {choice.kind} GPUs, or {best.ref}")
     if used is not None and used < IDLE_SHARE and plan.schedule != "scale_to_zero":
-        now = _serving_cost(c, option, plan, instance)
         # Scaled to zero, the instances are bought by the hour they run: on demand, not reserved.
         scaled = _serving_cost(c, option, dataclasses.replace(plan, schedule="scale_to_zero", purchase="on_demand"),
                                instance)
-        out.append(f"the serving replicas are {busy(used)} busy in month 1: scaled to zero when "
-                   f"idle they would bill {scaled:,.2f} {currency} over the horizon instead of {now:,.2f}, with a cold "
-                   f"start of about {c.value('cold_start_seconds'):g} s after a quiet spell (serving_schedule "
-                   "scale_to_zero); a host that serves per token (route provider_hosted) bills only the tokens")
+        if scaled < now:
+            hosts = [host for host in open_model_hosts(c.book) if c.book.serverless_lora(host, model) is not None]
+            per_token = f"; {' and '.join(hosts)} serve it per token, billing only the tokens" if hosts else ""
+            out.append(f"the serving replicas are {busy(used)} busy in month 1: scaled to zero when idle (the serving "
+                       f"schedule) they would bill {scaled:,.2f} {currency} over the horizon instead of {now:,.2f}, "
+                       f"with a cold start of about {shown(c.value('cold_start_seconds')):g} s after a quiet spell"
+                       f"{per_token}")
     return out

@@ -8,6 +8,7 @@ decides how many requests a second it completes; the month's peak rate decides t
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,7 +100,7 @@ class SelfHostedSizing:
             return None
         # For a range, the mean share over its values (those with no capacity, which cannot be costed, left out).
         used = serving.average_requests_per_second[month] / where(capacity > 0, capacity, 1.0)
-        return float(np.mean(used))
+        return float(np.mean(np.asarray(used)[np.asarray(capacity) > 0]))
 
 
 def architecture_of(c: Costing, block: OpenModelFineTune, field: str) -> Architecture:
@@ -163,22 +164,32 @@ def plan_preference_training(c: Costing, block: SelfHostedFineTune, arch: Archit
 def optimizer_speed(setup: TrainingSetup, assumptions: Assumptions) -> float:
     """The share of its speed a full fine-tune keeps with 8-bit states or offloading (their measured costs); an
     adapter's states are too small for either to show."""
+    return math.prod(value for value, _ in _optimizer_costs(setup, assumptions))
+
+
+def _optimizer_costs(setup: TrainingSetup, assumptions: Assumptions) -> list[tuple[float, str]]:
+    """Each speed factor a full fine-tune's optimizer settings bring, with the assumption it comes from."""
     if setup.method != "full":
-        return 1.0
-    speed = assumptions.optimizer_8bit_speed.value if setup.optimizer in EIGHT_BIT else 1.0
-    return speed * (assumptions.cpu_offload_speed.value if setup.cpu_offload else 1.0)
+        return []
+    costs = []
+    if setup.optimizer in EIGHT_BIT:
+        costs.append((assumptions.optimizer_8bit_speed.value, "assumptions.optimizer_8bit_speed"))
+    if setup.cpu_offload:
+        costs.append((assumptions.cpu_offload_speed.value, "assumptions.cpu_offload_speed"))
+    return costs
 
 
 def run_plan(arch: Architecture, setup: TrainingSetup, memory: TrainingMemory, gpu: GpuSpec, gpus_per_instance: int,
              tokens: float, precision: Precision, assumptions: Assumptions) -> TrainingPlan:
     """Instances and hours of one run that fits: every GPU of the instances it needs trains, in parallel."""
     instances = vceil(memory.gpus_needed / gpus_per_instance)
+    hfu, hfu_name = training_utilisation(gpu, precision, assumptions)
     rule = FlopsRule.from_assumptions(assumptions)
     time = training_time(
         model_parameters(arch), tokens, rule.per_param_token(setup.method, setup.gradient_checkpointing),
         # Values that do not fit have 0 instances, so they bill 0 hours whatever their time.
-        gpu, vmax(instances, 1) * gpus_per_instance, training_utilisation(gpu, precision, assumptions), precision,
-        optimizer_speed(setup, assumptions),
+        gpu, vmax(instances, 1) * gpus_per_instance, hfu, precision, optimizer_speed(setup, assumptions),
+        " x ".join(f"{name} {value:g}" for value, name in [(hfu, hfu_name), *_optimizer_costs(setup, assumptions)]),
     )
     return TrainingPlan(memory, instances, time, assumptions.training_run_overhead_hours.value, gpu.display_name)
 

@@ -65,8 +65,8 @@ def self_hosted_run(plan: TrainingPlan, instance: Resolved) -> TrainingRun:
     time, memory = plan.time, plan.memory
     return TrainingRun(
         plan.instance_hours, "instance-hours", instance.price("per_hour", "instance-hour"),
-        f"{time.flops:.3g} FLOPs / ({time.gpus} GPUs x {time.peak_tflops:g} TFLOPS x utilisation {time.hfu:g}"
-        f"{f' x optimizer speed {time.speed:g}' if time.speed != 1 else ''}) = {time.hours:.3g} h "
+        f"{time.flops:.3g} FLOPs / ({time.gpus} GPUs x {time.peak_tflops:g} TFLOPS x {time.basis}) = "
+        f"{time.hours:.3g} h "
         f"+ assumptions.training_run_overhead_hours ({plan.overhead_hours:g}), "
         f"x {plan.instances} instance(s); memory {memory.total:.1f} GiB per GPU ({memory.reason})",
     )

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from planner.analysis.comparison import cheapest, fastest, per_thousand_requests
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.gpu_choice import Candidate, GpuChoice
+from planner.costs.gpu_choice import Candidate, GpuChoice, busy
 from planner.costs.lines import CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
@@ -174,8 +174,8 @@ def sizing_lines(sizing: SelfHostedSizing) -> list[str]:
         f"{replica.requests_per_second:.2f} requests/s a replica (batch {replica.batch}); month 1: peak "
         f"{_rate(serving.peak_requests_per_second[0])} requests/s -> {serving.replicas[0]} replica(s), "
         f"{serving.instances[0]} instance(s)" + (
-            f"; average traffic uses {used:.0%} of their capacity" if (used := sizing.serving_utilisation()) is not None
-            else ""),
+            f"; average traffic uses {busy(used)} of their capacity"
+            if (used := sizing.serving_utilisation()) is not None else ""),
         *([f"concurrency: {replica.batch_reason}"] if replica.batch_reason else []),
         *(line for choice in (sizing.training_choice, sizing.serving_choice) if choice is not None
           for line in choice.lines()),
@@ -218,8 +218,12 @@ def _sizing_dict(sizing: SelfHostedSizing) -> dict[str, Any]:
 
 def _choice_dict(choice: GpuChoice) -> dict[str, Any]:
     def candidate(found: Candidate | None) -> dict[str, Any] | None:
-        return None if found is None else {"instance": found.ref, "purchase": found.purchase, "cost": found.cost,
-                                           "cost_basis": "a run" if choice.kind == "training" else "horizon"}
+        if found is None:
+            return None
+        # the scenario's own instance, where the search did not price it, has no cost here but why
+        return {"instance": found.ref, "purchase": found.purchase, "cost": found.cost if found.priced else None,
+                "cost_basis": "a run" if choice.kind == "training" else "horizon",
+                "unpriced_because": found.why or None}
 
     return {"kind": choice.kind, "automatic": choice.automatic, "chosen": candidate(choice.chosen),
             "runner_up": candidate(choice.runner_up), "bound": choice.bound, "currency": choice.currency}

@@ -59,12 +59,11 @@ def training_report(
             "gpu_hours": (time.hours + overhead) * time.gpus,
             "tokens_per_second_per_gpu": time.tokens_per_second_per_gpu,
         })
-        # the utilisation used: FP8's assumption, the GPU's own measured figure, or the BF16 assumption
-        measured = precision != "fp8" and gpu.training_hfu is not None
-        hfu = ["training_hfu_fp8"] if precision == "fp8" else [] if measured else ["training_hfu"]
-        names += [*hfu, "full_training_flops_per_param_token", "adapter_training_flops_per_param_token",
+        # the utilisation and optimizer costs used (time.basis names them): an assumption, or the GPU's own figure
+        used = [name.removeprefix("assumptions.") for name in time.basis.split(" ") if name.startswith("assumptions.")]
+        names += [*used, "full_training_flops_per_param_token", "adapter_training_flops_per_param_token",
                   "recompute_flops_per_param_token", "training_run_overhead_hours"]
-        if measured:
+        if "hardware.yaml" in time.basis:
             gpu_notes.append(f"gpu training utilisation = {gpu.training_hfu:g} ({gpu.training_hfu_source})")
         if instance is not None:
             price = instance.price("per_hour", "instance-hour")

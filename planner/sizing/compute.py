@@ -52,6 +52,7 @@ class TrainingTime:
     hfu: float  # hardware FLOPs utilisation: all FLOPs done, recomputation included, over dense peak
     hours: float
     speed: float = 1.0  # share of the rate hfu gives that the optimizer leaves (8-bit states, offloading)
+    basis: str = ""  # where hfu and speed come from: "assumptions.training_hfu 0.4 x assumptions.cpu_offload_speed 0.6"
 
     @property
     def gpu_hours(self) -> float:
@@ -73,17 +74,20 @@ def peak_tflops(gpu: GpuSpec, precision: Precision) -> float:
     return gpu.bf16_tflops
 
 
-def training_utilisation(gpu: GpuSpec, precision: Precision, assumptions: Assumptions) -> float:
-    """The share of ``gpu``'s dense peak at ``precision`` a run reaches: FP8's own assumption (its peak is reached
-    less fully), else the GPU's measured BF16 figure where the hardware table has one, else the BF16 assumption."""
+def training_utilisation(gpu: GpuSpec, precision: Precision, assumptions: Assumptions) -> tuple[float, str]:
+    """The share of ``gpu``'s dense peak at ``precision`` a run reaches, and where that figure lives: FP8's own
+    assumption (its peak is reached less fully), else the GPU's measured BF16 figure where the hardware table has
+    one, else the BF16 assumption."""
     if precision == "fp8":
-        return assumptions.training_hfu_fp8.value
-    return gpu.training_hfu if gpu.training_hfu is not None else assumptions.training_hfu.value
+        return assumptions.training_hfu_fp8.value, "assumptions.training_hfu_fp8"
+    if gpu.training_hfu is not None:
+        return gpu.training_hfu, f"the {gpu.display_name}'s measured training_hfu (hardware.yaml)"
+    return assumptions.training_hfu.value, "assumptions.training_hfu"
 
 
 def training_time(
     params: float, tokens: float, flops_per_param_token: float, gpu: GpuSpec, gpus: int, hfu: float,
-    precision: Precision = "bf16", speed: float = 1.0,
+    precision: Precision = "bf16", speed: float = 1.0, basis: str = "",
 ) -> TrainingTime:
     """Hours of compute for ``tokens`` on ``gpus`` GPUs, at ``speed`` of the rate ``hfu`` gives (an optimizer that
     costs time: 8-bit states, offloading).
@@ -94,4 +98,4 @@ def training_time(
     peak = peak_tflops(gpu, precision)
     flops = flops_per_param_token * params * tokens
     seconds = flops / (gpus * peak * FLOPS_PER_TFLOP * hfu * speed)
-    return TrainingTime(tokens, flops, gpus, peak, hfu, seconds / SECONDS_PER_HOUR, speed)
+    return TrainingTime(tokens, flops, gpus, peak, hfu, seconds / SECONDS_PER_HOUR, speed, basis)

@@ -243,7 +243,9 @@ def _gpus_holding(needed_bytes: float, usable_bytes: float) -> int:
 def _rates(gpu: ServingGpu, tp: int, efficiency: Efficiency, tp_efficiency: float) -> tuple[float, float]:
     """A replica's compute (FLOP/s) and memory bandwidth (bytes/s) over ``tp`` GPUs: ``tp_efficiency`` of perfect
     scaling for each doubling of the split (2 GPUs: 0.8 x 2; 4: 0.64 x 4; 8: 0.51 x 8), as communication grows
-    with it (fitted to TensorRT-LLM's Llama 70B on 2, 4 and 8 H100s: the README's calibration table).
+    with it (0.8 fitted to TensorRT-LLM's Llama 70B on 2 H100s; the rule's form chosen because one figure for
+    every split overstated 4 and 8 H100s 1.40x and 1.96x, where it leaves 1.12x and 1.25x: the README's
+    calibration table).
 
     >>> round(float(_rates(ServingGpu(80, 100, 1000), 4, Efficiency(1.0, 1.0), 0.8)[1] / (1000 * GB)), 6)
     2.56
