@@ -145,6 +145,13 @@ def test_switching_to_self_hosted_sizes_gpus():
     ok(app)
     # The fine-tune is sized (the example's hybrid is served on Together's dedicated endpoint, sized by the host).
     assert [chart.key for chart in app.get("plotly_chart")] == ["chart:gpu:fine_tune"]
+    # Its GPUs were chosen, not taken from the top of a list (issue 25: an 8 x H100 instance): the view says which,
+    # what bound each choice, and the runner-up.
+    captions = " ".join(caption.value for caption in app.caption)
+    for said in ("training instance chosen automatically", "serving instance chosen automatically", "bound by",
+                 "runner\\-up"):
+        assert said in captions, said
+    assert "p5.48xlarge" not in table_rows(app)["Runs on"][2]
     # Back to the API route: no option is sized, and the chart falls back to the first.
     app.selectbox(key="in:approaches.fine_tune.route").set_value("api").run()
     ok(app)

@@ -208,3 +208,20 @@ def test_a_host_that_serves_the_model_per_token_is_named_in_the_idle_caution(boo
     # acme lists test-1b for serverless LoRA (acme/open-small); the worked fleet is under 1% busy
     (caution,) = [c for c in _fine_tune(book).sizing.cautions if "busy" in c]
     assert caution.endswith("; acme serve it per token, billing only the tokens")
+
+
+@pytest.mark.parametrize("example", ["brand_voice_self_hosted", "uk_wealth_manager_london"])
+def test_the_self_hosted_examples_plan_one_right_sized_gpu_and_say_why(bundled, example):
+    """Issue 25's done-when: the bundled self-hosted example and the guides' UK case, left to choose, train and
+    serve on one GPU each, and each choice names what bound it and the runner-up."""
+    from planner import load_scenario
+
+    result = estimate(load_scenario(REPO / "examples" / f"{example}.yaml"), bundled, datetime.date(2026, 12, 2))
+    automatic = [r for r in result.approaches.values() if r.sizing and r.sizing.serving_choice.automatic]
+    assert automatic
+    for option in automatic:
+        for choice in (option.sizing.training_choice, option.sizing.serving_choice):
+            assert bundled.gpu_instance(choice.chosen.ref).offering.gpu_count == 1, option.label
+            lines = choice.lines()
+            assert "bound by" in lines[0] and lines[1].startswith(f"{choice.kind} runner-up: "), lines
+        assert option.sizing.serving.replicas[0] == 1
