@@ -76,7 +76,8 @@ def plant_prices(directory, port: int) -> None:
         assert (directory / f"{provider}.yaml").read_text() != original
     hardware = directory / "hardware.yaml"
     hardware.write_text(hardware.read_text().replace(
-        "display_name: NVIDIA H100 SXM 80GB", f"display_name: {json.dumps('NVIDIA H100 ' + planted(port, 'gpu'))}"))
+        # the L4: the brand-voice example's training GPU, chosen automatically (its GPU memory chart names it)
+        "display_name: NVIDIA L4 24GB", f"display_name: {json.dumps('NVIDIA L4 ' + planted(port, 'gpu'))}"))
     (directory / "broken.yaml").write_text(
         f"provider: broken\ndisplay_name: Broken\ncurrency: {json.dumps(planted(port, 'currency'))}\n")
 
@@ -164,7 +165,7 @@ def test_planted_markup_fetches_nothing_and_makes_no_link(tmp_path):
             wait_for_table(page)
             settle(page)
             page.get_by_role("radiogroup", name="Chart").get_by_text("GPU memory", exact=True).click()
-            expect(page.locator(".js-plotly-plot").filter(has_text="NVIDIA H100").first).to_be_visible(
+            expect(page.locator(".js-plotly-plot").filter(has_text="NVIDIA L4 ").first).to_be_visible(
                 timeout=30_000)
             no_planted_links(page, port)
             browser.close()
