@@ -38,6 +38,7 @@ from planner.inputs.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_b
 from planner.inputs.scenario import load_scenario
 from planner.inputs.validation import validate_data
 from planner.outputs.export import model_retirement_notes, to_csv, to_dict, to_json, to_table
+from planner.sizing.memory import Optimizer
 
 # The modules only some commands need (the Excel writer, sizing reports, the simulation, the price
 # store and the LiteLLM import) are imported inside those commands, so that a plain `estimate`
@@ -88,7 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     size.add_argument("--micro-batch", type=int, default=1, help="sequences per GPU per step")
     size.add_argument("--gradient-checkpointing", action="store_true")
     size.add_argument("--lora-rank", type=int, default=16)
-    size.add_argument("--optimizer", choices=["adamw", "adamw_8bit"], default="adamw")
+    size.add_argument("--optimizer", choices=typing.get_args(Optimizer), default="adamw",
+                      help="optimizer states: 32-bit AdamW, 8-bit, or 8-bit paged to host memory")
+    size.add_argument("--optimizer-in-backward", action="store_true",
+                      help="update each parameter as its gradient is ready (one matrix's gradient held at a time)")
+    size.add_argument("--cpu-offload", action="store_true",
+                      help="master copy, moments and gradients in host memory")
     size.add_argument("--train-tokens", type=int, help="tokens in one run (examples x tokens x epochs)")
     size.add_argument("--precision", help="training: bf16|fp8; serving: bf16|fp8|int4 (default bf16)")
     size.add_argument("--batch", type=int, default=1, help="serving: concurrent requests")
@@ -560,7 +566,8 @@ def _size(args: argparse.Namespace) -> int:
         if precision == "fp8" and gpu.fp8_tflops is None:
             raise _usage(f"{gpu.display_name} has no FP8 tensor throughput; use --precision bf16")
         setup = TrainingSetup(args.method, args.seq_len, args.micro_batch, args.gradient_checkpointing,
-                              args.lora_rank, optimizer=args.optimizer)
+                              args.lora_rank, optimizer=args.optimizer,
+                              optimizer_in_backward=args.optimizer_in_backward, cpu_offload=args.cpu_offload)
         report = training_report(book, label, arch, setup, gpu, args.gpu, args.train_tokens, precision, instance)
     report["architecture"] = architecture_note(arch)
     if args.format == "json":

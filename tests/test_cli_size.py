@@ -93,3 +93,16 @@ def test_bad_size_requests_are_messages(capsys, args, message):
     code, out, err = size(capsys, *args)
     assert code == 2 and out == ""
     assert message in err
+
+
+def test_the_optimizers_torchtune_uses_fit_a_full_fine_tune_of_an_8b_model_on_one_24gb_gpu(capsys):
+    # torchtune (README, 2024-09): Llama 3.1 8B full fine-tune on one RTX 4090 with paged 8-bit AdamW and the step
+    # in the backward pass; plain AdamW needs 16 bytes a parameter, 128 GB, over several GPUs.
+    args = ["--model", "llama-3.1-8b", "--gpu", "rtx-4090", "--method", "full", "--micro-batch", "2",
+            "--gradient-checkpointing", "--format", "json"]
+    code, plain, _ = size(capsys, *args)
+    assert code == 0 and plain["gpus_needed"] > 1
+    code, fused, _ = size(capsys, *args, "--optimizer", "paged_adamw_8bit", "--optimizer-in-backward")
+    assert code == 0 and fused["gpus_needed"] == 1
+    # the states wait in host memory: 6 bytes (fp32 master copy, two 8-bit moments) x 8.03e9 parameters
+    assert fused["host_memory_gib"] == pytest.approx(6 * LLAMA_8B_PARAMS / 2**30)

@@ -44,6 +44,7 @@ def training_report(
         "gpus_needed": memory.gpus_needed,
         "fits": memory.fits,
         "reason": memory.reason,
+        "host_memory_gib": memory.host_gib,  # offloaded or paged optimizer states, all GPUs together
     }
     names = ["framework_overhead_gib"]
     gpu_notes: list[str] = []
@@ -131,6 +132,8 @@ def report_table(report: dict[str, Any]) -> str:
                                 f"{report['prompt_tokens']:,} prompt + {report['output_tokens']:,} output tokens"))
     for part, gib in report["memory_gib"].items():
         rows.append((f"Memory per GPU: {part.replace('_', ' ')} (GiB)", f"{gib:,.2f}"))
+    if report.get("host_memory_gib"):
+        rows.append(("Host memory, offloaded or paged (GiB)", f"{report['host_memory_gib']:,.2f}"))
     rows.append(("GPUs needed", f"{report['gpus_needed']} ({report['reason']})"))
     for key, label, fmt in (
         ("training_hours", "Training compute (hours)", "{:,.2f}"),
