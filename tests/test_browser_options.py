@@ -221,7 +221,7 @@ def test_six_options_built_compared_exported_and_reopened(tmp_path):
         expect(main.get_by_role("combobox", name="Model to fine-tune (self-hosted)", exact=True)
                ).to_have_value(OPEN_MODEL)
         expect(main.get_by_role("combobox", name="Training GPUs (self-hosted)", exact=True)
-               ).to_have_value("Automatic: the cheapest that fits")  # ui.inputs.OPTION_WORDS["automatic"]
+               ).to_have_value("Automatic (cheapest)")  # ui.inputs.OPTION_WORDS["automatic"]
         choose(page, main, "Training GPUs (self-hosted)", TRAINING_GPU)
         scenario = choose(page, main, "Serving GPUs (self-hosted)", SERVING_GPU)
         assert scenario.options[3].settings == {"route": "self_hosted", "model": OPEN_MODEL,

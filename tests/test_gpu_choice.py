@@ -96,7 +96,7 @@ def test_a_model_one_gpu_cannot_hold_is_served_where_a_replica_fits_within_one_i
     serving = result.sizing.serving_choice
     assert serving.chosen.ref == "acme/gpu8"
     assert result.sizing.serving.replica.tensor_parallel == 2
-    assert serving.bound == "memory (2 cheaper an hour cannot hold it within one instance)"
+    assert serving.bound == "memory (2 cheaper by the hour cannot hold it within one instance)"
     assert serving.runner_up is None
 
 

@@ -276,12 +276,13 @@ OPTION_WORDS: dict[Any, str] = {False: "No", True: "Yes", "api": "Provider's API
                                 "1_hour": "1 hour", "stored": "Stored all month (explicit cache)",
                                 "default": "The model's default",
                                 "low": "Low", "medium": "Medium", "high": "High",
-                                AUTOMATIC: "Automatic: the cheapest that fits", "same_as_training": "Same as training",
+                                AUTOMATIC: "Automatic (cheapest)", "same_as_training": "Same as training",
                                 "adamw": "AdamW (32-bit states)", "adamw_8bit": "8-bit AdamW",
                                 "paged_adamw_8bit": "8-bit AdamW, paged to host memory",
                                 **RESIDENCY_WORDS}
 # Where a value means something else in one field ("none": no commitment, but no reasoning), by field name.
-FIELD_WORDS: dict[str, dict[Any, str]] = {"reasoning_effort": {"none": "None (answers without reasoning)"}}
+FIELD_WORDS: dict[str, dict[Any, str]] = {"reasoning_effort": {"none": "None (answers without reasoning)"},
+                                          "purchase": {AUTOMATIC: "On demand, or reserved if cheaper"}}
 
 
 def option_words(path: str, option: Any) -> str:

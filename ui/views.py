@@ -180,9 +180,9 @@ def _render_gpu_memory(estimate: Estimate, sized: list[str]) -> None:
         if replica.batch_reason:
             st.caption(md(f"{result.label}: each replica serves up to {replica.batch:,} requests at once: "
                           f"{replica.batch_reason}."))
-        # Which instances, why nothing cheaper, and the next best (planner.costs.gpu_choice).
+        # Which instances, why nothing cheaper, and the next best (planner.costs.gpu_choice), under its own chart.
         for choice in (sizing.training_choice, sizing.serving_choice):
-            if choice is not None:
+            if choice is not None and name == shown_memory:
                 st.caption(md(f"{result.label}: " + "; ".join(choice.lines()) + "."))
 
 

@@ -179,7 +179,7 @@ class SelfHostedRoute:
         server_field = field("serving_gpu")
         fixed = training_ref if follows else None if block.serving_gpu == AUTOMATIC else block.serving_gpu
         serving_choice = choose_serving(c, option, block, arch, shape.input_tokens, fixed, server_field,
-                                        how="the training instance" if follows else "")
+                                        how="(same as training)" if follows else "")
         server_ref = serving_choice.chosen.ref
         server = ref(c, server_field, c.book.gpu_instance, server_ref)
         bought = with_purchase(block, serving_choice.chosen.purchase)

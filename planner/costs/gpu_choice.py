@@ -51,16 +51,20 @@ OVERSIZED_COST_RATIO = 2.0
 # Serving replicas whose month-1 average traffic uses less than this share of their capacity get a caution
 # naming a schedule that bills less (a fleet nine-tenths idle is mostly paid for waiting).
 IDLE_SHARE = 0.10
+# A run sharded over several instances (ZeRO-3 / FSDP across nodes) is planned only on instances of at least this
+# many GPUs: nodes built for it, with a fast network between them (NeMo's 16-GPU runs are two 8-GPU DGX nodes); a
+# run split over single-GPU cloud machines would wait on their network at every layer.
+MULTI_NODE_GPUS = 8
 # Purchase options the automatic choice may take: reserved only over a horizon of this many months or more,
 # since a 1-year reservation is billed for the year whatever the plan's horizon.
 RESERVATION_MONTHS = 12
 
-# Why a candidate was passed by, or lost, as words after "N cheaper an hour ..." (or "it ..."), and as a limit.
+# Why a candidate was passed by, or lost, as words after "N cheaper by the hour ...", and as a limit.
 LIMIT_WORDS: dict[str, str] = {
     "memory": "cannot hold it within one instance", "latency": "miss the latency target",
     "no price": "have no price for the purchase", "no FP8": "have no FP8 arithmetic",
-    "unknown GPU": "carry a GPU not in hardware.yaml", "replicas": "cost more over the horizon for their replicas",
-    "busy hours": "cost more over the horizon for the hours they run", "run time": "cost more a run for their hours",
+    "unknown GPU": "carry a GPU not in hardware.yaml", "replicas": "cost more over the horizon (more replicas)",
+    "busy hours": "cost more over the horizon (more hours running)", "run time": "cost more a run (slower)",
 }
 # The same, of the one instance a scenario names.
 RULED_ONE: dict[str, str] = {
@@ -107,7 +111,8 @@ class GpuChoice:
     chosen: Candidate
     cheapest: Candidate | None  # the cheapest that fits (the chosen one when automatic); None: nothing does
     runner_up: Candidate | None
-    bound: str  # automatic: the limit, in words (why nothing cheaper an hour); the scenario's: the cheapest beside it
+    # automatic: the limit, in words (why nothing cheaper by the hour); the scenario's: the cheapest beside it
+    bound: str
     automatic: bool
     considered: int  # candidates within the scenario's residency
     currency: str  # of the candidates' costs: the report currency
@@ -210,7 +215,7 @@ def _bound(chosen: Candidate, priced: list[Candidate], ruled: list[tuple[str, fl
     if not counts:
         return fallback
     main = max(counts, key=lambda limit: counts[limit])
-    detail = "; ".join(f"{n} cheaper an hour {LIMIT_WORDS[limit]}" for limit, n in counts.items())
+    detail = "; ".join(f"{n} cheaper by the hour {LIMIT_WORDS[limit]}" for limit, n in counts.items())
     return f"{LIMIT_LABELS[main]} ({detail})"
 
 
@@ -260,13 +265,17 @@ def _choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, 
         memory = memory_of.get(instance.offering.gpu)
         if memory is None:
             memory = memory_of[instance.offering.gpu] = training_memory(arch, setup, gpu, overhead)
-        if not all_true(memory.fits_each):
+        count = instance.offering.gpu_count
+        # A run sharded over several instances needs nodes built for it (MULTI_NODE_GPUS).
+        if not all_true(memory.fits_each) or (count < MULTI_NODE_GPUS and nonzero(memory.gpus_needed > count)):
             ruled.append((ref, hourly, "memory"))
             continue
-        plan = run_plan(arch, setup, memory, gpu, instance.offering.gpu_count, block.training_tokens,
-                        block.training_precision, c.assumptions)
+        plan = run_plan(arch, setup, memory, gpu, count, block.training_tokens, block.training_precision,
+                        c.assumptions)
         cost = _mean(plan.instance_hours) * hourly
-        priced.append(Candidate(ref, "on_demand", cost, hourly, _words(ref, instance, gpu), rate=hourly))
+        instances = int(np.max(plan.instances))
+        words = _words(ref, instance, gpu) if instances == 1 else f"{instances} x {_words(ref, instance, gpu)}"
+        priced.append(Candidate(ref, "on_demand", cost, hourly, words, rate=hourly))
     automatic = block.training_gpu == AUTOMATIC
     if not priced and automatic:
         fp8 = "; training_precision bf16 (no GPU here has FP8)" if any(r[2] == "no FP8" for r in ruled) else ""
@@ -281,7 +290,7 @@ def _choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, 
     cheapest = priced[0] if priced else None
     runner_up = next((p for p in priced if p.ref != chosen.ref), None)
     bound = _bound(chosen, priced, ruled, "run time",
-                   "price (the cheapest instance an hour that holds the run)") if automatic else _own(
+                   "price (the lowest hourly price of those that hold the run)") if automatic else _own(
         chosen, cheapest, c.currency, "a run")
     return GpuChoice("training", chosen, cheapest, runner_up, bound, automatic, considered, c.currency)
 
@@ -366,7 +375,7 @@ def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch
     # Scaled to zero, an instance bills the hours it runs: what it serves an hour decides, not the peak.
     dearer = "busy hours" if block.serving_schedule == "scale_to_zero" else "replicas"
     bound = _bound(chosen, priced, ruled, dearer,
-                   f"price (the cheapest instance an hour that holds it; {replicas})") if fixed is None else _own(
+                   f"price (the lowest hourly price of those that hold it; {replicas})") if fixed is None else _own(
         chosen, cheapest, c.currency, "over the horizon")
     return GpuChoice("serving", chosen, cheapest, runner_up, bound, fixed is None, considered, c.currency, how)
 
