@@ -26,7 +26,7 @@ import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -139,9 +139,20 @@ class GpuChoice:
         return out
 
 
-def _candidates(c: Costing, provider: str | None = None, trains: bool = False) -> Iterator[tuple[str, Resolved]]:
+class Offered(NamedTuple):
+    """A candidate instance, its on-demand price an hour in the report currency, and its GPU's datasheet."""
+
+    ref: str
+    instance: Resolved
+    hourly: float
+    gpu: GpuSpec
+
+
+def _candidates(c: Costing, ruled: list[tuple[str, float, str]], provider: str | None = None,
+                trains: bool = False) -> Iterator[Offered]:
     """Every GPU instance in the tables (``provider``'s only, if given) in the scenario's residency and sold on the
-    planning day; to ``trains``, not a host's dedicated endpoint (``endpoint_only``), which runs no training job."""
+    planning day; to ``trains``, not a host's dedicated endpoint (``endpoint_only``), which runs no training job.
+    One whose GPU the hardware table lacks is ``ruled`` out, not offered."""
     residency = c.scenario.project.data_residency
     for name, table in c.book.tables.items():
         if provider is not None and name != provider:
@@ -151,7 +162,14 @@ def _candidates(c: Costing, provider: str | None = None, trains: bool = False) -
                 continue
             if within(instance.region, residency) and not closed(instance, c.planned_on):
                 ref = f"{name}/{instance_id}"
-                yield ref, c.resolve(c.book.gpu_instance, ref)
+                found = c.resolve(c.book.gpu_instance, ref)
+                hourly = _hourly(c, found)
+                try:
+                    gpu = c.book.gpu_spec(instance.gpu)
+                except LookupError:
+                    ruled.append((ref, hourly, "unknown GPU"))
+                    continue
+                yield Offered(ref, found, hourly, gpu)
 
 
 def _unpriced(ref: str, ruled: list[tuple[str, float, str]], purchase: str = "on_demand") -> Candidate:
@@ -163,11 +181,9 @@ def _unpriced(ref: str, ruled: list[tuple[str, float, str]], purchase: str = "on
     return Candidate(ref, purchase, math.nan, math.nan, ref, why=why)
 
 
-def _spec(c: Costing, instance: Resolved) -> GpuSpec | None:
-    try:
-        return c.book.gpu_spec(instance.offering.gpu)
-    except LookupError:
-        return None
+def _considered(ruled: list[tuple[str, float, str]], priced: list[Candidate]) -> int:
+    """The instances a search looked at: each was either ruled out or priced (perhaps more than once)."""
+    return len({ref for ref, _, _ in ruled} | {candidate.ref for candidate in priced})
 
 
 def _mean(value: float) -> float:
@@ -250,15 +266,8 @@ def _choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, 
     overhead = c.value("framework_overhead_gib")
     priced: list[Candidate] = []
     ruled: list[tuple[str, float, str]] = []
-    considered = 0
     memory_of: dict[str, TrainingMemory] = {}
-    for ref, instance in _candidates(c, trains=True):
-        considered += 1
-        hourly = _hourly(c, instance)
-        gpu = _spec(c, instance)
-        if gpu is None:
-            ruled.append((ref, hourly, "unknown GPU"))
-            continue
+    for ref, instance, hourly, gpu in _candidates(c, ruled, trains=True):
         if block.training_precision == "fp8" and gpu.fp8_tflops is None:
             ruled.append((ref, hourly, "no FP8"))
             continue
@@ -292,7 +301,8 @@ def _choose_training(c: Costing, block: SelfHostedFineTune, arch: Architecture, 
     bound = _bound(chosen, priced, ruled, "run time",
                    "price (the lowest hourly price of those that hold the run)") if automatic else _own(
         chosen, cheapest, c.currency, "a run")
-    return GpuChoice("training", chosen, cheapest, runner_up, bound, automatic, considered, c.currency)
+    return GpuChoice("training", chosen, cheapest, runner_up, bound, automatic, _considered(ruled, priced),
+                     c.currency)
 
 
 def _purchases(c: Costing, block: SelfHostedFineTune, instance: Resolved) -> list[str]:
@@ -321,16 +331,9 @@ def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch
     max_ms = c.value("max_ms_per_output_token")
     priced: list[Candidate] = []
     ruled: list[tuple[str, float, str]] = []
-    considered = 0
     replica_of: dict[str, ServingEstimate] = {}
     plan_of: dict[tuple[str, int], ServingPlan] = {}
-    for ref, instance in _candidates(c, provider):
-        considered += 1
-        hourly = _hourly(c, instance)
-        gpu = _spec(c, instance)
-        if gpu is None:
-            ruled.append((ref, hourly, "unknown GPU"))
-            continue
+    for ref, instance, hourly, gpu in _candidates(c, ruled, provider):
         replica = replica_of.get(instance.offering.gpu)
         if replica is None:
             replica = replica_of[instance.offering.gpu] = serving_replica(c, block, arch, gpu, prompt_tokens)
@@ -359,7 +362,7 @@ def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch
             priced.append(Candidate(ref, purchase, _serving_cost(c, option, plan, instance), hourly,
                                     _words(ref, instance, gpu), peak_replicas, rate))
     if not priced and fixed is None:
-        raise _nothing_serves(c, block, field, provider, considered, ruled)
+        raise _nothing_serves(c, block, field, provider, _considered(ruled, priced), ruled)
     priced.sort(key=lambda candidate: (candidate.cost, candidate.ref, candidate.purchase))
     if fixed is None:
         chosen = priced[0]
@@ -377,7 +380,8 @@ def choose_serving(c: Costing, option: Approach, block: SelfHostedFineTune, arch
     bound = _bound(chosen, priced, ruled, dearer,
                    f"price (the lowest hourly price of those that hold it; {replicas})") if fixed is None else _own(
         chosen, cheapest, c.currency, "over the horizon")
-    return GpuChoice("serving", chosen, cheapest, runner_up, bound, fixed is None, considered, c.currency, how)
+    return GpuChoice("serving", chosen, cheapest, runner_up, bound, fixed is None, _considered(ruled, priced),
+                     c.currency, how)
 
 
 def _nothing_serves(c: Costing, block: SelfHostedFineTune, field: str, provider: str | None, considered: int,
