@@ -140,21 +140,21 @@ def test_api_fine_tune_lines(book):
         "Training runs (3)": 12.00,  # 500 x 400 x 2 epochs = 0.4 M x 3 runs x $10
         "Input tokens": 4.00,  # 10,000 x (100 + 100) = 2 M x $2 (fine-tuned price)
         "Output tokens": 4.00,  # 0.5 M x $8
-        # every 4 months, spread over them:
-        "Retraining run (amortised)": 1.00,  # 0.4 M x $10 / 4
-        "Retraining: launch and analysis (amortised)": 50.00,  # 2 h x $100 / 4
-        # 500 x 0.2 = 100 corrected examples x (1 + 5 x 0.4 = 3 min) / 60 = 5 h x $60 = $300 / 4
-        "Expert review of examples corrected in production (amortised)": 75.00,
-        "Retraining evaluation: human review of outputs (amortised)": 75.00,  # 100 x 3 min / 60 = 5 h x $60 / 4
-        "Retraining evaluation: LLM judge: input tokens (amortised)": 0.05,  # 200 x 1,000 = 0.2 M x $1 / 4
-        "Retraining evaluation: LLM judge: output tokens (amortised)": 0.02,  # 200 x 100 = 0.02 M x $4 / 4
+        # every 4 months, in the months it falls in: none in the first (test_retraining_falls_in_its_months)
+        "Retraining run": 0.0,
+        "Retraining: launch and analysis": 0.0,
+        "Expert review of examples corrected in production": 0.0,
+        "Retraining evaluation: human review of outputs": 0.0,
+        "Retraining evaluation: LLM judge: input tokens": 0.0,
+        "Retraining evaluation: LLM judge: output tokens": 0.0,
     }
     assert {li.item for li in result.lines if li.category != "operations"} == set(expected)  # test_operations
     for item, amount in expected.items():
         assert line(result, item).amount == approx(amount), item
     assert result.one_time_cost == approx(11_352.84)
-    assert result.monthly_cost == approx(209.07)
-    assert result.horizon_cost == approx(11_352.84 + 3 * 209.07)
+    assert result.monthly_cost == approx(8.00)
+    # the 3-month horizon ends before the first retraining, in month 4
+    assert result.horizon_cost == approx(11_352.84 + 3 * 8.00)
     assert result.effort_hours == approx(30 + 6 + 9 + 7 + 5 + 50 + 25 + 10 + 5 + 15)
     assert result.notes == ("acme/chat fine-tuning: Closed to new customers",)
 
@@ -234,6 +234,25 @@ def test_retraining_never_when_cadence_is_zero(book):
     assert result.monthly_cost == approx(8.00)
 
 
+def test_retraining_falls_in_its_months(book):
+    """Retraining every 4 months over 9 falls in months 4 and 8, each time the whole round; not 1/4 of it a month."""
+    result = estimate(worked(horizon_months=9), book).approaches["fine_tune"]
+    per_round = {  # as in test_api_fine_tune_lines, a whole round
+        "Retraining run": 4.00,  # 0.4 M x $10
+        "Retraining: launch and analysis": 200.00,  # 2 h x $100
+        "Expert review of examples corrected in production": 300.00,  # 5 h x $60
+        "Retraining evaluation: human review of outputs": 300.00,  # 5 h x $60
+        "Retraining evaluation: LLM judge: input tokens": 0.20,  # 0.2 M x $1
+        "Retraining evaluation: LLM judge: output tokens": 0.08,  # 0.02 M x $4
+    }
+    for item, amount in per_round.items():
+        found = line(result, item)
+        assert found.monthly_amounts == approx([0, 0, 0, amount, 0, 0, 0, amount, 0]), item
+        assert found.horizon_amount == approx(2 * amount)
+        assert "in months 4 and 8 (every 4 months after launch)" in found.quantity_basis
+    assert result.monthly_costs[3] - result.monthly_costs[2] == approx(sum(per_round.values()))
+
+
 def test_hybrid_inherits_fine_tune_and_rag(book):
     result = estimate(worked(), book).approaches["hybrid"]
     # Fine-tuned model, short prompt, plus retrieved context: 10,000 x (100 + 800 + 100) = 10 M x $2
@@ -243,8 +262,8 @@ def test_hybrid_inherits_fine_tune_and_rag(book):
     #           + deployment 600 + data 3,750 + iteration fixes 750 + evaluation 900.84 + training 12 + corpus 0.10
     #           + vector load 0.002
     assert result.one_time_cost == approx(13_352.942)
-    # monthly: tokens 24 + retraining (1 + 50 + 75 + 75 + 0.07) + query/re-embedding 0.11 + vector DB minimum $20
-    assert result.monthly_cost == approx(245.18)
+    # monthly: tokens 24 + query/re-embedding 0.11 + vector DB minimum $20 (retraining first falls in month 4)
+    assert result.monthly_cost == approx(44.11)
     assert result.added_latency_ms == 300
     assert result.input_tokens_per_request == 1_000
 

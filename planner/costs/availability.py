@@ -52,7 +52,7 @@ def _months_bought(line: LineItem, launch: datetime.date) -> list[tuple[int, dat
     return bought
 
 
-def _when(line: LineItem, phases: Sequence[Phase], planned_on: datetime.date,
+def _when(line: LineItem, phases: Sequence[Phase], starts_on: datetime.date,
           launch: datetime.date) -> tuple[datetime.date, datetime.date, str] | None:
     """The first and last day ``line`` is bought, and when in words; None when it is never bought."""
     if line.timing == "monthly":
@@ -65,10 +65,10 @@ def _when(line: LineItem, phases: Sequence[Phase], planned_on: datetime.date,
     if line.category in ("training", "retraining"):
         phase = next((p for p in phases if p.name == TRAINING_PHASE), phases[0])
         start, end = _weeks(phase.start_week), _weeks(phase.end_week)
-        first = launch_day(planned_on, start) or datetime.date.max
-        last = launch_day(planned_on, end) or datetime.date.max
+        first = launch_day(starts_on, start) or datetime.date.max
+        last = launch_day(starts_on, end) or datetime.date.max
         return first, last, f"in weeks {start:.3g}-{end:.3g} (about {first} to {last})"
-    return planned_on, planned_on, f"from the planning day ({planned_on})"
+    return starts_on, starts_on, f"from the start of work ({starts_on})"
 
 
 def _fine_tuning(sale: Sale) -> bool:
@@ -76,7 +76,7 @@ def _fine_tuning(sale: Sale) -> bool:
     return sale.offering.endswith(".fine_tuning") or ".fine_tuning_bands." in sale.offering
 
 
-def why_not_buyable(line: LineItem, phases: Sequence[Phase], planned_on: datetime.date,
+def why_not_buyable(line: LineItem, phases: Sequence[Phase], starts_on: datetime.date,
                     fine_tunes_with: Iterable[str], first_purchase: datetime.date | None = None) -> str:
     """Why ``line`` cannot be bought for the plan, in words; "" when it can.
 
@@ -87,8 +87,8 @@ def why_not_buyable(line: LineItem, phases: Sequence[Phase], planned_on: datetim
     sale = line.sale
     if sale is None or (sale.closed_since is None and sale.training_until is None):
         return ""
-    launch = launch_day(planned_on, phases[-1].end_week) or datetime.date.max
-    found = _when(line, phases, planned_on, launch)
+    launch = launch_day(starts_on, phases[-1].end_week) or datetime.date.max
+    found = _when(line, phases, starts_on, launch)
     if found is None:
         return ""
     first, last, when = found
@@ -113,24 +113,24 @@ def reason(why: str) -> str:
     return why.split(WHEN, 1)[0]
 
 
-def mark_unbuyable(lines: Sequence[LineItem], phases: Sequence[Phase], planned_on: datetime.date,
+def mark_unbuyable(lines: Sequence[LineItem], phases: Sequence[Phase], starts_on: datetime.date,
                    fine_tunes_with: Iterable[str]) -> tuple[LineItem, ...]:
     """``lines`` with ``not_buyable`` set on each that cannot be bought for the plan."""
     known = tuple(fine_tunes_with)
-    launch = launch_day(planned_on, phases[-1].end_week) or datetime.date.max
+    launch = launch_day(starts_on, phases[-1].end_week) or datetime.date.max
     # The team's first purchase of each offering: from then on it is that offering's customer (buying one of a
     # seller's models does not make a team a customer of its fine-tuning, as OpenAI's closure shows).
     # Only offerings with a closing day need it (an estimate builds dozens of lines on every input change).
     first: dict[str, datetime.date] = {}
     for line in lines:
         if line.sale is not None and line.sale.closed_since is not None:
-            found = _when(line, phases, planned_on, launch)
+            found = _when(line, phases, starts_on, launch)
             offering = line.sale.offering
             if found is not None and (offering not in first or found[0] < first[offering]):
                 first[offering] = found[0]
     marked = []
     for line in lines:
-        why = why_not_buyable(line, phases, planned_on, known,
+        why = why_not_buyable(line, phases, starts_on, known,
                               first.get(line.sale.offering) if line.sale is not None else None)
         marked.append(line._replace(not_buyable=why) if why else line)
     return tuple(marked)

@@ -58,8 +58,9 @@ class Costing:
     scenario: Scenario
     rate_card_key: str
     rate_card: RateCard
-    planned_on: datetime.date  # the planning day: launch and retirements count from it
+    planned_on: datetime.date  # the planning day: what is sold, and what has retired, is as of it
     # Derived once per estimate: the cost models ask for these many times.
+    starts_on: datetime.date = field(init=False)  # work starts (project.start_date, else the planning day)
     currency: str = field(init=False)
     months: int = field(init=False)
     requests: tuple[float, ...] = field(init=False)
@@ -82,7 +83,8 @@ class Costing:
         roles = type(self.rate_card.roles).model_fields
         rates = {role: rate_price(self.rate_card_key, self.rate_card, role) for role in roles}
         values = {name: getattr(self.assumptions, name).value for name in type(self.assumptions).model_fields}
-        for name, value in (("currency", self.scenario.currency), ("months", months), ("requests", requests),
+        for name, value in (("starts_on", self.scenario.project.start_date or self.planned_on),
+                            ("currency", self.scenario.currency), ("months", months), ("requests", requests),
                             ("_conversions", {}), ("_rates", rates), ("_values", values),
                             ("_resolved", {}), ("infeasible", []), ("memo", {})):
             object.__setattr__(self, name, value)

@@ -12,6 +12,7 @@ from typing import Any
 from planner.core.draws import Flags, nonzero, vmax
 from planner.core.errors import FieldProblem, Problem, ScenarioError
 from planner.costs.availability import mark_unbuyable, outside_residency, reason
+from planner.costs.budget_lines import contingency_lines, tax_lines
 from planner.costs.costing import Costing
 from planner.costs.effort import build_hours, engineering_lines, person_hours
 from planner.costs.evaluation import evaluation_lines
@@ -151,6 +152,11 @@ class Estimate:
     price_problems: tuple[Problem, ...]
     planned_on: datetime.date  # the planning day: each approach starts then
 
+    @property
+    def starts_on(self) -> datetime.date:
+        """The day work starts: ``project.start_date``, else the planning day. Launch dates count from it."""
+        return self.scenario.project.start_date or self.planned_on
+
     def label(self, option: Approach) -> str:
         """An option's name (the label of an approach, in a scenario without options)."""
         return self.approaches[option].label
@@ -160,7 +166,8 @@ class Estimate:
         """The models each approach uses that are retired, or retire before its plan ends
         (launch plus the horizon), counted from the planning day."""
         return [found for result in self.approaches.values() for found in retiring_models(
-            result.approach, result.lines, result.weeks_to_production, self.horizon_months, self.planned_on)]
+            result.approach, result.lines, result.weeks_to_production, self.horizon_months, self.planned_on,
+            self.starts_on)]
 
     @property
     def assumptions(self) -> tuple[Price, ...]:
@@ -190,7 +197,7 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
     for plan in scenario.option_plans():
         marked = len(c.infeasible)
         try:
-            result = BUILDERS[plan.kind](c, iterations, plan)
+            result = _with_budget_lines(c, BUILDERS[plan.kind](c, iterations, plan))
         except FieldProblem as exc:
             problems.append(scenario.origin_problem(exc.field, exc.message))
             continue
@@ -201,7 +208,8 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
                 f"{result.label}: data must stay in {where}, and " + "; ".join(outside)
                 + ": choose an offering that runs there, leave this option out, or change where data must stay")))
             continue
-        lines = mark_unbuyable(result.lines, result.phases, planned_on, scenario.team.fine_tunes_with)
+        # Bought from the day work starts (a past start: as if bought then).
+        lines = mark_unbuyable(result.lines, result.phases, c.starts_on, scenario.team.fine_tunes_with)
         results[plan.id] = dataclasses.replace(result, lines=lines, infeasible=tuple(c.infeasible[marked:]))
     if problems:
         # Options inherit their kind's block, so one bad reference can surface more than once.
@@ -215,6 +223,13 @@ def estimate(scenario: Scenario, book: PriceBook, today: datetime.date | None = 
         price_problems=book.problems,
         planned_on=planned_on,
     )
+
+
+def _with_budget_lines(c: Costing, result: ApproachEstimate) -> ApproachEstimate:
+    """The option with its contingency line, then tax on its suppliers' bills (``planner.costs.budget_lines``)."""
+    lines = [*result.lines, *contingency_lines(c, result.approach, result.lines)]
+    lines += tax_lines(c, result.approach, lines)
+    return dataclasses.replace(result, lines=tuple(lines))
 
 
 def _judge(c: Costing) -> Resolved:

@@ -23,6 +23,8 @@ Category = Literal[
     "retraining",
     "operations",
     "compliance",
+    "contingency",
+    "tax",
 ]
 Timing = Literal["one_time", "monthly"]
 
@@ -38,6 +40,8 @@ CATEGORY_LABELS: dict[Category, str] = {
     "retraining": "Retraining",
     "operations": "Operations",
     "compliance": "Privacy and compliance",
+    "contingency": "Contingency",
+    "tax": "Tax",
 }
 TIMING_LABELS: dict[Timing, str] = {"one_time": "one-time", "monthly": "monthly"}
 PERSON_HOURS = "person-hours"

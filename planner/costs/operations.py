@@ -29,6 +29,7 @@ from planner.inputs.pricebook import Resolved
 from planner.inputs.scenario import FineTuneBase
 
 THOUSAND = 1000
+MONTHS_PER_YEAR = 12
 
 
 def _setting(c: Costing, name: str, assumption: str | None = None) -> tuple[float, str]:
@@ -92,6 +93,11 @@ def _service_work(c: Costing, service: Resolved) -> list[tuple[Work, list[float]
     if offering.monthly_fee:
         found.append((Work(f"Service {name}: monthly fee", 1.0, "month", service.price("monthly_fee", "month"),
                            "1 a month"), [1.0] * c.months))
+    if offering.annual_fee:
+        # Billed in the month it is paid (months 1, 13, 25, ...), not spread over the year.
+        paid = [1.0 if index % MONTHS_PER_YEAR == 0 else 0.0 for index in range(c.months)]
+        found.append((Work(f"Service {name}: annual fee", 1.0, "year", service.price("annual_fee", "year"),
+                           f"1 a year, paid in month 1 after launch and every {MONTHS_PER_YEAR} months after"), paid))
     if offering.per_thousand_units:
         per_request, included = offering.units_per_request, offering.included_units
         quantities = [vmax(r * per_request - included, 0.0) / THOUSAND for r in c.requests]
@@ -162,7 +168,7 @@ def base_model_change_lines(c: Costing, approach: Approach, block: FineTuneBase,
                             retires: datetime.date | None) -> list[LineItem]:
     """A new run, its engineer hours, an evaluation round and a share of the data work, in each month
     a base-model change falls in (from a retirement date inside the plan, or a set cadence)."""
-    events = change_months(c, launch_day(c.planned_on, weeks_to_production), retires,
+    events = change_months(c, launch_day(c.starts_on, weeks_to_production), retires,
                            c.scenario.operations.base_model_change_every_months)
     if not events:
         return []

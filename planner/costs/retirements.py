@@ -84,9 +84,10 @@ def _launch_and_end(today: datetime.date, weeks_to_production: Any, horizon_mont
 
 
 def retiring_models(approach: Approach, lines: Iterable[LineItem], weeks_to_production: Any, horizon_months: int,
-                    today: datetime.date) -> list[Retirement]:
-    """The models ``lines`` price that are retired by ``today`` or retire before the plan ends, each once."""
-    launch, ends = _launch_and_end(today, weeks_to_production, horizon_months)
+                    today: datetime.date, starts_on: datetime.date | None = None) -> list[Retirement]:
+    """The models ``lines`` price that are retired by ``today`` or retire before the plan ends (its launch and end
+    counted from ``starts_on``, default ``today``), each once."""
+    launch, ends = _launch_and_end(starts_on or today, weeks_to_production, horizon_months)
     found: dict[str, Retirement] = {}
     for line in lines:
         if line.retires is None or line.retires > ends:

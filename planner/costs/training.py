@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from planner.core.draws import divide_or_zero, nonzero, vceil, vmax
+import numpy as np
+
+from planner.core.draws import divide_or_zero, is_many, nonzero, vceil, vmax
 from planner.core.errors import FieldProblem
 from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
 from planner.costs.evaluation import evaluation_work
@@ -115,16 +118,17 @@ def retrain_every_months(c: Costing, block: FineTuneBase) -> int:
 
 def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: FineTuneBase,
                      judge: Resolved) -> list[LineItem]:
-    """Every ``retrain_every_months``: a training run and its engineer hours, an expert's review of the
-    examples corrected in production, and an evaluation round; each spread evenly over the months.
+    """Every ``retrain_every_months`` after launch: a training run and its engineer hours, an expert's review of
+    the examples corrected in production, and an evaluation round, each billed in the month it falls in.
 
-    A $5.40 run every 3 months adds $1.80 a month.
+    Retraining every 3 months over a 12-month horizon falls in months 3, 6, 9 and 12: a $5.40 run costs
+    $5.40 in each of them and nothing in the others. Every 5 months over 12, it falls twice (months 5 and 10).
     """
     every = retrain_every_months(c, block)
     if not nonzero(every):
         return []
     hours = c.value("engineer_hours_per_training_run")
-    cadence = f"/ {every} months between retraining"
+    counts = retraining_counts(every, c.months)
     work = [
         Work("Retraining run", run.quantity, run.unit, run.price, run.basis),
         Work("Retraining: launch and analysis", hours, PERSON_HOURS, c.rate("ml_engineer"),
@@ -133,8 +137,36 @@ def retraining_lines(c: Costing, approach: Approach, run: TrainingRun, block: Fi
         *(Work(f"Retraining evaluation: {lower_first(w.item)}", w.quantity, w.unit, w.price, w.basis)
           for w in evaluation_work(c, judge, 1, "1 round")),
     ]
-    return [c.monthly(approach, "retraining", f"{w.item} (amortised)", [divide_or_zero(w.quantity, every)] * c.months,
-                      w.unit, w.price, f"{w.basis} {cadence}") for w in work]
+    when = _retraining_months(every, counts)
+    return [c.monthly(approach, "retraining", w.item, [w.quantity * n for n in counts], w.unit, w.price,
+                      f"{w.basis}; {when}") for w in work]
+
+
+def retraining_counts(every: Any, months: int) -> list[Any]:
+    """How many retraining rounds fall in each month of the horizon (from month 1), one every ``every`` months
+    after launch (a range's draws of the cadence may be real numbers: a round falls in the month its multiple
+    of ``every`` does; 0 = never).
+
+    >>> retraining_counts(3, 7)
+    [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+    >>> sum(retraining_counts(5, 12))
+    2.0
+    """
+    every = np.asarray(every, dtype=float)
+    safe = np.where(every > 0, every, np.inf)
+    counts = [np.floor((index + 1) / safe) - np.floor(index / safe) for index in range(months)]
+    return [float(n) if n.ndim == 0 else n for n in counts]
+
+
+def _retraining_months(every: Any, counts: list[Any]) -> str:
+    """When retraining falls, in words: "in months 3, 6, 9 and 12 (every 3 months)"."""
+    if is_many(every):
+        return "in the months each draw of retrain_every_months falls in"
+    months = [str(index + 1) for index, n in enumerate(counts) if n]
+    if not months:
+        return f"every {every:g} months: none falls within the horizon"
+    listed = months[0] if len(months) == 1 else f"{', '.join(months[:-1])} and {months[-1]}"
+    return f"in month{'s' if len(months) > 1 else ''} {listed} (every {every:g} months after launch)"
 
 
 PURCHASE_PRICES = {"on_demand": "per_hour", "reserved": "reserved_per_hour", "spot": "spot_per_hour"}

@@ -48,7 +48,7 @@ ASSUMPTION_LIMITS: dict[str, list[tuple[str, float]]] = {
     "synthetic_rejection_share": [("<", 1)],  # kept examples / (1 - share) drafts
     **{name: [("<=", 1)] for name in (
         "records_review_share", "examples_revised_per_iteration", "retrain_new_example_share",
-        "online_eval_share", "base_model_change_data_share")},
+        "online_eval_share", "base_model_change_data_share", "contingency_share")},
     **{name: [(">", 0), ("<=", 1)] for name in (
         "training_hfu", "training_hfu_fp8", "optimizer_8bit_speed", "cpu_offload_speed", "serving_compute_efficiency",
         "serving_bandwidth_efficiency", "serving_target_utilisation",
@@ -152,6 +152,10 @@ class Assumptions(BaseModel):
     deployment_weeks: Assumption = _a("Weeks for deployment and monitoring set-up.")
     retrain_every_months: Assumption = _a(
         "Months between retraining runs after launch, used when the scenario gives none; 0 = never."
+    )
+    contingency_share: Assumption = _a(
+        "An allowance for the unforeseen as a share of an option's one-time (build) cost, its own line in the budget; "
+        "used when the scenario gives none (project.contingency_share)."
     )
 
     # Compute

@@ -265,10 +265,12 @@ class VectorDb(Sold):
 
 
 class Service(Sold):
-    """An operations service billed monthly (tracing, monitoring, moderation): a fee, and usage beyond
+    """An operations service (tracing, monitoring, moderation): a monthly or an annual fee, and usage beyond
     what the fee includes. Usage is counted in ``unit``s, ``units_per_request`` for each request."""
 
     monthly_fee: NonNegative = 0.0
+    annual_fee: NonNegative = Field(
+        0.0, description="a fee billed once a year: in the first month after launch and every 12 months after")
     included_units: NonNegative = 0.0
     per_thousand_units: NonNegative = 0.0
     unit: str = Field("request", min_length=1, max_length=60, description="what the service counts")

@@ -270,12 +270,16 @@ def describe_key(key: str, with_field: bool = True) -> str:
     'ml engineer per hour (us rate card)'
     >>> describe_key("assumptions.expert_minutes_per_example")
     'assumption: expert minutes per example'
+    >>> describe_key("project.tax_rate")
+    'scenario: tax rate'
     >>> describe_key("fx.rates.GBP.usd_per_unit", with_field=False)
     'exchange rate GBP'
     >>> describe_key("openai.models.gpt-4.1-mini.fine_tuning", with_field=False)
     'openai/gpt-4.1-mini fine-tuning'
     """
     parts = key.split(".")
+    if parts[0] == "project":  # a figure the scenario sets itself (its tax rate)
+        return f"scenario: {' '.join(p.replace('_', ' ') for p in parts[1:])}"
     if parts[0] == "assumptions":
         return f"assumption: {' '.join(p.replace('_', ' ') for p in parts[1:])}"
     if parts[0] == "fx" and len(parts) >= 3:

@@ -7,6 +7,7 @@ looked up in the price tables when the estimate is made.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,10 @@ MAX_COUNT = int(MAX_MAGNITUDE)
 AUTOMATIC: Final = "automatic"
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Share = Annotated[float, Field(ge=0, le=1)]
+# A day in a scenario file (YAML reads 2027-01-04 as a date) or in a link's JSON (a string in ISO form).
+# Bounded so that a plan's dates (the start, plus years of building and a horizon of up to 120 months) stay
+# within the calendar's range.
+StartDate = Annotated[datetime.date, Field(strict=False, ge=datetime.date(2000, 1, 1), le=datetime.date(2099, 12, 31))]
 Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$", max_length=200)]
 # A GPU instance (provider/id), or a choice the estimate makes: one pattern, so a typing mistake gets one message.
 TrainingGpu = Annotated[str, Field(pattern=r"^(automatic|[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*)$",
@@ -579,6 +584,26 @@ class Project(BaseModel):
         description="where requests and training data may be processed: every offering that trains or serves an "
                     "option's model, writes its synthetic examples or holds its knowledge base must run there (its "
                     "table's region); the LLM judge and operations services are not checked")
+    start_date: StartDate | None = Field(
+        None, title="Work starts on",
+        description="the day work on the project starts: months, go-live dates and financial years count from it; "
+                    "unset: the planning day")
+    fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = Field(
+        1, title="Financial year starts in", json_schema_extra={"unit": "month (1 = January)"},
+        description="the calendar month the organisation's financial year starts in (4 = April, as in the UK "
+                    "government; 1 = the calendar year): quarters and financial-year totals follow it")
+    contingency_share: Share | None = Field(
+        None, title="Contingency on the build", json_schema_extra={"unit": "%", "assumption": "contingency_share"},
+        description="an allowance for the unforeseen, as a share of the one-time (build) cost, on a line of its own; "
+                    "default: assumptions")
+    tax_rate: Share = Field(
+        0.0, title="Tax rate on suppliers' bills", json_schema_extra={"unit": "%"},
+        description="sales tax or VAT on what suppliers bill (people's time carries none); 0: the budget is net of "
+                    "tax, as when VAT is reclaimed")
+    prices_include_tax: bool = Field(
+        False, title="Prices include tax",
+        description="the price tables' prices already include the tax at tax_rate, so none is added (the budget "
+                    "says how much of it is tax); off: the tax is added on a line of its own")
 
 
 class Operations(BaseModel):

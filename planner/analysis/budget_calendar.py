@@ -1,0 +1,221 @@
+"""A plan on the calendar: each option's costs in the calendar months they are paid, with quarters and
+financial years, from the day work starts.
+
+- **Build** (one-time lines) is paid while the work is done: each line is spread over the days of the phase
+  its work belongs to (``BUILD_PHASES``: data preparation over data curation, training over the iterations,
+  evaluation over the iterations and the evaluation; the rest over the whole build, from the start to
+  go-live), in proportion to the days of each calendar month the phase covers.
+- **Run** (monthly lines): month 1 after launch starts on the go-live day, month 2 a calendar month later,
+  and so on; each is booked in the calendar month it starts in. A go-live on 17 February 2027 books month 1
+  (17 February - 16 March) in February 2027 and month 12 in January 2028. An event (a retraining run, an
+  annual fee) is already in the month it is paid (``planner.costs.training``), so it stays a step.
+- **Go-live**: the start plus the option's weeks to production (``launch_day``).
+- **Financial years** start in ``project.fiscal_year_start_month``; quarters are its three-month parts.
+
+Nothing is added or lost: an option's months sum to its horizon cost (a test keeps it so).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from planner.costs.estimator import ApproachEstimate, Estimate
+from planner.costs.lines import Approach, Category, LineItem
+from planner.costs.retirements import add_months, launch_day
+from planner.costs.timeline import Phase
+
+DAYS_PER_WEEK = 7
+MONTHS_PER_QUARTER = 3
+MONTHS_PER_YEAR = 12
+WHOLE_BUILD = "whole build"
+# The phases whose days a one-time line's work is paid over, by its category; one not named here (engineering,
+# privacy review, contingency, tax) is spread from the start to go-live. A phase the option lacks (no data
+# curation for a prompt) falls back to the whole build.
+BUILD_PHASES: dict[Category, tuple[str, ...]] = {
+    "data_preparation": ("Data curation",),
+    "training": ("Training and iteration",),
+    "evaluation": ("Training and iteration", "Prompt and retrieval iteration", "Evaluation"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A quarter or a financial year: its label and the months of the plan (indices) it holds."""
+
+    label: str
+    months: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DatedLine:
+    """A line and its amount in each calendar month of the plan (``BudgetCalendar.months``)."""
+
+    line: LineItem
+    amounts: tuple[float, ...]
+
+    @property
+    def stage(self) -> str:
+        """"build" (one-time, before go-live) or "run" (monthly, after it)."""
+        return stage(self.line)
+
+
+@dataclass(frozen=True)
+class DatedOption:
+    """One option on the calendar."""
+
+    option: Approach
+    label: str
+    go_live: datetime.date
+    lines: tuple[DatedLine, ...]
+
+    def totals(self, which: str | None = None) -> tuple[float, ...]:
+        """The option's cost in each month: every line, or only ``which`` stage ("build", "run")."""
+        kept = [d.amounts for d in self.lines if which is None or d.stage == which]
+        return tuple(sum(month) for month in zip(*kept, strict=True)) if kept else ()
+
+
+@dataclass(frozen=True)
+class BudgetCalendar:
+    """Every option's lines by calendar month, from the month work starts to the last month any option runs."""
+
+    starts_on: datetime.date
+    fiscal_year_start_month: int
+    months: tuple[datetime.date, ...]  # the first day of each calendar month of the plan
+    options: dict[Approach, DatedOption]
+
+    @property
+    def quarters(self) -> list[Period]:
+        """The plan's months by financial quarter: "Q1 Apr-Jun 2027"."""
+        return _periods(self.months, lambda day: quarter_label(day, self.fiscal_year_start_month))
+
+    @property
+    def fiscal_years(self) -> list[Period]:
+        """The plan's months by financial year: "FY 2027" (from January), "FY Apr 2027-Mar 2028"."""
+        return _periods(self.months, lambda day: fiscal_year_label(day, self.fiscal_year_start_month))
+
+
+def stage(line: LineItem) -> str:
+    """A line's stage: "build" (one-time, paid before go-live) or "run" (monthly, after it)."""
+    return "build" if line.timing == "one_time" else "run"
+
+
+STAGE_LABELS = {"build": "Build (one-time)", "run": "Run (monthly)"}
+
+
+def month_label(day: datetime.date) -> str:
+    """A calendar month for people: "Feb 2027".
+
+    >>> month_label(datetime.date(2027, 2, 17))
+    'Feb 2027'
+    """
+    return day.strftime("%b %Y")
+
+
+def _fiscal_start(day: datetime.date, start_month: int) -> datetime.date:
+    """The first day of the financial year ``day`` falls in."""
+    year = day.year if day.month >= start_month else day.year - 1
+    return datetime.date(year, start_month, 1)
+
+
+def fiscal_year_label(day: datetime.date, start_month: int) -> str:
+    """The financial year ``day`` falls in: named by its year when it is the calendar year, else by its months.
+
+    >>> fiscal_year_label(datetime.date(2027, 2, 1), 1), fiscal_year_label(datetime.date(2027, 2, 1), 4)
+    ('FY 2027', 'FY Apr 2026-Mar 2027')
+    """
+    first = _fiscal_start(day, start_month)
+    if start_month == 1:
+        return f"FY {first.year}"
+    return f"FY {month_label(first)}-{month_label(add_months(first, MONTHS_PER_YEAR - 1))}"
+
+
+def quarter_label(day: datetime.date, start_month: int) -> str:
+    """The financial quarter ``day`` falls in, numbered within its year and named by its months.
+
+    >>> quarter_label(datetime.date(2027, 5, 9), 4), quarter_label(datetime.date(2027, 1, 9), 11)
+    ('Q1 Apr-Jun 2027', 'Q1 Nov 2026-Jan 2027')
+    """
+    offset = (day.month - start_month) % MONTHS_PER_YEAR
+    number = offset // MONTHS_PER_QUARTER + 1
+    first = add_months(_fiscal_start(day, start_month), (number - 1) * MONTHS_PER_QUARTER)
+    last = add_months(first, MONTHS_PER_QUARTER - 1)
+    span = (f"{first:%b}-{month_label(last)}" if first.year == last.year
+            else f"{month_label(first)}-{month_label(last)}")
+    return f"Q{number} {span}"
+
+
+def _periods(months: Sequence[datetime.date], label_of: Callable[[datetime.date], str]) -> list[Period]:
+    found: dict[str, list[int]] = {}
+    for index, day in enumerate(months):
+        found.setdefault(label_of(day), []).append(index)
+    return [Period(label, tuple(indices)) for label, indices in found.items()]
+
+
+def _month_index(first: datetime.date, day: datetime.date) -> int:
+    """Calendar months from ``first``'s month to ``day``'s."""
+    return (day.year - first.year) * MONTHS_PER_YEAR + day.month - first.month
+
+
+def go_live(starts_on: datetime.date, result: ApproachEstimate) -> datetime.date:
+    """The option's go-live day: the start plus its weeks to production, to the next whole day.
+
+    Raises ``ValueError`` for a plan that would go live after the year 9999.
+    """
+    found = launch_day(starts_on, result.weeks_to_production)
+    if found is None:
+        raise ValueError(f"{result.label} would go live after the year 9999: check its weeks to production")
+    return found
+
+
+def _span(phases: Sequence[Phase], names: tuple[str, ...]) -> tuple[float, float]:
+    """The days from the start that the named phases cover (first start to last end); the whole build when the
+    option has none of them."""
+    found = [p for p in phases if p.name in names]
+    if not found:
+        return 0.0, float(phases[-1].end_week) * DAYS_PER_WEEK
+    return (min(float(p.start_week) for p in found) * DAYS_PER_WEEK,
+            max(float(p.end_week) for p in found) * DAYS_PER_WEEK)
+
+
+def _spread(amount: float, start_day: float, end_day: float, starts_on: datetime.date,
+            months: Sequence[datetime.date]) -> list[float]:
+    """``amount`` over the calendar ``months`` in proportion to the days of [start_day, end_day) (days from
+    ``starts_on``) each holds; all of it in the month of ``start_day`` when the span is empty."""
+    out = [0.0] * len(months)
+    edges = [(month - starts_on).days for month in months] + [
+        (add_months(months[-1], 1) - starts_on).days]
+    if end_day <= start_day:
+        index = max(i for i in range(len(months)) if edges[i] <= start_day)
+        out[index] = amount
+        return out
+    for index in range(len(months)):
+        overlap = min(end_day, edges[index + 1]) - max(start_day, edges[index])
+        if overlap > 0:
+            out[index] = amount * overlap / (end_day - start_day)
+    return out
+
+
+def budget_calendar(estimate: Estimate) -> BudgetCalendar:
+    """Every option of ``estimate`` on the calendar (a point estimate: not a range's draws)."""
+    starts_on = estimate.starts_on
+    first = starts_on.replace(day=1)
+    live = {name: go_live(starts_on, result) for name, result in estimate.approaches.items()}
+    count = max((_month_index(first, day) + estimate.horizon_months for day in live.values()), default=1)
+    months = tuple(add_months(first, index) for index in range(count))
+    options = {}
+    for name, result in estimate.approaches.items():
+        offset = _month_index(first, live[name])
+        dated = []
+        for line in result.lines:
+            if line.timing == "one_time":
+                start_day, end_day = _span(result.phases, BUILD_PHASES.get(line.category, ()))
+                amounts = _spread(float(line.amount), start_day, end_day, starts_on, months)
+            else:
+                amounts = [0.0] * count
+                for month, amount in enumerate(line.monthly_amounts):
+                    amounts[offset + month] = float(amount)
+            dated.append(DatedLine(line, tuple(amounts)))
+        options[name] = DatedOption(name, result.label, live[name], tuple(dated))
+    return BudgetCalendar(starts_on, estimate.scenario.project.fiscal_year_start_month, months, options)
