@@ -25,6 +25,7 @@ from planner import (
     parse_scenario,
     scenario_from_dict,
 )
+from planner.analysis.ranges import RangeMove
 from planner.core.limits import MAX_YAML_BYTES
 from planner.inputs.files import files_signature
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR
@@ -35,7 +36,7 @@ from planner.measure.training_file import MAX_TRAINING_FILE_BYTES, NotTrainingFi
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
 from ui import access, options_view, views
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
-from ui.ranges_view import render_range_editor, render_ranges
+from ui.ranges_view import follow_inputs, render_range_editor, render_ranges
 from ui.text import md
 
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
@@ -349,9 +350,11 @@ def main_area(book: PriceBook, who: access.Access) -> None:
     if notice is not None:
         getattr(st, notice[0])(md(notice[1]))
 
+    moved: list[RangeMove] = []  # ranges that followed their input's value, said in the ranges view
     try:
         state = st.session_state.to_dict()  # one snapshot: each read of st.session_state filters it anew
         scenario = scenario_from_dict(scenario_data(state[BASE], state, assumption_defaults(book)), name="inputs")
+        scenario, moved = follow_inputs(scenario, state[BASE], book)
         result = estimate(scenario, book)
         st.session_state[LAST_GOOD] = (scenario, result)
         token = encode_scenario(scenario)
@@ -362,6 +365,7 @@ def main_area(book: PriceBook, who: access.Access) -> None:
         if LAST_GOOD not in st.session_state:
             return
         scenario, result = st.session_state[LAST_GOOD]
+        moved = []  # those of the inputs refused, not of the ones shown
 
     st.header(md(scenario.name), anchor=False)
     if scenario.description:
@@ -390,7 +394,7 @@ def main_area(book: PriceBook, who: access.Access) -> None:
         views.render_charts(shown)
     elif view == "Ranges and break-even":
         render_range_editor(st.session_state[BASE], scenario, replace_base)
-        render_ranges(result, scenario, book)
+        render_ranges(result, scenario, book, moved)
     elif view == "Why these numbers?":
         views.render_why(shown)
     elif view == "Which approach fits?":

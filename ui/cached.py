@@ -25,20 +25,27 @@ def _key(scenario: Scenario, book: PriceBook) -> tuple[str, tuple]:
     return scenario.model_dump_json(), files_signature(book.directory)
 
 
-def ranges_analysis(scenario: Scenario, book: PriceBook, among: tuple[str, ...] | None = None) -> tuple[
-        Any, Any, Any, Any]:
-    """(break-even volumes between the options ``among`` (all without it), volume sweep, percentiles or
-    None, tornado swings or None)."""
-    return _ranges_analysis(*_key(scenario, book), among, _scenario=scenario, _book=book)
+def breakeven_analysis(scenario: Scenario, book: PriceBook, among: tuple[str, ...] | None = None) -> tuple[Any, Any]:
+    """(break-even volumes between the options ``among`` (all without it), volume sweep). Apart from the
+    ranges: it needs none, so a range that cannot be evaluated does not take the break-even with it."""
+    return _breakeven_analysis(*_key(scenario, book), among, _scenario=scenario, _book=book)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _ranges_analysis(scenario_json: str, signature: tuple, among: tuple[str, ...] | None, _scenario: Scenario,
-                     _book: PriceBook) -> tuple:
-    found, sweep = breakeven_volumes(_scenario, _book, among=among)
-    spread = simulation(_scenario, _book)
-    swings = tornado(_scenario, _book) if _scenario.ranges else None
-    return found, sweep, spread, swings
+def _breakeven_analysis(scenario_json: str, signature: tuple, among: tuple[str, ...] | None, _scenario: Scenario,
+                        _book: PriceBook) -> tuple:
+    return breakeven_volumes(_scenario, _book, among=among)
+
+
+def spread_analysis(scenario: Scenario, book: PriceBook) -> tuple[Any, Any]:
+    """(percentiles, tornado swings), both None without ranges; raises ``PlannerError`` for a range that
+    cannot be evaluated."""
+    return simulation(scenario, book), _swings(*_key(scenario, book), _scenario=scenario, _book=book)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _swings(scenario_json: str, signature: tuple, _scenario: Scenario, _book: PriceBook) -> Any:
+    return tornado(_scenario, _book) if _scenario.ranges else None
 
 
 def simulation(scenario: Scenario, book: PriceBook) -> Any:

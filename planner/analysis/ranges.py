@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import typing
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -24,10 +25,10 @@ from pydantic import BaseModel
 
 from planner.analysis.comparison import crossovers
 from planner.core.draws import Draws, nonzero
-from planner.core.errors import ScenarioError
+from planner.core.errors import PlannerError, Problem, ScenarioError
 from planner.core.limits import outside
 from planner.costs.estimator import Estimate, estimate
-from planner.costs.lines import Approach
+from planner.costs.lines import Approach, in_words
 from planner.inputs.architecture import Architecture
 from planner.inputs.assumptions import ASSUMPTION_LIMITS, Assumption, Assumptions
 from planner.inputs.pricebook import PriceBook
@@ -35,6 +36,7 @@ from planner.inputs.scenario import (
     APPROACH_LABELS,
     HYBRID_KEYS,
     HybridBlock,
+    Range,
     Scenario,
     scenario_field,
     scenario_input,
@@ -224,6 +226,156 @@ def ranged_inputs(scenario: Scenario, book: PriceBook) -> list[RangedInput]:
     if problems:
         raise ScenarioError(problems)
     return found
+
+
+@dataclass(frozen=True)
+class RangeMove:
+    """A range that followed its input's value (``follow_ranges``): from ``was_low`` to ``was_high``, it is
+    now ``low`` to ``high`` around ``likely``; ``held`` names the ends kept at the input's own limits."""
+
+    path: str
+    was_low: float
+    was_high: float
+    low: float
+    high: float
+    likely: float
+    held: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """What happened, in words.
+
+        >>> print(RangeMove("workload.requests_per_month", 80_000, 300_000, 26_666, 100_000, 50_000).describe())
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Requests per month (workload): the range moved with the likely value (50,000) and is now 26,666 to 100,000
+        (was 80,000 to 300,000).
+        >>> print(RangeMove("approaches.rag.corpus_monthly_change", 0.1, 0.4, 0.3333, 1, 0.5, ("high",)).describe())
+        ... # doctest: +NORMALIZE_WHITESPACE
+        RAG: corpus monthly change: the range moved with the likely value (0.5) and is now 0.3333 to 1
+        (was 0.1 to 0.4); its high end is held at the input's limit.
+        >>> print(RangeMove("workload.requests_per_month", 80_000, 300_000, 80_000, 300_000, 200_000).describe())
+        ... # doctest: +NORMALIZE_WHITESPACE
+        Requests per month (workload): the range's likely value is now the input's, 200,000; the range stays
+        80,000 to 300,000.
+        """
+        label, likely = input_label(self.path), _number(self.likely)
+        if (self.low, self.high) == (self.was_low, self.was_high):
+            return (f"{label}: the range's likely value is now the input's, {likely}; the range stays "
+                    f"{_number(self.low)} to {_number(self.high)}.")
+        text = (f"{label}: the range moved with the likely value ({likely}) and is now {_number(self.low)} to "
+                f"{_number(self.high)} (was {_number(self.was_low)} to {_number(self.was_high)})")
+        if self.held:
+            ends = " and ".join(self.held)
+            text += f"; its {ends} end{'s are' if len(self.held) > 1 else ' is'} held at the input's limit"
+        return text + "."
+
+
+def _number(value: float) -> str:
+    """A whole number with separators, another to four significant digits: "26,666", "0.3333"."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+
+
+def recentred(path: str, low: float, likely: float, high: float, value: float) -> tuple[float, float, tuple[str, ...]]:
+    """The range ``low``-``likely``-``high`` of the input at ``path`` moved to centre on ``value``, keeping its
+    relative spread: each end scaled by value / likely (low / likely and high / likely kept), or, when the two
+    differ in sign or either is 0, shifted by value - likely (the spread kept in the input's units). A
+    whole-number input's ends are then rounded outwards; an end beyond the input's own limits (a share's 1)
+    is held at the limit, or at ``value`` when the limit itself is excluded (a share below 1). Returns
+    (low, high, the ends held).
+
+    80,000-150,000-300,000 requests a month moved to 50,000: 80,000 x 50,000 / 150,000 = 26,666.7 -> 26,666
+    (rounded down: the range is never narrower), 300,000 x 50,000 / 150,000 = 100,000:
+
+    >>> recentred("workload.requests_per_month", 80_000, 150_000, 300_000, 50_000)
+    (26666.0, 100000.0, ())
+
+    A share 0.1-0.15-0.4 moved to 0.5: 0.1 x 0.5 / 0.15 = 0.333, 0.4 x 0.5 / 0.15 = 1.33, held at 1:
+
+    >>> low, high, held = recentred("approaches.rag.corpus_monthly_change", 0.1, 0.15, 0.4, 0.5)
+    >>> round(low, 4), high, held
+    (0.3333, 1.0, ('high',))
+    """
+    if likely != 0 and (likely > 0) == (value > 0) and value != 0:
+        new_low, new_high = low * value / likely, high * value / likely
+    else:
+        new_low, new_high = low + (value - likely), high + (value - likely)
+    info = None if path.startswith("assumptions.") else scenario_field(path)
+    if info is not None and int in members(info.annotation):
+        # round() first: 300,000 x 1 / 3 x 3 may come out a hair above a whole number
+        new_low, new_high = math.floor(round(new_low, 6)), math.ceil(round(new_high, 6))
+    held = []
+    for end, operators in (("low", (">=", ">")), ("high", ("<=", "<"))):
+        for symbol, bound in field_limits(path):
+            current = new_low if end == "low" else new_high
+            if symbol not in operators or outside(current, [(symbol, bound)]) is None:
+                continue
+            kept = bound if symbol in (">=", "<=") else value
+            new_low, new_high = (kept, new_high) if end == "low" else (new_low, kept)
+            held.append(end)
+    return float(new_low), float(new_high), tuple(dict.fromkeys(held))
+
+
+def follow_ranges(scenario: Scenario, book: PriceBook, loaded: Scenario | None = None) -> tuple[
+        Scenario, list[RangeMove]]:
+    """The scenario with each range that its input's value has left following that value, and what moved.
+
+    A range's likely value is its input's own value. When the value leaves the range (a team sets 50,000
+    requests a month against a range of 80,000 to 300,000), the range is ``recentred`` on it, from the
+    likely value it was written around: its ``likely`` if the range gives one, else the input's value in
+    ``loaded`` (the scenario as loaded, before the change). A range whose value is still within it keeps
+    its ends (they are the team's guess); a ``likely`` it gives becomes the value. A range that cannot be
+    moved (no likely value within it to move from, or no number to follow) is left as it is, for
+    ``ranged_inputs`` to explain.
+    """
+    ranges = dict(scenario.ranges)
+    moves = []
+    for path, spec in scenario.ranges.items():
+        value = _number_at(scenario, book, path)
+        if value is None or path in NOT_RANGEABLE:
+            continue
+        likely = None if spec.likely is None else value
+        if spec.low <= value <= spec.high:
+            if spec.likely is not None and spec.likely != value:
+                ranges[path] = Range(low=spec.low, high=spec.high, likely=value)
+                moves.append(RangeMove(path, spec.low, spec.high, spec.low, spec.high, value))
+            continue
+        before = spec.likely if spec.likely is not None else (
+            None if loaded is None else _number_at(loaded, book, path))
+        if before is None or not spec.low <= before <= spec.high:
+            continue
+        low, high, held = recentred(path, spec.low, before, spec.high, value)
+        ranges[path] = Range(low=low, high=high, likely=likely)
+        moves.append(RangeMove(path, spec.low, spec.high, low, high, value, held))
+    if not moves:
+        return scenario, []
+    return scenario.model_copy(update={"ranges": ranges}), moves
+
+
+def _number_at(scenario: Scenario, book: PriceBook, path: str) -> float | None:
+    """The input's value as a number, None where it has none (no such input, left to a default, not a number)."""
+    try:
+        value = _value(scenario, book, path)
+    except (LookupError, PlannerError):
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def problem_in_words(problem: Problem) -> str:
+    """A problem with a scenario's ranges for people: the input in words, not its dotted path.
+
+    >>> problem_in_words(Problem("scenario", None, "ranges.workload.requests_per_month",
+    ...                          "expected low <= likely <= high, got 80000 <= 50000 <= 300000"))
+    'Requests per month (workload): expected low <= likely <= high, got 80000 <= 50000 <= 300000'
+    >>> problem_in_words(Problem("scenario", None, "ranges.project.iterations.low", "project.iterations must be >= 1"))
+    "Iterations (project), the range's low end: iterations must be >= 1"
+    """
+    field = problem.field.removeprefix("ranges.")
+    if not field or field == problem.field:
+        return in_words(f"{problem.field}: {problem.message}" if problem.field else problem.message)
+    path, _, end = field.rpartition(".")
+    where = f"{input_label(path)}, the range's {end} end" if end in ("low", "high", "likely") else input_label(field)
+    return f"{where}: {in_words(problem.message)}"
 
 
 def with_values(scenario: Scenario, book: PriceBook, values: dict[str, Any]) -> tuple[Scenario, PriceBook]:
