@@ -54,7 +54,7 @@ def test_csv_is_the_line_items(capsys, scenario_file):
     assert len(prompt) == 7 + 5  # test_cost_model's 7, and 5 operating lines (zero here: test_operations)
     design = next(row for row in prompt if row["Item"] == "Prompt design")
     assert design == design | {
-        "Category": "Engineering", "Timing": "one-time", "Quantity (first month if monthly)": "10.0",
+        "Category": "Engineering", "Build or run": "Build (one-time)", "Quantity (first month if monthly)": "10.0",
         "Unit": "person-hours", "Unit price (USD per unit)": "100.0", "One-time amount (USD)": "1000.00",
         "First-month amount (USD)": "0.00", "3-month amount (USD)": "1000.00",
         "Price or assumption": "ml engineer per hour (us rate card)",
@@ -83,7 +83,7 @@ def test_output_file(capsys, scenario_file, tmp_path):
     code, out, _ = run(capsys, "estimate", str(scenario_file), "--prices", str(FIXTURE_PRICES),
                        "--format", "csv", "--output", str(target))
     assert code == 0 and out == ""
-    assert target.read_text().startswith("Approach,Category,Item,Timing,")
+    assert target.read_text().startswith("Approach,Category,Item,Build or run,")
 
 
 def test_bad_scenario_is_a_message_and_exit_code_2(capsys, tmp_path):

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from planner import PlannerError, PriceBook, Scenario
-from planner.analysis.ranges import breakeven_volumes, simulate, tornado
+from planner.analysis.ranges import breakeven_volumes, problem_in_words, simulate, tornado
 from planner.costs.estimator import Estimate
 from planner.inputs.files import files_signature
 from planner.outputs.workbook import budget_pack
@@ -64,6 +64,8 @@ def budget_pack_with_ranges(estimate: Estimate, scenario: Scenario, book: PriceB
     download runs it outside the page's script, where Streamlit's caches are not to be relied on."""
     try:
         spread = simulate(scenario, book, today=estimate.planned_on) if scenario.ranges else None
-    except PlannerError:
-        spread = None
+    except PlannerError as exc:
+        # The pack says why it has no ranges sheet, in words (its Notes sheet), rather than dropping it silently.
+        why = "; ".join(problem_in_words(problem) for problem in exc.problems)
+        return budget_pack(estimate, book, None, f"the ranges could not be worked out ({why})")
     return budget_pack(estimate, book, spread)

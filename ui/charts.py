@@ -7,6 +7,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from planner.analysis.budget_calendar import budget_calendar, month_label
 from planner.analysis.comparison import Crossover, cumulative_costs
 from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep, input_label
 from planner.costs.estimator import Estimate
@@ -23,7 +24,7 @@ CATEGORY_COLOURS: dict[Category, str] = {
                     "engineering": "#4C78A8", "data_preparation": "#F58518", "evaluation": "#E45756",
                     "training": "#72B7B2", "embeddings": "#54A24B", "inference": "#EECA3B", "vector_db": "#B279A2",
                     "hosting": "#FF9DA6", "retraining": "#9D755D", "operations": "#BAB0AC",
-                    "compliance": "#8C6D31"}
+                    "compliance": "#8C6D31", "contingency": "#393B79", "tax": "#17BECF"}
 HEIGHT = 520
 
 
@@ -85,6 +86,25 @@ def cumulative(estimate: Estimate, crossings: list[Crossover]) -> go.Figure:
                    y_axis={"rangemode": "tozero"})
 
 
+def month_by_month(estimate: Estimate) -> go.Figure:
+    """Each option's cost in each calendar month it is paid: the build while it is built, then the running cost
+    from go-live, with retraining and annual fees as steps in the months they fall in."""
+    calendar = budget_calendar(estimate)
+    colours = option_colours(list(estimate.approaches))
+    months = [month_label(m) for m in calendar.months]
+    traces: list[Trace] = []
+    for name, dated in calendar.options.items():
+        build, run = dated.totals("build") or (0.0,) * len(months), dated.totals("run") or (0.0,) * len(months)
+        traces.append({
+            "type": "bar", "x": months, "y": [b + r for b, r in zip(build, run, strict=True)],
+            "name": text.chart(dated.label), "marker": {"color": colours[name]},
+            "customdata": [[b, r] for b, r in zip(build, run, strict=True)],
+            "hovertemplate": "%{x}: %{y:,.2f} " + estimate.currency + " (build %{customdata[0]:,.2f}, running "
+                             "%{customdata[1]:,.2f})<extra>%{fullData.name}</extra>"})
+    return _figure(traces, f"Cost by calendar month, as paid (work starts {calendar.starts_on:%d %b %Y})", "",
+                   f"Cost in the month ({estimate.currency})", barmode="group")
+
+
 PHASE_PALETTE = ("#4C78A8", "#72B7B2", "#F58518", "#54A24B", "#E45756", "#B279A2", "#9D755D")
 
 
@@ -101,8 +121,8 @@ def timeline(estimate: Estimate) -> go.Figure:
             "customdata": [[p.start_week, p.end_week, p.basis] for _, p in rows],
             "hovertemplate": "%{y}: " + name + " weeks %{customdata[0]:.1f}-%{customdata[1]:.1f}<br>"
                              "%{customdata[2]}<extra></extra>"})
-    return _figure(traces, "Phases to production", "Weeks from start", "", y_axis={"autorange": "reversed"},
-                   barmode="overlay")
+    return _figure(traces, "Phases to production", f"Weeks from the start of work ({estimate.starts_on:%d %b %Y})", "",
+                   y_axis={"autorange": "reversed"}, barmode="overlay")
 
 
 def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:

@@ -11,6 +11,7 @@ overrides) survive every change.
 
 from __future__ import annotations
 
+import calendar
 import copy
 import datetime
 import math
@@ -28,10 +29,10 @@ from planner.analysis.staleness import retirement_mark
 from planner.inputs.option_edits import route_settings
 from planner.inputs.pricebook import all_offerings, open_model_hosts
 from planner.inputs.regions import RESIDENCY_WORDS, Residency
-from planner.inputs.scenario import AUTOMATIC, scenario_field
+from planner.inputs.scenario import AUTOMATIC, FIRST_START_DATE, LAST_START_DATE, scenario_field
 from planner.inputs.validation import members
 
-Kind = Literal["int", "float", "percent", "select"]
+Kind = Literal["int", "float", "percent", "select", "date"]
 Route = Literal["api", "provider_hosted", "self_hosted"]
 Options = Callable[[PriceBook], list[Any]]
 PREFIX = "in:"
@@ -41,6 +42,7 @@ JS_MAX_SAFE_INTEGER = 2**53 - 1
 # A float widget shows two decimals: a strict bound (> -1) is met by the nearest value it can show.
 SHOWN_DECIMALS = 2
 PERCENT = "%"  # a unit starting with it marks a share: a fraction in the scenario, a percentage on screen
+MONTH_NAMES = {number: calendar.month_name[number] for number in range(1, 13)}  # 1: "January"
 
 
 @dataclass(frozen=True)
@@ -164,13 +166,15 @@ def field_input(path: str, step: float = 1, options: Options | None = None, rout
     kind: Kind
     if options is not None:
         kind = "select"
+    elif datetime.date in members(info.annotation):
+        kind = "date"
     elif unit is not None and unit.startswith(PERCENT):
         kind = "percent"
     else:
         kind = "int" if int in members(info.annotation) else "float"
     notes = [note for note in (unit, route and ROUTE_MARKS[route]) if note]
     label = f"{info.title} ({', '.join(notes)})" if notes else str(info.title)
-    low, high = (0.0, 0.0) if kind == "select" else _bounds(path.split("@")[0], kind)
+    low, high = (0.0, 0.0) if kind in ("select", "date") else _bounds(path.split("@")[0], kind)
     return Input(path, label, _sentence(info.description or ""), kind, low, high, step, options, route, retiring)
 
 
@@ -251,6 +255,13 @@ GROUPS: dict[str, list[Input]] = {
         field_input("operations.online_eval_share", step=0.5),
         field_input("operations.base_model_change_every_months"),
     ],
+    "Budget and dates": [
+        field_input("project.start_date"),
+        field_input("project.fiscal_year_start_month", options=lambda book: list(MONTH_NAMES)),
+        field_input("project.contingency_share", step=1),
+        field_input("project.tax_rate", step=1),
+        field_input("project.prices_include_tax"),
+    ],
     "Team and project": [
         field_input("team.rates", options=rate_cards),
         field_input("project.iterations"),
@@ -282,7 +293,8 @@ OPTION_WORDS: dict[Any, str] = {False: "No", True: "Yes", "api": "Provider's API
                                 **RESIDENCY_WORDS}
 # Where a value means something else in one field ("none": no commitment, but no reasoning), by field name.
 FIELD_WORDS: dict[str, dict[Any, str]] = {"reasoning_effort": {"none": "None (answers without reasoning)"},
-                                          "purchase": {AUTOMATIC: "On demand, or reserved if cheaper"}}
+                                          "purchase": {AUTOMATIC: "On demand, or reserved if cheaper"},
+                                          "fiscal_year_start_month": MONTH_NAMES}
 
 
 def option_words(path: str, option: Any) -> str:
@@ -330,6 +342,9 @@ def state_from_scenario(data: dict[str, Any], book: PriceBook, defaults: dict[st
             value = options[0] if options else None
         if item.kind == "percent" and value is not None:
             value = round(value * 100, 6)
+        if item.kind == "date":
+            # unset: the planning day (today), as the planner reads it
+            value = datetime.date.fromisoformat(value) if isinstance(value, str) else value or datetime.date.today()
         values[item.key] = value
     return values
 
@@ -356,6 +371,10 @@ def scenario_data(base: dict[str, Any], state: MutableMapping[str, Any],
             value = value / 100
         if _get(base, _path(item)) is None and item.path in defaults and value == defaults[item.path]:
             continue  # left to the assumption
+        if item.kind == "date":
+            if _get(base, _path(item)) is None and value == datetime.date.today():
+                continue  # left to the planning day: a link opened later starts then
+            value = value.isoformat()
         _put(data, _path(item), value)
     records, synthetic = state.get(PREFIX + RECORDS_SHARE), state.get(PREFIX + SYNTHETIC_SHARE)
     if records is not None or synthetic is not None:
@@ -414,6 +433,9 @@ def _widget(item: Input, book: PriceBook, disabled: bool) -> None:
         st.selectbox(item.label, options, key=item.key, help=item.help or None, disabled=disabled,
                      format_func=lambda option: option_words(item.path, option) + marks.get(option, ""),
                      persist_state="session")
+    elif item.kind == "date":
+        st.date_input(item.label, key=item.key, help=item.help or None, disabled=disabled, min_value=FIRST_START_DATE,
+                      max_value=LAST_START_DATE, format="YYYY-MM-DD", persist_state="session")
     elif item.kind == "int":
         st.number_input(item.label, min_value=int(item.low), max_value=int(item.high), step=int(item.step),
                         key=item.key, help=item.help, disabled=disabled, persist_state="session")

@@ -82,13 +82,15 @@ def options_frame(estimate: Estimate) -> tuple[pd.DataFrame, dict[str, Any]]:
         rows.append({"Option": result.label, **{f.label: f.values[index] for f in figures[1:]},
                      "Runs on": runs_on[index], "Best": " · ".join(best)})
     formats = {"money": "%,.2f", "rate": "%,.2f", "weeks": "%,.1f", "whole": "%,d"}
+    dates = {f.label for f in figures if f.kind == "date"}
     # At 1024 px the main area is about 560 px wide: the name and the four cost columns, under short headings
     # (the currency said once above the table, the full heading in each one's tooltip), fit it; the other
     # figures follow, a scroll away.
     config: dict[str, Any] = {"Option": st.column_config.TextColumn(pinned=True, width=OPTION_COLUMN_PX)}
     config.update({f.label: st.column_config.NumberColumn(
         f.short, help=f.label, format=formats[f.kind], width=COST_COLUMN_PX if f.kind in ("money", "rate") else None)
-        for f in figures[1:]})
+        for f in figures[1:] if f.label not in dates})
+    config.update({label: st.column_config.DateColumn(label, format="D MMM YYYY") for label in dates})
     return pd.DataFrame(rows), config
 
 
@@ -129,7 +131,7 @@ def render_comparison(estimate: Estimate) -> None:
 
 # The charts, one at a time: the browser redraws every chart on the page at every change of an input, and
 # with ten options five charts were most of a change's wait; the chosen chart is kept for the session.
-CHARTS = ("Cost to date", "Cost by category", "Timeline", "GPU memory")
+CHARTS = ("Cost to date", "Month by month", "Cost by category", "Timeline", "GPU memory")
 CHART_KEY = "charts:chart"
 
 
@@ -146,6 +148,10 @@ def render_charts(estimate: Estimate) -> None:
         # One above the other: side by side at 1024 px, each legend wrapped onto its title.
         st.plotly_chart(charts.cost_by_category(estimate, "one_time"), key="chart:one_time")
         st.plotly_chart(charts.cost_by_category(estimate, "monthly"), key="chart:monthly")
+    elif chart == "Month by month":
+        st.plotly_chart(charts.month_by_month(estimate), key="chart:months")
+        st.caption("Build costs in the months the work is done, running costs from each option's go-live; "
+                   "quarters and financial years: the budget pack's month-by-month sheets.")
     elif chart == "Timeline":
         st.plotly_chart(charts.timeline(estimate), key="chart:timeline")
     elif chart == "GPU memory":
@@ -194,7 +200,7 @@ def _why_rank(column: Column) -> int:
     texts."""
     if column.heading == "Item":
         return 0
-    if column.heading in ("Category", "Timing"):
+    if column.heading in ("Category", "Build or run"):
         return 2
     return {"money": 1, "number": 2}.get(column.kind, 2 if column.heading == "Unit" else 3)
 

@@ -68,6 +68,7 @@ class DatedOption:
     option: Approach
     label: str
     go_live: datetime.date
+    live_month: int  # the plan's month (index into ``BudgetCalendar.months``) that holds go-live: run month 1
     lines: tuple[DatedLine, ...]
 
     def totals(self, which: str | None = None) -> tuple[float, ...]:
@@ -217,5 +218,5 @@ def budget_calendar(estimate: Estimate) -> BudgetCalendar:
                 for month, amount in enumerate(line.monthly_amounts):
                     amounts[offset + month] = float(amount)
             dated.append(DatedLine(line, tuple(amounts)))
-        options[name] = DatedOption(name, result.label, live[name], tuple(dated))
+        options[name] = DatedOption(name, result.label, live[name], offset, tuple(dated))
     return BudgetCalendar(starts_on, estimate.scenario.project.fiscal_year_start_month, months, options)

@@ -60,8 +60,9 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Share = Annotated[float, Field(ge=0, le=1)]
 # A day in a scenario file (YAML reads 2027-01-04 as a date) or in a link's JSON (a string in ISO form).
 # Bounded so that a plan's dates (the start, plus years of building and a horizon of up to 120 months) stay
-# within the calendar's range.
-StartDate = Annotated[datetime.date, Field(strict=False, ge=datetime.date(2000, 1, 1), le=datetime.date(2099, 12, 31))]
+# within the calendar's range; the app's date picker reads the same bounds.
+FIRST_START_DATE, LAST_START_DATE = datetime.date(2000, 1, 1), datetime.date(2099, 12, 31)
+StartDate = Annotated[datetime.date, Field(strict=False, ge=FIRST_START_DATE, le=LAST_START_DATE)]
 Ref = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*$", max_length=200)]
 # A GPU instance (provider/id), or a choice the estimate makes: one pattern, so a typing mistake gets one message.
 TrainingGpu = Annotated[str, Field(pattern=r"^(automatic|[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._-]*)$",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import textwrap
@@ -10,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from planner.analysis.budget_calendar import STAGE_LABELS, go_live, stage
 from planner.analysis.comparison import cheapest, fastest, per_thousand_requests
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.gpu_choice import Candidate, GpuChoice, busy
-from planner.costs.lines import CATEGORY_LABELS, TIMING_LABELS, LineItem, in_words
+from planner.costs.lines import CATEGORY_LABELS, LineItem, in_words
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
 from planner.inputs.scenario import APPROACH_LABELS, scenario_input
+from planner.outputs.rounding import cents_text, largest_remainder
 
 CENTS = 2  # money is rounded to cents in the CSV (and formatted to cents in the workbook)
 NUMBER_DECIMALS = 6  # quantities and unit prices keep fractions of a cent (per-token lines)
@@ -29,13 +32,15 @@ class Column:
     heading: str
     value: Callable[[LineItem], Any]
     kind: Literal["text", "money", "number", "date"]
+    total: Callable[[ApproachEstimate], float] | None = None  # an amount column: the option's total it sums to
 
 
 def line_item_columns(estimate: Estimate) -> list[Column]:
     """The line-item table, shared by the CSV, the budget pack and the app.
 
     One-time and first-month amounts are separate columns (0 where a line is not of that timing),
-    so each amount column sums to the approach's total of that kind. A scenario with options has an
+    so each amount column sums to the approach's total of that kind. "Build or run" tags each line: one-time
+    lines are the build (paid before go-live), monthly lines the running cost. A scenario with options has an
     "Option" column (its name) before the approach (its kind, in words).
     """
     currency, horizon_months, options = estimate.currency, estimate.horizon_months, estimate.approaches
@@ -51,13 +56,14 @@ def line_item_columns(estimate: Estimate) -> list[Column]:
         *which,
         Column("Category", lambda line: CATEGORY_LABELS[line.category], "text"),
         Column("Item", lambda line: line.item, "text"),
-        Column("Timing", lambda line: TIMING_LABELS[line.timing], "text"),
+        Column("Build or run", lambda line: STAGE_LABELS[stage(line)], "text"),
         Column("Quantity (first month if monthly)", lambda line: line.quantity, "number"),
         Column("Unit", lambda line: line.unit, "text"),
         Column(f"Unit price ({currency} per unit)", lambda line: line.unit_price, "number"),
-        Column(f"One-time amount ({currency})", amount_if("one_time"), "money"),
-        Column(f"First-month amount ({currency})", amount_if("monthly"), "money"),
-        Column(f"{horizon_months}-month amount ({currency})", lambda line: line.horizon_amount, "money"),
+        Column(f"One-time amount ({currency})", amount_if("one_time"), "money", lambda r: r.one_time_cost),
+        Column(f"First-month amount ({currency})", amount_if("monthly"), "money", lambda r: r.monthly_cost),
+        Column(f"{horizon_months}-month amount incl. one-time ({currency})", lambda line: line.horizon_amount,
+               "money", lambda r: r.horizon_cost),
         Column("Price or assumption", lambda line: describe_key(line.price_key), "text"),
         Column("Price key", lambda line: line.price_key, "text"),
         Column("Source", lambda line: line.source, "text"),
@@ -96,16 +102,23 @@ def _cell(value: Any) -> Any:
 def to_csv(estimate: Estimate) -> str:
     """Every line item of every approach, one row each, with a header row (``\\n`` line ends).
 
-    Amounts are rounded to cents; the one-time, first-month and horizon amounts are in separate
-    columns, so summing a column gives that total (to the cent per line).
+    Amounts are in cents, rounded by largest remainder (``planner.outputs.rounding``) so that an option's
+    lines in each amount column (one-time, first-month, horizon) sum exactly to its total as the summary shows
+    it; the one-time, first-month and horizon amounts are separate columns, so summing a column gives that total.
     """
     columns = line_item_columns(estimate)
+    money = [(index, column.total) for index, column in enumerate(columns) if column.total is not None]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([column.heading for column in columns])
     for result in estimate.approaches.values():
-        for line in grouped_lines(result):
-            writer.writerow([_csv_cell(column.value(line), column.kind) for column in columns])
+        lines = grouped_lines(result)
+        rows = [[_csv_cell(column.value(line), column.kind) for column in columns] for line in lines]
+        for index, total in money:
+            amounts = [float(columns[index].value(line)) for line in lines]
+            for row, cents in zip(rows, largest_remainder(amounts, total(result)), strict=True):
+                row[index] = cents_text(cents)
+        writer.writerows(rows)
     return buffer.getvalue()
 
 
@@ -124,14 +137,16 @@ def _line_dict(line: LineItem) -> dict[str, Any]:
     return data
 
 
-def _approach_dict(result: ApproachEstimate, option: bool = False) -> dict[str, Any]:
+def _approach_dict(result: ApproachEstimate, starts_on: datetime.date, option: bool = False) -> dict[str, Any]:
     which = ({"id": result.approach, "name": result.label, "approach": result.kind} if option
              else {"label": result.label})
     return {
         **which,
         "serves_with": result.serves_with,
+        "go_live": go_live(starts_on, result).isoformat(),
         "one_time_cost": result.one_time_cost,
         "monthly_cost": result.monthly_cost,
+        "running_cost": result.horizon_cost - result.one_time_cost,
         "horizon_cost": result.horizon_cost,
         "monthly_costs": list(result.monthly_costs),
         "weeks_to_production": result.weeks_to_production,
@@ -237,10 +252,13 @@ def to_dict(estimate: Estimate) -> dict[str, Any]:
         "currency": estimate.currency,
         "horizon_months": estimate.horizon_months,
         "planned_on": estimate.planned_on.isoformat(),
+        "starts_on": estimate.starts_on.isoformat(),
         "measured": dict(estimate.scenario.measured),
-        **({"options": [_approach_dict(result, option=True) for result in estimate.approaches.values()]}
+        **({"options": [_approach_dict(result, estimate.starts_on, option=True)
+                        for result in estimate.approaches.values()]}
            if estimate.scenario.options else
-           {"approaches": {name: _approach_dict(result) for name, result in estimate.approaches.items()}}),
+           {"approaches": {name: _approach_dict(result, estimate.starts_on)
+                           for name, result in estimate.approaches.items()}}),
         "model_retirements": [
             {"approach": r.approach, "model": r.label, "key": r.key, "retires_on": r.retires_on.isoformat(),
              "retired": r.retired, "launches": r.launches.isoformat(), "plan_ends": r.plan_ends.isoformat(),
@@ -265,13 +283,24 @@ class Figure:
 
     label: str
     values: list[Any]  # one per approach; None where there is none (cost per request with no requests)
-    kind: Literal["text", "money", "rate", "weeks", "whole"]
+    kind: Literal["text", "date", "money", "rate", "weeks", "whole"]
     short: str = ""  # a column heading where options are rows (its unit said once, above the table)
     optional: bool = False  # a column a narrow table leaves out when every value is 0 (no option reasons)
+    wide: bool = False  # a column only a wide table shows (the app, the files; not the command line's table)
+    key: str = ""  # which total it is, for the budget pack's formulas: "one_time", "first_month", "running", ...
 
 
-# How each kind of figure reads as text: money to the whole unit, a rate to the cent.
-FIGURE_FORMATS = {"money": ",.0f", "rate": ",.2f", "weeks": ".1f", "whole": ",.0f"}
+def horizon_total(months: int) -> str:
+    """The name of an option's horizon total, saying that it includes the one-time cost (so nobody adds it twice).
+
+    >>> horizon_total(12)
+    '12-month cost incl. one-time build'
+    """
+    return f"{months}-month cost incl. one-time build"
+
+
+# How each kind of figure reads as text: money to the whole unit, a rate to the cent, a day as "15 Feb 2027".
+FIGURE_FORMATS = {"money": ",.0f", "rate": ",.2f", "weeks": ".1f", "whole": ",.0f", "date": "%d %b %Y"}
 
 
 def summary_figures(estimate: Estimate) -> list[Figure]:
@@ -280,14 +309,21 @@ def summary_figures(estimate: Estimate) -> list[Figure]:
     cur = estimate.currency
     results = list(estimate.approaches.values())
     requests = estimate.scenario.workload.requests_per_month
+    months = estimate.horizon_months
     return [
         Figure("Runs on", [r.serves_with for r in results], "text", "Runs on"),
-        Figure(f"One-time cost ({cur})", [r.one_time_cost for r in results], "money", "One-time"),
-        Figure(f"First-month cost ({cur})", [r.monthly_cost for r in results], "money", "Month 1"),
-        Figure(f"{estimate.horizon_months}-month cost ({cur})", [r.horizon_cost for r in results], "money",
-               f"{estimate.horizon_months} months"),
+        Figure("Goes live on", [go_live(estimate.starts_on, r) for r in results], "date", "Live", wide=True),
+        Figure(f"One-time build cost ({cur})", [r.one_time_cost for r in results], "money", "Build",
+               key="one_time"),
+        Figure(f"First-month running cost ({cur})", [r.monthly_cost for r in results], "money", "Month 1",
+               key="first_month"),
+        Figure(f"Running cost over {months} months ({cur})", [r.horizon_cost - r.one_time_cost for r in results],
+               "money", f"Run {months}m", wide=True, key="running"),
+        Figure(f"{horizon_total(months)} ({cur})", [r.horizon_cost for r in results], "money", f"Build+{months}m",
+               key="horizon"),
         Figure(f"Cost per 1,000 requests, month 1 ({cur})",
-               [per_thousand_requests(r.monthly_cost, requests) for r in results], "rate", "Per 1k req."),
+               [per_thousand_requests(r.monthly_cost, requests) for r in results], "rate", "Per 1k req.",
+               key="per_thousand"),
         Figure("Weeks to production", [r.weeks_to_production for r in results], "weeks", "Weeks"),
         Figure("People-hours before launch", [r.effort_hours for r in results], "whole", "People-h"),
         Figure("Iterations", [r.iterations for r in results], "whole", "Iter."),
@@ -353,7 +389,7 @@ def _options_table(estimate: Estimate) -> list[str]:
     """The comparison with one row per option (readable at ten options), then what each runs on. An optional
     column (reasoning tokens) is left out when every option's value is 0; shown, it narrows the names."""
     figures = summary_figures(estimate)
-    kept = [i for i, f in enumerate(figures) if i > 0 and not (f.optional and not any(f.values))]
+    kept = [i for i, f in enumerate(figures) if i > 0 and not f.wide and not (f.optional and not any(f.values))]
     rows = summary_rows(estimate)
     header = ["Option", *(figures[i].short for i in kept)]
     name_width = TABLE_NAME_WIDTH - sum(len(f.short) + 2 for f in figures if f.optional and any(f.values))
@@ -363,8 +399,11 @@ def _options_table(estimate: Estimate) -> list[str]:
         first, *more = textwrap.wrap(r.label, name_width, break_long_words=True) or [r.label]
         table.append([first, *(rows[i][1][index] for i in kept)])
         table += [[line, *([""] * (len(header) - 1))] for line in more]
-    return [f"Money in {estimate.currency}. Per 1k req.: first-month cost per 1,000 requests; weeks: to production;",
-            "people-h: people-hours before launch; +ms: latency added per request; tokens in, reasoning: per request",
+    months = estimate.horizon_months
+    return [f"Money in {estimate.currency}. Build: the one-time cost; Build+{months}m: the build and {months} months "
+            "running; per 1k req.:",
+            "first-month cost per 1,000 requests; weeks: to production; people-h: people-hours before launch;",
+            "+ms: latency added per request; tokens in, reasoning: per request",
             "",
             *_aligned(table), "", "Runs on:",
             *(f"  {r.label}: {runs_on}" for r, runs_on in zip(estimate.approaches.values(), rows[0][1], strict=True))]

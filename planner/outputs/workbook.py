@@ -1,28 +1,45 @@
-"""The budget pack: an Excel workbook a finance partner can use as it is.
+"""The budget pack: an Excel workbook a finance partner can sign, recalculate and print.
 
-Sheets: the summary; every line item grouped by approach and category, with category subtotals
-and approach totals as spreadsheet formulas; one month-by-month sheet per approach with formula
-totals; the ranges; the assumptions; the prices. Numbers are numbers, formatted to the currency's
-cents; labels are words. The workbook is returned as bytes; writing it to a file is the caller's.
+Sheets:
+- **Summary** (one printed page): each option's go-live date; its build (one-time) cost, first-month and
+  running cost and its horizon total (which includes the build), as formulas into the line items; its cost in
+  each financial year, as formulas into its month-by-month sheet; and a sign-off block.
+- **Line items**: every line, grouped by option and category, each tagged build or run; category subtotals,
+  option totals and build and run totals as formulas. The workings (how each quantity was worked out, the
+  price's source, caveats) follow in columns outside the print area.
+- **Monthly - <option>**: each line in the calendar months it is paid (``planner.analysis.budget_calendar``),
+  a total per line, per month and per financial year, and quarter totals, all formulas.
+- **Ranges** (when the scenario has ranges), **Assumptions** and **Prices**: only those the lines use, the
+  prices with their age; **Notes**: measured inputs, retirements, offering notes, price problems.
+
+Every formula is stored with its result (XlsxWriter writes both), so a reader that does not recalculate
+(a preview, a parser) shows the same numbers as one that does, and editing a line item flows into the totals
+and the summary. Numbers are numbers, formatted to the currency's cents; labels are words; every text is
+written as text (a name starting with "=" never becomes a formula). Each sheet prints landscape, one page
+wide, with its header rows repeated and page numbers. The workbook is returned as bytes.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
+from planner.analysis.budget_calendar import STAGE_LABELS, BudgetCalendar, budget_calendar, month_label, stage
 from planner.analysis.ranges import METRIC_LABELS, METRICS, Percentiles
+from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS
+from planner.costs.budget_lines import tax_within
 from planner.costs.estimator import ApproachEstimate, Estimate
-from planner.costs.lines import CATEGORY_LABELS, months
-from planner.inputs.pricebook import PriceBook, all_offerings
+from planner.costs.lines import CATEGORY_LABELS, LineItem, in_words, months
+from planner.inputs.pricebook import PriceBook, describe_key
 from planner.outputs.export import (
     grouped_lines,
     line_item_columns,
@@ -36,8 +53,10 @@ CURRENCY_FORMATS = {"USD": '"$"#,##0.00', "GBP": '"£"#,##0.00', "EUR": '"€"#,
 NUMBER_FORMAT = "#,##0.00####"  # quantities and unit prices: cents, and fractions of a cent where there are any
 WHOLE_FORMAT = "#,##0"
 WEEKS_FORMAT = "#,##0.0"
+DATE_FORMAT = "d mmm yyyy"
 COLUMN_WIDTH_MAX = 60
-BOLD = Font(bold=True)
+TEXT_WIDTH = 40  # a wrapped text column of the workings
+MAX_CELL_TEXT = 32_767  # Excel's limit on a cell's text
 # Sheet names hold at most 31 characters, none of []:*?/\\, and differ in more than case.
 MAX_SHEET_NAME = 31
 MONTHLY_PREFIX = "Monthly - "
@@ -45,31 +64,17 @@ MONTHLY_SHEETS = {"prompt": "Monthly - Prompt", "rag": "Monthly - RAG", "fine_tu
                   "hybrid": "Monthly - Hybrid"}
 _NOT_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")  # a sheet name holds none (nor can the file's XML)
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # a cell's text: tabs and line ends are kept
 _SHEET_NAME_END = " '"  # a sheet name may not end with an apostrophe (nor begin with one; ours begin "Monthly")
+SIGN_OFF = ("Prepared by", "Reviewed by", "Approved by", "Date approved")
+FOOTER = "&LPage &P of &N&R&A"  # page numbers, and the sheet's name
+MONTHLY_FIRST_ROW = 2  # a month-by-month sheet: a title row, the header, then one row per line (0-based rows)
+MONTHLY_FIRST_MONTH = 3  # ... and its columns: category, item, build or run, then the months
 
 
 def money_format(currency: str) -> str:
     """The cell format of an amount in ``currency``, to the cent."""
     return CURRENCY_FORMATS.get(currency, f'#,##0.00 "{currency}"')
-
-
-def budget_pack(estimate: Estimate, book: PriceBook,
-                ranges: dict[str, dict[str, Percentiles]] | None = None) -> bytes:
-    """The workbook as .xlsx bytes."""
-    money = money_format(estimate.currency)
-    workbook = Workbook()
-    _summary(workbook.active, estimate, money)
-    _line_items(workbook.create_sheet("Line items"), estimate, money)
-    names = monthly_sheet_names(estimate)
-    for name, result in estimate.approaches.items():
-        _monthly(workbook.create_sheet(names[name]), result, estimate, money)
-    if ranges:
-        _ranges(workbook.create_sheet("Ranges"), estimate, ranges, money)
-    _assumptions(workbook.create_sheet("Assumptions"), estimate)
-    _prices(workbook.create_sheet("Prices"), book)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def monthly_sheet_names(estimate: Estimate) -> dict[str, str]:
@@ -98,166 +103,532 @@ def monthly_sheet_names(estimate: Estimate) -> dict[str, str]:
     return names
 
 
-def _summary(sheet: Worksheet, estimate: Estimate, money: str) -> None:
-    sheet.title = "Summary"
+def _quoted(sheet: str) -> str:
+    """A sheet's name as a formula refers to it: 'Monthly - O''Brien'."""
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _text(value: str) -> str:
+    """Text a cell can hold: without the control characters the file's XML cannot, within Excel's length."""
+    return _NOT_IN_XML.sub("", value)[:MAX_CELL_TEXT]
+
+
+def _header_text(value: str) -> str:
+    """Text for a printed page header: "&" starts a header code, so it is doubled."""
+    return _text(value).replace("&", "&&")[:200]
+
+
+@dataclass
+class _Book:
+    """The workbook being written, with its formats."""
+
+    workbook: xlsxwriter.Workbook
+    money: Format
+    money_bold: Format
+    number: Format
+    whole: Format
+    weeks: Format
+    date: Format
+    share: Format
+    bold: Format
+    title: Format
+    header: Format
+    wrap: Format
+    signature: Format
+
+    def cell(self, sheet: Worksheet, row: int, column: int, value: Any, style: Format | None = None) -> None:
+        """Write ``value`` as what it is: text stays text (never a formula), numbers and dates are numbers."""
+        if value is None or value == "":
+            sheet.write_blank(row, column, None, style)
+        elif isinstance(value, str):
+            sheet.write_string(row, column, _text(value), style)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, column, value, style)
+        elif isinstance(value, datetime.date):
+            sheet.write_datetime(row, column, datetime.datetime.combine(value, datetime.time()), style or self.date)
+        else:
+            sheet.write_number(row, column, float(value), style)
+
+    def formula(self, sheet: Worksheet, row: int, column: int, formula: str, value: float,
+                style: Format | None = None) -> None:
+        """A formula of ours, stored with its result."""
+        sheet.write_formula(row, column, formula, style or self.money, value)
+
+
+def _open(buffer: io.BytesIO, currency: str) -> _Book:
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})
+    money = money_format(currency)
+    add = workbook.add_format
+    return _Book(workbook, add({"num_format": money}), add({"num_format": money, "bold": True}),
+                 add({"num_format": NUMBER_FORMAT}), add({"num_format": WHOLE_FORMAT}),
+                 add({"num_format": WEEKS_FORMAT}), add({"num_format": DATE_FORMAT, "align": "left"}),
+                 add({"num_format": "0%"}), add({"bold": True}), add({"bold": True, "font_size": 14}),
+                 add({"bold": True, "bottom": 1, "text_wrap": True, "valign": "bottom"}),
+                 add({"text_wrap": True, "valign": "top"}), add({"bottom": 1}))
+
+
+def _print_setup(sheet: Worksheet, title: str, header_rows: tuple[int, int] | None = None,
+                 columns: tuple[int, int] | None = None, rows: int | None = None, one_page: bool = False) -> None:
+    """Landscape, one page wide (one page in all with ``one_page``), header rows repeated, page numbers."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4; US Letter readers' printers scale it
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.fit_to_pages(1, 1 if one_page else 0)
+    if header_rows is not None:
+        sheet.repeat_rows(*header_rows)
+    if columns is not None and rows is not None:
+        sheet.print_area(0, columns[0], max(rows - 1, 0), columns[1])
+    sheet.set_header(f"&L&B{_header_text(title)}")
+    sheet.set_footer(FOOTER)
+
+
+def _widths(sheet: Worksheet, rows: Sequence[Sequence[Any]], first: int = 0, wrap_from: int | None = None,
+            book: _Book | None = None) -> None:
+    """Columns wide enough for their first 200 values, up to ``COLUMN_WIDTH_MAX``; from ``wrap_from`` on, a
+    fixed width with wrapped text."""
+    count = max((len(r) for r in rows), default=0)
+    for column in range(count):
+        if wrap_from is not None and column >= wrap_from:
+            sheet.set_column(first + column, first + column, TEXT_WIDTH, book.wrap if book else None)
+            continue
+        width = max((_shown_length(r[column]) for r in rows[:200] if column < len(r)), default=8)
+        sheet.set_column(first + column, first + column, min(width + 2, COLUMN_WIDTH_MAX))
+
+
+def _shown_length(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return len(f"{value:,.2f}") + 2
+    if isinstance(value, datetime.date):
+        return 11
+    return len(str(value))
+
+
+@dataclass(frozen=True)
+class _Totals:
+    """Where an option's totals are on the line-item sheet (0-based rows), and their values."""
+
+    total_row: int
+    one_time: float
+    first_month: float
+    horizon: float
+
+
+def budget_pack(estimate: Estimate, book: PriceBook, ranges: dict[str, dict[str, Percentiles]] | None = None,
+                ranges_note: str = "", prepared_by: str = "") -> bytes:
+    """The workbook as .xlsx bytes. ``ranges``: the simulated figures (a Ranges sheet); without them,
+    ``ranges_note`` says why there are none (the Notes sheet says so either way). ``prepared_by`` fills the
+    sign-off block's first line."""
+    buffer = io.BytesIO()
+    wb = _open(buffer, estimate.currency)
+    calendar = budget_calendar(estimate)
+    summary = wb.workbook.add_worksheet("Summary")
+    items = wb.workbook.add_worksheet("Line items")
+    names = monthly_sheet_names(estimate)
+    totals, item_rows = _line_items(wb, items, estimate, calendar, names)
+    year_cells: dict[str, list[tuple[str, tuple[str, float]]]] = {}
+    for name in estimate.approaches:
+        sheet = wb.workbook.add_worksheet(names[name])
+        year_cells[name] = _monthly(wb, sheet, names[name], estimate, calendar, name, item_rows[name])
+    _summary(wb, summary, estimate, calendar, totals, year_cells, prepared_by)
+    if ranges:
+        _ranges(wb, wb.workbook.add_worksheet("Ranges"), estimate, ranges)
+    _assumptions(wb, wb.workbook.add_worksheet("Assumptions"), estimate)
+    _prices(wb, wb.workbook.add_worksheet("Prices"), estimate)
+    _notes(wb, wb.workbook.add_worksheet("Notes"), estimate, ranges, ranges_note)
+    summary.activate()
+    wb.workbook.close()
+    return buffer.getvalue()
+
+
+def _figure_style(wb: _Book, kind: str) -> Format | None:
+    return {"money": wb.money, "rate": wb.money, "weeks": wb.weeks, "whole": wb.whole, "date": wb.date}.get(kind)
+
+
+def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCalendar,
+             totals: dict[str, _Totals], year_cells: dict[str, list[tuple[str, tuple[str, float]]]],
+             prepared_by: str) -> None:
+    """The one-page summary: figures as formulas into the line items, financial years into the monthly sheets."""
     cur, results = estimate.currency, list(estimate.approaches.values())
-    _append(sheet, [f"Scenario: {estimate.scenario.name}"], bold=True)
-    _append(sheet, [f"Amounts in {cur}; horizon {months(estimate.horizon_months)}; line items, month-by-month "
-                    "sheets and totals as formulas on the following sheets"])
-    _append(sheet, [])
-    _append(sheet, ["Figure", *(r.label for r in results)], bold=True)
-    cell_formats = {"money": money, "rate": money, "weeks": WEEKS_FORMAT, "whole": WHOLE_FORMAT}
+    items = _quoted("Line items")
+    wb.cell(sheet, 0, 0, f"Budget: {estimate.scenario.name}", wb.title)
+    wb.cell(sheet, 1, 0, f"Amounts in {cur}. Planned on {estimate.planned_on:%d %b %Y} on the prices of that day; work "
+                         f"starts on {estimate.starts_on:%d %b %Y}; each option's total is its build (one-time) "
+                         f"cost plus {months(estimate.horizon_months)} of running from its go-live.")
+    wb.cell(sheet, 2, 0, _budget_terms(estimate))
+    row = 4
+    header = ["Figure", *(r.label for r in results)]
+    for column, value in enumerate(header):
+        wb.cell(sheet, row, column, value, wb.header)
+    line_columns = _amount_columns(estimate)
+    requests = estimate.scenario.workload.requests_per_month
+    rows = [header]
     for figure in summary_figures(estimate):
-        number_format = cell_formats.get(figure.kind)
-        _append(sheet, [figure.label, *figure.values],
-                formats={i: number_format for i in range(2, len(figure.values) + 2)} if number_format else None)
-    if estimate.scenario.measured:
-        _append(sheet, [])
-        _append(sheet, ["Inputs measured from the team's files"], bold=True)
-        for note in measured_notes(estimate):
-            _append(sheet, [note.strip().removeprefix("- ")])
-    retiring = model_retirement_notes(estimate)
-    if retiring:
-        _append(sheet, [])
-        _append(sheet, [f"Model retirements (planned on {estimate.planned_on.isoformat()})"], bold=True)
-        for note in retiring:
-            _append(sheet, [note])
-    notes = sorted({note for r in results for note in r.notes})
-    if notes:
-        _append(sheet, [])
-        _append(sheet, ["Notes on the offerings used"], bold=True)
-        for note in notes:
-            _append(sheet, [note])
-    _widths(sheet)
+        row += 1
+        wb.cell(sheet, row, 0, figure.label)
+        for index, (name, value) in enumerate(zip(estimate.approaches, figure.values, strict=True), start=1):
+            found = totals[name]
+            cell = {kind: f"{items}!{xl_rowcol_to_cell(found.total_row, line_columns[kind])}"
+                    for kind in ("one_time", "first_month", "horizon")}
+            formula = {"one_time": f"={cell['one_time']}", "first_month": f"={cell['first_month']}",
+                       "horizon": f"={cell['horizon']}", "running": f"={cell['horizon']}-{cell['one_time']}",
+                       "per_thousand": f"={cell['first_month']}/{requests!r}*1000"}.get(figure.key)
+            if formula is not None and value is not None:
+                wb.formula(sheet, row, index, formula, value)
+            else:
+                wb.cell(sheet, row, index, "n/a" if value is None else value, _figure_style(wb, figure.kind))
+        rows.append([figure.label, *figure.values])
+    row += 2
+    wb.cell(sheet, row, 0, "Cost by financial year (build and running, as paid)", wb.bold)
+    years = [period.label for period in calendar.fiscal_years]
+    for label in years:
+        row += 1
+        wb.cell(sheet, row, 0, label)
+        for index, name in enumerate(estimate.approaches, start=1):
+            formula, amount = dict(year_cells[name])[label]
+            wb.formula(sheet, row, index, formula, amount)
+    row += 2
+    wb.cell(sheet, row, 0, "Sign-off", wb.bold)
+    row += 1
+    wb.cell(sheet, row, 0, "Version")
+    wb.cell(sheet, row, 1, f"{estimate.scenario.name}, planned on {estimate.planned_on.isoformat()}")
+    for label in SIGN_OFF:
+        row += 1
+        wb.cell(sheet, row, 0, label)
+        wb.cell(sheet, row, 1, prepared_by if label == "Prepared by" else "", wb.signature)
+    row += 2
+    wb.cell(sheet, row, 0, "Line items, the cost month by month, the assumptions and prices used, and notes on the "
+                           "offerings follow on the next sheets.")
+    sheet.set_column(0, 0, max(len(str(r[0])) for r in rows) + 2)
+    sheet.set_column(1, len(results), 22)
+    _print_setup(sheet, f"Budget summary: {estimate.scenario.name}", one_page=True)
 
 
-def _line_items(sheet: Worksheet, estimate: Estimate, money: str) -> None:
-    """Lines grouped by approach and category; a subtotal row after each category and a total row
-    after each approach, as SUBTOTAL(9, ...) formulas (which leave nested subtotals out of a total)."""
+def _budget_terms(estimate: Estimate) -> str:
+    """What the totals include: the contingency and tax, in a sentence."""
+    project = estimate.scenario.project
+    share = (project.contingency_share if project.contingency_share is not None
+             else estimate.assumption_table.contingency_share.value)
+    contingency = (f"A contingency of {share:.0%} of each option's build is its own line." if share
+                   else "No contingency is included.")
+    if not project.tax_rate:
+        tax = "Amounts are net of tax (as when VAT is reclaimed)."
+    elif project.prices_include_tax:
+        inside = "; ".join(f"{r.label}: {tax_within(r.lines, project.tax_rate):,.2f}"
+                           for r in estimate.approaches.values())
+        tax = (f"Prices include tax at {project.tax_rate:.0%}; of each total, this much is tax ({estimate.currency}): "
+               f"{inside}.")
+    else:
+        tax = f"Tax at {project.tax_rate:.0%} on suppliers' bills is added on lines of its own."
+    return f"{contingency} {tax}"
+
+
+def _amount_columns(estimate: Estimate) -> dict[str, int]:
+    """The 0-based column of each amount on the line-item sheet."""
+    found = {}
+    for index, column in enumerate(line_item_columns(estimate)):
+        if column.kind == "money":
+            kind = ("one_time" if column.heading.startswith("One-time") else
+                    "first_month" if column.heading.startswith("First-month") else "horizon")
+            found[kind] = index
+    return found
+
+
+def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCalendar,
+                monthly_names: dict[str, str]) -> tuple[dict[str, _Totals], dict[str, list[int]]]:
+    """Lines grouped by option and category; a subtotal row after each category, then the option's total and
+    its build and run totals, as formulas (SUBTOTAL(9, ...) leaves the nested subtotals out of a total).
+
+    The amounts flow: a build line's one-time amount is the number to edit (its horizon amount is that cell, and
+    its month-by-month sheet pays it out in shares of it); a running line's first-month and horizon amounts are
+    its cells on the month-by-month sheet, where its months are the numbers to edit. Returns each option's totals
+    and the row of each of its lines, in ``grouped_lines`` order."""
     columns = line_item_columns(estimate)
-    amount_columns = [i for i, c in enumerate(columns, start=1) if c.kind == "money"]
-    item_column = next(i for i, c in enumerate(columns, start=1) if c.heading == "Item")
-    _append(sheet, [c.heading for c in columns], bold=True)
-    formats = {i: money if c.kind == "money" else NUMBER_FORMAT
-               for i, c in enumerate(columns, start=1) if c.kind in ("money", "number")}
-    for result in estimate.approaches.values():
-        approach_start = sheet.max_row + 1
+    money = [i for i, c in enumerate(columns) if c.kind == "money"]
+    amounts = _amount_columns(estimate)
+    last_amount = max(money)
+    item_column = next(i for i, c in enumerate(columns) if c.heading == "Item")
+    stage_column = next(i for i, c in enumerate(columns) if c.heading == "Build or run")
+    for column, c in enumerate(columns):
+        wb.cell(sheet, 0, column, c.heading, wb.header)
+    styles = {"money": wb.money, "number": wb.number, "date": wb.date}
+    row, shown = 0, [[c.heading for c in columns]]
+    found: dict[str, _Totals] = {}
+    rows_of: dict[str, list[int]] = {}
+    for name, result in estimate.approaches.items():
+        first_of_option = row + 1
         lines = grouped_lines(result)
+        monthly = _quoted(monthly_names[name])
+        live = MONTHLY_FIRST_MONTH + calendar.options[name].live_month
+        total_column = MONTHLY_FIRST_MONTH + len(calendar.months)
+        rows_of[name] = []
         for category in dict.fromkeys(li.category for li in lines):
-            start = sheet.max_row + 1
-            for line in (li for li in lines if li.category == category):
-                _append(sheet, [c.value(line) for c in columns], formats=formats)
-            _formula_row(sheet, item_column, f"Subtotal: {CATEGORY_LABELS[category]}", amount_columns,
-                         start, sheet.max_row, money)
-        _formula_row(sheet, item_column, f"Total: {result.label}", amount_columns, approach_start, sheet.max_row,
-                     money)
-        _append(sheet, [])
-    sheet.freeze_panes = "A2"
-    _widths(sheet)
+            first = row + 1
+            kept = [li for li in lines if li.category == category]
+            for line in kept:
+                row += 1
+                monthly_row = MONTHLY_FIRST_ROW + len(rows_of[name])
+                rows_of[name].append(row)
+                values = [c.value(line) for c in columns]
+                for column, (c, value) in enumerate(zip(columns, values, strict=True)):
+                    wb.cell(sheet, row, column, value, styles.get(c.kind))
+                if line.timing == "one_time":
+                    wb.formula(sheet, row, amounts["horizon"], f"={xl_rowcol_to_cell(row, amounts['one_time'])}",
+                               line.horizon_amount)
+                else:
+                    wb.formula(sheet, row, amounts["first_month"], f"={monthly}!{xl_rowcol_to_cell(monthly_row, live)}",
+                               line.amount)
+                    wb.formula(sheet, row, amounts["horizon"],
+                               f"={monthly}!{xl_rowcol_to_cell(monthly_row, total_column)}", line.horizon_amount)
+                shown.append(values)
+            row += 1
+            _subtotal_row(wb, sheet, row, item_column, f"Subtotal: {CATEGORY_LABELS[category]}", money, first, row - 1,
+                          [[columns[m].value(li) for li in kept] for m in money])
+        row += 1
+        _subtotal_row(wb, sheet, row, item_column, f"Total: {result.label}", money, first_of_option, row - 1,
+                      [[columns[m].value(li) for li in lines] for m in money])
+        found[name] = _Totals(row, result.one_time_cost, result.monthly_cost, result.horizon_cost)
+        for stage_name, label in STAGE_LABELS.items():
+            row += 1
+            wb.cell(sheet, row, item_column, f"{label}: {result.label}", wb.bold)
+            for m in money:
+                values = [columns[m].value(li) for li in lines if stage(li) == stage_name]
+                criteria = '"' + label.replace('"', '""') + '"'
+                stage_range = _range(first_of_option, row - 2, stage_column)
+                wb.formula(sheet, row, m, f"=SUMIF({stage_range},{criteria},{_range(first_of_option, row - 2, m)})",
+                           float(sum(values)), wb.money_bold)
+        row += 1
+    sheet.freeze_panes(1, 0)
+    _widths(sheet, shown, wrap_from=last_amount + 1, book=wb)
+    _print_setup(sheet, f"Line items: {estimate.scenario.name} (the workings, sources and caveats follow the amounts, "
+                        "beyond the print area)", header_rows=(0, 0), columns=(0, last_amount), rows=row + 1)
+    return found, rows_of
 
 
-def _formula_row(sheet: Worksheet, label_column: int, label: str, columns: list[int], first: int, last: int,
-                 money: str) -> None:
-    row = sheet.max_row + 1
-    # The label holds an option's name: without the control characters a workbook cannot hold, as in _append.
-    cell = sheet.cell(row=row, column=label_column, value=ILLEGAL_CHARACTERS_RE.sub("", label))
-    cell.font = BOLD
-    for column in columns:
-        letter = get_column_letter(column)
-        cell = sheet.cell(row=row, column=column, value=f"=SUBTOTAL(9,{letter}{first}:{letter}{last})")
-        cell.number_format, cell.font = money, BOLD
+def _range(first: int, last: int, column: int) -> str:
+    return f"{xl_rowcol_to_cell(first, column)}:{xl_rowcol_to_cell(last, column)}"
 
 
-def _monthly(sheet: Worksheet, result: ApproachEstimate, estimate: Estimate, money: str) -> None:
-    """One row per line: its one-time amount, its amount in each month, and its total (formulas)."""
-    months = estimate.horizon_months
-    _append(sheet, [f"{result.label}: cost month by month ({estimate.currency})"], bold=True)
-    header = ["Category", "Item", "One-time", *(f"Month {m}" for m in range(1, months + 1)), "Total"]
-    _append(sheet, header, bold=True)
-    first = sheet.max_row + 1
-    for line in grouped_lines(result):
-        monthly = list(line.monthly_amounts) if line.timing == "monthly" else [0.0] * months
-        one_time = line.amount if line.timing == "one_time" else 0.0
-        _append(sheet, [CATEGORY_LABELS[line.category], line.item, one_time, *monthly],
-                formats={i: money for i in range(3, months + 4)})
-        row = sheet.max_row
-        total = sheet.cell(row=row, column=months + 4,
-                           value=f"=SUM(C{row}:{get_column_letter(months + 3)}{row})")
-        total.number_format = money
-    last = sheet.max_row
-    row = last + 1
-    sheet.cell(row=row, column=2, value="Total").font = BOLD
-    for column in range(3, months + 5):
-        letter = get_column_letter(column)
-        cell = sheet.cell(row=row, column=column, value=f"=SUM({letter}{first}:{letter}{last})")
-        cell.number_format, cell.font = money, BOLD
-    sheet.freeze_panes = "C3"
-    _widths(sheet, header_row=2)
+def _subtotal_row(wb: _Book, sheet: Worksheet, row: int, label_column: int, label: str, columns: list[int],
+                  first: int, last: int, values: list[list[float]]) -> None:
+    wb.cell(sheet, row, label_column, label, wb.bold)
+    for column, amounts in zip(columns, values, strict=True):
+        wb.formula(sheet, row, column, f"=SUBTOTAL(9,{_range(first, last, column)})", float(sum(amounts)),
+                   wb.money_bold)
 
 
-def _ranges(sheet: Worksheet, estimate: Estimate, ranges: dict[str, dict[str, Percentiles]], money: str) -> None:
+def _monthly(wb: _Book, sheet: Worksheet, sheet_name: str, estimate: Estimate, calendar: BudgetCalendar,
+             option: str, item_rows: list[int]) -> list[tuple[str, tuple[str, float]]]:
+    """One row per line: its amount in each calendar month it is paid, its total, and its total in each financial
+    year (formulas); a total row, build and run rows, and quarter totals. Returns each financial year's
+    (formula for the summary, value)."""
+    dated = calendar.options[option]
+    result = estimate.approaches[option]
+    count = len(calendar.months)
+    first_month, total_column = MONTHLY_FIRST_MONTH, MONTHLY_FIRST_MONTH + count
+    one_time = _amount_columns(estimate)["one_time"]
+    years = calendar.fiscal_years
+    wb.cell(sheet, 0, 0, f"{result.label}: cost by the calendar month it is paid ({estimate.currency}); goes live on "
+                         f"{dated.go_live:%d %b %Y}; build paid over its phases, running costs from go-live", wb.bold)
+    header = ["Category", "Item", "Build or run", *(month_label(m) for m in calendar.months), "Total",
+              *(period.label for period in years)]
+    for column, value in enumerate(header):
+        wb.cell(sheet, 1, column, value, wb.header)
+    by_line = {id(d.line): d for d in dated.lines}
+    rows = [by_line[id(line)] for line in grouped_lines(result)]  # the line items' order: row i is line i
+    row = MONTHLY_FIRST_ROW - 1
+    for line, item_row in zip(rows, item_rows, strict=True):
+        row += 1
+        wb.cell(sheet, row, 0, CATEGORY_LABELS[line.line.category])
+        wb.cell(sheet, row, 1, line.line.item)
+        wb.cell(sheet, row, 2, STAGE_LABELS[line.stage])
+        whole = float(line.line.amount)
+        source = f"{_quoted('Line items')}!{xl_rowcol_to_cell(item_row, one_time)}"
+        for index, amount in enumerate(line.amounts):
+            if line.stage == "build" and amount and whole:
+                # a share of the line item's one-time amount: editing that amount moves its months
+                wb.formula(sheet, row, first_month + index, f"={source}*{amount / whole!r}", amount)
+            else:
+                wb.cell(sheet, row, first_month + index, amount, wb.money)
+        wb.formula(sheet, row, total_column, f"=SUM({_span(row, first_month, total_column - 1)})",
+                   sum(line.amounts))
+        for offset, period in enumerate(years, start=1):
+            wb.formula(sheet, row, total_column + offset,
+                       f"=SUM({_span(row, first_month + period.months[0], first_month + period.months[-1])})",
+                       sum(line.amounts[i] for i in period.months))
+    first, last = MONTHLY_FIRST_ROW, row
+    row += 1
+    wb.cell(sheet, row, 1, "Total", wb.bold)
+    month_totals = dated.totals() or (0.0,) * count
+    values: list[float] = [*month_totals, sum(month_totals), *(sum(month_totals[i] for i in p.months) for p in years)]
+    for offset, amount in enumerate(values):
+        column = first_month + offset
+        wb.formula(sheet, row, column, f"=SUM({_range(first, last, column)})", amount, wb.money_bold)
+    total_row = row
+    for stage_name, label in STAGE_LABELS.items():
+        row += 1
+        wb.cell(sheet, row, 1, label, wb.bold)
+        stage_totals = dated.totals(stage_name) or (0.0,) * count
+        stage_values: list[float] = [*stage_totals, sum(stage_totals),
+                                     *(sum(stage_totals[i] for i in p.months) for p in years)]
+        criteria = '"' + label.replace('"', '""') + '"'
+        for offset, amount in enumerate(stage_values):
+            column = first_month + offset
+            wb.formula(sheet, row, column, f"=SUMIF({_range(first, last, 2)},{criteria},{_range(first, last, column)})",
+                       amount, wb.money_bold)
+    row += 2
+    wb.cell(sheet, row, 1, "By financial quarter", wb.bold)
+    for period in calendar.quarters:
+        row += 1
+        wb.cell(sheet, row, 1, period.label)
+        wb.formula(sheet, row, total_column,
+                   f"=SUM({_span(total_row, first_month + period.months[0], first_month + period.months[-1])})",
+                   sum(month_totals[i] for i in period.months))
+    sheet.freeze_panes(2, 3)
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(1, 1, min(max((len(d.line.item) for d in rows), default=10) + 2, 48))
+    sheet.set_column(2, 2, 16)
+    sheet.set_column(first_month, total_column, 11)
+    sheet.set_column(total_column + 1, total_column + len(years), max(12, *(len(p.label) + 2 for p in years)))
+    _print_setup(sheet, f"{result.label}: month by month", header_rows=(1, 1))
+    quoted = _quoted(sheet_name)
+    return [(period.label, (f"={quoted}!{xl_rowcol_to_cell(total_row, total_column + offset)}",
+                            sum(month_totals[i] for i in period.months)))
+            for offset, period in enumerate(years, start=1)]
+
+
+def _span(row: int, first_column: int, last_column: int) -> str:
+    return f"{xl_rowcol_to_cell(row, first_column)}:{xl_rowcol_to_cell(row, last_column)}"
+
+
+def _ranges(wb: _Book, sheet: Worksheet, estimate: Estimate, ranges: dict[str, dict[str, Percentiles]]) -> None:
     cur = estimate.currency
-    _append(sheet, ["Option" if estimate.scenario.options else "Approach", "Figure", "P10", "P50", "P90",
-                    "Draws left out (cannot be costed)"], bold=True)
+    header = ["Option" if estimate.scenario.options else "Approach", "Figure", "P10", "P50", "P90",
+              "Draws left out (cannot be costed)"]
+    for column, value in enumerate(header):
+        wb.cell(sheet, 0, column, value, wb.header)
+    row, rows = 0, [list(header)]
     for name, metrics in ranges.items():
         for metric, p in metrics.items():
             if metric not in METRICS:
                 continue
-            unit = "weeks" if metric == "weeks_to_production" else cur
-            number_format = WEEKS_FORMAT if metric == "weeks_to_production" else money
-            _append(sheet, [estimate.label(name), f"{METRIC_LABELS[metric]} ({unit})", p.p10, p.p50, p.p90,
-                            p.excluded_share], formats={3: number_format, 4: number_format, 5: number_format,
-                                                        6: "0%"})
-    _append(sheet, [])
-    _append(sheet, ["Ranged input", "Low", "Likely", "High"], bold=True)
+            weeks = metric == "weeks_to_production"
+            style = wb.weeks if weeks else wb.money
+            values: list[Any] = [estimate.label(name), f"{METRIC_LABELS[metric]} ({'weeks' if weeks else cur})",
+                                 p.p10, p.p50, p.p90, p.excluded_share]
+            row += 1
+            for column, value in enumerate(values):
+                wb.cell(sheet, row, column, value, wb.share if column == 5 else style if column >= 2 else None)
+            rows.append(values)
+    row += 2
+    for column, heading in enumerate(["Ranged input", "Low", "Likely", "High"]):
+        wb.cell(sheet, row, column, heading, wb.header)
     for path, spec in estimate.scenario.ranges.items():
-        _append(sheet, [path, spec.low, spec.likely, spec.high])
-    _widths(sheet)
+        row += 1
+        ranged: list[Any] = [in_words(path), spec.low, spec.likely, spec.high]
+        for column, cell in enumerate(ranged):
+            wb.cell(sheet, row, column, cell, wb.number if column else None)
+    _widths(sheet, rows)
+    _print_setup(sheet, f"Ranges: {estimate.scenario.name}", header_rows=(0, 0))
 
 
-def _assumptions(sheet: Worksheet, estimate: Estimate) -> None:
+_ASSUMPTION_NAME = re.compile(r"\bassumptions\.([a-z0-9_]+)")
+
+
+def used_assumptions(estimate: Estimate) -> list[str]:
+    """The assumptions the estimate's lines and phases name (their keys or their workings), in the table's order."""
+    named: set[str] = set()
+    for result in estimate.approaches.values():
+        texts = [text for line in result.lines for text in (line.price_key, line.quantity_basis)]
+        texts += [phase.basis for phase in result.phases]
+        for text in texts:
+            named.update(_ASSUMPTION_NAME.findall(text))
+    return [name for name in type(estimate.assumption_table).model_fields if name in named]
+
+
+def _assumptions(wb: _Book, sheet: Worksheet, estimate: Estimate) -> None:
     table = estimate.assumption_table
     fields = type(table).model_fields
-    _append(sheet, ["Assumption", "What it means", "Value", "Unit", "Basis", "Source"], bold=True)
-    for name, field in fields.items():
+    used = used_assumptions(estimate)
+    header = ["Assumption", "What it means", "Value", "Unit", "Basis", "Source"]
+    for column, value in enumerate(header):
+        wb.cell(sheet, 0, column, value, wb.header)
+    rows: list[list[Any]] = [header]
+    for row, name in enumerate(used, start=1):
         item = getattr(table, name)
-        _append(sheet, [name.replace("_", " ").capitalize(), field.description, item.value, item.unit,
-                        item.basis.replace("_", " "), item.source], formats={3: NUMBER_FORMAT})
-    _widths(sheet)
+        values = [name.replace("_", " ").capitalize(), fields[name].description, item.value, item.unit,
+                  item.basis.replace("_", " "), item.source]
+        for column, value in enumerate(values):
+            wb.cell(sheet, row, column, value, wb.number if column == 2 else None)
+        rows.append(values)
+    wb.cell(sheet, len(used) + 2, 0, f"The {len(used)} of the {len(fields)} assumptions in the table that the line "
+                                     "items and the timeline name.")
+    _widths(sheet, rows, wrap_from=1, book=wb)
+    sheet.set_column(2, 4, 14)
+    _print_setup(sheet, f"Assumptions used: {estimate.scenario.name}", header_rows=(0, 0))
 
 
-def _prices(sheet: Worksheet, book: PriceBook) -> None:
-    _append(sheet, ["Offering", "Section", "Price", "Value", "Currency", "Source", "As of", "Status"], bold=True)
-    for ref, section, offering in all_offerings(book):
-        currency = book.tables[ref.split("/")[0]].currency
-        for field, value in offering.model_dump(exclude={"fine_tuning"}).items():
-            if isinstance(value, float):
-                _append(sheet, [ref, section.replace("_", " "), field.replace("_", " "), value, currency,
-                                offering.source, offering.as_of, offering.status or ""], formats={4: NUMBER_FORMAT})
-    _widths(sheet)
+def _prices(wb: _Book, sheet: Worksheet, estimate: Estimate) -> None:
+    """Each price the lines use, once: its value in the report currency, its source and date, and its age."""
+    header = ["Price", f"Value ({estimate.currency})", "Per", "Source", "As of", "Age (days)", "Status"]
+    for column, value in enumerate(header):
+        wb.cell(sheet, 0, column, value, wb.header)
+    seen: dict[str, LineItem] = {}
+    for result in estimate.approaches.values():
+        for line in result.lines:
+            if line.as_of is not None:  # a price from a table (assumptions and shares have none)
+                seen.setdefault(line.price_key, line)
+    rows: list[list[Any]] = [header]
+    for row, line in enumerate(sorted(seen.values(), key=lambda li: describe_key(li.price_key)), start=1):
+        age = (estimate.planned_on - line.as_of).days if line.as_of else None
+        status = "; ".join(line.caveats)
+        if age is not None and age > DEFAULT_MAX_AGE_DAYS:
+            status = f"older than {DEFAULT_MAX_AGE_DAYS} days: check the source" + (f"; {status}" if status else "")
+        values: list[Any] = [describe_key(line.price_key), line.unit_price, line.unit, line.source, line.as_of, age,
+                             status]
+        for column, value in enumerate(values):
+            wb.cell(sheet, row, column, value, wb.number if column == 1 else wb.whole if column == 5 else None)
+        rows.append(values)
+    _widths(sheet, rows, book=wb)
+    sheet.set_column(3, 3, TEXT_WIDTH + 20, wb.wrap)
+    sheet.set_column(6, 6, TEXT_WIDTH, wb.wrap)
+    _print_setup(sheet, f"Prices used: {estimate.scenario.name}", header_rows=(0, 0))
 
 
-def _append(sheet: Worksheet, row: Iterable[Any], bold: bool = False, formats: dict[int, str] | None = None) -> None:
-    """Append a row: text without the control characters a workbook cannot hold (any a user typed
-    into a name or a source), and the given number formats by column (from 1).
-
-    Every text stays text: openpyxl writes a string that starts with "=" as a formula, so a scenario
-    named "=HYPERLINK(...)" would become a live link in the finance team's workbook. The formulas we
-    write ourselves (totals) go through ``sheet.cell``, not here."""
-    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-    row_index = sheet.max_row
-    for cell in sheet[row_index]:
-        if cell.data_type == "f":
-            cell.data_type = "s"
-        if bold:
-            cell.font = BOLD
-    for column, number_format in (formats or {}).items():
-        sheet.cell(row=row_index, column=column).number_format = number_format
-
-
-def _widths(sheet: Worksheet, header_row: int = 1) -> None:
-    """Columns wide enough for their heading and first 200 values, up to ``COLUMN_WIDTH_MAX``."""
-    for column in sheet.iter_cols(min_row=header_row, max_row=min(sheet.max_row, header_row + 200)):
-        width = max((len(str(c.value)) for c in column if c.value is not None and not str(c.value).startswith("=")),
-                    default=8)
-        sheet.column_dimensions[get_column_letter(column[0].column)].width = min(width + 2, COLUMN_WIDTH_MAX)
+def _notes(wb: _Book, sheet: Worksheet, estimate: Estimate, ranges: dict[str, dict[str, Percentiles]] | None,
+           ranges_note: str) -> None:
+    results: list[ApproachEstimate] = list(estimate.approaches.values())
+    blocks: list[tuple[str, list[str]]] = []
+    if ranges:
+        blocks.append(("Ranges", ["P10, P50 and P90 of each option's figures from the scenario's ranges: sheet "
+                                  "Ranges."]))
+    elif estimate.scenario.ranges:
+        why = ranges_note or "the ranges were not worked out for this pack"
+        blocks.append(("Ranges", [f"No ranges sheet: {why}."]))
+    else:
+        blocks.append(("Ranges", ["No ranges sheet: the scenario gives no low and high guesses for its inputs."]))
+    if estimate.scenario.measured:
+        blocks.append(("Inputs measured from the team's files",
+                       [note.strip().removeprefix("- ") for note in measured_notes(estimate)]))
+    retiring = model_retirement_notes(estimate)
+    if retiring:
+        blocks.append((f"Model retirements (planned on {estimate.planned_on.isoformat()})", retiring))
+    blockers = [f"{r.label} cannot be bought for its whole plan: {b}" for r in results for b in r.blockers]
+    if blockers:
+        blocks.append(("Not buyable for the plan", blockers))
+    notes = sorted({note for r in results for note in r.notes})
+    if notes:
+        blocks.append(("Notes on the offerings used", notes))
+    if estimate.price_problems:
+        blocks.append(("Price tables left out", [str(p) for p in estimate.price_problems]))
+    row = 0
+    for title, lines in blocks:
+        wb.cell(sheet, row, 0, title, wb.bold)
+        for text in lines:
+            row += 1
+            wb.cell(sheet, row, 0, text, wb.wrap)
+        row += 2
+    sheet.set_column(0, 0, 150, wb.wrap)
+    _print_setup(sheet, f"Notes: {estimate.scenario.name}")
