@@ -33,6 +33,7 @@ from planner.analysis.staleness import (
 )
 from planner.core.errors import PlannerError, PricingError, Problem
 from planner.costs.estimator import estimate
+from planner.costs.lines import horizon_total
 from planner.inputs.files import open_regular, write_atomically
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_book
 from planner.inputs.scenario import load_scenario
@@ -283,7 +284,7 @@ def _breakeven(args: argparse.Namespace) -> int:
     cur = result.currency
     print(f"searching first-month volumes from 0 to {args.max_requests:,.0f} requests a month...", file=sys.stderr)
     volumes, _ = breakeven_volumes(scenario, book, args.max_requests, today=args.today)
-    print(f"{scenario.name}: break-even volumes ({result.horizon_months}-month cost, {cur})")
+    print(f"{scenario.name}: break-even volumes ({horizon_total(result.horizon_months)}, {cur})")
     labels = {name: option.label for name, option in result.approaches.items()}
     for volume in volumes:
         print(f"  {describe_volume(volume, labels, cur)}")

@@ -11,7 +11,7 @@ from planner.analysis.budget_calendar import budget_calendar, month_label
 from planner.analysis.comparison import Crossover, cumulative_costs
 from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep, input_label
 from planner.costs.estimator import Estimate
-from planner.costs.lines import CATEGORY_LABELS, Category
+from planner.costs.lines import CATEGORY_LABELS, Category, horizon_total
 from planner.costs.self_hosted import SelfHostedSizing
 from ui import text
 
@@ -194,8 +194,8 @@ def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], labels: d
                               else {"range": [low, high]})
     at = max(current_volume, 1)
     scale = "log scale" if log_scale else "linear scale"
-    return _figure(traces, f"Break-even: {horizon_months}-month cost by volume",
-                   f"Requests in the first month ({scale})", f"{horizon_months}-month cost ({currency})",
+    return _figure(traces, f"Break-even: {horizon_total(horizon_months)}, by volume",
+                   f"Requests in the first month ({scale})", f"{horizon_total(horizon_months)} ({currency})",
                    x_axis=x_axis, y_axis={"range": [0, top * 1.1 or 1]},
                    shapes=[{"type": "line", "xref": "x", "yref": "y domain", "x0": at, "x1": at, "y0": 0, "y1": 1,
                             "line": {"dash": "dot"}}],

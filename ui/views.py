@@ -16,7 +16,7 @@ from planner.analysis.routes import route_options
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS, stale_in_estimate, stale_prices
 from planner.costs.estimator import Estimate
 from planner.costs.gpu_choice import busy
-from planner.costs.lines import in_words, months
+from planner.costs.lines import horizon_total, in_words, months
 from planner.inputs import option_edits
 from planner.inputs.pricebook import SPECIAL_TABLES, all_offerings
 from planner.inputs.scenario import scenario_yaml
@@ -60,7 +60,7 @@ def comparison_frame(estimate: Estimate) -> pd.DataFrame:
     marks = []
     for name in estimate.approaches:
         tags = [("tied for " if len(group) > 1 else "") + tag
-                for tag, group in ((f"lowest {estimate.horizon_months}-month cost", low),
+                for tag, group in ((f"lowest {horizon_total(estimate.horizon_months)}", low),
                                    ("fastest to production", quick)) if name in group]
         marks.append(" · ".join(tags) or "")
     labels = [r.label for r in estimate.approaches.values()]
@@ -77,7 +77,7 @@ def options_frame(estimate: Estimate) -> tuple[pd.DataFrame, dict[str, Any]]:
     low, quick = cheapest(estimate), fastest(estimate)
     rows = []
     for index, (name, result) in enumerate(estimate.approaches.items()):
-        best = [tag for tag, group in ((f"lowest {estimate.horizon_months}-month cost", low),
+        best = [tag for tag, group in ((f"lowest {horizon_total(estimate.horizon_months)}", low),
                                        ("fastest", quick)) if name in group]
         rows.append({"Option": result.label, **{f.label: f.values[index] for f in figures[1:]},
                      "Runs on": runs_on[index], "Best": " · ".join(best)})
@@ -115,7 +115,8 @@ def render_comparison(estimate: Estimate) -> None:
     if not estimate.approaches:
         st.info("Every option is hidden: tick Shown for an option under Options compared.")
         return
-    st.markdown(f"**Lowest {estimate.horizon_months}-month cost:** {md(describe_leaders(estimate, cheapest(estimate)))}"
+    leaders = md(describe_leaders(estimate, cheapest(estimate)))
+    st.markdown(f"**Lowest {horizon_total(estimate.horizon_months)}:** {leaders}"
                 f" · **Fastest to production:** {md(describe_leaders(estimate, fastest(estimate)))}")
     if estimate.scenario.options:
         frame, config = options_frame(estimate)

@@ -48,7 +48,7 @@ DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentile
 PERT_WEIGHT = 4
 METRICS = ("one_time_cost", "monthly_cost", "horizon_cost", "weeks_to_production")
 METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
-                 "horizon_cost": "Horizon cost", "weeks_to_production": "Weeks to production"}
+                 "horizon_cost": "Horizon cost incl. one-time build", "weeks_to_production": "Weeks to production"}
 MAX_VOLUME = 1e10  # requests a month searched for break-even
 VOLUME_GRID = 800
 BISECTION_STEPS = 40

@@ -75,6 +75,15 @@ def lower_first(text: str) -> str:
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
+def horizon_total(months: int) -> str:
+    """The name of an option's horizon total, saying that it includes the one-time cost (so nobody adds it twice).
+
+    >>> horizon_total(12)
+    '12-month cost incl. one-time build'
+    """
+    return f"{months}-month cost incl. one-time build"
+
+
 def months(count: int) -> str:
     """A number of months in words: "1 month", "12 months"."""
     return f"{count} month" if count == 1 else f"{count} months"

@@ -15,7 +15,7 @@ from planner.analysis.budget_calendar import STAGE_LABELS, go_live, stage
 from planner.analysis.comparison import cheapest, fastest, per_thousand_requests
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.gpu_choice import Candidate, GpuChoice, busy
-from planner.costs.lines import CATEGORY_LABELS, LineItem, in_words
+from planner.costs.lines import CATEGORY_LABELS, LineItem, horizon_total, in_words
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
 from planner.inputs.scenario import APPROACH_LABELS, scenario_input
@@ -290,15 +290,6 @@ class Figure:
     key: str = ""  # which total it is, for the budget pack's formulas: "one_time", "first_month", "running", ...
 
 
-def horizon_total(months: int) -> str:
-    """The name of an option's horizon total, saying that it includes the one-time cost (so nobody adds it twice).
-
-    >>> horizon_total(12)
-    '12-month cost incl. one-time build'
-    """
-    return f"{months}-month cost incl. one-time build"
-
-
 # How each kind of figure reads as text: money to the whole unit, a rate to the cent, a day as "15 Feb 2027".
 FIGURE_FORMATS = {"money": ",.0f", "rate": ",.2f", "weeks": ".1f", "whole": ",.0f", "date": "%d %b %Y"}
 
@@ -443,7 +434,7 @@ def summary_csv(estimate: Estimate) -> str:
     figures = summary_figures(estimate)
     writer.writerow([
         *(["Option"] if estimate.scenario.options else []), "Approach", *(f.label for f in figures),
-        f"Lowest {estimate.horizon_months}-month cost (or within the tie share)",
+        f"Lowest {horizon_total(estimate.horizon_months)} (or within the tie share)",
         "Fastest to production (or within the tie share)", "Why it cannot be bought for its plan",
     ])
     for index, r in enumerate(estimate.approaches.values()):
