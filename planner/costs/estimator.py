@@ -25,7 +25,7 @@ from planner.costs.retrieval import retrieval_lines
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.costs.timeline import Phase, plan_phases
 from planner.costs.training import retraining_lines, training_lines
-from planner.costs.training_data import example_work, preference_work, revision_count
+from planner.costs.training_data import example_work, preference_work, redaction_work, revision_count
 from planner.inputs.assumptions import Assumptions
 from planner.inputs.pricebook import Price, PriceBook, Resolved, UnknownOffering, assumption_price
 from planner.inputs.regions import RESIDENCY_WORDS
@@ -252,7 +252,7 @@ def _prompt(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     ]
     return ApproachEstimate(
         plan.id, plan.name, block.model, tuple(lines),
-        tuple(plan_phases(c, build_hours(c, plan.kind), 0, iterations, trains=False)),
+        tuple(plan_phases(c, build_hours(c, plan.kind), (), iterations, trains=False)),
         iterations, _reasoning_ms(c, reasoning), shape.input_tokens, kind=plan.kind,
         shown=plan.shown, reasoning_tokens_per_request=reasoning,
     )
@@ -286,7 +286,7 @@ def _rag(c: Costing, iterations: int, plan: OptionPlan) -> ApproachEstimate:
     ]
     return ApproachEstimate(
         plan.id, plan.name, block.model, tuple(lines),
-        tuple(plan_phases(c, build_hours(c, plan.kind), 0, iterations, trains=False)),
+        tuple(plan_phases(c, build_hours(c, plan.kind), (), iterations, trains=False)),
         iterations, c.value("retrieval_latency_ms") + _reasoning_ms(c, reasoning), shape.input_tokens,
         kind=plan.kind, shown=plan.shown, reasoning_tokens_per_request=reasoning,
     )
@@ -341,8 +341,8 @@ def _fine_tune(
     lines += launch_lines(c, approach, block)
     lines += operating_lines(c, approach, self_hosted=route.self_hosted, retrieval=rag is not None,
                              judge=_judge(c), services=_services(c))
-    curation_hours = sum(w.quantity for w in dataset if w.unit == PERSON_HOURS)
-    phases = tuple(plan_phases(c, build_hours(c, plan.kind), curation_hours, iterations, trains=True))
+    curation = [*dataset, *redaction_work(c, block)]  # the first dataset's work before launch
+    phases = tuple(plan_phases(c, build_hours(c, plan.kind), curation, iterations, trains=True))
     lines += base_model_change_lines(c, approach, block, served.run, _judge(c), generator, phases[-1].end_week,
                                      served.retires)
     return ApproachEstimate(

@@ -24,7 +24,7 @@ from planner.costs.evaluation import evaluation_work
 from planner.costs.lines import PERSON_HOURS, Approach, LineItem, lower_first
 from planner.costs.retirements import add_months, launch_day
 from planner.costs.training import TrainingRun
-from planner.costs.training_data import example_work
+from planner.costs.training_data import example_work, redaction_work
 from planner.inputs.pricebook import Resolved
 from planner.inputs.scenario import FineTuneBase
 
@@ -125,13 +125,9 @@ def launch_lines(c: Costing, approach: Approach, block: FineTuneBase | None) -> 
         hours = c.value("model_registry_hours")
         lines.append(c.one_time(approach, "engineering", "Model registry and retraining pipeline", hours, PERSON_HOURS,
                                 c.rate("mlops_engineer"), f"assumptions.model_registry_hours ({hours:g})"))
-        if personal:
-            minutes = c.value("pii_redaction_minutes_per_example")
-            lines.append(c.one_time(
-                approach, "data_preparation", "Redaction check of personal data in the examples",
-                block.examples * minutes / MINUTES_PER_HOUR, PERSON_HOURS, c.rate("annotator"),
-                f"operations.personal_data; examples ({block.examples:,}) x "
-                f"assumptions.pii_redaction_minutes_per_example ({minutes:g}) / 60"))
+        # Data work on the first dataset, so it also counts in the data curation phase (``timeline``).
+        lines += [c.one_time(approach, "data_preparation", w.item, w.quantity, w.unit, w.price, w.basis)
+                  for w in redaction_work(c, block)]
     return lines
 
 

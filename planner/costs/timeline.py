@@ -1,16 +1,20 @@
 """The project timeline: phases with start and end weeks, and weeks to production.
 
 Task definition comes first. Building (engineering) and data curation then run side by side, each
-lasting its person-hours over the people assigned; iteration starts when both are done and lasts
-iterations x weeks per iteration; evaluation and deployment follow.
+lasting its person-hours over the people assigned (curation at least ``data_curation_min_weeks``);
+iteration starts when both are done and lasts iterations x weeks per iteration; evaluation and
+deployment follow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from planner.core.draws import nonzero, vmax
-from planner.costs.costing import Costing
+from planner.core.draws import is_many, nonzero, shown, vmax, where
+from planner.costs.costing import Costing, Work
+from planner.costs.lines import PERSON_HOURS, lower_first
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +33,13 @@ class Phase:
 
 
 def plan_phases(
-    c: Costing, build_hours: float, curation_hours: float, iterations: int, trains: bool
+    c: Costing, build_hours: float, curation: Sequence[Work], iterations: int, trains: bool
 ) -> list[Phase]:
     """Phases of one approach.
 
-    ``build_hours``: engineering person-hours before iterating; ``curation_hours``: data
-    preparation person-hours (0 when no training data is prepared); ``trains``: whether the
-    iterations are training runs (else prompt or retrieval tuning).
-    With 30 productive hours a person-week, 116.7 curation hours by one person take 3.9 weeks.
+    ``build_hours``: engineering person-hours before iterating; ``curation``: the work of curating the
+    first dataset (its person-hours set the data curation phase; empty when no training data is
+    prepared); ``trains``: whether the iterations are training runs (else prompt or retrieval tuning).
     """
     project = c.scenario.project
     per_week = c.value("productive_hours_per_person_week")
@@ -50,13 +53,10 @@ def plan_phases(
               f"assumptions.productive_hours_per_person_week {per_week:g})")
     )
     ready = task + build_weeks
-    if nonzero(curation_hours):
-        curation_weeks = curation_hours / (project.data_preparers * per_week)
-        phases.append(
-            Phase("Data curation", task, task + curation_weeks,
-                  f"{curation_hours:.4g} data-preparation hours / ({project.data_preparers} people x "
-                  f"assumptions.productive_hours_per_person_week {per_week:g})")
-        )
+    hours = [w for w in curation if w.unit == PERSON_HOURS]
+    if nonzero(sum(w.quantity for w in hours)):
+        curation_weeks, basis = curation_span(c, hours)
+        phases.append(Phase("Data curation", task, task + curation_weeks, basis))
         ready = vmax(ready, task + curation_weeks)
 
     per_iteration = "training_iteration_weeks" if trains else "prompt_iteration_weeks"
@@ -70,3 +70,31 @@ def plan_phases(
               "assumptions.deployment_weeks")
     )
     return phases
+
+
+def curation_span(c: Costing, hours: Sequence[Work]) -> tuple[Any, str]:
+    """Weeks the data curation phase lasts, and its basis: the first dataset's person-hours over the
+    people preparing data, at least ``assumptions.data_curation_min_weeks``.
+
+    The hours are pooled over ``project.data_preparers``: the scenario counts one team, and the published
+    figures give hours by role (40-60 expert hours for 500 examples; 20-40 h of selecting, cleaning and
+    formatting) but not how a team splits them, so this is the shortest the work takes with that many
+    people. The minimum is the review loop's calendar time, which more people do not shorten (the
+    assumption's source gives the published 2-6 weeks it comes from).
+
+    With 30 productive hours a person-week, 116.7 hours by one person take 3.9 weeks, above a 2-week
+    minimum; 49 hours by 3 people take 0.54 weeks, so the 2-week minimum sets the phase.
+    """
+    people = c.scenario.project.data_preparers
+    per_week = c.value("productive_hours_per_person_week")
+    least = c.value("data_curation_min_weeks")
+    total = sum(w.quantity for w in hours)
+    work_weeks = total / (people * per_week)
+    parts = " + ".join(f"{lower_first(w.item)} {shown(w.quantity):.4g}" for w in hours)
+    # For a range, a value without work keeps no phase (as a single estimate without work has none).
+    return where(total > 0, vmax(work_weeks, least), 0.0), (
+        f"first dataset's data-preparation hours ({parts} = {shown(total):.4g}) / ({shown(people)} "
+        f"{'person' if not is_many(people) and people == 1 else 'people'} preparing data, sharing all of it, x "
+        f"assumptions.productive_hours_per_person_week {per_week:g}) = "
+        f"{shown(work_weeks):.3g} weeks; at least assumptions.data_curation_min_weeks ({least:g}), the review "
+        f"loop's calendar time, which more people do not shorten")

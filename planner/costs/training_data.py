@@ -5,13 +5,15 @@ A fine-tune's examples come from a mix of sources (``FineTuneBase.example_source
 - **written** by domain experts: writing minutes that grow with the example's length, then an
   annotator cleans and formats each one;
 - **records** selected from existing logs, tickets or documents: an engineer builds a pipeline that
-  screens, cleans, de-duplicates and anonymises them, and an expert reviews a sample;
+  screens, cleans, de-duplicates and anonymises them (fixed hours, plus hours per 1,000 records it
+  handles), and an expert reviews a sample;
 - **synthetic**, drafted by an LLM: an engineer sets the generation up, every draft costs generation
   tokens and an expert's review, and a share of drafts is rejected (so more are drafted than kept).
 
 Preference pairs for DPO are ranked by experts. The same per-example work prices the examples
 revised after each iteration and the new examples each retraining run adds; the set-up work
-(pipelines) is paid once, for the first dataset.
+(pipelines) is paid once, for the first dataset. With personal data, an annotator checks the
+redaction of every example of the first dataset (``redaction_work``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from planner.inputs.pricebook import Resolved
 from planner.inputs.scenario import FineTuneBase
 
 TOKENS_PER_THOUSAND = 1000
+RECORDS_PER_THOUSAND = 1000
 SOURCE_LABELS = {
     "written": "written by experts",
     "records": "selected from records",
@@ -71,7 +74,7 @@ def example_work(c: Costing, block: FineTuneBase, count: float, count_basis: str
     records = count * sources.records
     if nonzero(records):
         if first_dataset:
-            work.append(_pipeline(c, "Examples from records: selection pipeline", "records_pipeline_hours", records))
+            work.append(records_pipeline_work(c, records))
         sample = c.value("records_review_share")
         work.append(Work(
             "Examples from records: expert review of a sample", records * sample * review / MINUTES_PER_HOUR,
@@ -141,6 +144,38 @@ def correction_work(c: Costing, block: FineTuneBase) -> Work:
                 f"examples ({block.examples:,}) x assumptions.retrain_new_example_share ({share:g}) x "
                 f"(assumptions.expert_review_minutes_per_example + expert_review_minutes_per_1k_tokens x {tokens:,} "
                 f"tokens / 1,000 = {review:.3g} min) / 60")
+
+
+def records_pipeline_work(c: Costing, records: float) -> Work:
+    """ML-engineer hours for the pipeline that selects ``records`` examples from existing records: a
+    fixed part (``records_pipeline_hours``) and a part that grows with the records it handles
+    (``records_pipeline_hours_per_thousand_records``); none without records (for a range: per value).
+
+    At 24 h + 0.5 h per 1,000 records: 2,000 records take 24 + 0.5 x 2 = 25 hours; 25,000 take
+    24 + 0.5 x 25 = 36.5 hours.
+    """
+    fixed = c.value("records_pipeline_hours")
+    per_thousand = c.value("records_pipeline_hours_per_thousand_records")
+    hours = where(records > 0, fixed + per_thousand * records / RECORDS_PER_THOUSAND, 0.0)
+    return Work("Examples from records: selection pipeline", hours, PERSON_HOURS, c.rate("ml_engineer"),
+                f"assumptions.records_pipeline_hours ({fixed:g}, fixed) + "
+                f"assumptions.records_pipeline_hours_per_thousand_records ({per_thousand:g}) x "
+                f"{records:,.0f} records / 1,000")
+
+
+def redaction_work(c: Costing, block: FineTuneBase) -> list[Work]:
+    """With personal data (``operations.personal_data``), an annotator checking the automatic redaction of
+    every example of the first dataset; none without.
+
+    25,000 examples at 0.5 min each: 25,000 x 0.5 / 60 = 208.3 annotator hours.
+    """
+    if not c.scenario.operations.personal_data:
+        return []
+    minutes = c.value("pii_redaction_minutes_per_example")
+    return [Work("Redaction check of personal data in the examples", block.examples * minutes / MINUTES_PER_HOUR,
+                 PERSON_HOURS, c.rate("annotator"),
+                 f"operations.personal_data; examples ({block.examples:,}) x "
+                 f"assumptions.pii_redaction_minutes_per_example ({minutes:g}) / 60")]
 
 
 def _pipeline(c: Costing, item: str, name: str, examples: float) -> Work:

@@ -85,7 +85,11 @@ class Assumptions(BaseModel):
     )
     records_pipeline_hours: Assumption = _a(
         "ML-engineer hours to build the pipeline that selects examples from existing records: screening, "
-        "cleaning, de-duplication, anonymisation."
+        "cleaning, de-duplication, anonymisation; the fixed part, whatever the number of records."
+    )
+    records_pipeline_hours_per_thousand_records: Assumption = _a(
+        "Further ML-engineer hours on the records pipeline per 1,000 records it selects: running it, reading "
+        "what it rejects or flags, fixing its rules."
     )
     records_review_share: Assumption = _a(
         "Share of the examples selected from records that a domain expert reviews (a sample)."
@@ -146,6 +150,10 @@ class Assumptions(BaseModel):
     # Project shape and timeline
     iterations: Assumption = _a("Train-evaluate cycles, used when the scenario gives none.")
     task_definition_weeks: Assumption = _a("Weeks for task definition and baseline.")
+    data_curation_min_weeks: Assumption = _a(
+        "Fewest calendar weeks the data curation phase takes, however many people share its hours: the review "
+        "loop of guidelines, a pilot batch, expert review and fixes."
+    )
     prompt_iteration_weeks: Assumption = _a("Calendar weeks per prompt or retrieval tuning cycle.")
     training_iteration_weeks: Assumption = _a("Calendar weeks per train-evaluate cycle.")
     evaluation_weeks: Assumption = _a("Weeks for final evaluation and human review.")
