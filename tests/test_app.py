@@ -74,7 +74,7 @@ def test_every_example_renders_the_planner_comparison(path):
     assert shown(app.header[0].value) == load_scenario(path).name
     # One chart at a time (cost to date first); each of the others when chosen.
     assert [chart.key for chart in app.get("plotly_chart")] == ["chart:cumulative"]
-    drawn = {"Cost to date": 1, "Cost by category": 2, "Timeline": 1, "GPU memory": 1}
+    drawn = {"Cost to date": 1, "Month by month": 1, "Cost by category": 2, "Timeline": 1, "GPU memory": 1}
     for chart in app.radio(key="charts:chart").options:
         app.radio(key="charts:chart").set_value(chart).run()
         ok(app)
@@ -84,13 +84,13 @@ def test_every_example_renders_the_planner_comparison(path):
 def test_changing_requests_per_month_changes_monthly_costs_as_the_planner_says():
     app = ok(start())
     path = REPO / "examples" / "support_assistant.yaml"
-    before = table_rows(app)["First-month cost (USD)"]
+    before = table_rows(app)["First-month running cost (USD)"]
     app.number_input(key=REQUESTS).set_value(600_000).run()
     ok(app)
     after = table_rows(app)
     expected = planner_rows(path, **{"workload.requests_per_month": 600_000})
-    assert after["First-month cost (USD)"] == expected["First-month cost (USD)"]
-    assert after["First-month cost (USD)"] != before
+    assert after["First-month running cost (USD)"] == expected["First-month running cost (USD)"]
+    assert after["First-month running cost (USD)"] != before
 
 
 def test_a_bad_input_shows_an_error_and_the_rest_still_renders():
@@ -113,7 +113,7 @@ def test_a_link_reopens_its_scenario():
     changed = scenario.model_copy(update={"horizon_months": 7})
     app = ok(start({"s": encode_scenario(changed)}))
     assert shown(app.header[0].value) == scenario.name
-    assert "7-month cost (USD)" in table_rows(app)
+    assert "7-month cost incl. one-time build (USD)" in table_rows(app)
     assert app.number_input(key="in:horizon_months").value == 7
 
 
@@ -140,7 +140,8 @@ def test_switching_to_self_hosted_sizes_gpus():
     assert "llama" in table_rows(app)["Runs on"][2]
     # One chart at a time, cost to date first; GPU memory is offered once an option is self-hosted.
     assert [chart.key for chart in app.get("plotly_chart")] == ["chart:cumulative"]
-    assert app.radio(key="charts:chart").options == ["Cost to date", "Cost by category", "Timeline", "GPU memory"]
+    assert app.radio(key="charts:chart").options == ["Cost to date", "Month by month", "Cost by category", "Timeline",
+                                                     "GPU memory"]
     app.radio(key="charts:chart").set_value("GPU memory").run()
     ok(app)
     # The fine-tune is sized (the example's hybrid is served on Together's dedicated endpoint, sized by the host).
@@ -155,7 +156,7 @@ def test_switching_to_self_hosted_sizes_gpus():
     # Back to the API route: no option is sized, and the chart falls back to the first.
     app.selectbox(key="in:approaches.fine_tune.route").set_value("api").run()
     ok(app)
-    assert app.radio(key="charts:chart").options == ["Cost to date", "Cost by category", "Timeline"]
+    assert app.radio(key="charts:chart").options == ["Cost to date", "Month by month", "Cost by category", "Timeline"]
     assert [chart.key for chart in app.get("plotly_chart")] == ["chart:cumulative"]
 
 
@@ -175,8 +176,8 @@ def test_switching_the_report_to_gbp_converts_every_total():
     ok(app)
     rows = table_rows(app)
     expected = planner_rows(REPO / "examples" / "support_assistant.yaml", currency="GBP")
-    assert rows["First-month cost (GBP)"] == expected["First-month cost (GBP)"]
-    assert rows["One-time cost (GBP)"] == expected["One-time cost (GBP)"]
+    assert rows["First-month running cost (GBP)"] == expected["First-month running cost (GBP)"]
+    assert rows["One-time build cost (GBP)"] == expected["One-time build cost (GBP)"]
 
 
 def test_broken_price_tables_give_messages_not_tracebacks(tmp_path, monkeypatch):
@@ -204,7 +205,8 @@ def test_ranges_view_shows_percentiles_tornado_and_breakeven():
     spread = simulate(scenario, load_price_book(REPO / "pricing"))
     table = app.table[1].value.rename(columns=shown)  # column heads are option names, escaped for Markdown
     p = spread["fine_tune"]["horizon_cost"]
-    assert table.loc["Horizon cost (USD)", "Fine-tuning"] == f"{p.p10:,.0f} / {p.p50:,.0f} / {p.p90:,.0f}"
+    assert table.loc["Horizon cost incl. one-time build (USD)", "Fine-tuning"] == (
+        f"{p.p10:,.0f} / {p.p50:,.0f} / {p.p90:,.0f}")
     assert len(app.get("plotly_chart")) == 5  # four tornado charts and the volume chart
     assert any("requests a month" in shown(m.value) for m in app.markdown)
 
@@ -263,7 +265,7 @@ def test_defaults_stay_defaults_so_the_app_and_the_cli_give_the_same_ranges():
     assert in_app.project.iterations is None and in_app.approaches.fine_tune.retrain_every_months is None
     expected = simulate(from_file, book)["fine_tune"]["horizon_cost"]
     assert expected.p10 < expected.p90  # the range moves the cost (it moved it by 0 in the app before)
-    shown_cell = app.table[1].value.rename(columns=shown).loc["Horizon cost (USD)", "Fine-tuning"]
+    shown_cell = app.table[1].value.rename(columns=shown).loc["Horizon cost incl. one-time build (USD)", "Fine-tuning"]
     assert shown_cell == f"{expected.p10:,.0f} / {expected.p50:,.0f} / {expected.p90:,.0f}"
 
 
@@ -370,7 +372,7 @@ def test_example_sources_in_the_sidebar_set_the_mix_and_the_rest_is_written():
     path = REPO / "examples" / "support_assistant.yaml"
     expected = planner_rows(path, **{"approaches.fine_tune.example_sources": {
         "written": 0.1, "records": 0.6, "synthetic": 0.3}})
-    assert table_rows(app)["One-time cost (USD)"] == expected["One-time cost (USD)"]
+    assert table_rows(app)["One-time build cost (USD)"] == expected["One-time build cost (USD)"]
     # More than all the examples: the planner's message, and the last good comparison stays.
     app.number_input(key="in:approaches.fine_tune.example_sources.records").set_value(90.0).run()
     assert not app.exception
@@ -387,9 +389,9 @@ def test_after_launch_inputs_reach_the_estimate():
     path = REPO / "examples" / "support_assistant.yaml"
     expected = planner_rows(path, **{"operations.personal_data": True, "operations.online_eval_share": 0.05})
     rows = table_rows(app)
-    for label in ("One-time cost (USD)", "First-month cost (USD)"):
+    for label in ("One-time build cost (USD)", "First-month running cost (USD)"):
         assert rows[label] == expected[label], label
-    assert rows["One-time cost (USD)"] != planner_rows(path)["One-time cost (USD)"]  # the privacy review
+    assert rows["One-time build cost (USD)"] != planner_rows(path)["One-time build cost (USD)"]  # the privacy review
 
 
 def test_hosting_routes_view_compares_the_fine_tune_by_route():

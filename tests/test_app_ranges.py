@@ -39,7 +39,8 @@ def test_the_50000_requests_walk_keeps_its_ranges():
     data["ranges"]["workload.requests_per_month"] = {"low": 26_666, "high": 100_000}
     p = simulate(scenario_from_dict(data), load_price_book(REPO / "pricing"))["prompt"]["horizon_cost"]
     table = app.table[1].value.rename(columns=shown)
-    assert table.loc["Horizon cost (USD)", "Prompt engineering"] == f"{p.p10:,.0f} / {p.p50:,.0f} / {p.p90:,.0f}"
+    assert table.loc["Horizon cost incl. one-time build (USD)", "Prompt engineering"] == (
+        f"{p.p10:,.0f} / {p.p50:,.0f} / {p.p90:,.0f}")
     assert "chart:volume" in [chart.key for chart in app.get("plotly_chart")]
     assert len(app.get("plotly_chart")) == 5  # four tornado charts and the volume chart
 

@@ -22,7 +22,7 @@ from planner.outputs.export import summary_rows
 from planner.outputs.share import decode_scenario
 
 EXAMPLE = REPO / "examples" / "support_assistant.yaml"  # the app's default
-MONTH_1 = "First-month cost (USD)"
+MONTH_1 = "First-month running cost (USD)"
 
 
 def expected_rows(requests: int | None = None) -> dict[str, list[str]]:
@@ -61,7 +61,7 @@ def test_page_loads_with_the_planner_comparison(browser_page):
     page, _ = browser_page
     rows = wait_for_table(page)
     expected = expected_rows()
-    for label in ("One-time cost (USD)", MONTH_1, "Weeks to production"):
+    for label in ("One-time build cost (USD)", MONTH_1, "Weeks to production"):
         assert rows[label] == expected[label]
 
 
@@ -97,7 +97,7 @@ def test_changed_input_updates_the_comparison_and_the_link_reopens_it(browser_pa
     try:
         other.goto(page.url)
         rows = wait_for_table(other, row_is(MONTH_1, expected[MONTH_1]))
-        assert rows["One-time cost (USD)"] == expected["One-time cost (USD)"]
+        assert rows["One-time build cost (USD)"] == expected["One-time build cost (USD)"]
     finally:
         other.context.close()
 

@@ -62,7 +62,7 @@ SELF_HOSTED_WORDS = "Self-hosted (own GPUs)"  # ui.inputs.OPTION_WORDS["self_hos
 OPEN_MODEL = "llama-3.1-8b"
 TRAINING_GPU, SERVING_GPU = "runpod/h100-sxm-secure", "runpod/a100-80gb-secure"
 SIX = ["Prompt engineering", "RAG", RAG_COPY, "Fine-tuning", SELF_HOSTED_NAME, HYBRID]
-ONE_TIME, MONTH_1 = "One-time", "Month 1"  # the grid's short headings (ui/views.options_frame)
+ONE_TIME, MONTH_1 = "Build", "Month 1"  # the grid's short headings (ui/views.options_frame)
 CENT = 0.005
 
 

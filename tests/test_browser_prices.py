@@ -89,7 +89,7 @@ def test_change_save_history_restore(prices):
         browser = launch(playwright)
         page = new_page(browser, height=1100)
         page.goto(url)
-        before = wait_for_table(page)["First-month cost (USD)"]
+        before = wait_for_table(page)["First-month running cost (USD)"]
         settle(page)
         open_editor(page, "openai", "OpenAI (openai, USD)")
 
@@ -111,8 +111,8 @@ def test_change_save_history_restore(prices):
         saved = load_price_book(prices).tables["openai"].models["gpt-5.4-mini"]
         assert (saved.input_per_million_tokens, saved.source) == (0.8, SOURCE)
         assert [v.bundled for v in history(prices, "openai")] == [True]
-        after = wait_for_table(page, f"rows => rows && rows['First-month cost (USD)'][0] !== {before[0]!r}")
-        assert after["First-month cost (USD)"] != before
+        after = wait_for_table(page, f"rows => rows && rows['First-month running cost (USD)'][0] !== {before[0]!r}")
+        assert after["First-month running cost (USD)"] != before
         settle(page)
 
         page.get_by_text("History of openai.yaml (1 kept)", exact=True).click()  # opens; no rerun

@@ -9,7 +9,7 @@ from served_app import launch, new_page, served_app, settle, uploader, wait_for_
 from test_browser_injection import wait_for_text
 from test_upload_safety import BOMB_STREAM_BYTES, BOMB_XML_BYTES, _flate_pdf, _word_zip, _zip
 
-MONTH_1 = "First-month cost (USD)"
+MONTH_1 = "First-month running cost (USD)"
 
 
 def test_bombs_are_refused_while_another_session_still_gets_its_estimate():

@@ -30,7 +30,7 @@ from planner.inputs.scenario import (
 from ui.inputs import ALL_INPUTS, GROUPS, Input
 
 BY_PATH = {item.path: item for item in ALL_INPUTS}
-NUMERIC = [item for item in ALL_INPUTS if item.kind != "select"]
+NUMERIC = [item for item in ALL_INPUTS if item.kind not in ("select", "date")]
 
 
 def constraints(info: Any) -> dict[str, float]:

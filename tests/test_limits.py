@@ -117,4 +117,4 @@ def test_control_characters_in_a_name_do_not_break_the_budget_pack(book):
     scenario = worked(name="Plan\x07 with a bell\x1b")
     pack = load_workbook(io.BytesIO(budget_pack(estimate(scenario, book), book)))
     texts = [c.value for row in pack["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
-    assert "Scenario: Plan with a bell" in texts
+    assert "Budget: Plan with a bell" in texts

@@ -173,11 +173,11 @@ def test_ten_similar_options_get_valid_distinct_monthly_sheets(book):
     assert list(names) == list(result.approaches)
     assert_excel_sheet_names(list(names.values()))
     workbook = load_workbook(io.BytesIO(budget_pack(result, book)))
-    assert workbook.sheetnames == ["Summary", "Line items", *names.values(), "Assumptions", "Prices"]
+    assert workbook.sheetnames == ["Summary", "Line items", *names.values(), "Assumptions", "Prices", "Notes"]
     assert_excel_sheet_names(workbook.sheetnames)
     for option, name in zip(result.approaches, TEN_NAMES, strict=True):
         title = workbook[names[option]]["A1"].value
-        assert title == f"{name}: cost month by month (USD)"
+        assert title.startswith(f"{name}: cost by the calendar month it is paid (USD); goes live on ")
 
 
 def test_six_options_give_six_monthly_sheets(six, bundled):
@@ -187,7 +187,8 @@ def test_six_options_give_six_monthly_sheets(six, bundled):
     assert len(monthly) == 6
     assert_excel_sheet_names(workbook.sheetnames)
     titles = [workbook[name]["A1"].value for name in monthly]
-    assert titles == [f"{o['name']}: cost month by month (USD)" for o in six_data()["options"]]
+    assert [title.split(": cost by the calendar month")[0] for title in titles] == [
+        o["name"] for o in six_data()["options"]]
 
 
 def test_without_options_the_four_monthly_sheets_keep_their_names(four, bundled):

@@ -21,12 +21,15 @@ import datetime
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from planner.core.errors import Problem, ScenarioError
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import Approach, Category, LineItem
 from planner.costs.retirements import add_months, launch_day
 from planner.costs.timeline import Phase
 
 DAYS_PER_WEEK = 7
+# The last year a plan's calendar goes live in: its horizon (up to 120 months) still ends before the year 9999.
+LAST_PLANNED_YEAR = 9_000
 MONTHS_PER_QUARTER = 3
 MONTHS_PER_YEAR = 12
 WHOLE_BUILD = "whole build"
@@ -159,15 +162,10 @@ def _month_index(first: datetime.date, day: datetime.date) -> int:
     return (day.year - first.year) * MONTHS_PER_YEAR + day.month - first.month
 
 
-def go_live(starts_on: datetime.date, result: ApproachEstimate) -> datetime.date:
-    """The option's go-live day: the start plus its weeks to production, to the next whole day.
-
-    Raises ``ValueError`` for a plan that would go live after the year 9999.
-    """
-    found = launch_day(starts_on, result.weeks_to_production)
-    if found is None:
-        raise ValueError(f"{result.label} would go live after the year 9999: check its weeks to production")
-    return found
+def go_live(starts_on: datetime.date, result: ApproachEstimate) -> datetime.date | None:
+    """The option's go-live day: the start plus its weeks to production, to the next whole day; None after the
+    year 9999 (a calendar cannot hold it)."""
+    return launch_day(starts_on, result.weeks_to_production)
 
 
 def _span(phases: Sequence[Phase], names: tuple[str, ...]) -> tuple[float, float]:
@@ -199,10 +197,20 @@ def _spread(amount: float, start_day: float, end_day: float, starts_on: datetime
 
 
 def budget_calendar(estimate: Estimate) -> BudgetCalendar:
-    """Every option of ``estimate`` on the calendar (a point estimate: not a range's draws)."""
+    """Every option of ``estimate`` on the calendar (a point estimate: not a range's draws).
+
+    Raises ``ScenarioError`` for an option that would go live too far ahead for a calendar (thousands of years of
+    work: a scenario gone wrong)."""
     starts_on = estimate.starts_on
     first = starts_on.replace(day=1)
-    live = {name: go_live(starts_on, result) for name, result in estimate.approaches.items()}
+    live: dict[Approach, datetime.date] = {}
+    for name, result in estimate.approaches.items():
+        day = go_live(starts_on, result)
+        if day is None or day.year > LAST_PLANNED_YEAR:
+            raise ScenarioError(Problem("scenario", None, "", (
+                f"{result.label} would go live after {LAST_PLANNED_YEAR} ({result.weeks_to_production:,.0f} weeks to "
+                "production): its months cannot be laid out on a calendar; check the people and hours it needs")))
+        live[name] = day
     count = max((_month_index(first, day) + estimate.horizon_months for day in live.values()), default=1)
     months = tuple(add_months(first, index) for index in range(count))
     options = {}

@@ -84,6 +84,7 @@ NOT_RANGEABLE = {
     "horizon_months": "it sets how many months are costed; compare horizons as separate scenarios",
     "operations.base_model_change_every_months": (
         "it places base-model changes in given months; compare cadences as separate scenarios"),
+    "project.fiscal_year_start_month": "it sets which months make a financial year; compare as separate scenarios",
     # Drawn one at a time, shares that must sum to 1 would no longer do so.
     **{f"approaches.{block}.example_sources.{source}": (
         "the sources' shares must sum to 1; compare mixes as separate scenarios")

@@ -586,11 +586,11 @@ class Project(BaseModel):
                     "option's model, writes its synthetic examples or holds its knowledge base must run there (its "
                     "table's region); the LLM judge and operations services are not checked")
     start_date: StartDate | None = Field(
-        None, title="Work starts on",
+        None, title="Work starts on", json_schema_extra={"unit": "date"},
         description="the day work on the project starts: months, go-live dates and financial years count from it; "
                     "unset: the planning day")
     fiscal_year_start_month: Annotated[int, Field(ge=1, le=12)] = Field(
-        1, title="Financial year starts in", json_schema_extra={"unit": "month (1 = January)"},
+        1, title="Financial year starts in",
         description="the calendar month the organisation's financial year starts in (4 = April, as in the UK "
                     "government; 1 = the calendar year): quarters and financial-year totals follow it")
     contingency_share: Share | None = Field(

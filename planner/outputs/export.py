@@ -143,7 +143,7 @@ def _approach_dict(result: ApproachEstimate, starts_on: datetime.date, option: b
     return {
         **which,
         "serves_with": result.serves_with,
-        "go_live": go_live(starts_on, result).isoformat(),
+        "go_live": day.isoformat() if (day := go_live(starts_on, result)) else None,
         "one_time_cost": result.one_time_cost,
         "monthly_cost": result.monthly_cost,
         "running_cost": result.horizon_cost - result.one_time_cost,
