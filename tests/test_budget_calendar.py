@@ -139,3 +139,22 @@ def test_an_annual_fee_is_paid_in_months_1_and_13(book):
     fee = line(result, "Service acme/audit-log: annual fee")
     assert fee.monthly_amounts == approx([1_200.0] + [0.0] * 11 + [1_200.0, 0.0])
     assert fee.horizon_amount == approx(2_400.0)
+
+
+def test_dates_survive_a_link_and_a_file(book, tmp_path):
+    """The start date and the year's start reach a shared link and a saved file and come back the same."""
+    from planner.inputs.scenario import scenario_yaml
+    from planner.outputs.share import decode_scenario, encode_scenario
+
+    scenario = worked(**{"project.start_date": START, "project.fiscal_year_start_month": 4})
+    assert decode_scenario(encode_scenario(scenario)) == scenario
+    path = tmp_path / "dated.yaml"
+    path.write_text(scenario_yaml(scenario))
+    assert load_scenario(path).project.start_date == datetime.date(2027, 1, 4)
+
+
+def test_a_start_date_outside_the_calendar_is_refused_in_words(book):
+    from planner.core.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"project\.start_date"):
+        worked(**{"project.start_date": "2150-01-01"})

@@ -49,3 +49,20 @@ def test_every_input_has_a_unit_or_a_choice_and_help():
         assert item.kind == "select" or "(" in item.label, item.path  # the unit, in brackets
         assert item.help or item.kind == "select", item.path
 
+
+
+def test_the_start_date_round_trips_and_today_stays_unset(bundled):
+    """A start date comes back as the same day; a widget left at today (the planning day) leaves the key unset, so a
+    link opened later starts on its own day."""
+    import datetime
+
+    data = load_scenario(REPO / "examples" / "support_assistant.yaml").model_dump(mode="json")
+    state = state_from_scenario(data, bundled, DEFAULTS)
+    assert state["in:project.start_date"] == datetime.date.today()
+    assert scenario_data(data, state)["project"].get("start_date") is None
+    state["in:project.start_date"] = datetime.date(2027, 4, 1)
+    state["in:project.fiscal_year_start_month"] = 4
+    written = scenario_from_dict(scenario_data(data, state))
+    assert (written.project.start_date, written.project.fiscal_year_start_month) == (datetime.date(2027, 4, 1), 4)
+    again = state_from_scenario(written.model_dump(mode="json"), bundled, DEFAULTS)
+    assert again["in:project.start_date"] == datetime.date(2027, 4, 1)

@@ -58,3 +58,10 @@ def test_csv_lines_sum_exactly_to_the_summary_totals(path):
         assert lines
         for column, figure in pairs.items():
             assert sum(Decimal(row[column]) for row in lines) == Decimal(option[figure]), (option[who], column)
+        # a build line reads the same in both columns; build and running add up to the total, to the cent
+        one_time, _, horizon = pairs
+        build = [row for row in lines if row["Build or run"] == "Build (one-time)"]
+        assert all(row[one_time] == row[horizon] for row in build)
+        build_cost, running = (Decimal(option[f"One-time build cost ({cur})"]),
+                               Decimal(option[f"Running cost over {months} months ({cur})"]))
+        assert build_cost + running == Decimal(option[f"{months}-month cost incl. one-time build ({cur})"])

@@ -19,10 +19,13 @@ from planner.costs.lines import CATEGORY_LABELS, LineItem, horizon_total, in_wor
 from planner.costs.self_hosted import SelfHostedSizing
 from planner.inputs.pricebook import describe_key
 from planner.inputs.scenario import APPROACH_LABELS, scenario_input
-from planner.outputs.rounding import cents_text, largest_remainder
+from planner.outputs.rounding import cents_text, largest_remainder, to_cents
 
 CENTS = 2  # money is rounded to cents in the CSV (and formatted to cents in the workbook)
 NUMBER_DECIMALS = 6  # quantities and unit prices keep fractions of a cent (per-token lines)
+
+
+AmountKind = Literal["one_time", "first_month", "horizon"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Column:
     heading: str
     value: Callable[[LineItem], Any]
     kind: Literal["text", "money", "number", "date"]
-    total: Callable[[ApproachEstimate], float] | None = None  # an amount column: the option's total it sums to
+    amount: AmountKind | None = None  # an amount column: which of the option's totals it sums to
 
 
 def line_item_columns(estimate: Estimate) -> list[Column]:
@@ -60,10 +63,10 @@ def line_item_columns(estimate: Estimate) -> list[Column]:
         Column("Quantity (first month if monthly)", lambda line: line.quantity, "number"),
         Column("Unit", lambda line: line.unit, "text"),
         Column(f"Unit price ({currency} per unit)", lambda line: line.unit_price, "number"),
-        Column(f"One-time amount ({currency})", amount_if("one_time"), "money", lambda r: r.one_time_cost),
-        Column(f"First-month amount ({currency})", amount_if("monthly"), "money", lambda r: r.monthly_cost),
+        Column(f"One-time amount ({currency})", amount_if("one_time"), "money", "one_time"),
+        Column(f"First-month amount ({currency})", amount_if("monthly"), "money", "first_month"),
         Column(f"{horizon_months}-month amount incl. one-time ({currency})", lambda line: line.horizon_amount,
-               "money", lambda r: r.horizon_cost),
+               "money", "horizon"),
         Column("Price or assumption", lambda line: describe_key(line.price_key), "text"),
         Column("Price key", lambda line: line.price_key, "text"),
         Column("Source", lambda line: line.source, "text"),
@@ -107,19 +110,37 @@ def to_csv(estimate: Estimate) -> str:
     it; the one-time, first-month and horizon amounts are separate columns, so summing a column gives that total.
     """
     columns = line_item_columns(estimate)
-    money = [(index, column.total) for index, column in enumerate(columns) if column.total is not None]
+    money = {column.amount: index for index, column in enumerate(columns) if column.amount}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([column.heading for column in columns])
     for result in estimate.approaches.values():
         lines = grouped_lines(result)
         rows = [[_csv_cell(column.value(line), column.kind) for column in columns] for line in lines]
-        for index, total in money:
-            amounts = [float(columns[index].value(line)) for line in lines]
-            for row, cents in zip(rows, largest_remainder(amounts, total(result)), strict=True):
-                row[index] = cents_text(cents)
+        for kind, cents in line_cents(result, lines).items():
+            for row, amount in zip(rows, cents, strict=True):
+                row[money[kind]] = cents_text(amount)
         writer.writerows(rows)
     return buffer.getvalue()
+
+
+def line_cents(result: ApproachEstimate, lines: list[LineItem]) -> dict[AmountKind, list[int]]:
+    """Each line's one-time, first-month and horizon amount in whole cents (``lines``: the option's, in order).
+
+    Each column sums exactly to the option's total as the summary rounds it, by largest remainder; a one-time
+    line's horizon amount is its one-time amount to the cent, and the monthly lines' horizon amounts make up
+    the rest (the rounded horizon total less the rounded one-time total), so a line reads the same in both
+    columns and build plus running is the total.
+    """
+    build = [line.timing == "one_time" for line in lines]
+    one_time = largest_remainder([float(li.amount) if b else 0.0 for li, b in zip(lines, build, strict=True)],
+                                 result.one_time_cost)
+    first_month = largest_remainder([0.0 if b else float(li.amount) for li, b in zip(lines, build, strict=True)],
+                                    result.monthly_cost)
+    running = largest_remainder([0.0 if b else float(li.horizon_amount) for li, b in zip(lines, build, strict=True)],
+                                total_cents=to_cents(result.horizon_cost) - to_cents(result.one_time_cost))
+    horizon = [o if b else r for o, r, b in zip(one_time, running, build, strict=True)]
+    return {"one_time": one_time, "first_month": first_month, "horizon": horizon}
 
 
 def _line_dict(line: LineItem) -> dict[str, Any]:
@@ -440,6 +461,9 @@ def summary_csv(estimate: Estimate) -> str:
     for index, r in enumerate(estimate.approaches.values()):
         cells = [_csv_cell(f.values[index], "money") if f.kind in ("money", "rate") else _cell(f.values[index])
                  for f in figures]
+        # The running cost as the rounded total less the rounded build, so build + running = total to the cent.
+        running = next(i for i, f in enumerate(figures) if f.key == "running")
+        cells[running] = cents_text(to_cents(r.horizon_cost) - to_cents(r.one_time_cost))
         which = [r.label, APPROACH_LABELS[r.kind]] if estimate.scenario.options else [r.label]
         writer.writerow([*which, *cells, "yes" if r.approach in low else "no", "yes" if r.approach in quick else "no",
                          "; ".join(r.blockers)])

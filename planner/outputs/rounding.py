@@ -25,9 +25,11 @@ def to_cents(amount: float, rounding: str = ROUND_HALF_EVEN) -> int:
     return int(Decimal(amount).quantize(CENT, rounding=rounding) / CENT)
 
 
-def largest_remainder(amounts: Sequence[float], total: float | None = None) -> list[int]:
-    """Each amount in whole cents, summing to ``total`` (default: the amounts' sum) rounded to the cent. Give the
-    total the reader sees elsewhere (the planner's own sum) so that the two agree to the cent.
+def largest_remainder(amounts: Sequence[float], total: float | None = None,
+                      total_cents: int | None = None) -> list[int]:
+    """Each amount in whole cents, summing to ``total`` (default: the amounts' sum) rounded to the cent, or to
+    ``total_cents`` exactly. Give the total the reader sees elsewhere (the planner's own sum) so that the two agree
+    to the cent.
 
     >>> largest_remainder([1 / 3, 1 / 3, 1 / 3])
     [34, 33, 33]
@@ -37,7 +39,10 @@ def largest_remainder(amounts: Sequence[float], total: float | None = None) -> l
     if not amounts:
         return []
     floors = [to_cents(a, ROUND_FLOOR) for a in amounts]
-    missing = to_cents(sum(amounts) if total is None else total) - sum(floors)
+    target = total_cents if total_cents is not None else to_cents(sum(amounts) if total is None else total)
+    missing = target - sum(floors)
+    # Rounded down, the lines fall short of their rounded sum by less than one cent each.
+    assert 0 <= missing <= len(amounts), "the total is not the amounts' sum"
     remainders = [Decimal(a) / CENT - f for a, f in zip(amounts, floors, strict=True)]
     # Largest remainder first; on a tie the earlier line (sorted() is stable).
     for index in sorted(range(len(amounts)), key=lambda i: -remainders[i])[:missing]:

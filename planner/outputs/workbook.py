@@ -326,14 +326,8 @@ def _budget_terms(estimate: Estimate) -> str:
 
 
 def _amount_columns(estimate: Estimate) -> dict[str, int]:
-    """The 0-based column of each amount on the line-item sheet."""
-    found = {}
-    for index, column in enumerate(line_item_columns(estimate)):
-        if column.kind == "money":
-            kind = ("one_time" if column.heading.startswith("One-time") else
-                    "first_month" if column.heading.startswith("First-month") else "horizon")
-            found[kind] = index
-    return found
+    """The 0-based column of each amount on the line-item sheet: "one_time", "first_month", "horizon"."""
+    return {column.amount: index for index, column in enumerate(line_item_columns(estimate)) if column.amount}
 
 
 def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCalendar,
