@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from planner.analysis.ranges import (
     DEFAULT_DRAWS,
     MAX_VOLUME,
+    METRIC_LABELS,
     breakeven_months,
     breakeven_volumes,
     describe_month,
@@ -257,8 +258,8 @@ def _estimate(args: argparse.Namespace) -> int:
     if args.format == "table":
         if spread is not None:
             text += "\nRanges (P10 / P50 / P90):\n" + "".join(
-                f"  {result.label(name)}: {metric.replace('_', ' ')} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
-                for name, metrics in spread.items() for metric, p in metrics.items())
+                f"  {result.label(name)}: {METRIC_LABELS[metric].lower()} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
+                for name, metrics in spread.items() for metric, p in metrics.items() if metric in METRIC_LABELS)
         stale = stale_in_estimate(result, today, args.max_age_days)
         if stale:
             text += f"\nPrices older than {args.max_age_days} days:\n" + "".join(f"  - {s}\n" for s in stale)
@@ -320,7 +321,8 @@ def _routes(args: argparse.Namespace) -> int:
         per_thousand = option.per_thousand_requests(requests)
         rate = f"{per_thousand:,.2f} {cur} per 1,000 requests" if per_thousand is not None else "no requests"
         print(f"\n{option.label} ({result.serves_with}): one-time {result.one_time_cost:,.0f}, month 1 "
-              f"{result.monthly_cost:,.0f} ({rate}), {scenario.horizon_months} months {result.horizon_cost:,.0f}")
+              f"{result.monthly_cost:,.0f} ({rate}), {horizon_total(scenario.horizon_months)} "
+              f"{result.horizon_cost:,.0f}")
         for why in result.blockers:
             print(f"  NOT BUYABLE for its plan: {why}")
         for line in option.billed_lines():

@@ -173,7 +173,8 @@ def test_ten_similar_options_get_valid_distinct_monthly_sheets(book):
     assert list(names) == list(result.approaches)
     assert_excel_sheet_names(list(names.values()))
     workbook = load_workbook(io.BytesIO(budget_pack(result, book)))
-    assert workbook.sheetnames == ["Summary", "Line items", *names.values(), "Assumptions", "Prices", "Notes"]
+    assert workbook.sheetnames == ["Summary", "Line items", *names.values(), "Quarters and years", "Assumptions",
+                                   "Prices", "Notes"]
     assert_excel_sheet_names(workbook.sheetnames)
     for option, name in zip(result.approaches, TEN_NAMES, strict=True):
         title = workbook[names[option]]["A1"].value

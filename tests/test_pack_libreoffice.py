@@ -164,7 +164,8 @@ def test_stored_results_equal_what_libreoffice_works_out(default_pack, recalcula
 
 
 def test_editing_a_line_item_flows_into_the_summary(default_pack, tmp_path):
-    """Add 1,000 to the prompt option's first one-time line: its build, its total and its year move by 1,000."""
+    """Add 1,000 to the prompt option's first one-time line (people's hours, so untaxed): its build and its total
+    move by 1,000 and the contingency on it (20%, the assumption) by 200."""
     result, data, _ = default_pack
     workbook = load_workbook(io.BytesIO(data))
     items = workbook["Line items"]
@@ -178,9 +179,9 @@ def test_editing_a_line_item_flows_into_the_summary(default_pack, tmp_path):
     rows = _summary_rows(_sheets(edited, tmp_path))
     prompt = result.approaches["prompt"]
     assert _number(rows[f"One-time build cost ({result.currency})"][0]) == pytest.approx(
-        prompt.one_time_cost + 1_000, abs=0.005)
+        prompt.one_time_cost + 1_200, abs=0.005)
     assert _number(rows[f"{result.horizon_months}-month cost incl. one-time build ({result.currency})"][0]) == (
-        pytest.approx(prompt.horizon_cost + 1_000, abs=0.005))
+        pytest.approx(prompt.horizon_cost + 1_200, abs=0.005))
 
 
 def test_the_pack_prints_within_the_page_limit_with_the_summary_on_one_page(default_pack):
@@ -194,3 +195,25 @@ def test_the_pack_prints_within_the_page_limit_with_the_summary_on_one_page(defa
     # the line items' header is repeated on every page they take
     item_pages = [text for text in pages if "Line items:" in text]
     assert len(item_pages) >= 2 and all("Build or run" in text for text in item_pages)
+
+
+def test_tax_and_contingency_formulas_work_out_to_the_planners_lines(tmp_path):
+    """The UK example adds 20% VAT on suppliers' bills: with the stored results taken out, LibreOffice's tax and
+    contingency lines, month by month, equal the planner's."""
+    book = load_price_book(REPO / "pricing")
+    result = estimate(load_scenario(REPO / "examples" / "uk_wealth_manager_london.yaml"), book, PLANNED)
+    path = tmp_path / "uk.xlsx"
+    path.write_bytes(_without_results(budget_pack(result, book)))
+    sheets = _sheets(path, tmp_path)
+    items = sheets["Line items"]
+    head = items[0]
+    item, one_time, horizon = (head.index(h) for h in ("Item", f"One-time amount ({result.currency})",
+                                                       f"12-month amount incl. one-time ({result.currency})"))
+    option = next(iter(result.approaches.values()))
+    expected = {li.item: li for li in option.lines if li.category in ("contingency", "tax")}
+    assert set(expected) == {"Contingency on the build", "Tax on suppliers' one-time bills",
+                             "Tax on suppliers' monthly bills"}
+    for name, line in expected.items():
+        row = next(r for r in items if len(r) > item and r[item] == name)  # the first option's
+        assert _number(row[one_time]) == pytest.approx(line.amount if line.timing == "one_time" else 0, abs=1e-6)
+        assert _number(row[horizon]) == pytest.approx(line.horizon_amount, abs=1e-6)

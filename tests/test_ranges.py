@@ -150,8 +150,8 @@ def test_workbook_holds_the_csv_numbers(book):
     workbook = openpyxl.load_workbook(io.BytesIO(budget_pack(result, book, simulate(scenario, book, draws=500))),
                                       data_only=True)
     assert workbook.sheetnames == ["Summary", "Line items", "Monthly - Prompt", "Monthly - RAG",
-                                   "Monthly - Fine-tuning", "Monthly - Hybrid", "Ranges", "Assumptions", "Prices",
-                                   "Notes"]
+                                   "Monthly - Fine-tuning", "Monthly - Hybrid", "Quarters and years", "Ranges",
+                                   "Assumptions", "Prices", "Notes"]
     sheet = workbook["Line items"]
     header = [c.value for c in sheet[1]]
     rows = list(csv.DictReader(io.StringIO(to_csv(result))))

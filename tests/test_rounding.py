@@ -65,3 +65,11 @@ def test_csv_lines_sum_exactly_to_the_summary_totals(path):
         build_cost, running = (Decimal(option[f"One-time build cost ({cur})"]),
                                Decimal(option[f"Running cost over {months} months ({cur})"]))
         assert build_cost + running == Decimal(option[f"{months}-month cost incl. one-time build ({cur})"])
+
+
+def test_a_total_past_the_cents_precision_does_not_break_the_rounding():
+    """At 2.25 quadrillion a float's step is a quarter; the planner's float total can be cents off the lines' exact
+    sum. The lines then keep to their exact sum, each still within a cent of its amount."""
+    amounts = [2_250_000_000_000_000.0, 1_950.0, 0.3]
+    cents = largest_remainder(amounts, total=2_250_000_000_003_934.8)
+    assert all(abs(Decimal(c) - Decimal(a) * 100) < 1 for c, a in zip(cents, amounts, strict=True))

@@ -88,13 +88,21 @@ def test_each_option_has_a_month_by_month_sheet_on_calendar_months(pack):
         count = len(calendar.months)
         assert header[:3] == ["Category", "Item", "Build or run"]
         assert header[3:3 + count] == [month_label(m) for m in calendar.months]
-        assert header[3 + count] == "Total"
-        assert header[4 + count:] == [p.label for p in calendar.fiscal_years]
+        assert header[3 + count:] == ["Total"]
         total_row = next(r for r in sheet.iter_rows(min_row=3) if r[1].value == "Total")
         assert formulas[MONTHLY_SHEETS[name]].cell(total_row[0].row, 4).value.startswith("=SUM(")
         amounts = [c.value for c in total_row[3:]]
         assert amounts[count] == pytest.approx(approach.horizon_cost, rel=1e-9)
-        assert sum(amounts[count + 1:]) == pytest.approx(approach.horizon_cost, rel=1e-9)  # the years add up
+    # the quarters and the financial years each add up to the horizon's total, option by option
+    periods = values["Quarters and years"]
+    names = [c.value for c in periods[2]][1:]
+    assert names == [a.label for a in result.approaches.values()]
+    rows = [[c.value for c in r] for r in periods.iter_rows(min_row=3)]
+    quarters = {p.label for p in calendar.quarters}
+    years = {p.label for p in calendar.fiscal_years}
+    for index, approach in enumerate(result.approaches.values(), start=1):
+        assert sum(r[index] for r in rows if r[0] in quarters) == pytest.approx(approach.horizon_cost, rel=1e-9)
+        assert sum(r[index] for r in rows if r[0] in years) == pytest.approx(approach.horizon_cost, rel=1e-9)
 
 
 def test_summary_holds_numbers_with_currency_formats_and_words(pack):

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from planner.analysis.budget_calendar import budget_calendar, month_label
 from planner.analysis.comparison import Crossover, cumulative_costs
-from planner.analysis.ranges import Swing, VolumeBreakEven, VolumeSweep, input_label
+from planner.analysis.ranges import METRIC_LABELS, Swing, VolumeBreakEven, VolumeSweep, input_label
 from planner.costs.estimator import Estimate
 from planner.costs.lines import CATEGORY_LABELS, Category, horizon_total
 from planner.costs.self_hosted import SelfHostedSizing
@@ -149,7 +149,8 @@ def gpu_memory(sizing: SelfHostedSizing, label: str) -> go.Figure:
 
 
 def tornado_chart(swings: list[Swing], label: str, currency: str, base_cost: float) -> go.Figure:
-    """Horizontal bars: the horizon cost at each input's low and high value, widest swing on top."""
+    """Horizontal bars: the horizon cost (the one-time cost included) at each input's low and high value, widest
+    swing on top."""
     names = [input_label(s.path) for s in swings][::-1]
     lows = [s.cost_at_low - base_cost for s in swings][::-1]
     highs = [s.cost_at_high - base_cost for s in swings][::-1]
@@ -157,8 +158,8 @@ def tornado_chart(swings: list[Swing], label: str, currency: str, base_cost: flo
         {"type": "bar", "name": f"input at its {end} value", "orientation": "h", "y": names, "x": values,
          "base": base_cost, "hovertemplate": "%{y} " + end + ": %{x:+,.0f} " + currency + "<extra></extra>"}
         for end, values in (("low", lows), ("high", highs))]
-    return _figure(traces, text.chart(f"{label}: what moves the horizon cost"), f"Horizon cost ({currency})", "",
-                   barmode="overlay")
+    return _figure(traces, text.chart(f"{label}: what moves the horizon cost"),
+                   f"{METRIC_LABELS['horizon_cost']} ({currency})", "", barmode="overlay")
 
 
 def volume_chart(sweep: VolumeSweep, crossings: list[VolumeBreakEven], labels: dict[str, str], currency: str,

@@ -13,6 +13,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from planner import PlannerError, PriceBook, Scenario, estimate
 from planner.core.limits import MAX_TEXT_CHARS
+from planner.costs.lines import horizon_total
 from planner.inputs.price_tables import PriceTable
 from planner.price_admin.editing import (
     HEADER_FIELDS,
@@ -111,7 +112,7 @@ def moved_estimates(book: PriceBook, table: PriceTable, scenario: Scenario) -> p
         new = after.approaches[name]
         for label, a, b in (("one-time", old.one_time_cost, new.one_time_cost),
                             ("first month", old.monthly_cost, new.monthly_cost),
-                            (f"{before.horizon_months} months", old.horizon_cost, new.horizon_cost)):
+                            (horizon_total(before.horizon_months), old.horizon_cost, new.horizon_cost)):
             if round(a, 2) != round(b, 2):
                 rows.append({"approach": old.label, "total": label, f"before ({before.currency})": round(a, 2),
                              f"after ({before.currency})": round(b, 2), "change": round(b - a, 2)})

@@ -149,7 +149,7 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook, moved: 
             if first.excluded_share:
                 st.warning(md(f"{result.label(name)}: {first.excluded_share:.0%} of the draws cannot be costed "
                               f"and are left out of its percentiles: {'; '.join(first.excluded_because)}"))
-        st.subheader("What moves the horizon cost most")
+        st.subheader("What moves the horizon cost (one-time cost included) most")
         columns = st.columns(2)
         for index, (name, items) in enumerate(swings.items()):
             approach = result.approaches[name]

@@ -9,7 +9,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner import PriceBook, Scenario
+from planner import PlannerError, PriceBook, Scenario
+from planner.analysis.budget_calendar import budget_calendar
 from planner.analysis.comparison import cheapest, crossovers, describe_leaders, fastest
 from planner.analysis.recommend import DecisionAnswers, default_answers, recommend
 from planner.analysis.routes import route_options
@@ -150,7 +151,12 @@ def render_charts(estimate: Estimate) -> None:
         st.plotly_chart(charts.cost_by_category(estimate, "one_time"), key="chart:one_time")
         st.plotly_chart(charts.cost_by_category(estimate, "monthly"), key="chart:monthly")
     elif chart == "Month by month":
-        st.plotly_chart(charts.month_by_month(estimate), key="chart:months")
+        try:
+            figure = charts.month_by_month(estimate)
+        except PlannerError as exc:  # an option too far from going live for a calendar: say so in words
+            st.warning(md("; ".join(p.message for p in exc.problems)))
+            return
+        st.plotly_chart(figure, key="chart:months")
         st.caption("Build costs in the months the work is done, running costs from each option's go-live; "
                    "quarters and financial years: the budget pack's month-by-month sheets.")
     elif chart == "Timeline":
@@ -253,7 +259,7 @@ def render_why(estimate: Estimate) -> None:
     # The name is the visitor's text (escaped); the bold around it is ours.
     st.markdown(f"**{md(result.label)}**: " + md(
         f"{result.one_time_cost:,.0f} {cur} one-time, {result.monthly_cost:,.0f} {cur} in month 1, "
-        f"{result.horizon_cost:,.0f} {cur} over {months(estimate.horizon_months)}"))
+        f"{result.horizon_cost:,.0f} {cur} over {months(estimate.horizon_months)}, the one-time cost included"))
     columns = [c for c in line_item_columns(estimate) if c.heading not in WHY_HIDDEN]
     # The item, pinned, then its amounts, so they stay on screen at 1024 px; the long text columns last.
     columns.sort(key=_why_rank)
@@ -314,9 +320,10 @@ def render_fit(estimate: Estimate) -> None:
     if len(advice.ranked) > 1:
         cur, horizon = estimate.currency, estimate.horizon_months
         st.markdown("**Every option that meets the constraints, best fit first** (by how its kind of approach fits "
-                    f"the goal, then by {horizon}-month cost):\n" + "\n".join(
+                    f"the goal, then by {horizon_total(horizon)}):\n" + "\n".join(
                         f"{rank}. {md(estimate.label(name))}: {estimate.approaches[name].horizon_cost:,.2f} {cur} over "
-                        f"{months(horizon)}" for rank, name in enumerate(advice.ranked, start=1)))
+                        f"{months(horizon)}, the one-time cost included"
+                        for rank, name in enumerate(advice.ranked, start=1)))
     for name, why in advice.ruled_out.items():
         st.warning(md(f"{estimate.label(name)} ruled out: {why}"))
     for caution in advice.cautions:
@@ -335,7 +342,7 @@ def render_routes(scenario: Scenario, book: PriceBook, editor: options_view.Edit
                 "can be bought for the whole plan come first, cheapest first. **Add as an option** puts a route "
                 "into the comparison beside the others.")
     costed = [o for o in options if o.result is not None]
-    horizon = f"{scenario.horizon_months} months ({cur})"
+    horizon = f"{horizon_total(scenario.horizon_months)} ({cur})"
     rows = [{"Route": o.label, f"Per 1,000 requests, month 1 ({cur})": o.per_thousand_requests(requests),
              horizon: o.result.horizon_cost, f"One-time ({cur})": o.result.one_time_cost,
              f"First month ({cur})": o.result.monthly_cost,
@@ -389,9 +396,14 @@ def render_export(estimate: Estimate, scenario: Scenario, book: PriceBook) -> No
     # own), not on every change of an input: the budget pack's 10,000 draws cost far more than a rerun.
     st.download_button("Line items (CSV)", lambda: to_csv(estimate), f"{slug}-line-items.csv", "text/csv",
                        key="dl:lines")
-    st.download_button("Budget pack (Excel: summary, line items, ranges, assumptions, prices)",
-                       lambda: budget_pack_with_ranges(estimate, scenario, book), f"{slug}-budget-pack.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl:xlsx")
+    try:
+        budget_calendar(estimate)  # the pack lays every option out on the calendar (cheap next to the pack)
+    except PlannerError as exc:
+        st.warning(md("No budget pack: " + "; ".join(p.message for p in exc.problems)))
+    else:
+        st.download_button("Budget pack (Excel: summary, line items, month by month, ranges, assumptions, prices)",
+                           lambda: budget_pack_with_ranges(estimate, scenario, book), f"{slug}-budget-pack.xlsx",
+                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl:xlsx")
     st.download_button("Summary (CSV)", lambda: summary_csv(estimate), f"{slug}-summary.csv", "text/csv",
                        key="dl:summary")
     st.download_button("Scenario (YAML, every value written out)", lambda: scenario_yaml(scenario),

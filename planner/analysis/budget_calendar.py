@@ -2,7 +2,8 @@
 financial years, from the day work starts.
 
 - **Build** (one-time lines) is paid while the work is done: each line is spread over the days of the phase
-  its work belongs to (``BUILD_PHASES``: data preparation over data curation, training over the iterations,
+  its work belongs to (``BUILD_PHASES``: data preparation over data curation, the fixes after each iteration over
+  the iterations, training over the iterations,
   evaluation over the iterations and the evaluation; the rest over the whole build, from the start to
   go-live), in proportion to the days of each calendar month the phase covers.
 - **Run** (monthly lines): month 1 after launch starts on the go-live day, month 2 a calendar month later,
@@ -22,10 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from planner.core.errors import Problem, ScenarioError
-from planner.costs.estimator import ApproachEstimate, Estimate
+from planner.costs.estimator import ITERATION_FIXES, ApproachEstimate, Estimate
 from planner.costs.lines import Approach, Category, LineItem
 from planner.costs.retirements import add_months, launch_day
-from planner.costs.timeline import Phase
+from planner.costs.timeline import DATA_CURATION, EVALUATION, PROMPT_ITERATION, TRAINING_ITERATION, Phase
 
 DAYS_PER_WEEK = 7
 # The last year a plan's calendar goes live in: its horizon (up to 120 months) still ends before the year 9999.
@@ -37,10 +38,12 @@ WHOLE_BUILD = "whole build"
 # privacy review, contingency, tax) is spread from the start to go-live. A phase the option lacks (no data
 # curation for a prompt) falls back to the whole build.
 BUILD_PHASES: dict[Category, tuple[str, ...]] = {
-    "data_preparation": ("Data curation",),
-    "training": ("Training and iteration",),
-    "evaluation": ("Training and iteration", "Prompt and retrieval iteration", "Evaluation"),
+    "data_preparation": (DATA_CURATION,),
+    "training": (TRAINING_ITERATION,),
+    "evaluation": (TRAINING_ITERATION, PROMPT_ITERATION, EVALUATION),
 }
+# The examples fixed or added after each iteration are data work done during the iterations, not before them.
+ITERATION_WORK = (TRAINING_ITERATION,)
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,9 @@ def budget_calendar(estimate: Estimate) -> BudgetCalendar:
         dated = []
         for line in result.lines:
             if line.timing == "one_time":
-                start_day, end_day = _span(result.phases, BUILD_PHASES.get(line.category, ()))
+                phases = (ITERATION_WORK if line.item.startswith(ITERATION_FIXES)
+                          else BUILD_PHASES.get(line.category, ()))
+                start_day, end_day = _span(result.phases, phases)
                 amounts = _spread(float(line.amount), start_day, end_day, starts_on, months)
             else:
                 amounts = [0.0] * count

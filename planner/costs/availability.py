@@ -25,11 +25,11 @@ import numpy as np
 from planner.core.draws import nonzero
 from planner.costs.lines import LineItem
 from planner.costs.retirements import add_months, launch_day
-from planner.costs.timeline import Phase
+from planner.costs.timeline import TRAINING_ITERATION, Phase
 from planner.inputs.pricebook import Sale, describe_key
 from planner.inputs.regions import Residency, region_words, within
 
-TRAINING_PHASE = "Training and iteration"
+TRAINING_PHASE = TRAINING_ITERATION
 # Between why a line cannot be bought and when it would be: an option's reasons keep the first part, once.
 WHEN = " — this line "
 

@@ -47,7 +47,7 @@ def contingency_lines(c: Costing, approach: Approach, lines: Sequence[LineItem])
                        price, f"one-time cost ({_money(build)} {c.currency}) x {where} ({_share(price.value)})")]
 
 
-def _taxable(line: LineItem) -> bool:
+def taxable(line: LineItem) -> bool:
     """A supplier's bill: not people's time, and not a contingency or a tax line."""
     return line.unit != PERSON_HOURS and line.category not in ("contingency", "tax")
 
@@ -62,7 +62,7 @@ def tax_lines(c: Costing, approach: Approach, lines: Sequence[LineItem]) -> list
     if not nonzero(project.tax_rate) or project.prices_include_tax:
         return []
     price = _share_price(c, "tax_rate", project.tax_rate)
-    taxed = [line for line in lines if _taxable(line)]
+    taxed = [line for line in lines if taxable(line)]
     one_time = sum(line.amount for line in taxed if line.timing == "one_time")
     monthly = [line.monthly_amounts for line in taxed if line.timing == "monthly"]
     per_month: list[Any] = [sum(month) for month in zip(*monthly, strict=True)] if monthly else [0.0] * c.months
@@ -83,7 +83,7 @@ def tax_within(lines: Sequence[LineItem], rate: float) -> float:
     """
     if not rate:
         return 0.0
-    return sum(line.horizon_amount for line in lines if _taxable(line)) * rate / (1 + rate)
+    return sum(line.horizon_amount for line in lines if taxable(line)) * rate / (1 + rate)
 
 
 def _money(amount: Any) -> str:

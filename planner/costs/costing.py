@@ -83,7 +83,7 @@ class Costing:
         roles = type(self.rate_card.roles).model_fields
         rates = {role: rate_price(self.rate_card_key, self.rate_card, role) for role in roles}
         values = {name: getattr(self.assumptions, name).value for name in type(self.assumptions).model_fields}
-        for name, value in (("starts_on", self.scenario.project.start_date or self.planned_on),
+        for name, value in (("starts_on", self.scenario.project.starts_on(self.planned_on)),
                             ("currency", self.scenario.currency), ("months", months), ("requests", requests),
                             ("_conversions", {}), ("_rates", rates), ("_values", values),
                             ("_resolved", {}), ("infeasible", []), ("memo", {})):

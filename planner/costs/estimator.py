@@ -41,6 +41,9 @@ from planner.inputs.scenario import (
     Scenario,
 )
 
+# The item of a line of the data work redone after each iteration (the calendar pays it over the iterations).
+ITERATION_FIXES = "Iteration fixes"
+
 
 @dataclass(frozen=True)
 class ApproachEstimate:
@@ -155,7 +158,7 @@ class Estimate:
     @property
     def starts_on(self) -> datetime.date:
         """The day work starts: ``project.start_date``, else the planning day. Launch dates count from it."""
-        return self.scenario.project.start_date or self.planned_on
+        return self.scenario.project.starts_on(self.planned_on)
 
     def label(self, option: Approach) -> str:
         """An option's name (the label of an approach, in a scenario without options)."""
@@ -325,7 +328,7 @@ def _fine_tune(
         *engineering_lines(c, approach, plan.kind, self_hosted=route.self_hosted, training_runs=iterations),
         *_error_analysis(c, approach, iterations),
         *(c.one_time(approach, "data_preparation", w.item, w.quantity, w.unit, w.price, w.basis) for w in dataset),
-        *(c.one_time(approach, "data_preparation", f"Iteration fixes: {lower_first(w.item)}", w.quantity,
+        *(c.one_time(approach, "data_preparation", f"{ITERATION_FIXES}: {lower_first(w.item)}", w.quantity,
                      w.unit, w.price, w.basis) for w in revisions),
         *evaluation_lines(c, approach, iterations, _judge(c)),
     ]

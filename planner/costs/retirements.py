@@ -31,7 +31,7 @@ class Retirement:
     label: str  # the offering in words
     retires_on: datetime.date
     retired: bool  # on or before the planning day
-    launches: datetime.date  # the approach's launch: the planning day plus its weeks to production
+    launches: datetime.date  # the approach's launch: the start of work plus its weeks to production
     plan_ends: datetime.date  # launch plus the horizon
 
     @property

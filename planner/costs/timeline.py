@@ -16,6 +16,12 @@ from planner.core.draws import is_many, nonzero, shown, vmax, where
 from planner.costs.costing import Costing, Work
 from planner.costs.lines import PERSON_HOURS, lower_first
 
+# The phases' names: the calendar (which phase pays for which work) and the availability checks (when training
+# runs) find phases by them.
+TASK_DEFINITION, BUILD, DATA_CURATION = "Task definition", "Build", "Data curation"
+TRAINING_ITERATION, PROMPT_ITERATION = "Training and iteration", "Prompt and retrieval iteration"
+EVALUATION, DEPLOYMENT = "Evaluation", "Deployment"
+
 
 @dataclass(frozen=True, slots=True)
 class Phase:
@@ -44,11 +50,11 @@ def plan_phases(
     project = c.scenario.project
     per_week = c.value("productive_hours_per_person_week")
     task = c.value("task_definition_weeks")
-    phases = [Phase("Task definition", 0.0, task, "assumptions.task_definition_weeks")]
+    phases = [Phase(TASK_DEFINITION, 0.0, task, "assumptions.task_definition_weeks")]
 
     build_weeks = build_hours / (project.engineers * per_week)
     phases.append(
-        Phase("Build", task, task + build_weeks,
+        Phase(BUILD, task, task + build_weeks,
               f"{build_hours:g} engineering hours / ({project.engineers} engineers x "
               f"assumptions.productive_hours_per_person_week {per_week:g})")
     )
@@ -56,17 +62,17 @@ def plan_phases(
     hours = [w for w in curation if w.unit == PERSON_HOURS]
     if nonzero(sum(w.quantity for w in hours)):
         curation_weeks, basis = curation_span(c, hours)
-        phases.append(Phase("Data curation", task, task + curation_weeks, basis))
+        phases.append(Phase(DATA_CURATION, task, task + curation_weeks, basis))
         ready = vmax(ready, task + curation_weeks)
 
     per_iteration = "training_iteration_weeks" if trains else "prompt_iteration_weeks"
-    name = "Training and iteration" if trains else "Prompt and retrieval iteration"
+    name = TRAINING_ITERATION if trains else PROMPT_ITERATION
     iterate_end = ready + iterations * c.value(per_iteration)
     phases.append(Phase(name, ready, iterate_end, f"{iterations} iterations x assumptions.{per_iteration}"))
     evaluation_end = iterate_end + c.value("evaluation_weeks")
-    phases.append(Phase("Evaluation", iterate_end, evaluation_end, "assumptions.evaluation_weeks"))
+    phases.append(Phase(EVALUATION, iterate_end, evaluation_end, "assumptions.evaluation_weeks"))
     phases.append(
-        Phase("Deployment", evaluation_end, evaluation_end + c.value("deployment_weeks"),
+        Phase(DEPLOYMENT, evaluation_end, evaluation_end + c.value("deployment_weeks"),
               "assumptions.deployment_weeks")
     )
     return phases

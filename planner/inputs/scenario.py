@@ -606,6 +606,14 @@ class Project(BaseModel):
         description="the price tables' prices already include the tax at tax_rate, so none is added (the budget "
                     "says how much of it is tax); off: the tax is added on a line of its own")
 
+    def starts_on(self, planned_on: datetime.date) -> datetime.date:
+        """The day work starts: ``start_date``, else the planning day.
+
+        >>> Project().starts_on(datetime.date(2026, 12, 2))
+        datetime.date(2026, 12, 2)
+        """
+        return self.start_date or planned_on
+
 
 class Operations(BaseModel):
     """Running the approaches after launch; unset keys take the assumptions table's values."""

@@ -36,6 +36,7 @@ class Column:
     value: Callable[[LineItem], Any]
     kind: Literal["text", "money", "number", "date"]
     amount: AmountKind | None = None  # an amount column: which of the option's totals it sums to
+    key: Literal["", "quantity", "unit_price"] = ""  # the quantity and unit price (a pack's formulas use them)
 
 
 def line_item_columns(estimate: Estimate) -> list[Column]:
@@ -60,9 +61,9 @@ def line_item_columns(estimate: Estimate) -> list[Column]:
         Column("Category", lambda line: CATEGORY_LABELS[line.category], "text"),
         Column("Item", lambda line: line.item, "text"),
         Column("Build or run", lambda line: STAGE_LABELS[stage(line)], "text"),
-        Column("Quantity (first month if monthly)", lambda line: line.quantity, "number"),
+        Column("Quantity (first month if monthly)", lambda line: line.quantity, "number", key="quantity"),
         Column("Unit", lambda line: line.unit, "text"),
-        Column(f"Unit price ({currency} per unit)", lambda line: line.unit_price, "number"),
+        Column(f"Unit price ({currency} per unit)", lambda line: line.unit_price, "number", key="unit_price"),
         Column(f"One-time amount ({currency})", amount_if("one_time"), "money", "one_time"),
         Column(f"First-month amount ({currency})", amount_if("monthly"), "money", "first_month"),
         Column(f"{horizon_months}-month amount incl. one-time ({currency})", lambda line: line.horizon_amount,

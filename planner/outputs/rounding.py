@@ -41,8 +41,11 @@ def largest_remainder(amounts: Sequence[float], total: float | None = None,
     floors = [to_cents(a, ROUND_FLOOR) for a in amounts]
     target = total_cents if total_cents is not None else to_cents(sum(amounts) if total is None else total)
     missing = target - sum(floors)
-    # Rounded down, the lines fall short of their rounded sum by less than one cent each.
-    assert 0 <= missing <= len(amounts), "the total is not the amounts' sum"
+    if not 0 <= missing <= len(amounts):
+        # Rounded down, the lines fall short of their rounded sum by less than a cent each; a total further off
+        # is a float sum past the cent's precision (amounts in the quadrillions): the lines' exact sum it is.
+        missing = to_cents(float(sum(Decimal(a) for a in amounts))) - sum(floors)
+        missing = min(max(missing, 0), len(amounts))
     remainders = [Decimal(a) / CENT - f for a, f in zip(amounts, floors, strict=True)]
     # Largest remainder first; on a tie the earlier line (sorted() is stable).
     for index in sorted(range(len(amounts)), key=lambda i: -remainders[i])[:missing]:

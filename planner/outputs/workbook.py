@@ -36,7 +36,7 @@ from xlsxwriter.worksheet import Worksheet
 from planner.analysis.budget_calendar import STAGE_LABELS, BudgetCalendar, budget_calendar, month_label, stage
 from planner.analysis.ranges import METRIC_LABELS, METRICS, Percentiles
 from planner.analysis.staleness import DEFAULT_MAX_AGE_DAYS
-from planner.costs.budget_lines import tax_within
+from planner.costs.budget_lines import tax_within, taxable
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import CATEGORY_LABELS, LineItem, in_words, months
 from planner.inputs.pricebook import PriceBook, describe_key
@@ -70,6 +70,15 @@ SIGN_OFF = ("Prepared by", "Reviewed by", "Approved by", "Date approved")
 FOOTER = "&LPage &P of &N&R&A"  # page numbers, and the sheet's name
 MONTHLY_FIRST_ROW = 2  # a month-by-month sheet: a title row, the header, then one row per line (0-based rows)
 MONTHLY_FIRST_MONTH = 3  # ... and its columns: category, item, build or run, then the months
+MONTHLY_ITEM_WIDTH = 32  # characters; a longer item wraps
+ITEM_WIDTH, LABEL_WIDTH, MIN_WIDTH = 44, 16, 8  # the line items' columns (characters); longer text wraps
+HEADER_HEIGHT = 36  # points: a header row of three wrapped lines
+PERIODS_SHEET = "Quarters and years"
+SUMMARY_COLUMN_MAX = 30  # characters: an option's column on the summary (longer text wraps)
+LINE_HEIGHT = 12  # points: a line of 9-point text
+MONTHS_PER_PAGE = 16  # a month-by-month sheet's months on one printed page, across
+STAGE_WORDS = {"build": "Build", "run": "Run"}  # a month-by-month sheet's short words for a line's stage
+FONT_SIZE = 9  # points: the workbook's text, as finance sheets are set; a year of months then prints legibly
 
 
 def money_format(currency: str) -> str:
@@ -157,13 +166,14 @@ class _Book:
 
 def _open(buffer: io.BytesIO, currency: str) -> _Book:
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_numbers": False, "strings_to_urls": False})
+                                            "strings_to_numbers": False, "strings_to_urls": False,
+                                            "default_format_properties": {"font_size": FONT_SIZE}})
     money = money_format(currency)
     add = workbook.add_format
     return _Book(workbook, add({"num_format": money}), add({"num_format": money, "bold": True}),
                  add({"num_format": NUMBER_FORMAT}), add({"num_format": WHOLE_FORMAT}),
                  add({"num_format": WEEKS_FORMAT}), add({"num_format": DATE_FORMAT, "align": "left"}),
-                 add({"num_format": "0%"}), add({"bold": True}), add({"bold": True, "font_size": 14}),
+                 add({"num_format": "0%"}), add({"bold": True}), add({"bold": True, "font_size": FONT_SIZE + 3}),
                  add({"bold": True, "bottom": 1, "text_wrap": True, "valign": "bottom"}),
                  add({"text_wrap": True, "valign": "top"}), add({"bottom": 1}))
 
@@ -228,15 +238,17 @@ def budget_pack(estimate: Estimate, book: PriceBook, ranges: dict[str, dict[str,
     items = wb.workbook.add_worksheet("Line items")
     names = monthly_sheet_names(estimate)
     totals, item_rows = _line_items(wb, items, estimate, calendar, names)
-    year_cells: dict[str, list[tuple[str, tuple[str, float]]]] = {}
+    monthly: dict[str, tuple[str, int]] = {}
     for name in estimate.approaches:
         sheet = wb.workbook.add_worksheet(names[name])
-        year_cells[name] = _monthly(wb, sheet, names[name], estimate, calendar, name, item_rows[name])
-    _summary(wb, summary, estimate, calendar, totals, year_cells, prepared_by)
+        monthly[name] = (_quoted(names[name]),
+                         _monthly(wb, sheet, names[name], estimate, calendar, name, item_rows[name]))
+    years = _periods(wb, wb.workbook.add_worksheet(PERIODS_SHEET), estimate, calendar, monthly)
+    _summary(wb, summary, estimate, calendar, totals, years, prepared_by)
     if ranges:
         _ranges(wb, wb.workbook.add_worksheet("Ranges"), estimate, ranges)
     _assumptions(wb, wb.workbook.add_worksheet("Assumptions"), estimate)
-    _prices(wb, wb.workbook.add_worksheet("Prices"), estimate)
+    _prices(wb, wb.workbook.add_worksheet("Prices"), estimate, book)
     _notes(wb, wb.workbook.add_worksheet("Notes"), estimate, ranges, ranges_note)
     summary.activate()
     wb.workbook.close()
@@ -248,24 +260,31 @@ def _figure_style(wb: _Book, kind: str) -> Format | None:
 
 
 def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCalendar,
-             totals: dict[str, _Totals], year_cells: dict[str, list[tuple[str, tuple[str, float]]]],
-             prepared_by: str) -> None:
+             totals: dict[str, _Totals], years: dict[str, dict[str, tuple[str, float]]], prepared_by: str) -> None:
     """The one-page summary: figures as formulas into the line items, financial years into the monthly sheets."""
     cur, results = estimate.currency, list(estimate.approaches.values())
     items = _quoted("Line items")
+    figures = summary_figures(estimate)
+    label_width = max(len(f.label) for f in figures) + 2
+    option_width = min(max([len(r.label) for r in results]
+                           + [len(str(v)) for f in figures for v in f.values if f.kind == "text"]) + 2,
+                       SUMMARY_COLUMN_MAX)
     wb.cell(sheet, 0, 0, f"Budget: {estimate.scenario.name}", wb.title)
-    wb.cell(sheet, 1, 0, f"Amounts in {cur}. Planned on {estimate.planned_on:%d %b %Y} on the prices of that day; work "
-                         f"starts on {estimate.starts_on:%d %b %Y}; each option's total is its build (one-time) "
-                         f"cost plus {months(estimate.horizon_months)} of running from its go-live.")
-    wb.cell(sheet, 2, 0, _budget_terms(estimate))
+    sentences = [f"Amounts in {cur}. Planned on {estimate.planned_on:%d %b %Y} on the prices of that day; work starts "
+                 f"on {estimate.starts_on:%d %b %Y}; each option's total is its build (one-time) cost plus "
+                 f"{months(estimate.horizon_months)} of running from its go-live.", _budget_terms(estimate)]
+    across = label_width + option_width * len(results)
+    for line, sentence in enumerate(sentences, start=1):
+        # across the table's width, wrapped, on as many lines as it needs (a spreadsheet does not grow the row)
+        sheet.merge_range(line, 0, line, max(len(results), 1), _text(sentence), wb.wrap)
+        sheet.set_row(line, LINE_HEIGHT * -(-len(sentence) // max(across, 1)))
     row = 4
     header = ["Figure", *(r.label for r in results)]
     for column, value in enumerate(header):
         wb.cell(sheet, row, column, value, wb.header)
     line_columns = _amount_columns(estimate)
     requests = estimate.scenario.workload.requests_per_month
-    rows = [header]
-    for figure in summary_figures(estimate):
+    for figure in figures:
         row += 1
         wb.cell(sheet, row, 0, figure.label)
         for index, (name, value) in enumerate(zip(estimate.approaches, figure.values, strict=True), start=1):
@@ -278,16 +297,21 @@ def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCa
             if formula is not None and value is not None:
                 wb.formula(sheet, row, index, formula, value)
             else:
-                wb.cell(sheet, row, index, "n/a" if value is None else value, _figure_style(wb, figure.kind))
-        rows.append([figure.label, *figure.values])
+                style = wb.wrap if figure.kind == "text" else _figure_style(wb, figure.kind)
+                wb.cell(sheet, row, index, "n/a" if value is None else value, style)
+    project = estimate.scenario.project
+    if project.tax_rate and project.prices_include_tax:
+        row += 1
+        wb.cell(sheet, row, 0, f"Of which tax at {percent(project.tax_rate)}, inside the prices ({cur})")
+        for index, result in enumerate(results, start=1):
+            wb.cell(sheet, row, index, tax_within(result.lines, project.tax_rate), wb.money)
     row += 2
     wb.cell(sheet, row, 0, "Cost by financial year (build and running, as paid)", wb.bold)
-    years = [period.label for period in calendar.fiscal_years]
-    for label in years:
+    for label in (period.label for period in calendar.fiscal_years):
         row += 1
         wb.cell(sheet, row, 0, label)
         for index, name in enumerate(estimate.approaches, start=1):
-            formula, amount = dict(year_cells[name])[label]
+            formula, amount = years[label][name]
             wb.formula(sheet, row, index, formula, amount)
     row += 2
     wb.cell(sheet, row, 0, "Sign-off", wb.bold)
@@ -301,9 +325,18 @@ def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCa
     row += 2
     wb.cell(sheet, row, 0, "Line items, the cost month by month, the assumptions and prices used, and notes on the "
                            "offerings follow on the next sheets.")
-    sheet.set_column(0, 0, max(len(str(r[0])) for r in rows) + 2)
-    sheet.set_column(1, len(results), 22)
+    sheet.set_column(0, 0, label_width)
+    sheet.set_column(1, len(results), option_width)
     _print_setup(sheet, f"Budget summary: {estimate.scenario.name}", one_page=True)
+
+
+def percent(share: float) -> str:
+    """A share as a percentage, as exact as it was given: 0.2 -> "20%", 0.125 -> "12.5%".
+
+    >>> percent(0.2), percent(0.125), percent(0.075)
+    ('20%', '12.5%', '7.5%')
+    """
+    return f"{round(share * 100, 6):g}%"
 
 
 def _budget_terms(estimate: Estimate) -> str:
@@ -311,17 +344,18 @@ def _budget_terms(estimate: Estimate) -> str:
     project = estimate.scenario.project
     share = (project.contingency_share if project.contingency_share is not None
              else estimate.assumption_table.contingency_share.value)
-    contingency = (f"A contingency of {share:.0%} of each option's build is its own line." if share
+    contingency = (f"A contingency of {percent(share)} of each option's build is its own line." if share
                    else "No contingency is included.")
     if not project.tax_rate:
         tax = "Amounts are net of tax (as when VAT is reclaimed)."
     elif project.prices_include_tax:
         inside = "; ".join(f"{r.label}: {tax_within(r.lines, project.tax_rate):,.2f}"
                            for r in estimate.approaches.values())
-        tax = (f"Prices include tax at {project.tax_rate:.0%}; of each total, this much is tax ({estimate.currency}): "
+        tax = (f"Prices include tax at {percent(project.tax_rate)}; of each total, this much is tax "
+               f"({estimate.currency}): "
                f"{inside}.")
     else:
-        tax = f"Tax at {project.tax_rate:.0%} on suppliers' bills is added on lines of its own."
+        tax = f"Tax at {percent(project.tax_rate)} on suppliers' bills is added on lines of its own."
     return f"{contingency} {tax}"
 
 
@@ -342,6 +376,7 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
     columns = line_item_columns(estimate)
     money = [i for i, c in enumerate(columns) if c.kind == "money"]
     amounts = _amount_columns(estimate)
+    places: dict[str, int] = {**amounts, **{c.key: i for i, c in enumerate(columns) if c.key}}
     last_amount = max(money)
     item_column = next(i for i, c in enumerate(columns) if c.heading == "Item")
     stage_column = next(i for i, c in enumerate(columns) if c.heading == "Build or run")
@@ -368,6 +403,8 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
                 values = [c.value(line) for c in columns]
                 for column, (c, value) in enumerate(zip(columns, values, strict=True)):
                     wb.cell(sheet, row, column, value, styles.get(c.kind))
+                if line.category in ("contingency", "tax"):
+                    _share_of_lines(wb, sheet, row, line, lines[:len(rows_of[name]) - 1], rows_of[name], places)
                 if line.timing == "one_time":
                     wb.formula(sheet, row, amounts["horizon"], f"={xl_rowcol_to_cell(row, amounts['one_time'])}",
                                line.horizon_amount)
@@ -395,10 +432,48 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
                            float(sum(values)), wb.money_bold)
         row += 1
     sheet.freeze_panes(1, 0)
-    _widths(sheet, shown, wrap_from=last_amount + 1, book=wb)
+    sheet.set_row(0, HEADER_HEIGHT)
+    for column, c in enumerate(columns):
+        if column > last_amount:  # the workings, beyond the print area
+            sheet.set_column(column, column, TEXT_WIDTH, wb.wrap)
+            continue
+        width = max((_shown_length(r[column]) for r in shown[1:201]), default=8) + 1
+        cap = ITEM_WIDTH if c.heading == "Item" else LABEL_WIDTH if c.kind == "text" else width
+        sheet.set_column(column, column, max(min(width, cap), MIN_WIDTH), wb.wrap if c.kind == "text" else None)
     _print_setup(sheet, f"Line items: {estimate.scenario.name} (the workings, sources and caveats follow the amounts, "
                         "beyond the print area)", header_rows=(0, 0), columns=(0, last_amount), rows=row + 1)
     return found, rows_of
+
+
+def _share_of_lines(wb: _Book, sheet: Worksheet, row: int, line: LineItem, before: Sequence[LineItem],
+                    rows: Sequence[int], places: dict[str, int]) -> None:
+    """A contingency or tax line as formulas: its quantity the sum of the lines it is a share of (the build's other
+    lines; the suppliers' bills of its timing), its amount that quantity times its share (the unit price cell),
+    so that editing a line, or the share, moves it."""
+    if line.category == "contingency":
+        sources = [r for r, li in zip(rows, before, strict=False) if li.timing == "one_time"
+                   and li.category not in ("contingency", "tax")]
+    else:
+        sources = [r for r, li in zip(rows, before, strict=False) if li.timing == line.timing and taxable(li)]
+    amount_column = places["one_time"] if line.timing == "one_time" else places["first_month"]
+    wb.formula(sheet, row, places["quantity"], f"={_sum_of(sources, amount_column)}", float(line.quantity), wb.number)
+    if line.timing == "one_time":
+        wb.formula(sheet, row, amount_column, f"={xl_rowcol_to_cell(row, places['quantity'])}*"
+                                              f"{xl_rowcol_to_cell(row, places['unit_price'])}", float(line.amount))
+
+
+def _sum_of(rows: Sequence[int], column: int) -> str:
+    """SUM over the cells of ``rows`` in ``column``, runs of rows as ranges: "SUM(H3:H5,H9)"; 0 for none."""
+    if not rows:
+        return "0"
+    runs: list[list[int]] = []
+    for r in sorted(rows):
+        if runs and r == runs[-1][-1] + 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    parts = [xl_rowcol_to_cell(run[0], column) if len(run) == 1 else _range(run[0], run[-1], column) for run in runs]
+    return f"SUM({','.join(parts)})"
 
 
 def _range(first: int, last: int, column: int) -> str:
@@ -414,83 +489,112 @@ def _subtotal_row(wb: _Book, sheet: Worksheet, row: int, label_column: int, labe
 
 
 def _monthly(wb: _Book, sheet: Worksheet, sheet_name: str, estimate: Estimate, calendar: BudgetCalendar,
-             option: str, item_rows: list[int]) -> list[tuple[str, tuple[str, float]]]:
-    """One row per line: its amount in each calendar month it is paid, its total, and its total in each financial
-    year (formulas); a total row, build and run rows, and quarter totals. Returns each financial year's
-    (formula for the summary, value)."""
+             option: str, item_rows: list[int]) -> int:
+    """One row per line: its amount in each calendar month it is paid and its total (formulas); a total row, and
+    build and run rows. Returns the total row (0-based; the months from column ``MONTHLY_FIRST_MONTH``)."""
     dated = calendar.options[option]
     result = estimate.approaches[option]
     count = len(calendar.months)
     first_month, total_column = MONTHLY_FIRST_MONTH, MONTHLY_FIRST_MONTH + count
     one_time = _amount_columns(estimate)["one_time"]
-    years = calendar.fiscal_years
+    unit_price = next(i for i, c in enumerate(line_item_columns(estimate)) if c.key == "unit_price")
     wb.cell(sheet, 0, 0, f"{result.label}: cost by the calendar month it is paid ({estimate.currency}); goes live on "
                          f"{dated.go_live:%d %b %Y}; build paid over its phases, running costs from go-live", wb.bold)
-    header = ["Category", "Item", "Build or run", *(month_label(m) for m in calendar.months), "Total",
-              *(period.label for period in years)]
+    header = ["Category", "Item", "Build or run", *(month_label(m) for m in calendar.months), "Total"]
     for column, value in enumerate(header):
         wb.cell(sheet, 1, column, value, wb.header)
     by_line = {id(d.line): d for d in dated.lines}
     rows = [by_line[id(line)] for line in grouped_lines(result)]  # the line items' order: row i is line i
     row = MONTHLY_FIRST_ROW - 1
-    for line, item_row in zip(rows, item_rows, strict=True):
+    for position, (line, item_row) in enumerate(zip(rows, item_rows, strict=True)):
         row += 1
-        wb.cell(sheet, row, 0, CATEGORY_LABELS[line.line.category])
-        wb.cell(sheet, row, 1, line.line.item)
-        wb.cell(sheet, row, 2, STAGE_LABELS[line.stage])
+        # The tax on the monthly bills: its rate (the line item's unit price) times the month's taxable bills.
+        taxed = ([MONTHLY_FIRST_ROW + j for j, d in enumerate(rows[:position]) if d.stage == "run" and taxable(d.line)]
+                 if line.line.category == "tax" and line.stage == "run" else None)
+        rate = f"{_quoted('Line items')}!{xl_rowcol_to_cell(item_row, unit_price)}"
+        wb.cell(sheet, row, 0, CATEGORY_LABELS[line.line.category], wb.wrap)
+        wb.cell(sheet, row, 1, line.line.item, wb.wrap)
+        wb.cell(sheet, row, 2, STAGE_WORDS[line.stage])
         whole = float(line.line.amount)
         source = f"{_quoted('Line items')}!{xl_rowcol_to_cell(item_row, one_time)}"
         for index, amount in enumerate(line.amounts):
             if line.stage == "build" and amount and whole:
                 # a share of the line item's one-time amount: editing that amount moves its months
                 wb.formula(sheet, row, first_month + index, f"={source}*{amount / whole!r}", amount)
+            elif taxed is not None:
+                wb.formula(sheet, row, first_month + index, f"={rate}*{_sum_of(taxed, first_month + index)}", amount)
             else:
                 wb.cell(sheet, row, first_month + index, amount, wb.money)
         wb.formula(sheet, row, total_column, f"=SUM({_span(row, first_month, total_column - 1)})",
                    sum(line.amounts))
-        for offset, period in enumerate(years, start=1):
-            wb.formula(sheet, row, total_column + offset,
-                       f"=SUM({_span(row, first_month + period.months[0], first_month + period.months[-1])})",
-                       sum(line.amounts[i] for i in period.months))
     first, last = MONTHLY_FIRST_ROW, row
     row += 1
     wb.cell(sheet, row, 1, "Total", wb.bold)
     month_totals = dated.totals() or (0.0,) * count
-    values: list[float] = [*month_totals, sum(month_totals), *(sum(month_totals[i] for i in p.months) for p in years)]
-    for offset, amount in enumerate(values):
+    for offset, amount in enumerate([*month_totals, sum(month_totals)]):
         column = first_month + offset
         wb.formula(sheet, row, column, f"=SUM({_range(first, last, column)})", amount, wb.money_bold)
     total_row = row
-    for stage_name, label in STAGE_LABELS.items():
+    for stage_name, label in STAGE_WORDS.items():
         row += 1
-        wb.cell(sheet, row, 1, label, wb.bold)
+        wb.cell(sheet, row, 1, STAGE_LABELS[stage_name], wb.bold)
         stage_totals = dated.totals(stage_name) or (0.0,) * count
-        stage_values: list[float] = [*stage_totals, sum(stage_totals),
-                                     *(sum(stage_totals[i] for i in p.months) for p in years)]
         criteria = '"' + label.replace('"', '""') + '"'
-        for offset, amount in enumerate(stage_values):
+        for offset, amount in enumerate([*stage_totals, sum(stage_totals)]):
             column = first_month + offset
             wb.formula(sheet, row, column, f"=SUMIF({_range(first, last, 2)},{criteria},{_range(first, last, column)})",
                        amount, wb.money_bold)
-    row += 2
-    wb.cell(sheet, row, 1, "By financial quarter", wb.bold)
-    for period in calendar.quarters:
-        row += 1
-        wb.cell(sheet, row, 1, period.label)
-        wb.formula(sheet, row, total_column,
-                   f"=SUM({_span(total_row, first_month + period.months[0], first_month + period.months[-1])})",
-                   sum(month_totals[i] for i in period.months))
     sheet.freeze_panes(2, 3)
-    sheet.set_column(0, 0, 16)
-    sheet.set_column(1, 1, min(max((len(d.line.item) for d in rows), default=10) + 2, 48))
-    sheet.set_column(2, 2, 16)
-    sheet.set_column(first_month, total_column, 11)
-    sheet.set_column(total_column + 1, total_column + len(years), max(12, *(len(p.label) + 2 for p in years)))
-    _print_setup(sheet, f"{result.label}: month by month", header_rows=(1, 1))
-    quoted = _quoted(sheet_name)
-    return [(period.label, (f"={quoted}!{xl_rowcol_to_cell(total_row, total_column + offset)}",
-                            sum(month_totals[i] for i in period.months)))
-            for offset, period in enumerate(years, start=1)]
+    # Narrow label columns (their text wraps) and month columns as wide as their amounts: a year of months fits a
+    # landscape page at a size people read.
+    widest = max((len(f"{a:,.2f}") for d in rows for a in d.amounts), default=8)
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, 1, min(max((len(d.line.item) for d in rows), default=10) + 1, MONTHLY_ITEM_WIDTH))
+    sheet.set_column(2, 2, max(len(word) for word in STAGE_WORDS.values()) + 1)
+    sheet.set_column(first_month, total_column - 1, widest + 1)
+    sheet.set_column(total_column, total_column, len(f"{sum(month_totals):,.2f}") + 3)
+    sheet.set_row(1, HEADER_HEIGHT)
+    # Printed from the item on (the category is on the line items): the months get the width. A longer plan runs
+    # over more pages across, the item and its stage repeated on each, rather than shrinking every month.
+    _print_setup(sheet, f"{result.label}: month by month", header_rows=(1, 1), one_page=True,
+                 columns=(1, total_column), rows=row + 1)
+    across = -(-count // MONTHS_PER_PAGE)
+    if across > 1:
+        sheet.fit_to_pages(across, 1)
+        sheet.repeat_columns(1, 2)
+    return total_row
+
+
+def _periods(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCalendar,
+             monthly: dict[str, tuple[str, int]]) -> dict[str, dict[str, tuple[str, float]]]:
+    """Each option's cost by financial quarter and year, as sums of its month-by-month total row. Returns, for each
+    financial year, each option's (cell for the summary, value)."""
+    options = list(estimate.approaches)
+    wb.cell(sheet, 0, 0, f"Cost by financial quarter and year, as paid ({estimate.currency}); the year starts in "
+                         f"{calendar.months[0].replace(month=calendar.fiscal_year_start_month):%B}", wb.bold)
+    for column, heading in enumerate(["Period", *(estimate.label(name) for name in options)]):
+        wb.cell(sheet, 1, column, heading, wb.header)
+    row, years = 1, {}  # type: tuple[int, dict[str, dict[str, tuple[str, float]]]]
+    for title, periods, yearly in (("Quarters", calendar.quarters, False),
+                                   ("Financial years", calendar.fiscal_years, True)):
+        row += 1
+        wb.cell(sheet, row, 0, title, wb.bold)
+        for period in periods:
+            row += 1
+            wb.cell(sheet, row, 0, period.label)
+            for column, name in enumerate(options, start=1):
+                quoted, total_row = monthly[name]
+                value = float(sum(calendar.options[name].totals()[i] for i in period.months))
+                span = _span(total_row, MONTHLY_FIRST_MONTH + period.months[0], MONTHLY_FIRST_MONTH + period.months[-1])
+                wb.formula(sheet, row, column, f"=SUM({quoted}!{span})", value)
+                if yearly:
+                    years.setdefault(period.label, {})[name] = (
+                        f"={_quoted(PERIODS_SHEET)}!{xl_rowcol_to_cell(row, column)}", value)
+    sheet.set_column(0, 0, max(len(p.label) for p in [*calendar.quarters, *calendar.fiscal_years]) + 2)
+    sheet.set_column(1, len(options), 18, wb.money)
+    sheet.set_row(1, HEADER_HEIGHT)
+    _print_setup(sheet, f"Quarters and years: {estimate.scenario.name}", header_rows=(1, 1))
+    return years
 
 
 def _span(row: int, first_column: int, last_column: int) -> str:
@@ -564,8 +668,18 @@ def _assumptions(wb: _Book, sheet: Worksheet, estimate: Estimate) -> None:
     _print_setup(sheet, f"Assumptions used: {estimate.scenario.name}", header_rows=(0, 0))
 
 
-def _prices(wb: _Book, sheet: Worksheet, estimate: Estimate) -> None:
-    """Each price the lines use, once: its value in the report currency, its source and date, and its age."""
+def _source_currency(book: PriceBook, price_key: str) -> str | None:
+    """The currency a price is published in (its table's, or its rate card's); None for assumptions and shares."""
+    parts = price_key.split(".")
+    if parts[0] == "people" and book.people is not None and len(parts) > 2 and parts[2] in book.people.rate_cards:
+        return book.people.rate_cards[parts[2]].currency
+    table = book.tables.get(parts[0])
+    return table.currency if table is not None else None
+
+
+def _prices(wb: _Book, sheet: Worksheet, estimate: Estimate, book: PriceBook) -> None:
+    """Each price the lines use, once: its value in the report currency, its source and date, and its age; then
+    the exchange rates that converted any of them (each currency's value in US dollars, as fx.yaml holds it)."""
     header = ["Price", f"Value ({estimate.currency})", "Per", "Source", "As of", "Age (days)", "Status"]
     for column, value in enumerate(header):
         wb.cell(sheet, 0, column, value, wb.header)
@@ -585,9 +699,26 @@ def _prices(wb: _Book, sheet: Worksheet, estimate: Estimate) -> None:
         for column, value in enumerate(values):
             wb.cell(sheet, row, column, value, wb.number if column == 1 else wb.whole if column == 5 else None)
         rows.append(values)
+    converted = {code for line in seen.values() if line.note and (code := _source_currency(book, line.price_key))}
+    # both ends of each conversion, through the US dollar: the table's currency and the report's
+    codes = sorted({*converted, estimate.currency} - {"USD"}) if converted else []
+    row = len(rows)
+    for code in codes:
+        if book.fx is None or code not in book.fx.rates:
+            continue
+        rate = book.fx.rates[code]
+        age = (estimate.planned_on - rate.as_of).days
+        row += 1
+        values = [f"exchange rate {code}", rate.usd_per_unit, f"USD per {code}", rate.source, rate.as_of, age,
+                  rate.status or ""]
+        for column, value in enumerate(values):
+            wb.cell(sheet, row, column, value, wb.number if column == 1 else wb.whole if column == 5 else None)
+        rows.append(values)
     _widths(sheet, rows, book=wb)
-    sheet.set_column(3, 3, TEXT_WIDTH + 20, wb.wrap)
-    sheet.set_column(6, 6, TEXT_WIDTH, wb.wrap)
+    sheet.set_column(0, 0, ITEM_WIDTH, wb.wrap)
+    sheet.set_column(2, 2, LABEL_WIDTH, wb.wrap)
+    sheet.set_column(3, 3, TEXT_WIDTH + 10, wb.wrap)
+    sheet.set_column(6, 6, TEXT_WIDTH - 10, wb.wrap)
     _print_setup(sheet, f"Prices used: {estimate.scenario.name}", header_rows=(0, 0))
 
 
