@@ -214,13 +214,13 @@ def test_ranges_view_shows_percentiles_tornado_and_breakeven():
 def test_adding_a_range_in_the_app_changes_the_spread():
     app = ok(start())
     app.radio(key="view").set_value("Ranges and break-even").run()
-    before = app.table[1].value.loc["First-month cost (USD)", "Prompt engineering"]
+    before = app.table[1].value.loc["First-month running cost (USD)", "Prompt engineering"]
     app.selectbox(key="range:path").set_value("workload.output_tokens").run()
     app.number_input(key="range:low").set_value(100.0).run()
     app.number_input(key="range:high").set_value(2000.0).run()
     app.button(key="range:add").click().run()
     ok(app)
-    assert app.table[1].value.loc["First-month cost (USD)", "Prompt engineering"] != before
+    assert app.table[1].value.loc["First-month running cost (USD)", "Prompt engineering"] != before
     token = app.query_params["s"]
     token = token[0] if isinstance(token, list) else token
     from planner.outputs.share import decode_scenario

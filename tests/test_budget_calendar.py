@@ -91,10 +91,11 @@ def test_retraining_is_a_step_in_the_months_it_is_paid(book):
 def test_quarters_and_financial_years_follow_the_year_start(book):
     calendar = budget_calendar(estimate(worked(**{"project.start_date": START, "project.fiscal_year_start_month": 4}),
                                         book, PLANNED))
+    # The plan runs January to May 2027: the first quarter whole, the second and both years only in part.
     assert [(p.label, p.months) for p in calendar.quarters] == [("Q4 Jan-Mar 2027", (0, 1, 2)),
-                                                                 ("Q1 Apr-Jun 2027", (3, 4))]
-    assert [(p.label, p.months) for p in calendar.fiscal_years] == [("FY Apr 2026-Mar 2027", (0, 1, 2)),
-                                                                     ("FY Apr 2027-Mar 2028", (3, 4))]
+                                                                 ("Q1 Apr-Jun 2027 (Apr-May 2027 only)", (3, 4))]
+    assert [(p.label, p.months) for p in calendar.fiscal_years] == [
+        ("FY Apr 2026-Mar 2027 (Jan-Mar 2027 only)", (0, 1, 2)), ("FY Apr 2027-Mar 2028 (Apr-May 2027 only)", (3, 4))]
 
 
 @pytest.mark.parametrize(("day", "start", "year", "quarter"), [

@@ -177,7 +177,7 @@ def test_ten_similar_options_get_valid_distinct_monthly_sheets(book):
                                    "Prices", "Notes"]
     assert_excel_sheet_names(workbook.sheetnames)
     for option, name in zip(result.approaches, TEN_NAMES, strict=True):
-        title = workbook[names[option]]["A1"].value
+        title = workbook[names[option]]["B1"].value
         assert title.startswith(f"{name}: cost by the calendar month it is paid (USD); goes live on ")
 
 
@@ -187,7 +187,7 @@ def test_six_options_give_six_monthly_sheets(six, bundled):
     monthly = [name for name in workbook.sheetnames if name.startswith("Monthly - ")]
     assert len(monthly) == 6
     assert_excel_sheet_names(workbook.sheetnames)
-    titles = [workbook[name]["A1"].value for name in monthly]
+    titles = [workbook[name]["B1"].value for name in monthly]  # in B, the first printed column
     assert [title.split(": cost by the calendar month")[0] for title in titles] == [
         o["name"] for o in six_data()["options"]]
 

@@ -63,7 +63,7 @@ def cost_by_category(estimate: Estimate, timing: str) -> go.Figure:
             traces.append({"type": "bar", "name": CATEGORY_LABELS[category], "x": labels, "y": values,
                            "marker": {"color": colour},
                            "hovertemplate": "%{x}: %{y:,.2f} " + estimate.currency + "<extra>%{fullData.name}</extra>"})
-    title = "One-time cost" if timing == "one_time" else "First-month cost"
+    title = "One-time build cost" if timing == "one_time" else "First-month running cost"
     return _figure(traces, f"{title} by category", "", f"{title} ({estimate.currency})", barmode="stack")
 
 

@@ -169,7 +169,8 @@ def render_ranges(result: Estimate, scenario: Scenario, book: PriceBook, moved: 
                     key="chart:volume")
     for item in found:
         text = describe_volume(item, labels, cur)
-        st.markdown(f"- {md(text[:1].upper() + text[1:])} (costs over {months(result.horizon_months)}).")
+        st.markdown(f"- {md(text[:1].upper() + text[1:])}; costs over {months(result.horizon_months)}, the one-time "
+                    "cost included.")
     if not found:
         st.markdown("- The order of the approaches does not change up to 10 billion requests a month.")
     for item in breakeven_months(result):

@@ -26,6 +26,7 @@ from planner.measure.tokens import ACCURACY
 from planner.measure.training_file import TrainingFileReport
 from planner.outputs.export import (
     Column,
+    budget_terms,
     grouped_lines,
     line_item_columns,
     measured_notes,
@@ -125,6 +126,9 @@ def render_comparison(estimate: Estimate) -> None:
         st.dataframe(frame, hide_index=True, column_config=config)
     else:
         st.table(comparison_frame(estimate))
+    # What the totals hold: the contingency and tax, and which months the horizon covers.
+    st.caption(md(f"{budget_terms(estimate)} Each option's {months(estimate.horizon_months)} of running start on "
+                  f"its go-live date; work starts on {estimate.starts_on:%d %b %Y}."))
     found = cautions(estimate)
     if found:
         with st.expander(f"Cautions ({len(found)})", icon=":material/warning:"):

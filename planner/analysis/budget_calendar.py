@@ -94,13 +94,15 @@ class BudgetCalendar:
 
     @property
     def quarters(self) -> list[Period]:
-        """The plan's months by financial quarter: "Q1 Apr-Jun 2027"."""
-        return _periods(self.months, lambda day: quarter_label(day, self.fiscal_year_start_month))
+        """The plan's months by financial quarter: "Q1 Apr-Jun 2027"; one the plan covers only in part says which
+        months it holds: "Q2 Jul-Sep 2027 (Jul-Aug only)"."""
+        return _periods(self.months, lambda day: quarter_label(day, self.fiscal_year_start_month), MONTHS_PER_QUARTER)
 
     @property
     def fiscal_years(self) -> list[Period]:
-        """The plan's months by financial year: "FY 2027" (from January), "FY Apr 2027-Mar 2028"."""
-        return _periods(self.months, lambda day: fiscal_year_label(day, self.fiscal_year_start_month))
+        """The plan's months by financial year: "FY 2027" (from January), "FY Apr 2027-Mar 2028"; one the plan
+        covers only in part says which months it holds: "FY Apr 2028-Mar 2029 (Apr 2028 only)"."""
+        return _periods(self.months, lambda day: fiscal_year_label(day, self.fiscal_year_start_month), MONTHS_PER_YEAR)
 
 
 def stage(line: LineItem) -> str:
@@ -153,11 +155,22 @@ def quarter_label(day: datetime.date, start_month: int) -> str:
     return f"Q{number} {span}"
 
 
-def _periods(months: Sequence[datetime.date], label_of: Callable[[datetime.date], str]) -> list[Period]:
+def _periods(months: Sequence[datetime.date], label_of: Callable[[datetime.date], str], length: int) -> list[Period]:
+    """The plan's months grouped by period, a period the plan does not cover whole labelled with the months it
+    holds (so that a part-year total is not read as a year's)."""
     found: dict[str, list[int]] = {}
     for index, day in enumerate(months):
         found.setdefault(label_of(day), []).append(index)
-    return [Period(label, tuple(indices)) for label, indices in found.items()]
+    periods = []
+    for label, indices in found.items():
+        if len(indices) < length:
+            first, last = months[indices[0]], months[indices[-1]]
+            held = month_label(first) if first == last else (
+                f"{first:%b}-{month_label(last)}" if first.year == last.year else
+                f"{month_label(first)}-{month_label(last)}")
+            label = f"{label} ({held} only)"
+        periods.append(Period(label, tuple(indices)))
+    return periods
 
 
 def _month_index(first: datetime.date, day: datetime.date) -> int:

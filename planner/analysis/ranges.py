@@ -47,7 +47,7 @@ DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20261123  # fixed, so the same scenario gives the same percentiles
 PERT_WEIGHT = 4
 METRICS = ("one_time_cost", "monthly_cost", "horizon_cost", "weeks_to_production")
-METRIC_LABELS = {"one_time_cost": "One-time cost", "monthly_cost": "First-month cost",
+METRIC_LABELS = {"one_time_cost": "One-time build cost", "monthly_cost": "First-month running cost",
                  "horizon_cost": "Horizon cost incl. one-time build", "weeks_to_production": "Weeks to production"}
 MAX_VOLUME = 1e10  # requests a month searched for break-even
 VOLUME_GRID = 800

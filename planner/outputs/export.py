@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from planner.analysis.budget_calendar import STAGE_LABELS, go_live, stage
 from planner.analysis.comparison import cheapest, fastest, per_thousand_requests
+from planner.costs.budget_lines import tax_within
 from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.gpu_choice import Candidate, GpuChoice, busy
 from planner.costs.lines import CATEGORY_LABELS, LineItem, horizon_total, in_words
@@ -351,6 +352,36 @@ def _figure_text(value: Any, kind: str) -> str:
     if value is None:
         return "n/a"
     return value if kind == "text" else format(value, FIGURE_FORMATS[kind])
+
+
+def percent(share: float) -> str:
+    """A share as a percentage, as exact as it was given: 0.2 -> "20%", 0.125 -> "12.5%".
+
+    >>> percent(0.2), percent(0.125), percent(0.075)
+    ('20%', '12.5%', '7.5%')
+    """
+    return f"{round(share * 100, 6):g}%"
+
+
+def budget_terms(estimate: Estimate) -> str:
+    """What the totals include, in two sentences: the contingency, and the tax (the budget pack's summary, and
+    the app under its comparison, say it)."""
+    project = estimate.scenario.project
+    share = (project.contingency_share if project.contingency_share is not None
+             else estimate.assumption_table.contingency_share.value)
+    contingency = (f"A contingency of {percent(share)} of each option's build is its own line." if share
+                   else "No contingency is included.")
+    if not project.tax_rate:
+        tax = "Amounts are net of tax (as when VAT is reclaimed)."
+    elif project.prices_include_tax:
+        inside = "; ".join(f"{r.label}: {tax_within(r.lines, project.tax_rate):,.2f}"
+                           for r in estimate.approaches.values())
+        tax = (f"Prices include tax at {percent(project.tax_rate)}; of each total, this much is tax "
+               f"({estimate.currency}): "
+               f"{inside}.")
+    else:
+        tax = f"Tax at {percent(project.tax_rate)} on suppliers' bills is added on lines of its own."
+    return f"{contingency} {tax}"
 
 
 def summary_rows(estimate: Estimate) -> list[tuple[str, list[str]]]:

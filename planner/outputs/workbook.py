@@ -41,10 +41,12 @@ from planner.costs.estimator import ApproachEstimate, Estimate
 from planner.costs.lines import CATEGORY_LABELS, LineItem, in_words, months
 from planner.inputs.pricebook import PriceBook, describe_key
 from planner.outputs.export import (
+    budget_terms,
     grouped_lines,
     line_item_columns,
     measured_notes,
     model_retirement_notes,
+    percent,
     summary_figures,
 )
 
@@ -70,12 +72,14 @@ SIGN_OFF = ("Prepared by", "Reviewed by", "Approved by", "Date approved")
 FOOTER = "&LPage &P of &N&R&A"  # page numbers, and the sheet's name
 MONTHLY_FIRST_ROW = 2  # a month-by-month sheet: a title row, the header, then one row per line (0-based rows)
 MONTHLY_FIRST_MONTH = 3  # ... and its columns: category, item, build or run, then the months
-MONTHLY_ITEM_WIDTH = 32  # characters; a longer item wraps
-ITEM_WIDTH, LABEL_WIDTH, MIN_WIDTH = 44, 16, 8  # the line items' columns (characters); longer text wraps
+MONTHLY_ITEM_WIDTH = 44  # characters; a longer item wraps
+ITEM_WIDTH, LABEL_WIDTH, MIN_WIDTH = 44, 22, 8  # the line items' columns (characters); longer text wraps
 HEADER_HEIGHT = 36  # points: a header row of three wrapped lines
 PERIODS_SHEET = "Quarters and years"
 SUMMARY_COLUMN_MAX = 30  # characters: an option's column on the summary (longer text wraps)
 LINE_HEIGHT = 12  # points: a line of 9-point text
+# A column's width counts the widest digit ("0"); a line of words holds about a tenth more characters.
+CHARACTERS_PER_WIDTH = 1.1
 MONTHS_PER_PAGE = 16  # a month-by-month sheet's months on one printed page, across
 STAGE_WORDS = {"build": "Build", "run": "Run"}  # a month-by-month sheet's short words for a line's stage
 FONT_SIZE = 9  # points: the workbook's text, as finance sheets are set; a year of months then prints legibly
@@ -167,7 +171,7 @@ class _Book:
 def _open(buffer: io.BytesIO, currency: str) -> _Book:
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                             "strings_to_numbers": False, "strings_to_urls": False,
-                                            "default_format_properties": {"font_size": FONT_SIZE}})
+                                            "default_format_properties": {"font_size": FONT_SIZE, "valign": "top"}})
     money = money_format(currency)
     add = workbook.add_format
     return _Book(workbook, add({"num_format": money}), add({"num_format": money, "bold": True}),
@@ -206,11 +210,22 @@ def _widths(sheet: Worksheet, rows: Sequence[Sequence[Any]], first: int = 0, wra
         sheet.set_column(first + column, first + column, min(width + 2, COLUMN_WIDTH_MAX))
 
 
+def _fit_row(sheet: Worksheet, row: int, values: Sequence[Any], widths: Sequence[float]) -> None:
+    """Make ``row`` tall enough for its wrapped text: the most lines any of its cells needs at its column's width."""
+    lines = max((-(-len(str(value)) // max(int(width * CHARACTERS_PER_WIDTH) - 1, 1))
+                 for value, width in zip(values, widths, strict=False) if isinstance(value, str)), default=1)
+    if lines > 1:
+        sheet.set_row(row, LINE_HEIGHT * lines + 2)
+
+
 def _shown_length(value: Any) -> int:
+    """How many characters a value takes on screen: an amount with its separators and currency sign, a quantity
+    or unit price with the fractions of a cent its format shows (up to six decimals)."""
     if value is None:
         return 0
     if isinstance(value, float):
-        return len(f"{value:,.2f}") + 2
+        fraction = f"{value:,.6f}".rstrip("0")
+        return max(len(f"{value:,.2f}"), len(fraction)) + 2
     if isinstance(value, datetime.date):
         return 11
     return len(str(value))
@@ -265,14 +280,14 @@ def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCa
     cur, results = estimate.currency, list(estimate.approaches.values())
     items = _quoted("Line items")
     figures = summary_figures(estimate)
-    label_width = max(len(f.label) for f in figures) + 2
+    label_width = max([len(f.label) for f in figures] + [len(p.label) for p in calendar.fiscal_years]) + 2
     option_width = min(max([len(r.label) for r in results]
                            + [len(str(v)) for f in figures for v in f.values if f.kind == "text"]) + 2,
                        SUMMARY_COLUMN_MAX)
     wb.cell(sheet, 0, 0, f"Budget: {estimate.scenario.name}", wb.title)
     sentences = [f"Amounts in {cur}. Planned on {estimate.planned_on:%d %b %Y} on the prices of that day; work starts "
                  f"on {estimate.starts_on:%d %b %Y}; each option's total is its build (one-time) cost plus "
-                 f"{months(estimate.horizon_months)} of running from its go-live.", _budget_terms(estimate)]
+                 f"{months(estimate.horizon_months)} of running from its go-live.", budget_terms(estimate)]
     across = label_width + option_width * len(results)
     for line, sentence in enumerate(sentences, start=1):
         # across the table's width, wrapped, on as many lines as it needs (a spreadsheet does not grow the row)
@@ -282,6 +297,7 @@ def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCa
     header = ["Figure", *(r.label for r in results)]
     for column, value in enumerate(header):
         wb.cell(sheet, row, column, value, wb.header)
+    _fit_row(sheet, row, header, [label_width, *([option_width] * len(results))])
     line_columns = _amount_columns(estimate)
     requests = estimate.scenario.workload.requests_per_month
     for figure in figures:
@@ -299,6 +315,8 @@ def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCa
             else:
                 style = wb.wrap if figure.kind == "text" else _figure_style(wb, figure.kind)
                 wb.cell(sheet, row, index, "n/a" if value is None else value, style)
+        if figure.kind == "text":
+            _fit_row(sheet, row, figure.values, [option_width] * len(figure.values))
     project = estimate.scenario.project
     if project.tax_rate and project.prices_include_tax:
         row += 1
@@ -330,35 +348,6 @@ def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCa
     _print_setup(sheet, f"Budget summary: {estimate.scenario.name}", one_page=True)
 
 
-def percent(share: float) -> str:
-    """A share as a percentage, as exact as it was given: 0.2 -> "20%", 0.125 -> "12.5%".
-
-    >>> percent(0.2), percent(0.125), percent(0.075)
-    ('20%', '12.5%', '7.5%')
-    """
-    return f"{round(share * 100, 6):g}%"
-
-
-def _budget_terms(estimate: Estimate) -> str:
-    """What the totals include: the contingency and tax, in a sentence."""
-    project = estimate.scenario.project
-    share = (project.contingency_share if project.contingency_share is not None
-             else estimate.assumption_table.contingency_share.value)
-    contingency = (f"A contingency of {percent(share)} of each option's build is its own line." if share
-                   else "No contingency is included.")
-    if not project.tax_rate:
-        tax = "Amounts are net of tax (as when VAT is reclaimed)."
-    elif project.prices_include_tax:
-        inside = "; ".join(f"{r.label}: {tax_within(r.lines, project.tax_rate):,.2f}"
-                           for r in estimate.approaches.values())
-        tax = (f"Prices include tax at {percent(project.tax_rate)}; of each total, this much is tax "
-               f"({estimate.currency}): "
-               f"{inside}.")
-    else:
-        tax = f"Tax at {percent(project.tax_rate)} on suppliers' bills is added on lines of its own."
-    return f"{contingency} {tax}"
-
-
 def _amount_columns(estimate: Estimate) -> dict[str, int]:
     """The 0-based column of each amount on the line-item sheet: "one_time", "first_month", "horizon"."""
     return {column.amount: index for index, column in enumerate(line_item_columns(estimate)) if column.amount}
@@ -384,6 +373,7 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
         wb.cell(sheet, 0, column, c.heading, wb.header)
     styles = {"money": wb.money, "number": wb.number, "date": wb.date}
     row, shown = 0, [[c.heading for c in columns]]
+    shown_rows: list[int] = [0]
     found: dict[str, _Totals] = {}
     rows_of: dict[str, list[int]] = {}
     for name, result in estimate.approaches.items():
@@ -414,6 +404,7 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
                     wb.formula(sheet, row, amounts["horizon"],
                                f"={monthly}!{xl_rowcol_to_cell(monthly_row, total_column)}", line.horizon_amount)
                 shown.append(values)
+                shown_rows.append(row)
             row += 1
             _subtotal_row(wb, sheet, row, item_column, f"Subtotal: {CATEGORY_LABELS[category]}", money, first, row - 1,
                           [[columns[m].value(li) for li in kept] for m in money])
@@ -432,14 +423,19 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
                            float(sum(values)), wb.money_bold)
         row += 1
     sheet.freeze_panes(1, 0)
-    sheet.set_row(0, HEADER_HEIGHT)
+    widths = []
     for column, c in enumerate(columns):
         if column > last_amount:  # the workings, beyond the print area
             sheet.set_column(column, column, TEXT_WIDTH, wb.wrap)
             continue
-        width = max((_shown_length(r[column]) for r in shown[1:201]), default=8) + 1
+        width = max((_shown_length(r[column]) for r in shown[1:]), default=8) + 1
         cap = ITEM_WIDTH if c.heading == "Item" else LABEL_WIDTH if c.kind == "text" else width
-        sheet.set_column(column, column, max(min(width, cap), MIN_WIDTH), wb.wrap if c.kind == "text" else None)
+        widths.append(max(min(width, cap), MIN_WIDTH))
+        sheet.set_column(column, column, widths[-1], wb.wrap if c.kind == "text" else None)
+    # A spreadsheet does not grow a row for wrapped text it did not lay out itself: each row is as tall as its
+    # longest wrapped text (the header's headings too), so no text runs over the next row.
+    for values, at in zip(shown, shown_rows, strict=True):
+        _fit_row(sheet, at, values[:len(widths)], widths)
     _print_setup(sheet, f"Line items: {estimate.scenario.name} (the workings, sources and caveats follow the amounts, "
                         "beyond the print area)", header_rows=(0, 0), columns=(0, last_amount), rows=row + 1)
     return found, rows_of
@@ -498,7 +494,7 @@ def _monthly(wb: _Book, sheet: Worksheet, sheet_name: str, estimate: Estimate, c
     first_month, total_column = MONTHLY_FIRST_MONTH, MONTHLY_FIRST_MONTH + count
     one_time = _amount_columns(estimate)["one_time"]
     unit_price = next(i for i, c in enumerate(line_item_columns(estimate)) if c.key == "unit_price")
-    wb.cell(sheet, 0, 0, f"{result.label}: cost by the calendar month it is paid ({estimate.currency}); goes live on "
+    wb.cell(sheet, 0, 1, f"{result.label}: cost by the calendar month it is paid ({estimate.currency}); goes live on "
                          f"{dated.go_live:%d %b %Y}; build paid over its phases, running costs from go-live", wb.bold)
     header = ["Category", "Item", "Build or run", *(month_label(m) for m in calendar.months), "Total"]
     for column, value in enumerate(header):
@@ -547,13 +543,16 @@ def _monthly(wb: _Book, sheet: Worksheet, sheet_name: str, estimate: Estimate, c
     sheet.freeze_panes(2, 3)
     # Narrow label columns (their text wraps) and month columns as wide as their amounts: a year of months fits a
     # landscape page at a size people read.
-    widest = max((len(f"{a:,.2f}") for d in rows for a in d.amounts), default=8)
+    widest = max((len(f"{a:,.2f}") for a in [*(a for d in rows for a in d.amounts), *month_totals]), default=8)
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, 1, min(max((len(d.line.item) for d in rows), default=10) + 1, MONTHLY_ITEM_WIDTH))
     sheet.set_column(2, 2, max(len(word) for word in STAGE_WORDS.values()) + 1)
     sheet.set_column(first_month, total_column - 1, widest + 1)
     sheet.set_column(total_column, total_column, len(f"{sum(month_totals):,.2f}") + 3)
-    sheet.set_row(1, HEADER_HEIGHT)
+    item_width = min(max((len(d.line.item) for d in rows), default=10) + 1, MONTHLY_ITEM_WIDTH)
+    _fit_row(sheet, 1, header, [12, item_width, 6, *([widest + 1] * count)])
+    for at, d in enumerate(rows, start=MONTHLY_FIRST_ROW):
+        _fit_row(sheet, at, [d.line.item], [item_width])
     # Printed from the item on (the category is on the line items): the months get the width. A longer plan runs
     # over more pages across, the item and its stage repeated on each, rather than shrinking every month.
     _print_setup(sheet, f"{result.label}: month by month", header_rows=(1, 1), one_page=True,
