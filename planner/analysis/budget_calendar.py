@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from planner.core.errors import Problem, ScenarioError
 from planner.costs.estimator import ITERATION_FIXES, ApproachEstimate, Estimate
-from planner.costs.lines import Approach, Category, LineItem
+from planner.costs.lines import MONTHS_PER_YEAR, Approach, Category, LineItem
 from planner.costs.retirements import add_months, launch_day
 from planner.costs.timeline import DATA_CURATION, EVALUATION, PROMPT_ITERATION, TRAINING_ITERATION, Phase
 
@@ -32,7 +32,6 @@ DAYS_PER_WEEK = 7
 # The last year a plan's calendar goes live in: its horizon (up to 120 months) still ends before the year 9999.
 LAST_PLANNED_YEAR = 9_000
 MONTHS_PER_QUARTER = 3
-MONTHS_PER_YEAR = 12
 WHOLE_BUILD = "whole build"
 # The phases whose days a one-time line's work is paid over, by its category; one not named here (engineering,
 # privacy review, contingency, tax) is spread from the start to go-live. A phase the option lacks (no data

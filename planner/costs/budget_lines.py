@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from planner.core.draws import nonzero
+from planner.core.draws import nonzero, shown
 from planner.costs.costing import Costing
 from planner.costs.lines import PERSON_HOURS, Approach, LineItem
 from planner.inputs.pricebook import Price, assumption_price
@@ -44,7 +44,7 @@ def contingency_lines(c: Costing, approach: Approach, lines: Sequence[LineItem])
     build = sum(line.amount for line in lines if line.timing == "one_time")
     where = price.key if price.key.startswith("project.") else "assumptions.contingency_share"
     return [c.one_time(approach, "contingency", "Contingency on the build", build, f"{c.currency} of one-time cost",
-                       price, f"one-time cost ({_money(build)} {c.currency}) x {where} ({_share(price.value)})")]
+                       price, f"one-time cost ({shown(build):,.2f} {c.currency}) x {where} ({shown(price.value):g})")]
 
 
 def taxable(line: LineItem) -> bool:
@@ -66,7 +66,7 @@ def tax_lines(c: Costing, approach: Approach, lines: Sequence[LineItem]) -> list
     one_time = sum(line.amount for line in taxed if line.timing == "one_time")
     monthly = [line.monthly_amounts for line in taxed if line.timing == "monthly"]
     per_month: list[Any] = [sum(month) for month in zip(*monthly, strict=True)] if monthly else [0.0] * c.months
-    basis = f"suppliers' bills (every line not priced in people-hours) x project.tax_rate ({_share(price.value)})"
+    basis = f"suppliers' bills (every line not priced in people-hours) x project.tax_rate ({shown(price.value):g})"
     return [
         c.one_time(approach, "tax", "Tax on suppliers' one-time bills", one_time, f"{c.currency} billed", price,
                    f"one-time {basis}"),
@@ -85,18 +85,3 @@ def tax_within(lines: Sequence[LineItem], rate: float) -> float:
         return 0.0
     return sum(line.horizon_amount for line in lines if taxable(line)) * rate / (1 + rate)
 
-
-def _money(amount: Any) -> str:
-    """An amount for a basis text: to the cent with separators (a range's draws are summarised by their mean)."""
-    try:
-        return f"{float(amount):,.2f}"
-    except TypeError:  # an array of draws
-        return f"{float(sum(amount) / len(amount)):,.2f} (mean of the draws)"
-
-
-def _share(value: Any) -> str:
-    """A share for a basis text: 0.2, or a range's draws summarised by their mean."""
-    try:
-        return f"{float(value):g}"
-    except TypeError:
-        return f"{float(sum(value) / len(value)):g} (mean of the draws)"

@@ -43,7 +43,6 @@ CATEGORY_LABELS: dict[Category, str] = {
     "contingency": "Contingency",
     "tax": "Tax",
 }
-TIMING_LABELS: dict[Timing, str] = {"one_time": "one-time", "monthly": "monthly"}
 PERSON_HOURS = "person-hours"
 
 
@@ -82,6 +81,9 @@ def horizon_total(months: int) -> str:
     '12-month cost incl. one-time build'
     """
     return f"{months}-month cost incl. one-time build"
+
+
+MONTHS_PER_YEAR = 12
 
 
 def months(count: int) -> str:

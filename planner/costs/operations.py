@@ -21,7 +21,7 @@ from planner.core.draws import vmax
 from planner.costs.costing import TOKENS_PER_MILLION, Costing, Work
 from planner.costs.effort import MINUTES_PER_HOUR
 from planner.costs.evaluation import evaluation_work
-from planner.costs.lines import PERSON_HOURS, Approach, LineItem, lower_first
+from planner.costs.lines import MONTHS_PER_YEAR, PERSON_HOURS, Approach, LineItem, lower_first
 from planner.costs.retirements import add_months, launch_day
 from planner.costs.training import TrainingRun
 from planner.costs.training_data import example_work, redaction_work
@@ -29,7 +29,6 @@ from planner.inputs.pricebook import Resolved
 from planner.inputs.scenario import FineTuneBase
 
 THOUSAND = 1000
-MONTHS_PER_YEAR = 12
 
 
 def _setting(c: Costing, name: str, assumption: str | None = None) -> tuple[float, str]:

@@ -490,11 +490,11 @@ def summary_csv(estimate: Estimate) -> str:
         f"Lowest {horizon_total(estimate.horizon_months)} (or within the tie share)",
         "Fastest to production (or within the tie share)", "Why it cannot be bought for its plan",
     ])
+    running = next(i for i, f in enumerate(figures) if f.key == "running")
     for index, r in enumerate(estimate.approaches.values()):
         cells = [_csv_cell(f.values[index], "money") if f.kind in ("money", "rate") else _cell(f.values[index])
                  for f in figures]
         # The running cost as the rounded total less the rounded build, so build + running = total to the cent.
-        running = next(i for i, f in enumerate(figures) if f.key == "running")
         cells[running] = cents_text(to_cents(r.horizon_cost) - to_cents(r.one_time_cost))
         which = [r.label, APPROACH_LABELS[r.kind]] if estimate.scenario.options else [r.label]
         writer.writerow([*which, *cells, "yes" if r.approach in low else "no", "yes" if r.approach in quick else "no",

@@ -231,16 +231,6 @@ def _shown_length(value: Any) -> int:
     return len(str(value))
 
 
-@dataclass(frozen=True)
-class _Totals:
-    """Where an option's totals are on the line-item sheet (0-based rows), and their values."""
-
-    total_row: int
-    one_time: float
-    first_month: float
-    horizon: float
-
-
 def budget_pack(estimate: Estimate, book: PriceBook, ranges: dict[str, dict[str, Percentiles]] | None = None,
                 ranges_note: str = "", prepared_by: str = "") -> bytes:
     """The workbook as .xlsx bytes. ``ranges``: the simulated figures (a Ranges sheet); without them,
@@ -275,7 +265,7 @@ def _figure_style(wb: _Book, kind: str) -> Format | None:
 
 
 def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCalendar,
-             totals: dict[str, _Totals], years: dict[str, dict[str, tuple[str, float]]], prepared_by: str) -> None:
+             totals: dict[str, int], years: dict[str, dict[str, tuple[str, float]]], prepared_by: str) -> None:
     """The one-page summary: figures as formulas into the line items, financial years into the monthly sheets."""
     cur, results = estimate.currency, list(estimate.approaches.values())
     items = _quoted("Line items")
@@ -304,8 +294,7 @@ def _summary(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCa
         row += 1
         wb.cell(sheet, row, 0, figure.label)
         for index, (name, value) in enumerate(zip(estimate.approaches, figure.values, strict=True), start=1):
-            found = totals[name]
-            cell = {kind: f"{items}!{xl_rowcol_to_cell(found.total_row, line_columns[kind])}"
+            cell = {kind: f"{items}!{xl_rowcol_to_cell(totals[name], line_columns[kind])}"
                     for kind in ("one_time", "first_month", "horizon")}
             formula = {"one_time": f"={cell['one_time']}", "first_month": f"={cell['first_month']}",
                        "horizon": f"={cell['horizon']}", "running": f"={cell['horizon']}-{cell['one_time']}",
@@ -354,13 +343,13 @@ def _amount_columns(estimate: Estimate) -> dict[str, int]:
 
 
 def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: BudgetCalendar,
-                monthly_names: dict[str, str]) -> tuple[dict[str, _Totals], dict[str, list[int]]]:
+                monthly_names: dict[str, str]) -> tuple[dict[str, int], dict[str, list[int]]]:
     """Lines grouped by option and category; a subtotal row after each category, then the option's total and
     its build and run totals, as formulas (SUBTOTAL(9, ...) leaves the nested subtotals out of a total).
 
     The amounts flow: a build line's one-time amount is the number to edit (its horizon amount is that cell, and
     its month-by-month sheet pays it out in shares of it); a running line's first-month and horizon amounts are
-    its cells on the month-by-month sheet, where its months are the numbers to edit. Returns each option's totals
+    its cells on the month-by-month sheet, where its months are the numbers to edit. Returns each option's total row
     and the row of each of its lines, in ``grouped_lines`` order."""
     columns = line_item_columns(estimate)
     money = [i for i, c in enumerate(columns) if c.kind == "money"]
@@ -374,7 +363,7 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
     styles = {"money": wb.money, "number": wb.number, "date": wb.date}
     row, shown = 0, [[c.heading for c in columns]]
     shown_rows: list[int] = [0]
-    found: dict[str, _Totals] = {}
+    found: dict[str, int] = {}  # each option's total row
     rows_of: dict[str, list[int]] = {}
     for name, result in estimate.approaches.items():
         first_of_option = row + 1
@@ -411,7 +400,7 @@ def _line_items(wb: _Book, sheet: Worksheet, estimate: Estimate, calendar: Budge
         row += 1
         _subtotal_row(wb, sheet, row, item_column, f"Total: {result.label}", money, first_of_option, row - 1,
                       [[columns[m].value(li) for li in lines] for m in money])
-        found[name] = _Totals(row, result.one_time_cost, result.monthly_cost, result.horizon_cost)
+        found[name] = row
         for stage_name, label in STAGE_LABELS.items():
             row += 1
             wb.cell(sheet, row, item_column, f"{label}: {result.label}", wb.bold)
