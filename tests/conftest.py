@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,20 @@ def open_input_groups(app: Any) -> None:
 
     for title in GROUPS:
         app.session_state[GROUP_PREFIX + title] = True
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The SQLAlchemy URL of an empty database on a throwaway PostgreSQL server for the session
+    (tests/postgres_server.py). A server that cannot start fails the tests that use it, never skips them: a run
+    without PostgreSQL must not pass as one that tested it."""
+    from postgres_server import PostgresError, running_postgres
+
+    failure = ""
+    try:
+        with running_postgres() as url:
+            yield url
+    except PostgresError as error:
+        failure = str(error)
+    if failure:  # failed outside the except block, so that pytest does not print the message twice
+        pytest.fail(f"the test PostgreSQL server failed: {failure}", pytrace=False)
