@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import os
 import re
 import stat
@@ -397,3 +398,23 @@ def locked(directory: Path, error: type[PlannerError], lock_name: str = ".lock",
         yield
     finally:
         lock.release()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def digest(text: str) -> str:
+    """A text's SHA-256, in hex: the version token of a price table, and how a saved budget refers to one."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def clean_label(text: str, max_chars: int) -> str:
+    """``text`` on one line: control characters (a newline, an escape) become a space, the ends are
+    trimmed, and it is cut to ``max_chars``.
+
+    >>> clean_label("  Ada\\nLovelace\\x1b[31m ", 200)
+    'Ada Lovelace [31m'
+    >>> clean_label("x" * 10, 4)
+    'xxxx'
+    """
+    return _CONTROL.sub(" ", text).strip()[:max_chars]

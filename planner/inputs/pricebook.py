@@ -8,17 +8,18 @@ estimate line can say where its unit price came from.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from planner.core import limits
 from planner.core.errors import PricingError, Problem
 from planner.inputs.architecture import OpenModel, OpenModelTable, billions_priced
 from planner.inputs.assumptions import Assumptions
-from planner.inputs.files import list_files, read_yaml
+from planner.inputs.files import list_files, parse_yaml, read_text
 from planner.inputs.price_tables import (
     OFFERING_SECTIONS,
     FxTable,
@@ -144,6 +145,9 @@ class PriceBook:
     fx: FxTable | None
     open_models: OpenModelTable | None
     problems: tuple[Problem, ...]
+    # Each file's text as read, by file name: what a saved budget stores, so that it can be costed again on
+    # exactly these tables after they change (``book_from_texts``). Not compared: the tables above are.
+    texts: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     # -- lookups ---------------------------------------------------------------------------------
     def _find(self, ref: str, section: str, kind: str) -> Resolved:
@@ -335,18 +339,41 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
     paths = list_files(directory)
     if not paths and not list_files(directory, "*"):
         raise PricingError(Problem(str(directory), None, "", "price directory not found, or empty"))
-    tables: dict[str, PriceTable] = {}
-    special: dict[str, Any] = {}
-    problems: list[Problem] = []
+    texts: dict[str, str] = {}
+    unread: list[Problem] = []
     for path in paths:
         try:
-            doc = read_yaml(path, PricingError, path.name)
-            model = SPECIAL_TABLES.get(path.stem, PriceTable)
+            texts[path.name] = read_text(path, PricingError, path.name, limits.MAX_YAML_BYTES)
+        except PricingError as exc:
+            unread.extend(exc.problems)
+    return book_from_texts(texts, str(directory), unread)
+
+
+def book_from_texts(texts: Mapping[str, str], directory: str = "", unread: Sequence[Problem] = ()) -> PriceBook:
+    """The price book of these files' texts (by file name, as ``PriceBook.texts`` keeps them): what
+    ``load_price_book`` makes of a directory, and what a saved budget's stored tables make again.
+
+    ``unread`` are problems of files that could not be read at all. Tables load in the order of their
+    names, as from a directory, so the same texts always make the same book.
+
+    >>> book = load_price_book(DEFAULT_PRICES_DIR)
+    >>> again = book_from_texts(book.texts, book.directory)
+    >>> again == book, again.texts == book.texts, len(again.texts) == len(list_files(DEFAULT_PRICES_DIR))
+    (True, True, True)
+    """
+    tables: dict[str, PriceTable] = {}
+    special: dict[str, Any] = {}
+    problems: list[Problem] = list(unread)
+    for name in sorted(texts):
+        stem = name.removesuffix(".yaml")
+        try:
+            doc = parse_yaml(texts[name], name, PricingError)
+            model = SPECIAL_TABLES.get(stem, PriceTable)
             table = validate_document(model, doc, PricingError)
-            if isinstance(table, PriceTable) and table.provider != path.stem:
+            if isinstance(table, PriceTable) and table.provider != stem:
                 raise PricingError(
-                    Problem(path.name, doc.line_of(("provider",)), "provider",
-                            f"must equal the file name {path.stem!r}, got {table.provider!r}")
+                    Problem(name, doc.line_of(("provider",)), "provider",
+                            f"must equal the file name {stem!r}, got {table.provider!r}")
                 )
         except PricingError as exc:
             problems.extend(exc.problems)
@@ -354,11 +381,11 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
         if isinstance(table, PriceTable):
             tables[table.provider] = table
         else:
-            special[path.stem] = table
+            special[stem] = table
     hardware: HardwareTable | None = special.get("hardware")
     tables = _drop_unknown_gpus(tables, hardware, problems)
     return PriceBook(
-        directory=str(directory),
+        directory=directory,
         tables=tables,
         assumptions=special.get("assumptions"),
         people=special.get("people"),
@@ -366,6 +393,7 @@ def load_price_book(directory: str | Path = DEFAULT_PRICES_DIR) -> PriceBook:
         fx=special.get("fx"),
         open_models=special.get("open_models"),
         problems=tuple(problems),
+        texts=dict(texts),
     )
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime
 import difflib
 import getpass
-import hashlib
 import json
 import os
 import re
@@ -41,6 +40,8 @@ from planner.core import limits
 from planner.core.errors import PricingError, Problem
 from planner.inputs.files import (
     BOM,
+    clean_label,
+    digest,
     file_mode,
     list_files,
     locked,
@@ -75,7 +76,6 @@ MAX_JOURNAL_READ_BYTES = 20_000_000
 ACTION_EDITED = "edited"
 ACTION_RESET = "reset to the bundled version"
 UNKNOWN_AUTHOR = "unknown"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass(frozen=True)
@@ -111,11 +111,6 @@ class SaveConflict(PricingError):
     """The table on disk changed since the editor read it; nothing was written."""
 
 
-def digest(text: str) -> str:
-    """The version token of a table's text (SHA-256, hex)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def default_author() -> str:
     """Who saves when no author is given: the operating system's user name (``getpass.getuser()``), or
     "unknown" where there is none (a container may run as a user with no name). In the app, pass the
@@ -124,18 +119,6 @@ def default_author() -> str:
         return clean_label(getpass.getuser(), MAX_AUTHOR_CHARS) or UNKNOWN_AUTHOR
     except (OSError, KeyError, ImportError):
         return UNKNOWN_AUTHOR
-
-
-def clean_label(text: str, max_chars: int) -> str:
-    """``text`` on one line: control characters (a newline, an escape) become a space, the ends are
-    trimmed, and it is cut to ``max_chars``.
-
-    >>> clean_label("  Ada\\nLovelace\\x1b[31m ", 200)
-    'Ada Lovelace [31m'
-    >>> clean_label("x" * 10, 4)
-    'xxxx'
-    """
-    return _CONTROL.sub(" ", text).strip()[:max_chars]
 
 
 def table_path(directory: Path, provider: str) -> Path:

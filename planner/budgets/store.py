@@ -1,0 +1,561 @@
+"""The team's saved budgets: kept in SQLite (one file) or PostgreSQL (for several app replicas).
+
+A saved budget holds its name, owner, times, status (draft, or approved by whom and when), the scenario
+written out in full, the planning day, its totals, and the exact text of every price table it was costed
+on. Each distinct text is stored once, by its SHA-256 digest, so a thousand budgets costed on the same
+tables store them once.
+
+Nothing is overwritten silently: every budget carries a version counter, and a save, an approval or a
+delete names the version it was made on; if the budget moved on since (another session saved it), the
+change is refused as a ``BudgetConflict`` and nothing is written. Every write is one transaction.
+
+Any trouble with the database itself (a locked, read-only or corrupt SQLite file, a PostgreSQL server
+that does not answer) is a ``BudgetStoreError`` naming the file or database, never a driver's traceback.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> store = open_store(database_url(None, folder))
+>>> totals = BudgetTotals("USD", 12, (OptionTotals("rag", "RAG", 1000.0, 100.0, 2200.0, 6.0, 80.0, None),))
+>>> first = store.save(BudgetDraft("Support bot", "name: Support bot\\n", datetime.date(2027, 1, 4), totals,
+...                                {"openai.yaml": "provider: openai\\n"}), Actor("ana"))
+>>> first.owner, first.version, first.status, store.table_texts(first)
+('ana', 1, 'draft', {'openai.yaml': 'provider: openai\\n'})
+>>> [b.name for b in store.list()]
+['Support bot']
+>>> store.approve("Support bot", Actor("bo", approver=True), expected_version=1).approved_by
+'bo'
+>>> store.dispose()
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import dataclasses
+import datetime
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
+
+from planner.budgets.schema import NAME_CHARS, USER_CHARS, budget_price_tables, budgets, price_tables
+from planner.core.errors import PlannerError, Problem
+from planner.inputs.files import clean_label, digest
+
+DB_ENV = "LLM_PLANNER_DB"  # the database URL (or an SQLite file's path), when not given with --db
+DB_FILE_NAME = "budgets.sqlite"  # the default store: this file in the price directory, beside the tables
+BUSY_TIMEOUT_SECONDS = 5.0  # how long a write waits for another writer's lock on the SQLite file
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 7_302_451  # PostgreSQL advisory lock: one replica at a time upgrades the schema
+LIST_LIMIT = 10_000  # the most budgets one listing returns (the app shows them a page at a time)
+Status = Literal["draft", "approved"]
+
+
+class BudgetStoreError(PlannerError):
+    """The store cannot be used: the database (named in the problem) is locked, read-only, corrupt or away."""
+
+
+class BudgetConflict(PlannerError):
+    """A change made on a stale copy of a budget, or a name already taken: nothing was written."""
+
+
+class BudgetNotFound(PlannerError):
+    """No saved budget has this name."""
+
+
+class NotAllowed(PlannerError):
+    """The person is not allowed this change (approving, deleting or saving over someone's budget)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change, and their rights: the app's signed-in person (``ui.access``), or the command
+    line's user. Owners and approvers are recorded by ``name``.
+
+    >>> viewer, admin = Actor("cy@example.com"), Actor("ana@example.com", price_admin=True)
+    >>> viewer.may_approve, admin.may_approve, Actor("bo", approver=True).may_approve
+    (False, True, True)
+    """
+
+    name: str
+    price_admin: bool = False
+    approver: bool = False  # the budget-approver role: may approve budgets without being a price admin
+
+    @property
+    def may_approve(self) -> bool:
+        """Price admins and budget approvers approve budgets."""
+        return self.price_admin or self.approver
+
+    def may_change(self, owner: str) -> bool:
+        """A budget's owner, or a price admin, may save over it or delete it."""
+        return self.price_admin or self.name == owner
+
+
+@dataclass(frozen=True)
+class OptionTotals:
+    """One option's figures as saved: what the budget approved."""
+
+    option: str  # its id in the scenario
+    label: str
+    one_time: float
+    first_month: float
+    horizon: float  # one-time build plus every month of the horizon
+    weeks_to_production: float
+    people_hours: float
+    goes_live: datetime.date | None
+
+
+@dataclass(frozen=True)
+class BudgetTotals:
+    """A budget's totals, option by option, in its currency over its horizon."""
+
+    currency: str
+    horizon_months: int
+    options: tuple[OptionTotals, ...]
+
+    def to_json(self) -> str:
+        """As stored: JSON, floats written exactly (``json`` writes the shortest text that reads back equal)."""
+        return json.dumps({"currency": self.currency, "horizon_months": self.horizon_months, "options": [
+            {**dataclasses.asdict(o), "goes_live": o.goes_live.isoformat() if o.goes_live else None}
+            for o in self.options]}, sort_keys=True)
+
+    @staticmethod
+    def from_json(text: str) -> BudgetTotals:
+        """The totals ``to_json`` wrote.
+
+        >>> t = BudgetTotals("EUR", 12, (OptionTotals("a", "A", 0.1, 0.2, 0.30000000000000004, 1.5, 2.0,
+        ...                                                datetime.date(2027, 3, 1)),))
+        >>> BudgetTotals.from_json(t.to_json()) == t
+        True
+        """
+        data = json.loads(text)
+        return BudgetTotals(data["currency"], data["horizon_months"], tuple(
+            OptionTotals(**{**o, "goes_live": datetime.date.fromisoformat(o["goes_live"]) if o["goes_live"] else None})
+            for o in data["options"]))
+
+
+@dataclass(frozen=True)
+class BudgetDraft:
+    """What a save writes: the scenario in full, the planning day, the totals and the tables' texts."""
+
+    name: str
+    scenario_yaml: str
+    planned_on: datetime.date
+    totals: BudgetTotals
+    tables: Mapping[str, str]  # file name -> text
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    """A budget as the list shows it (without its scenario and tables)."""
+
+    name: str
+    owner: str
+    status: Status
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    approved_by: str | None
+    approved_at: datetime.datetime | None
+    version: int
+    planned_on: datetime.date
+    totals: BudgetTotals
+
+    @property
+    def currency(self) -> str:
+        return self.totals.currency
+
+    def describe_status(self) -> str:
+        """"Draft", or "Approved by bo@example.com on 4 Jan 2027"."""
+        if self.status == "approved" and self.approved_at is not None:
+            return f"Approved by {self.approved_by} on {self.approved_at:%d %b %Y}"
+        return "Draft"
+
+
+@dataclass(frozen=True)
+class SavedBudget(BudgetSummary):
+    """A budget whole: its summary, its scenario, and which text of each price file it was costed on."""
+
+    scenario_yaml: str = ""
+    table_digests: Mapping[str, str] = dataclasses.field(default_factory=dict)  # file name -> digest
+    id: int = 0
+
+
+def database_url(given: str | None, prices_dir: str | Path, env: Mapping[str, str] | None = None) -> str:
+    """The store's SQLAlchemy URL: ``given`` (``--db``), else ``LLM_PLANNER_DB``, else the SQLite file
+    ``budgets.sqlite`` in the price directory. A plain path means an SQLite file; ``postgresql://`` uses
+    psycopg 3, the driver the lock installs.
+
+    >>> database_url(None, "/data/pricing", {})
+    'sqlite:////data/pricing/budgets.sqlite'
+    >>> database_url("postgresql://planner@db.internal/budgets", "x", {})
+    'postgresql+psycopg://planner@db.internal/budgets'
+    >>> database_url(None, "x", {"LLM_PLANNER_DB": "/srv/b.sqlite"})
+    'sqlite:////srv/b.sqlite'
+    """
+    env = os.environ if env is None else env
+    value = (given or env.get(DB_ENV) or "").strip()
+    if not value:
+        return f"sqlite:///{Path(prices_dir).absolute() / DB_FILE_NAME}"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).absolute()}"
+    for scheme in ("postgresql://", "postgres://"):
+        if value.startswith(scheme):
+            return "postgresql+psycopg://" + value.removeprefix(scheme)
+    return value
+
+
+def describe_database(url: str | URL, full_path: bool = False) -> str:
+    """The database in words, for a message: an SQLite file by its name (its whole path only where the
+    person gave it, on the command line), a server's database by name and host, never a password.
+
+    >>> describe_database("sqlite:////data/pricing/budgets.sqlite")
+    'budgets.sqlite'
+    >>> describe_database("postgresql+psycopg://u:secret@db.internal:5433/budgets")
+    'PostgreSQL database budgets on db.internal:5433'
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "the budgets database"
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database or ":memory:"
+        return path if full_path else Path(path).name
+    host = f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host)
+    return f"PostgreSQL database {parsed.database} on {host}"
+
+
+def clean_name(name: str) -> str:
+    """A budget's name on one line, trimmed; refuses an empty one and one over ``NAME_CHARS``.
+
+    >>> clean_name("  Q3 support\\nbot ")
+    'Q3 support bot'
+    """
+    cleaned = clean_label(name, NAME_CHARS + 1)
+    if not cleaned:
+        raise BudgetConflict(Problem("budget", None, "name", "a budget needs a name"))
+    if len(cleaned) > NAME_CHARS:
+        raise BudgetConflict(Problem("budget", None, "name", f"a name is at most {NAME_CHARS} characters"))
+    return cleaned
+
+
+def _person(who: Actor) -> str:
+    return clean_label(who.name, USER_CHARS) or "local"
+
+
+def _utc_now() -> datetime.datetime:
+    # Stored without a zone (see schema); microseconds dropped so SQLite and PostgreSQL read back the same.
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _aware(moment: datetime.datetime | None) -> datetime.datetime | None:
+    return None if moment is None else moment.replace(tzinfo=datetime.UTC)
+
+
+_SUMMARY_COLUMNS = (budgets.c.name, budgets.c.owner, budgets.c.status, budgets.c.created_at, budgets.c.updated_at,
+                    budgets.c.approved_by, budgets.c.approved_at, budgets.c.version, budgets.c.planned_on,
+                    budgets.c.totals)
+
+
+def _summary(row: Any) -> BudgetSummary:
+    return BudgetSummary(row.name, row.owner, row.status, _aware(row.created_at), _aware(row.updated_at),  # type: ignore[arg-type]
+                         row.approved_by, _aware(row.approved_at), row.version, row.planned_on,
+                         BudgetTotals.from_json(row.totals))
+
+
+def _like(text: str) -> str:
+    """``text`` as a LIKE pattern that matches it anywhere, its own % and _ taken literally."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
+
+
+class BudgetStore:
+    """Saved budgets in one database. Open it with ``open_store``; every method is one transaction."""
+
+    def __init__(self, engine: Engine, label: str):
+        self.engine = engine
+        self.label = label  # the database in words, for messages
+
+    def dispose(self) -> None:
+        """Close the store's connections (a test's, or the command line's, when done)."""
+        self.engine.dispose()
+
+    @contextlib.contextmanager
+    def _transaction(self, doing: str) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as connection:
+                yield connection
+        except (BudgetConflict, BudgetNotFound, NotAllowed):
+            raise
+        except IntegrityError as exc:
+            raise BudgetConflict(Problem(self.label, None, "", f"could not {doing}: {_integrity(exc)}")) from None
+        except SQLAlchemyError as exc:
+            raise BudgetStoreError(Problem(self.label, None, "", f"could not {doing}: {_in_words(exc)}")) from None
+
+    # -- reading -----------------------------------------------------------------------------------
+    def list(self, search: str = "", owner: str | None = None, status: Status | None = None,
+             limit: int = LIST_LIMIT) -> list[BudgetSummary]:
+        """Budgets whose name holds ``search`` (any case), of ``owner`` and in ``status`` if given, the
+        most recently changed first."""
+        query = sa.select(*_SUMMARY_COLUMNS).order_by(budgets.c.updated_at.desc(), budgets.c.id.desc()).limit(limit)
+        if search.strip():
+            query = query.where(budgets.c.name.ilike(_like(search.strip()), escape="\\"))
+        if owner:
+            query = query.where(budgets.c.owner == owner)
+        if status:
+            query = query.where(budgets.c.status == status)
+        with self._transaction("list the budgets") as connection:
+            return [_summary(row) for row in connection.execute(query)]
+
+    def owners(self) -> builtins.list[str]:
+        """Everyone who owns a saved budget, for the list's filter."""
+        with self._transaction("list the owners") as connection:
+            return list(connection.scalars(sa.select(budgets.c.owner).distinct().order_by(budgets.c.owner)))
+
+    def get(self, name: str) -> SavedBudget:
+        """The budget named ``name``, whole; ``BudgetNotFound`` if there is none."""
+        with self._transaction("open the budget") as connection:
+            return self._get(connection, name)
+
+    def _get(self, connection: Connection, name: str) -> SavedBudget:
+        row = connection.execute(sa.select(*_SUMMARY_COLUMNS, budgets.c.id, budgets.c.scenario)
+                                 .where(budgets.c.name == name)).first()
+        if row is None:
+            raise BudgetNotFound(Problem(self.label, None, "", f"no saved budget is named {name!r}"))
+        digests = {file: d for file, d in connection.execute(
+            sa.select(budget_price_tables.c.file_name, budget_price_tables.c.digest)
+            .where(budget_price_tables.c.budget_id == row.id))}
+        summary = _summary(row)
+        return SavedBudget(**{f.name: getattr(summary, f.name) for f in dataclasses.fields(BudgetSummary)},
+                           scenario_yaml=row.scenario, table_digests=dict(sorted(digests.items())), id=row.id)
+
+    def table_texts(self, budget: SavedBudget) -> dict[str, str]:
+        """The text of each price file the budget was costed on, by file name."""
+        with self._transaction("read the budget's price tables") as connection:
+            found = {d: text for d, text in connection.execute(sa.select(price_tables.c.digest, price_tables.c.content)
+                     .where(price_tables.c.digest.in_(set(budget.table_digests.values()))))}
+        return {name: found[d] for name, d in budget.table_digests.items()}
+
+    # -- writing -----------------------------------------------------------------------------------
+    def save(self, draft: BudgetDraft, who: Actor, expected_version: int | None = None) -> SavedBudget:
+        """Save ``draft`` as a new budget owned by ``who`` (``expected_version`` None: its name must be
+        free), or over the budget of that name at ``expected_version`` (the version it was opened at).
+
+        Refused, with nothing written: a new budget whose name is taken; a save over a budget that has moved
+        on since ``expected_version`` (``BudgetConflict``); over an approved budget (duplicate it to change
+        it); over someone else's budget unless ``who`` is a price admin (``NotAllowed``).
+        """
+        name = clean_name(draft.name)
+        owner = _person(who)
+        now = _utc_now()
+        values = {"scenario": draft.scenario_yaml, "planned_on": draft.planned_on, "totals": draft.totals.to_json(),
+                  "currency": draft.totals.currency, "horizon_months": draft.totals.horizon_months,
+                  "updated_at": now}
+        with self._transaction("save the budget") as connection:
+            if expected_version is None:
+                if connection.scalar(sa.select(budgets.c.id).where(budgets.c.name == name)) is not None:
+                    raise BudgetConflict(Problem(self.label, None, "name", (
+                        f"a budget named {name!r} is already saved; open it to save over it, or choose another "
+                        "name")))
+                budget_id = connection.execute(budgets.insert().values(
+                    name=name, owner=owner, created_at=now, status="draft", version=1, **values)).inserted_primary_key
+                assert budget_id is not None
+                self._link_tables(connection, budget_id[0], draft.tables)
+            else:
+                current = self._get(connection, name)
+                self._check_version(current, expected_version, "saved")
+                if current.status == "approved":
+                    raise BudgetConflict(Problem(self.label, None, "", (
+                        f"{name!r} is approved ({current.describe_status()}) and is kept as approved; "
+                        "duplicate it to change it")))
+                if not who.may_change(current.owner):
+                    raise NotAllowed(Problem(self.label, None, "", (
+                        f"{name!r} belongs to {current.owner}; only they or a price admin may save over it. "
+                        "Duplicate it to make your own copy")))
+                self._update(connection, current, expected_version, values)
+                connection.execute(budget_price_tables.delete().where(budget_price_tables.c.budget_id == current.id))
+                self._link_tables(connection, current.id, draft.tables)
+                self._drop_unused_tables(connection)
+            return self._get(connection, name)
+
+    def duplicate(self, name: str, new_name: str, who: Actor) -> SavedBudget:
+        """A draft copy of budget ``name``, named ``new_name`` and owned by ``who``, on the same tables."""
+        new_name = clean_name(new_name)
+        with self._transaction("duplicate the budget") as connection:
+            source = self._get(connection, name)
+            if connection.scalar(sa.select(budgets.c.id).where(budgets.c.name == new_name)) is not None:
+                raise BudgetConflict(Problem(self.label, None, "name", f"a budget named {new_name!r} is already saved"))
+            now = _utc_now()
+            new_id = connection.execute(budgets.insert().values(
+                name=new_name, owner=_person(who), created_at=now, updated_at=now,
+                status="draft", version=1, scenario=source.scenario_yaml, planned_on=source.planned_on,
+                totals=source.totals.to_json(), currency=source.currency,
+                horizon_months=source.totals.horizon_months)).inserted_primary_key
+            assert new_id is not None
+            connection.execute(budget_price_tables.insert(), [
+                {"budget_id": new_id[0], "file_name": file, "digest": d} for file, d in source.table_digests.items()])
+            return self._get(connection, new_name)
+
+    def approve(self, name: str, who: Actor, expected_version: int) -> SavedBudget:
+        """Mark the budget approved by ``who``, now: a price admin or a budget approver. The version must be
+        the one ``who`` saw, so that nobody approves figures they have not seen."""
+        if not who.may_approve:
+            raise NotAllowed(Problem(self.label, None, "", (
+                "only a price admin or a budget approver may approve a budget (README, Saved budgets)")))
+        with self._transaction("approve the budget") as connection:
+            current = self._get(connection, name)
+            self._check_version(current, expected_version, "approved")
+            if current.status == "approved":
+                raise BudgetConflict(Problem(self.label, None, "", f"{name!r} is already {current.describe_status()}"))
+            now = _utc_now()
+            self._update(connection, current, expected_version, {
+                "status": "approved", "approved_by": _person(who), "approved_at": now,
+                "updated_at": now})
+            return self._get(connection, name)
+
+    def delete(self, name: str, who: Actor, expected_version: int | None = None) -> None:
+        """Delete the budget (and any table text no other budget uses): its owner or a price admin. With
+        ``expected_version``, only if nobody changed it since."""
+        with self._transaction("delete the budget") as connection:
+            current = self._get(connection, name)
+            if not who.may_change(current.owner):
+                raise NotAllowed(Problem(self.label, None, "", (
+                    f"{name!r} belongs to {current.owner}; only they or a price admin may delete it")))
+            if expected_version is not None:
+                self._check_version(current, expected_version, "deleted")
+            connection.execute(budget_price_tables.delete().where(budget_price_tables.c.budget_id == current.id))
+            connection.execute(budgets.delete().where(budgets.c.id == current.id))
+            self._drop_unused_tables(connection)
+
+    def _check_version(self, current: SavedBudget, expected: int, what: str) -> None:
+        if current.version != expected:
+            raise BudgetConflict(Problem(self.label, None, "", (
+                f"{current.name!r} was changed since you opened it (version {expected}; it is now version "
+                f"{current.version}, saved {current.updated_at:%d %b %Y %H:%M} UTC); it was not {what}. "
+                "Open it again to see the changes")))
+
+    def _update(self, connection: Connection, current: SavedBudget, expected: int, values: dict[str, Any]) -> None:
+        # The version in the WHERE clause makes the check and the write one step: of two sessions that read
+        # the same version, the second's update matches no row, whatever the database's isolation level.
+        done = connection.execute(budgets.update().where(budgets.c.id == current.id, budgets.c.version == expected)
+                                  .values(version=expected + 1, **values))
+        if done.rowcount != 1:
+            raise BudgetConflict(Problem(self.label, None, "", (
+                f"{current.name!r} was changed by someone else while saving; nothing was written. Open it again")))
+
+    def _link_tables(self, connection: Connection, budget_id: int, tables: Mapping[str, str]) -> None:
+        digests = {name: digest(text) for name, text in tables.items()}
+        known = set(connection.scalars(sa.select(price_tables.c.digest).where(
+            price_tables.c.digest.in_(set(digests.values())))))
+        new = {d: tables[name] for name, d in digests.items() if d not in known}
+        if new:
+            connection.execute(price_tables.insert(), [{"digest": d, "content": text} for d, text in new.items()])
+        if digests:
+            connection.execute(budget_price_tables.insert(), [
+                {"budget_id": budget_id, "file_name": name, "digest": d} for name, d in sorted(digests.items())])
+
+    def _drop_unused_tables(self, connection: Connection) -> None:
+        used = sa.select(budget_price_tables.c.digest)
+        connection.execute(price_tables.delete().where(price_tables.c.digest.not_in(used)))
+
+
+def open_store(url: str, create: bool = True) -> BudgetStore:
+    """Open the store at ``url`` (see ``database_url``), bringing its schema up to this release's
+    (Alembic's migrations keep every budget saved before). An SQLite file is made if missing (unless
+    ``create`` is False). Raises ``BudgetStoreError`` naming the database if it cannot be used."""
+    label = describe_database(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise BudgetStoreError(Problem("budgets database", None, "", (
+            "not a database URL; expected a file's path, sqlite:///PATH or postgresql://USER@HOST/DATABASE"))) from None
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database and not create and not Path(parsed.database).exists():
+        raise BudgetStoreError(Problem(label, None, "", "no budgets are saved here yet (the file does not exist)"))
+    if sqlite and parsed.database and not Path(parsed.database).parent.is_dir():
+        raise BudgetStoreError(Problem(label, None, "", "its folder does not exist"))
+    try:
+        engine = sa.create_engine(parsed, **_engine_options(parsed))
+    except (ArgumentError, ImportError, SQLAlchemyError) as exc:
+        raise BudgetStoreError(Problem(label, None, "", f"cannot be opened: {exc}")) from None
+    if sqlite:
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        _upgrade(engine)
+    except BudgetStoreError:
+        engine.dispose()
+        raise
+    except (SQLAlchemyError, OSError) as exc:
+        engine.dispose()
+        raise BudgetStoreError(Problem(label, None, "", f"cannot be opened: {_in_words(exc)}")) from None
+    return BudgetStore(engine, label)
+
+
+def _engine_options(url: URL) -> dict[str, Any]:
+    if url.get_backend_name() == "sqlite":
+        # A writer waits this long for another's lock before "database is locked" (ours, naming the file).
+        return {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")  # SQLite enforces the tables' links only when asked
+    cursor.close()
+
+
+def _upgrade(engine: Engine) -> None:
+    """Run the migrations this database lacks; refuse one made by a newer release (it may not read)."""
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several replicas may start at once: one upgrades, the others wait and then find it done.
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
+            return
+        script = ScriptDirectory.from_config(config)
+        if current is not None and script.get_revision(current) is None:  # pragma: no cover - a newer release's
+            raise BudgetStoreError(Problem(describe_database(engine.url), None, "", (
+                f"was made by a newer release of llm-planner (schema {current}); upgrade this one to use it")))
+        from alembic import command
+
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _integrity(exc: IntegrityError) -> str:
+    text = str(exc.orig).lower()
+    if "unique" in text or "duplicate" in text:
+        return "a budget of that name was saved at the same moment; choose another name or open it"
+    return "the change does not fit the saved budgets (it was refused and nothing was written)"
+
+
+def _in_words(exc: BaseException) -> str:
+    """What went wrong with the database, in words, without the driver's traceback or the SQL."""
+    text = str(exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc).lower()
+    if "locked" in text or "busy" in text:
+        return (f"the database is locked by another program and stayed locked for {BUSY_TIMEOUT_SECONDS:g} s; "
+                "try again")
+    if "readonly" in text or "read-only" in text or "read only" in text:
+        return "the database is read-only here (check the file's and its folder's permissions)"
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return "the file is not a budgets database or is damaged; restore it from a backup (README, Saved budgets)"
+    if "unable to open" in text:
+        return "the file cannot be opened (check that its folder exists and can be written)"
+    if "connection" in text or "could not connect" in text or "timeout" in text:
+        return "the database server does not answer"
+    if "no such table" in text or "does not exist" in text:
+        return "the database lacks the budgets' tables"
+    return "the database refused the request"
