@@ -464,10 +464,10 @@ class BudgetStore:
         connection.execute(price_tables.delete().where(price_tables.c.digest.not_in(used)))
 
 
-def open_store(url: str, create: bool = True) -> BudgetStore:
+def open_store(url: str) -> BudgetStore:
     """Open the store at ``url`` (see ``database_url``), bringing its schema up to this release's
-    (Alembic's migrations keep every budget saved before). An SQLite file is made if missing (unless
-    ``create`` is False). Raises ``BudgetStoreError`` naming the database if it cannot be used."""
+    (Alembic's migrations keep every budget saved before). An SQLite file is made if missing, in a
+    folder that exists. Raises ``BudgetStoreError`` naming the database if it cannot be used."""
     label = describe_database(url)
     try:
         parsed = make_url(url)
@@ -475,9 +475,8 @@ def open_store(url: str, create: bool = True) -> BudgetStore:
         raise BudgetStoreError(Problem("budgets database", None, "", (
             "not a database URL; expected a file's path, sqlite:///PATH or postgresql://USER@HOST/DATABASE"))) from None
     sqlite = parsed.get_backend_name() == "sqlite"
-    if sqlite and parsed.database and not create and not Path(parsed.database).exists():
-        raise BudgetStoreError(Problem(label, None, "", "no budgets are saved here yet (the file does not exist)"))
-    if sqlite and parsed.database and not Path(parsed.database).parent.is_dir():
+    file = parsed.database or ""
+    if sqlite and file and not file.startswith("file:") and not Path(file).parent.is_dir():
         raise BudgetStoreError(Problem(label, None, "", "its folder does not exist"))
     try:
         engine = sa.create_engine(parsed, **_engine_options(parsed))
@@ -525,11 +524,16 @@ def _upgrade(engine: Engine) -> None:
         current = MigrationContext.configure(connection).get_current_revision()
         if current == head:
             return
-        script = ScriptDirectory.from_config(config)
-        if current is not None and script.get_revision(current) is None:  # pragma: no cover - a newer release's
+        from alembic import command
+        from alembic.util import CommandError
+
+        try:
+            known = current is None or ScriptDirectory.from_config(config).get_revision(current) is not None
+        except CommandError:  # a revision this release's migrations do not have
+            known = False
+        if not known:
             raise BudgetStoreError(Problem(describe_database(engine.url), None, "", (
                 f"was made by a newer release of llm-planner (schema {current}); upgrade this one to use it")))
-        from alembic import command
 
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
