@@ -1,9 +1,12 @@
 """Command line: ``estimate`` a scenario, ``size`` GPUs for a model, compare hosting ``routes``,
-``prices validate`` the tables."""
+``prices validate`` the tables, and keep ``budgets``: ``save`` a scenario's costs with the price tables
+they came from, ``list``, ``show`` and ``export`` them as approved, ``diff`` one against today's tables,
+``duplicate``, ``approve`` and ``delete``."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -11,7 +14,7 @@ import math
 import os
 import sys
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +49,8 @@ from planner.sizing.memory import Optimizer
 # store and the LiteLLM import) are imported inside those commands, so that a plain `estimate`
 # starts without loading them.
 if TYPE_CHECKING:
+    from planner.budgets.snapshot import Reopened
+    from planner.budgets.store import Actor, BudgetStore, BudgetSummary, BudgetTotals, SavedBudget
     from planner.inputs.architecture import Architecture
     from planner.inputs.price_tables import GpuSpec
     from planner.inputs.pricebook import Resolved
@@ -170,7 +175,68 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR)
         if name != "history":
             _author_flag(command)
+
+    _budget_parsers(commands)
     return parser
+
+
+# The store's DB_ENV, written out: importing planner.budgets.store here would load SQLAlchemy for every command.
+BUDGETS_DB_ENV = "LLM_PLANNER_DB"
+COMMAND_LINE_PERSON = "local"  # the owner and approver the command line records unless given --as
+
+
+def _budget_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    budgets = commands.add_parser(
+        "budgets", help="saved budgets: a scenario's costs kept with the exact price tables they came from",
+        description="Saved budgets, kept in one database with the exact price tables each was costed on. The "
+                    "command line acts with a price admin's and an approver's rights: whoever can run it on the "
+                    "server can write the database file anyway.")
+    budget_commands = budgets.add_subparsers(dest="budgets_command", required=True)
+    save = budget_commands.add_parser("save", help="cost a scenario on the tables in --prices and save it")
+    save.add_argument("scenario", type=Path, help="scenario YAML file")
+    save.add_argument("--name", required=True, help="the budget's name")
+    save.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                      help="the planning day, kept with the budget (default: today)")
+    save.add_argument("--over", type=int, metavar="VERSION",
+                      help="save over the budget of this name, as it was at VERSION ('budgets show' says which); "
+                           "refused if it has changed since. Without it, a name already saved is refused")
+    listing = budget_commands.add_parser("list", help="the saved budgets, the most recently changed first")
+    listing.add_argument("--search", default="", metavar="TEXT", help="only names holding TEXT (any case)")
+    listing.add_argument("--owner", metavar="NAME", help="only this owner's budgets")
+    listing.add_argument("--status", choices=["draft", "approved"], help="only drafts, or only approved budgets")
+    listing.add_argument("--format", choices=["table", "json"], default="table")
+    show = budget_commands.add_parser("show", help="a budget's saved figures, status and price tables")
+    show.add_argument("name")
+    show.add_argument("--format", choices=["table", "json"], default="table")
+    diff = budget_commands.add_parser(
+        "diff", help="what changed since a budget was saved: costed again on the tables in --prices, same day")
+    diff.add_argument("name")
+    export = budget_commands.add_parser("export", help="a budget's estimate on the tables it was saved with")
+    export.add_argument("name")
+    export.add_argument("--format", choices=FORMAT_CHOICES, default="table",
+                        help="output format; xlsx (the budget pack) needs --output")
+    export.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    duplicate = budget_commands.add_parser("duplicate", help="a draft copy of a budget, on the same tables")
+    duplicate.add_argument("name")
+    duplicate.add_argument("new_name")
+    approve = budget_commands.add_parser("approve", help="approve a budget, as it is at --version")
+    approve.add_argument("name")
+    approve.add_argument("--version", type=int, required=True,
+                         help="the version you have seen ('budgets show'); refused if it has changed since")
+    delete = budget_commands.add_parser("delete", help="delete a budget")
+    delete.add_argument("name")
+    delete.add_argument("--version", type=int, help="only if it is still at this version")
+    for command in (save, listing, show, diff, export, duplicate, approve, delete):
+        command.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR,
+                             help="price table directory (and the default place of the budgets database)")
+        command.add_argument("--db", metavar="URL",
+                             help="the budgets database: an SQLite file's path, sqlite:///PATH or "
+                                  f"postgresql://USER@HOST/DATABASE (default: ${BUDGETS_DB_ENV}, else "
+                                  "budgets.sqlite in the price directory)")
+        command.add_argument("--as", dest="person", default=COMMAND_LINE_PERSON, metavar="NAME",
+                             help=f"the name recorded as owner or approver (default: {COMMAND_LINE_PERSON}). The "
+                                  "command line acts with a price admin's and an approver's rights, whatever the name: "
+                                  "whoever can run it on the server can write the database file anyway")
 
 
 def _author_flag(command: argparse.ArgumentParser) -> None:
@@ -202,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
             return _data(args)
         if args.command == "corpus":
             return _corpus(args)
+        if args.command == "budgets":
+            return BUDGET_COMMANDS[args.budgets_command](args)
         return PRICE_COMMANDS[args.prices_command](args)
     except PricingError as exc:
         # The planner names a table relative to its price directory; here the user gave the directory.
@@ -658,3 +726,273 @@ def _reset(args: argparse.Namespace) -> int:
 
 PRICE_COMMANDS = {"validate": _validate, "import-litellm": _import_litellm, "history": _history,
                   "restore": _restore, "reset": _reset}
+
+
+# -- saved budgets -------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _budget_store(args: argparse.Namespace) -> Iterator[BudgetStore]:
+    """The store that ``--db`` (else LLM_PLANNER_DB, else budgets.sqlite in ``--prices``) names, open for one
+    command and closed after it. A problem in the database names an SQLite file by its whole path, since
+    the user gave it here (the app names only the file)."""
+    from planner.budgets.store import database_url, describe_database, open_store
+
+    url = database_url(args.db, args.prices)
+    short, full = describe_database(url), describe_database(url, full_path=True)
+    try:
+        store = open_store(url)
+        try:
+            yield store
+        finally:
+            store.dispose()
+    except PlannerError as exc:
+        if all(problem.file != short for problem in exc.problems):
+            raise
+        raise type(exc)([dataclasses.replace(problem, file=full) if problem.file == short else problem
+                         for problem in exc.problems]) from None
+
+
+def _database(args: argparse.Namespace) -> str:
+    """The budgets database in words, an SQLite file by its whole path."""
+    from planner.budgets.store import database_url, describe_database
+
+    return describe_database(database_url(args.db, args.prices), full_path=True)
+
+
+def _budget_actor(args: argparse.Namespace) -> Actor:
+    from planner.budgets.store import Actor
+
+    # A price admin and an approver: whoever can run this on the server can write the database file anyway.
+    return Actor(args.person, price_admin=True, approver=True)
+
+
+def _reopened(store: BudgetStore, budget: SavedBudget) -> Reopened:
+    """``budget`` costed again on the tables it was saved with."""
+    from planner.budgets.snapshot import reopen
+
+    try:
+        return reopen(budget, store.table_texts(budget))
+    except PricingError as exc:
+        # A saved table's problem names it as saved (openai.yaml), not the file of that name in --prices,
+        # which main() would otherwise put in front of it.
+        raise PlannerError([dataclasses.replace(problem, file=f"{problem.file} (as saved with {budget.name!r})")
+                            for problem in exc.problems]) from None
+
+
+def _columns(rows: list[list[str]], right: frozenset[int] = frozenset()) -> list[str]:
+    """Rows of cells as aligned text, a rule under the header row; the columns in ``right`` (numbers) to the right.
+
+    >>> print("\\n".join(_columns([["Name", "Total"], ["a", "1.00"], ["bb", "10.00"]], frozenset({1}))))
+    Name  Total
+    ----  -----
+    a      1.00
+    bb    10.00
+    """
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for index, row in enumerate(rows):
+        out.append("  ".join(cell.rjust(w) if i in right else cell.ljust(w)
+                             for i, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip())
+        if index == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return out
+
+
+def _when(moment: datetime.datetime | None) -> str:
+    """A stored time (UTC) to the minute.
+
+    >>> _when(datetime.datetime(2027, 1, 4, 9, 30, 59, tzinfo=datetime.UTC)), _when(None)
+    ('2027-01-04 09:30 UTC', 'n/a')
+    """
+    return "n/a" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _totals_table(totals: BudgetTotals) -> list[str]:
+    """Each option's figures, one row each, money to the cent: what a budget approves."""
+    months = totals.horizon_months
+    rows = [["Option", "Build", "Month 1", f"Build+{months}m", "Weeks", "People-h", "Live"]]
+    rows += [[o.label, f"{o.one_time:,.2f}", f"{o.first_month:,.2f}", f"{o.horizon:,.2f}",
+              f"{o.weeks_to_production:.1f}", f"{o.people_hours:,.0f}",
+              f"{o.goes_live:%d %b %Y}" if o.goes_live else "n/a"] for o in totals.options]
+    return [f"Money in {totals.currency}. Build: the one-time build; Month 1: the first month's running cost;",
+            f"Build+{months}m: {horizon_total(months)}; Weeks: to production; People-h: people-hours before launch;",
+            "Live: the day it goes live", "",
+            *_columns(rows, frozenset(range(1, 6)))]
+
+
+def _totals_dict(totals: BudgetTotals) -> dict[str, Any]:
+    return {"currency": totals.currency, "horizon_months": totals.horizon_months, "options": [
+        {**dataclasses.asdict(o), "goes_live": o.goes_live.isoformat() if o.goes_live else None}
+        for o in totals.options]}
+
+
+def _summary_dict(budget: BudgetSummary) -> dict[str, Any]:
+    """A saved budget's summary as JSON data: numbers as numbers, times in ISO 8601 (UTC)."""
+    return {"name": budget.name, "owner": budget.owner, "status": budget.status,
+            "status_in_words": budget.describe_status(), "version": budget.version,
+            "created_at": budget.created_at.isoformat(), "updated_at": budget.updated_at.isoformat(),
+            "approved_by": budget.approved_by,
+            "approved_at": budget.approved_at.isoformat() if budget.approved_at else None,
+            "planned_on": budget.planned_on.isoformat(), **_totals_dict(budget.totals)}
+
+
+def _budget_save(args: argparse.Namespace) -> int:
+    from planner.budgets.changes import money
+    from planner.budgets.snapshot import budget_draft
+    from planner.budgets.store import BudgetConflict
+
+    book = load_price_book(args.prices)
+    for problem in book.problems:
+        print(f"warning: price table left out: {_in_directory(problem, args.prices)}", file=sys.stderr)
+    scenario = load_scenario(args.scenario)
+    draft, result = budget_draft(args.name, scenario, book, args.today or datetime.date.today())
+    for note in model_retirement_notes(result):
+        print(f"warning: {note}", file=sys.stderr)
+    with _budget_store(args) as store:
+        try:
+            saved = store.save(draft, _budget_actor(args), args.over)
+        except BudgetConflict as exc:
+            if args.over is not None or all(problem.field != "name" for problem in exc.problems):
+                raise
+            # The store's words are the app's ("open it"); here, saving over a budget is --over.
+            raise BudgetConflict([dataclasses.replace(problem, message=(
+                f"{problem.message} (on the command line: --over VERSION, the version 'budgets show' gives)"))
+                for problem in exc.problems]) from None
+    totals = saved.totals
+    print(f"saved {saved.name!r}, version {saved.version} ({saved.describe_status()}, owner {saved.owner}) "
+          f"in {_database(args)}")
+    print(f"costed on the {len(saved.table_digests)} price tables in {args.prices}, planning day "
+          f"{saved.planned_on:%d %b %Y}")
+    print(f"{horizon_total(totals.horizon_months)}:")
+    rows = [["", ""], *([o.label, money(o.horizon, totals.currency)] for o in totals.options)]
+    for line in _columns(rows, frozenset({1}))[2:]:  # without the (empty) header and its rule
+        print(f"  {line}")
+    return 0
+
+
+def _budget_list(args: argparse.Namespace) -> int:
+    from planner.budgets.changes import money
+
+    with _budget_store(args) as store:
+        found = store.list(args.search, args.owner, args.status)
+    if args.format == "json":
+        sys.stdout.write(json.dumps([_summary_dict(b) for b in found], indent=2) + "\n")
+        return 0
+    if not found:
+        filtered = args.search or args.owner or args.status
+        print(f"no saved budgets{' match' if filtered else ''} in {_database(args)}")
+        return 0
+    rows = [["Name", "Owner", "Status", "Updated", "Options", "Lowest total incl. build"]]
+    for budget in found:
+        lowest = min(budget.totals.options, key=lambda o: o.horizon, default=None)
+        cheapest = ("n/a" if lowest is None else
+                    f"{money(lowest.horizon, budget.currency)} over {budget.totals.horizon_months} months "
+                    f"({lowest.label})")
+        rows.append([budget.name, budget.owner, budget.describe_status(), _when(budget.updated_at),
+                     str(len(budget.totals.options)), cheapest])
+    sys.stdout.write("\n".join(_columns(rows, frozenset({4}))) + "\n")
+    return 0
+
+
+def _budget_show(args: argparse.Namespace) -> int:
+    from planner.budgets.snapshot import totals_of
+
+    with _budget_store(args) as store:
+        budget = store.get(args.name)
+        try:
+            reopened: Reopened | None = _reopened(store, budget)
+            problem = ""
+        except PlannerError as exc:
+            # The saved figures are still the approved ones: shown, with why they cannot be reproduced.
+            reopened, problem = None, str(exc)
+    again = totals_of(reopened.result) if reopened is not None else None
+    note = reopened.describe() if reopened is not None else f"It cannot be costed again on its own tables: {problem}"
+    if args.format == "json":
+        data = {**_summary_dict(budget),
+                "price_tables": [{"file": name, "sha256": d} for name, d in budget.table_digests.items()],
+                "costed_again": {"same_as_saved": reopened.same_as_saved if reopened is not None else None,
+                                 "note": note, **({"options": _totals_dict(again)["options"]} if again else {})},
+                "scenario": budget.scenario_yaml}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return 0
+    out = [f"{budget.name}: {budget.describe_status()} (version {budget.version})",
+           f"Owner {budget.owner}; created {_when(budget.created_at)}, updated {_when(budget.updated_at)}",
+           f"Planning day {budget.planned_on:%d %b %Y}; {budget.currency} over {budget.totals.horizon_months} months",
+           "", "Figures as saved:", *_totals_table(budget.totals), "",
+           "Price tables it was costed on (SHA-256, first 12 characters):",
+           *(f"  {line}" for line in _columns([["File", "SHA-256"], *([name, d[:12]] for name, d in
+                                                                     budget.table_digests.items())])[2:]),
+           "", note]
+    if reopened is not None and not reopened.same_as_saved and again is not None:
+        out += ["", "Figures as this release costs them:", *_totals_table(again)]
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+def _budget_diff(args: argparse.Namespace) -> int:
+    from planner.budgets.changes import what_changed
+
+    today = load_price_book(args.prices)
+    for problem in today.problems:
+        print(f"warning: price table left out: {_in_directory(problem, args.prices)}", file=sys.stderr)
+    with _budget_store(args) as store:
+        reopened = _reopened(store, store.get(args.name))
+    sys.stdout.write("\n".join(what_changed(reopened, today).report()) + "\n")
+    return 0
+
+
+def _budget_export(args: argparse.Namespace) -> int:
+    if args.format == "xlsx" and args.output is None:
+        raise _usage("--format xlsx writes a workbook: give --output FILE.xlsx")
+    with _budget_store(args) as store:
+        budget = store.get(args.name)
+        reopened = _reopened(store, budget)
+    result = reopened.result
+    if not reopened.same_as_saved:
+        print(f"warning: {reopened.describe()}", file=sys.stderr)
+    for note in model_retirement_notes(result):
+        print(f"warning: {note}", file=sys.stderr)
+    if args.format == "xlsx":
+        from planner.outputs.workbook import budget_pack
+        return _write(args.output, budget_pack(result, reopened.book))
+    if args.format == "json":
+        # The budget it came from, beside the estimate's own keys, as `estimate` puts its ranges there.
+        text = json.dumps({**to_dict(result), "budget": {**_summary_dict(budget), "note": reopened.describe()}},
+                          indent=2) + "\n"
+    elif args.format == "table":
+        text = (f"Budget {budget.name!r}, version {budget.version}: {budget.describe_status()}\n"
+                f"{reopened.describe()}\n\n{to_table(result)}")
+    else:
+        text = FORMATTERS[args.format](result)  # CSV: the line items alone, as a spreadsheet reads them
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    return _write(args.output, text)
+
+
+def _budget_duplicate(args: argparse.Namespace) -> int:
+    with _budget_store(args) as store:
+        copy = store.duplicate(args.name, args.new_name, _budget_actor(args))
+    print(f"duplicated {args.name!r} as {copy.name!r}: a draft owned by {copy.owner}, version {copy.version}, "
+          "on the same price tables")
+    return 0
+
+
+def _budget_approve(args: argparse.Namespace) -> int:
+    with _budget_store(args) as store:
+        approved = store.approve(args.name, _budget_actor(args), args.version)
+    print(f"{approved.name!r}: {approved.describe_status()} (now version {approved.version})")
+    return 0
+
+
+def _budget_delete(args: argparse.Namespace) -> int:
+    with _budget_store(args) as store:
+        store.delete(args.name, _budget_actor(args), args.version)
+    print(f"deleted {args.name!r} from {_database(args)}")
+    return 0
+
+
+BUDGET_COMMANDS = {"save": _budget_save, "list": _budget_list, "show": _budget_show, "diff": _budget_diff,
+                   "export": _budget_export, "duplicate": _budget_duplicate, "approve": _budget_approve,
+                   "delete": _budget_delete}
