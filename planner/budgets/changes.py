@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from planner.budgets.snapshot import Reopened, totals_of
-from planner.budgets.store import BudgetSummary, BudgetTotals, OptionTotals
+from planner.budgets.store import BudgetTotals, OptionTotals, SavedBudget
 from planner.core.errors import PlannerError
 from planner.costs.estimator import Estimate, estimate
 from planner.costs.lines import LineItem
@@ -247,16 +247,16 @@ FIGURES: tuple[tuple[str, str, str], ...] = (  # (label, OptionTotals field, kin
 )
 
 
-def side_by_side(first: Reopened | BudgetSummary, second: Reopened | BudgetSummary
+def side_by_side(first: Reopened | SavedBudget, second: Reopened | SavedBudget
                  ) -> list[tuple[str, str, str, str, str]]:
     """Two saved budgets' figures as saved, option by option (matched by name): rows of (figure, option,
     first, second, difference), in words with units. Money in different currencies is not subtracted.
 
     >>> a = BudgetTotals("USD", 12, (OptionTotals("rag", "RAG", 100.0, 10.0, 220.0, 6.0, 80.0, None),))
     >>> b = BudgetTotals("USD", 12, (OptionTotals("rag", "RAG", 150.0, 10.0, 270.0, 7.5, 90.0, None),))
-    >>> side_by_side(_summary(a), _summary(b))[0]
+    >>> side_by_side(_saved(a), _saved(b))[0]
     ('One-time build cost', 'RAG', '100.00 USD', '150.00 USD', '+50.00 USD')
-    >>> side_by_side(_summary(a), _summary(b))[3]
+    >>> side_by_side(_saved(a), _saved(b))[3]
     ('Weeks to production', 'RAG', '6.0 weeks', '7.5 weeks', '+1.5 weeks')
     """
     one, two = (_totals(x) for x in (first, second))
@@ -274,7 +274,7 @@ def side_by_side(first: Reopened | BudgetSummary, second: Reopened | BudgetSumma
     return rows
 
 
-def _totals(item: Reopened | BudgetSummary) -> BudgetTotals:
+def _totals(item: Reopened | SavedBudget) -> BudgetTotals:
     return item.budget.totals if isinstance(item, Reopened) else item.totals
 
 
@@ -306,6 +306,7 @@ def _difference(x: object, y: object, kind: str, first_currency: str, second_cur
     return f"{(y - x).days:+d} days"
 
 
-def _summary(totals: BudgetTotals) -> BudgetSummary:  # for the examples above
-    moment = datetime.datetime(2027, 1, 4, tzinfo=datetime.UTC)
-    return BudgetSummary("example", "local", "draft", moment, moment, None, None, 1, moment.date(), totals)
+def _saved(totals: BudgetTotals) -> SavedBudget:  # for the examples above
+    moment = datetime.datetime(2027, 1, 4)
+    return SavedBudget("example", "local", "draft", moment, moment, None, None, 1, moment.date(), totals.currency,
+                       totals.horizon_months, len(totals.options), None, totals, "", {}, 0)

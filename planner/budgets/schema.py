@@ -3,13 +3,14 @@
 Three tables:
 
 - ``budgets``: one row per budget: its name, owner, times, status, the version counter that refuses a
-  save made on a stale copy, the scenario written out in full, the planning day and the totals.
+  save made on a stale copy, the scenario written out in full, the planning day and the totals (with the
+  option count and the lowest total beside them, so that a list of thousands parses no totals).
 - ``price_tables``: each distinct price-table text once, keyed by its SHA-256 digest: a hundred budgets
   costed on the same tables store them once.
 - ``budget_price_tables``: which text of which file each budget was costed on.
 
 Times are stored as UTC without a zone (SQLite has none, and the same column must read the same on
-PostgreSQL); ``store`` puts the zone back on reading.
+PostgreSQL); they are read back the same way, and shown with "UTC".
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -55,6 +57,8 @@ budgets = Table(
     Column("planned_on", Date, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("horizon_months", Integer, nullable=False),
+    Column("option_count", Integer, nullable=False),  # these two repeat the totals, for a fast list
+    Column("lowest_total", Float),
     Column("scenario", Text, nullable=False),
     Column("totals", Text, nullable=False),
     CheckConstraint("status IN ('draft', 'approved')", name="status"),

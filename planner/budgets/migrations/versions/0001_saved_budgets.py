@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("planned_on", sa.Date(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("horizon_months", sa.Integer(), nullable=False),
+        sa.Column("option_count", sa.Integer(), nullable=False),
+        sa.Column("lowest_total", sa.Float(), nullable=True),
         sa.Column("scenario", sa.Text(), nullable=False),
         sa.Column("totals", sa.Text(), nullable=False),
         sa.CheckConstraint("status IN ('draft', 'approved')", name=op.f("ck_budgets_status")),
