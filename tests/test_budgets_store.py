@@ -308,6 +308,8 @@ def test_a_missing_folder_and_a_bad_url_are_our_errors(tmp_path: Path) -> None:
         open_store(database_url(str(tmp_path / "nowhere" / "b.sqlite"), tmp_path))
     with pytest.raises(BudgetStoreError, match="not a database URL"):
         open_store("::not a url::")
+    with pytest.raises(BudgetStoreError, match="'mysql' is not a database the store runs on"):
+        open_store("mysql://planner@db.internal/budgets")
 
 
 def test_the_migrations_make_the_tables_the_code_uses(store_url: str) -> None:

@@ -226,6 +226,8 @@ def describe_database(url: str | URL, full_path: bool = False) -> str:
     'budgets.sqlite'
     >>> describe_database("postgresql+psycopg://u:secret@db.internal:5433/budgets")
     'PostgreSQL database budgets on db.internal:5433'
+    >>> describe_database("foo://")
+    'the foo database'
     """
     try:
         parsed = make_url(url)
@@ -234,8 +236,10 @@ def describe_database(url: str | URL, full_path: bool = False) -> str:
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ":memory:"
         return path if full_path else Path(path).name
-    host = f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host)
-    return f"PostgreSQL database {parsed.database} on {host}"
+    host = f"{parsed.host}:{parsed.port}" if parsed.port else str(parsed.host or "this machine")
+    if parsed.get_backend_name() == "postgresql":
+        return f"PostgreSQL database {parsed.database} on {host}"
+    return f"the {parsed.get_backend_name()} database {parsed.database or ''}".rstrip()
 
 
 def clean_name(name: str) -> str:
@@ -482,6 +486,10 @@ def open_store(url: str) -> BudgetStore:
     except ArgumentError:
         raise BudgetStoreError(Problem("budgets database", None, "", (
             "not a database URL; expected a file's path, sqlite:///PATH or postgresql://USER@HOST/DATABASE"))) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise BudgetStoreError(Problem(label, None, "", (
+            f"{parsed.get_backend_name()!r} is not a database the store runs on; expected a file's path, "
+            "sqlite:///PATH or postgresql://USER@HOST/DATABASE")))
     sqlite = parsed.get_backend_name() == "sqlite"
     file = parsed.database or ""
     if sqlite and file and not file.startswith("file:") and not Path(file).parent.is_dir():
