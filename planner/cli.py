@@ -297,6 +297,29 @@ def _in_problem_directory(source: Problem, directory: Path) -> Problem:
     return source
 
 
+def _ranges(scenario: Any, book: PriceBook, today: datetime.date) -> Any:
+    """The scenario's ranges simulated (P10/P50/P90 per option and metric), or None if it gives none."""
+    if not scenario.ranges:
+        return None
+    print(f"simulating {DEFAULT_DRAWS:,} draws over {len(scenario.ranges)} ranged inputs...", file=sys.stderr)
+    return simulate(scenario, book, today=today)
+
+
+def _with_ranges(data: dict[str, Any], spread: Any) -> dict[str, Any]:
+    if spread is not None:
+        data["ranges"] = {name: {metric: dataclasses.asdict(p) for metric, p in metrics.items()}
+                          for name, metrics in spread.items()}
+    return data
+
+
+def _ranges_text(result: Any, spread: Any) -> str:
+    if spread is None:
+        return ""
+    return "\nRanges (P10 / P50 / P90):\n" + "".join(
+        f"  {result.label(name)}: {METRIC_LABELS[metric].lower()} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
+        for name, metrics in spread.items() for metric, p in metrics.items() if metric in METRIC_LABELS)
+
+
 def _estimate(args: argparse.Namespace) -> int:
     book = load_price_book(args.prices)
     for problem in book.problems:
@@ -306,28 +329,18 @@ def _estimate(args: argparse.Namespace) -> int:
     result = estimate(scenario, book, today)
     for note in model_retirement_notes(result):
         print(f"warning: {note}", file=sys.stderr)
-    spread = None
-    if scenario.ranges:
-        print(f"simulating {DEFAULT_DRAWS:,} draws over {len(scenario.ranges)} ranged inputs...", file=sys.stderr)
-        spread = simulate(scenario, book, today=today)
+    spread = _ranges(scenario, book, today)
     if args.format == "xlsx":
         if args.output is None:
             raise _usage("--format xlsx writes a workbook: give --output FILE.xlsx")
         from planner.outputs.workbook import budget_pack
         return _write(args.output, budget_pack(result, book, spread))
     if args.format == "json":
-        data = to_dict(result)
-        if spread is not None:
-            data["ranges"] = {name: {metric: dataclasses.asdict(p) for metric, p in metrics.items()}
-                              for name, metrics in spread.items()}
-        text = json.dumps(data, indent=2) + "\n"
+        text = json.dumps(_with_ranges(to_dict(result), spread), indent=2) + "\n"
     else:
         text = FORMATTERS[args.format](result)
     if args.format == "table":
-        if spread is not None:
-            text += "\nRanges (P10 / P50 / P90):\n" + "".join(
-                f"  {result.label(name)}: {METRIC_LABELS[metric].lower()} {p.p10:,.1f} / {p.p50:,.1f} / {p.p90:,.1f}\n"
-                for name, metrics in spread.items() for metric, p in metrics.items() if metric in METRIC_LABELS)
+        text += _ranges_text(result, spread)
         stale = stale_in_estimate(result, today, args.max_age_days)
         if stale:
             text += f"\nPrices older than {args.max_age_days} days:\n" + "".join(f"  - {s}\n" for s in stale)
@@ -829,12 +842,18 @@ def _totals_dict(totals: BudgetTotals) -> dict[str, Any]:
 
 def _summary_dict(budget: BudgetSummary) -> dict[str, Any]:
     """A saved budget's summary as JSON data: numbers as numbers, times in ISO 8601 (UTC)."""
+    from planner.budgets.store import SavedBudget
+
     return {"name": budget.name, "owner": budget.owner, "status": budget.status,
             "status_in_words": budget.describe_status(), "version": budget.version,
             "created_at": budget.created_at.isoformat(), "updated_at": budget.updated_at.isoformat(),
             "approved_by": budget.approved_by,
             "approved_at": budget.approved_at.isoformat() if budget.approved_at else None,
-            "planned_on": budget.planned_on.isoformat(), **_totals_dict(budget.totals)}
+            "planned_on": budget.planned_on.isoformat(), "currency": budget.currency,
+            "horizon_months": budget.horizon_months, "option_count": budget.option_count,
+            "lowest_total": budget.lowest_total,
+            # The whole budget (show, export) has its totals; a listed one only the two figures above.
+            **(_totals_dict(budget.totals) if isinstance(budget, SavedBudget) else {})}
 
 
 def _budget_save(args: argparse.Namespace) -> int:
@@ -885,12 +904,10 @@ def _budget_list(args: argparse.Namespace) -> int:
         return 0
     rows = [["Name", "Owner", "Status", "Updated", "Options", "Lowest total incl. build"]]
     for budget in found:
-        lowest = min(budget.totals.options, key=lambda o: o.horizon, default=None)
-        cheapest = ("n/a" if lowest is None else
-                    f"{money(lowest.horizon, budget.currency)} over {budget.totals.horizon_months} months "
-                    f"({lowest.label})")
+        cheapest = ("n/a" if budget.lowest_total is None else
+                    f"{money(budget.lowest_total, budget.currency)} over {budget.horizon_months} months")
         rows.append([budget.name, budget.owner, budget.describe_status(), _when(budget.updated_at),
-                     str(len(budget.totals.options)), cheapest])
+                     str(budget.option_count), cheapest])
     sys.stdout.write("\n".join(_columns(rows, frozenset({4}))) + "\n")
     return 0
 
@@ -953,16 +970,18 @@ def _budget_export(args: argparse.Namespace) -> int:
         print(f"warning: {reopened.describe()}", file=sys.stderr)
     for note in model_retirement_notes(result):
         print(f"warning: {note}", file=sys.stderr)
+    # Ranges as `estimate` gives them, drawn on the saved tables and planning day.
+    spread = _ranges(result.scenario, reopened.book, budget.planned_on)
     if args.format == "xlsx":
         from planner.outputs.workbook import budget_pack
-        return _write(args.output, budget_pack(result, reopened.book))
+        return _write(args.output, budget_pack(result, reopened.book, spread))
     if args.format == "json":
         # The budget it came from, beside the estimate's own keys, as `estimate` puts its ranges there.
-        text = json.dumps({**to_dict(result), "budget": {**_summary_dict(budget), "note": reopened.describe()}},
-                          indent=2) + "\n"
+        text = json.dumps({**_with_ranges(to_dict(result), spread),
+                           "budget": {**_summary_dict(budget), "note": reopened.describe()}}, indent=2) + "\n"
     elif args.format == "table":
         text = (f"Budget {budget.name!r}, version {budget.version}: {budget.describe_status()}\n"
-                f"{reopened.describe()}\n\n{to_table(result)}")
+                f"{reopened.describe()}\n\n{to_table(result)}{_ranges_text(result, spread)}")
     else:
         text = FORMATTERS[args.format](result)  # CSV: the line items alone, as a spreadsheet reads them
     if args.output is None:
