@@ -8,9 +8,11 @@ table text is stored once; Alembic's migrations make exactly the tables the code
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import shutil
 import sqlite3
+import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from planner.budgets import store as store_module
 from planner.budgets.changes import side_by_side, what_changed
@@ -33,6 +37,7 @@ from planner.budgets.store import (
     database_url,
     open_store,
 )
+from planner.core.errors import PlannerError
 from planner.inputs.pricebook import DEFAULT_PRICES_DIR, PriceBook, load_price_book
 from planner.inputs.scenario import Scenario, load_scenario
 
@@ -341,3 +346,32 @@ def test_an_upgrade_keeps_saved_budgets_and_a_newer_schema_is_refused(store_url:
     engine.dispose()
     with pytest.raises(BudgetStoreError, match="made by a newer release of llm-planner"):
         open_store(store_url)
+
+
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)  # surrogates and controls too
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=ANY_TEXT, owner=ANY_TEXT, search=ANY_TEXT)
+def test_any_name_owner_or_search_is_saved_or_our_error(name: str, owner: str, search: str) -> None:
+    """Names, owners and searches are typed by people (and, on a command line, may hold bytes that are not
+    UTF-8): each is saved and listed, or refused with our error; never a driver's exception."""
+    folder = Path(tempfile.mkdtemp())
+    store = open_store(database_url(None, folder))
+    try:
+        draft, _ = _BOOK_DRAFT
+        try:
+            saved = store.save(dataclasses.replace(draft, name=name), Actor(owner))
+        except PlannerError as exc:
+            assert "name" in str(exc)
+        else:
+            assert store.get(saved.name).name == saved.name and "\n" not in saved.name
+            assert [b.name for b in store.list(owner=saved.owner)] == [saved.name]
+        store.list(search=search)
+        store.list(owner=owner)
+    finally:
+        store.dispose()
+        shutil.rmtree(folder)
+
+
+_BOOK_DRAFT = budget_draft("fuzz", Scenario(name="Fuzz"), load_price_book(DEFAULT_PRICES_DIR), PLANNED_ON)

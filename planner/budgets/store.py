@@ -52,6 +52,7 @@ from planner.inputs.files import clean_label, digest
 DB_ENV = "LLM_PLANNER_DB"  # the database URL (or an SQLite file's path), when not given with --db
 DB_FILE_NAME = "budgets.sqlite"  # the default store: this file in the price directory, beside the tables
 BUSY_TIMEOUT_SECONDS = 5.0  # how long a write waits for another writer's lock on the SQLite file
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_302_451  # PostgreSQL advisory lock: one replica at a time upgrades the schema
 LIST_LIMIT = 10_000  # the most budgets one listing returns (the app shows them a page at a time)
@@ -249,6 +250,8 @@ def clean_name(name: str) -> str:
     'Q3 support bot'
     """
     cleaned = clean_label(name, NAME_CHARS + 1)
+    if cleaned != _encodable(cleaned):  # a byte that was not UTF-8 on a command line arrives as a lone surrogate
+        raise BudgetConflict(Problem("budget", None, "name", "a name must be UTF-8 text"))
     if not cleaned:
         raise BudgetConflict(Problem("budget", None, "name", "a budget needs a name"))
     if len(cleaned) > NAME_CHARS:
@@ -257,7 +260,16 @@ def clean_name(name: str) -> str:
 
 
 def _person(who: Actor) -> str:
-    return clean_label(who.name, USER_CHARS) or "local"
+    return _encodable(clean_label(who.name, USER_CHARS)) or "local"
+
+
+def _encodable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot hold (a lone surrogate) as a replacement character.
+
+    >>> _encodable("caf\\udce9") == "caf\\ufffd"
+    True
+    """
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _utc_now() -> datetime.datetime:
