@@ -1,7 +1,7 @@
 """Command line: ``estimate`` a scenario, ``size`` GPUs for a model, compare hosting ``routes``,
 ``prices validate`` the tables, and keep ``budgets``: ``save`` a scenario's costs with the price tables
 they came from, ``list``, ``show`` and ``export`` them as approved, ``diff`` one against today's tables,
-``duplicate``, ``approve`` and ``delete``."""
+``compare`` two side by side, ``duplicate``, ``approve`` and ``delete``."""
 
 from __future__ import annotations
 
@@ -216,6 +216,9 @@ def _budget_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser
     export.add_argument("--format", choices=FORMAT_CHOICES, default="table",
                         help="output format; xlsx (the budget pack) needs --output")
     export.add_argument("--output", type=Path, help="write to this file instead of standard output")
+    compare = budget_commands.add_parser("compare", help="two saved budgets' figures side by side, option by option")
+    compare.add_argument("name")
+    compare.add_argument("other")
     duplicate = budget_commands.add_parser("duplicate", help="a draft copy of a budget, on the same tables")
     duplicate.add_argument("name")
     duplicate.add_argument("new_name")
@@ -226,7 +229,7 @@ def _budget_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser
     delete = budget_commands.add_parser("delete", help="delete a budget")
     delete.add_argument("name")
     delete.add_argument("--version", type=int, help="only if it is still at this version")
-    for command in (save, listing, show, diff, export, duplicate, approve, delete):
+    for command in (save, listing, show, diff, export, compare, duplicate, approve, delete):
         command.add_argument("--prices", type=Path, default=DEFAULT_PRICES_DIR,
                              help="price table directory (and the default place of the budgets database)")
         command.add_argument("--db", metavar="URL",
@@ -990,6 +993,17 @@ def _budget_export(args: argparse.Namespace) -> int:
     return _write(args.output, text)
 
 
+def _budget_compare(args: argparse.Namespace) -> int:
+    from planner.budgets.changes import side_by_side
+
+    with _budget_store(args) as store:
+        first, second = store.get(args.name), store.get(args.other)
+    rows = [["Figure", "Option", first.name, second.name, "Difference"],
+            *(list(row) for row in side_by_side(first, second))]
+    sys.stdout.write("\n".join(_columns(rows, frozenset({2, 3, 4}))) + "\n")
+    return 0
+
+
 def _budget_duplicate(args: argparse.Namespace) -> int:
     with _budget_store(args) as store:
         copy = store.duplicate(args.name, args.new_name, _budget_actor(args))
@@ -1013,5 +1027,5 @@ def _budget_delete(args: argparse.Namespace) -> int:
 
 
 BUDGET_COMMANDS = {"save": _budget_save, "list": _budget_list, "show": _budget_show, "diff": _budget_diff,
-                   "export": _budget_export, "duplicate": _budget_duplicate, "approve": _budget_approve,
-                   "delete": _budget_delete}
+                   "export": _budget_export, "compare": _budget_compare, "duplicate": _budget_duplicate,
+                   "approve": _budget_approve, "delete": _budget_delete}

@@ -280,3 +280,17 @@ def test_the_module_docstring_and_help_name_the_budget_commands(capsys):
         main(["budgets", "save", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "$LLM_PLANNER_DB" in help_text and "with a price admin's and an approver's rights" in help_text
+
+
+def test_compare_puts_two_budgets_side_by_side(budgets, expected):
+    budgets.save()
+    budgets.save(name="Same plan, again")
+    code, out, _ = budgets("compare", NAME, "Same plan, again")
+    assert code == 0
+    header, rule, *rows = out.splitlines()
+    assert header.split()[:2] == ["Figure", "Option"] and set(rule) <= {"-", " "}
+    prompt = expected.approaches["prompt"]
+    build = next(r for r in rows if r.startswith("One-time build cost") and "Prompt engineering" in r)
+    # The same plan on the same tables: equal figures, a zero difference, to the cent with the currency.
+    assert build.split()[-6:] == [cents(prompt.one_time_cost), "USD", cents(prompt.one_time_cost), "USD", "0.00", "USD"]
+    assert len(rows) == 6 * len(expected.approaches)  # six figures for each option
