@@ -35,6 +35,7 @@ from planner.measure import corpus, uploads
 from planner.measure.training_file import MAX_TRAINING_FILE_BYTES, NotTrainingFile, apply_to_scenario
 from planner.outputs.share import decode_answers, decode_scenario, encode_scenario
 from ui import access, options_view, views
+from ui.budgets_view import forget_opened, render_budgets
 from ui.inputs import render_inputs, scenario_data, state_from_scenario
 from ui.ranges_view import follow_inputs, render_range_editor, render_ranges
 from ui.text import md
@@ -54,8 +55,7 @@ CORPUS_REPORT = "data:corpus_report"  # the last measured corpus, until its file
 # Bumped to empty the measuring uploaders (their keys end with it): Streamlit then frees their files.
 UPLOAD_ROUND = "data:upload_round"
 VIEWS = ("Charts", "Ranges and break-even", "Why these numbers?", "Which approach fits?", "Hosting routes",
-         "Export and share",
-         "Price tables")
+         "Export and share", "Saved budgets", "Price tables")
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -112,6 +112,12 @@ def load(data: dict[str, Any], book: PriceBook) -> None:
     options_view.restart_widgets()
 
 
+def load_saved(data: dict[str, Any], book: PriceBook) -> None:
+    """Make a saved budget's scenario (plain data) the one on screen: it replaces the example or upload."""
+    load(data, book)
+    st.session_state["example"] = None
+
+
 def replace_base(data: dict[str, Any]) -> None:
     """Make ``data`` the loaded scenario without resetting the widgets (for a change of its ranges)."""
     st.session_state[BASE] = data
@@ -124,6 +130,7 @@ def on_example(book: PriceBook) -> None:
         return
     try:
         load(load_scenario(path).model_dump(mode="json"), book)
+        forget_opened()
     except PlannerError as exc:
         st.session_state[NOTICE] = ("error", f"The example {name} could not be read:\n\n{exc}")
 
@@ -142,6 +149,7 @@ def on_upload(book: PriceBook) -> None:
         st.session_state[NOTICE] = ("error", f"The uploaded scenario was not loaded:\n\n{exc}")
         return
     load(scenario.model_dump(mode="json"), book)
+    forget_opened()
     st.session_state["example"] = None
     st.session_state[NOTICE] = ("success", f"Loaded {upload.name}.")
 
@@ -403,6 +411,8 @@ def main_area(book: PriceBook, who: access.Access) -> None:
         views.render_routes(scenario, book, editor)
     elif view == "Export and share":
         views.render_export(result, scenario, book)
+    elif view == "Saved budgets":
+        render_budgets(result, scenario, book, who, lambda data: load_saved(data, book))
     else:
         views.render_prices(book, scenario, who)
 

@@ -9,6 +9,7 @@ import pytest
 from conftest import REPO, shown
 from streamlit.testing.v1 import AppTest
 
+from planner.budgets.store import Actor
 from planner.price_admin.store import read_table, save_table
 from ui.access import Access, resolve
 
@@ -62,11 +63,46 @@ def test_proxy_identity_comes_from_the_configured_header_only():
     assert resolve({}, {}, False, None, {"X-Forwarded-Email": ADMIN}, "0.0.0.0").mode == "network"
 
 
+def test_budget_approvers_by_address_or_group_claim_and_every_price_admin_approves_too():
+    settings = {"admins": [ADMIN], "budget_approvers": ["Cy@Example.com"], "budget_approver_groups": ["finance"],
+                "groups_claim": "roles"}
+    cy = resolve(settings, {}, True, {"is_logged_in": True, "email": "cy@example.com"}, {}, None)
+    assert cy == Access("login", "cy@example.com", False, approver=True)
+    assert cy.budget_approver and not cy.price_admin
+    assert cy.actor() == Actor("cy@example.com", price_admin=False, approver=True) and cy.actor().may_approve
+    bo = {"is_logged_in": True, "email": "bo@example.com"}
+    assert not resolve(settings, {}, True, bo, {}, None).budget_approver
+    assert resolve(settings, {}, True, {**bo, "roles": ["staff", "finance"]}, {}, None).budget_approver
+    assert not resolve(settings, {}, True, {**bo, "groups": ["finance"]}, {}, None).budget_approver  # not the claim
+    ana = resolve(settings, {}, True, {"is_logged_in": True, "email": ADMIN}, {}, None)
+    assert ana == Access("login", ADMIN, True) and ana.budget_approver  # an admin, not listed as an approver
+    assert ana.actor() == Actor(ADMIN, price_admin=True, approver=True)
+
+
+def test_budget_approvers_behind_a_proxy_and_nobody_approves_in_read_only_or_network_mode():
+    proxy = {"user_header": "X-Forwarded-Email", "groups_header": "X-Forwarded-Groups",
+             "budget_approver_groups": ["finance"]}
+    headers = {"x-forwarded-email": "dee@example.com", "x-forwarded-groups": "staff, finance"}
+    dee = resolve(proxy, {}, False, None, headers, "0.0.0.0")
+    assert dee == Access("proxy", "dee@example.com", False, approver=True)
+    # no header: nobody, whatever the groups header says
+    assert resolve(proxy, {}, False, None, {"x-forwarded-groups": "finance"}, "0.0.0.0") == Access("proxy", None, False)
+    listed = {"budget_approvers": ["cy@example.com"], "read_only": True}
+    assert not resolve(listed, {}, True, {"is_logged_in": True, "email": "cy@example.com"}, {}, None).budget_approver
+    nobody = resolve({}, {}, False, None, {}, "0.0.0.0")
+    assert nobody.actor() == Actor("local", price_admin=False, approver=False) and not nobody.actor().may_approve
+    laptop = resolve({}, {}, False, None, {}, "127.0.0.1")
+    assert laptop.actor() == Actor("local", price_admin=True, approver=True)
+
+
 def test_each_mode_says_what_it_allows_in_words():
     assert "read-only" in Access("network", None, False).describe()
     assert Access("local", "local", True).describe().startswith("Local mode")
     assert "price admin" in Access("proxy", ADMIN, True).describe()
     assert Access("login", None, False, True).describe().startswith("Not signed in")
+    approver = Access("login", "cy@example.com", False, approver=True).describe()
+    assert approver.startswith("Logged in as cy@example.com (viewer, budget approver): you can estimate")
+    assert approver.endswith("You can also approve saved budgets.")
 
 
 # --- the app, headless ----------------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 A **viewer** may estimate, give ranges, export, share links and try private what-if edits of a price
 table, which are never saved. A **price admin** may also save, upload, import, restore and reset the
-shared price tables, and each save is recorded in the table's history under their name.
+shared price tables, and each save is recorded in the table's history under their name. A **budget
+approver** (``access.budget_approvers`` by e-mail, ``access.budget_approver_groups`` by group) may approve
+saved budgets, as a price admin may; anyone signed in saves budgets of their own.
 
 Who someone is comes from the first of these that the deployment sets up (``.streamlit/secrets.toml``
 and the environment):
@@ -12,11 +14,11 @@ and the environment):
 2. **Login** (an ``[auth]`` section: Streamlit's built-in OpenID Connect login, ``st.login``): a visitor
    logs in first; price admins are the e-mail addresses in ``access.admins`` or the members of a group
    in ``access.admin_groups`` (read from the identity token's ``access.groups_claim``, ``groups`` by
-   default).
+   default); budget approvers likewise in ``access.budget_approvers`` and ``access.budget_approver_groups``.
 3. **Reverse proxy** (``access.user_header``, e.g. ``X-Forwarded-Email``): the identity a trusted proxy
    in front of the app puts in a request header (and groups in ``access.groups_header``, separated by
-   commas); admins as above. Set this only behind a proxy that sets the header itself, or anyone can
-   claim any name.
+   commas); admins and budget approvers as above. Set this only behind a proxy that sets the header
+   itself, or anyone can claim any name.
 4. **No login**: on a laptop (the server listening on this machine only, ``server.address`` a loopback
    address, as ``.streamlit/config.toml`` sets it) the one user is the price admin, recorded as
    "local"; a server reachable from the network with no login keeps the prices read-only.
@@ -35,6 +37,8 @@ from typing import Any, Literal
 
 import streamlit as st
 
+from planner.budgets.store import Actor
+
 READ_ONLY_ENV = "LLM_PLANNER_READ_ONLY"
 DEFAULT_GROUPS_CLAIM = "groups"
 LOCAL_USER = "local"  # who a save on a laptop without a login is recorded as
@@ -49,11 +53,29 @@ class Access:
     user: str | None  # the name recorded in the history; None while unknown (not logged in, no header)
     price_admin: bool
     needs_login: bool = False  # login mode and not logged in yet
+    approver: bool = False  # listed as a budget approver (by e-mail or group); see ``budget_approver``
 
     @property
     def role(self) -> str:
         """"price admin" or "viewer"."""
         return "price admin" if self.price_admin else "viewer"
+
+    @property
+    def budget_approver(self) -> bool:
+        """Whether they may approve saved budgets: a listed budget approver, or a price admin.
+
+        >>> Access("local", "local", True).budget_approver, Access("login", "bo@example.com", False).budget_approver
+        (True, False)
+        """
+        return self.price_admin or self.approver
+
+    def actor(self) -> Actor:
+        """Who they are to the saved budgets' store, with their rights ("local" when nobody is signed in).
+
+        >>> Access("proxy", "bo@example.com", False, approver=True).actor()
+        Actor(name='bo@example.com', price_admin=False, approver=True)
+        """
+        return Actor(self.user or LOCAL_USER, self.price_admin, self.budget_approver)
 
     def describe(self) -> str:
         """What is on, in plain words, for the top of the page.
@@ -77,6 +99,8 @@ class Access:
         if self.user is None:
             return f"Not signed in: {viewer}"
         who = "Logged in" if self.mode == "login" else "Signed in through the proxy"
+        if self.approver and not self.price_admin:
+            return f"{who} as {self.user} (viewer, budget approver): {viewer} You can also approve saved budgets."
         return f"{who} as {self.user} ({self.role}): {admin if self.price_admin else viewer}"
 
 
@@ -89,15 +113,18 @@ def resolve(settings: Mapping[str, Any], env: Mapping[str, str], login_configure
     request's headers (any case); ``server_address`` is Streamlit's ``server.address``.
 
     >>> resolve({}, {}, False, None, {}, "127.0.0.1")
-    Access(mode='local', user='local', price_admin=True, needs_login=False)
+    Access(mode='local', user='local', price_admin=True, needs_login=False, approver=False)
     >>> resolve({}, {}, False, None, {}, None).price_admin  # listening on every interface, no login
     False
     >>> resolve({"admins": ["Ana@Example.com"]}, {}, True, {"is_logged_in": True, "email": "ana@example.com"},
     ...         {}, None)
-    Access(mode='login', user='ana@example.com', price_admin=True, needs_login=False)
+    Access(mode='login', user='ana@example.com', price_admin=True, needs_login=False, approver=False)
     >>> resolve({"user_header": "X-Forwarded-Email", "admin_groups": ["pricing"], "groups_header": "X-Groups"}, {},
     ...         False, None, {"x-forwarded-email": "bo@example.com", "x-groups": "staff, pricing"}, None)
-    Access(mode='proxy', user='bo@example.com', price_admin=True, needs_login=False)
+    Access(mode='proxy', user='bo@example.com', price_admin=True, needs_login=False, approver=False)
+    >>> resolve({"budget_approvers": ["cy@example.com"]}, {}, True, {"is_logged_in": True, "email": "Cy@example.com"},
+    ...         {}, None)
+    Access(mode='login', user='Cy@example.com', price_admin=False, needs_login=False, approver=True)
     >>> resolve({}, {"LLM_PLANNER_READ_ONLY": "1"}, False, None, {}, "127.0.0.1").price_admin
     False
     """
@@ -105,26 +132,31 @@ def resolve(settings: Mapping[str, Any], env: Mapping[str, str], login_configure
         return Access("read_only", None, False)
     admins = {str(a).strip().lower() for a in _list(settings.get("admins"))}
     admin_groups = {str(g).strip() for g in _list(settings.get("admin_groups"))}
+    approvers = {str(a).strip().lower() for a in _list(settings.get("budget_approvers"))}
+    approver_groups = {str(g).strip() for g in _list(settings.get("budget_approver_groups"))}
     if login_configured:
         if not user or not user.get("is_logged_in"):
             return Access("login", None, False, needs_login=True)
         name = str(user.get("email") or user.get("preferred_username") or user.get("sub") or "").strip()
         groups = {str(g).strip() for g in _list(user.get(str(settings.get("groups_claim") or DEFAULT_GROUPS_CLAIM)))}
-        return Access("login", name or None, bool(name) and _admin(name, groups, admins, admin_groups))
+        return Access("login", name or None, bool(name) and _listed(name, groups, admins, admin_groups),
+                      approver=bool(name) and _listed(name, groups, approvers, approver_groups))
     header = str(settings.get("user_header") or "").strip()
     if header:
         lowered = {str(k).lower(): str(v) for k, v in headers.items()}
         name = lowered.get(header.lower(), "").strip()
         groups_header = str(settings.get("groups_header") or "").strip().lower()
         groups = {g.strip() for g in lowered.get(groups_header, "").split(",") if g.strip()} if groups_header else set()
-        return Access("proxy", name or None, bool(name) and _admin(name, groups, admins, admin_groups))
+        return Access("proxy", name or None, bool(name) and _listed(name, groups, admins, admin_groups),
+                      approver=bool(name) and _listed(name, groups, approvers, approver_groups))
     if _loopback(server_address):
         return Access("local", LOCAL_USER, True)
     return Access("network", None, False)
 
 
-def _admin(name: str, groups: set[str], admins: set[str], admin_groups: set[str]) -> bool:
-    return name.lower() in admins or bool(groups & admin_groups)
+def _listed(name: str, groups: set[str], names: set[str], listed_groups: set[str]) -> bool:
+    """Whether the person is among ``names`` (e-mails, lower case) or in one of ``listed_groups``."""
+    return name.lower() in names or bool(groups & listed_groups)
 
 
 def _true(value: Any) -> bool:
