@@ -33,9 +33,12 @@ COPY examples/ examples/
 COPY pricing/ pricing/
 COPY scripts/container-start.sh scripts/container-start.sh
 
-# The app reads and saves the tables in LLM_PLANNER_PRICES (history in .history/, the lock .lock).
+# The app reads and saves the tables in LLM_PLANNER_PRICES (history in .history/, the lock .lock), and the
+# saved budgets in LLM_PLANNER_DB: beside the tables on the volume, not among them, so that emptying
+# /data/pricing to start over from the image's tables keeps the budgets.
 ENV LLM_PLANNER_PRICES=/data/pricing \
-    LLM_PLANNER_BUNDLED=/app/pricing
+    LLM_PLANNER_BUNDLED=/app/pricing \
+    LLM_PLANNER_DB=/data/budgets.sqlite
 VOLUME ["/data"]
 
 USER planner

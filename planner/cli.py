@@ -35,6 +35,7 @@ from planner.analysis.staleness import (
     stale_in_estimate,
     stale_prices,
 )
+from planner.budgets import DB_ENV, LOCAL_PERSON
 from planner.core.errors import PlannerError, PricingError, Problem
 from planner.costs.estimator import estimate
 from planner.costs.lines import horizon_total
@@ -180,9 +181,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# The store's DB_ENV, written out: importing planner.budgets.store here would load SQLAlchemy for every command.
-BUDGETS_DB_ENV = "LLM_PLANNER_DB"
-COMMAND_LINE_PERSON = "local"  # the owner and approver the command line records unless given --as
 
 
 def _budget_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -234,10 +232,10 @@ def _budget_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser
                              help="price table directory (and the default place of the budgets database)")
         command.add_argument("--db", metavar="URL",
                              help="the budgets database: an SQLite file's path, sqlite:///PATH or "
-                                  f"postgresql://USER@HOST/DATABASE (default: ${BUDGETS_DB_ENV}, else "
+                                  f"postgresql://USER@HOST/DATABASE (default: ${DB_ENV}, else "
                                   "budgets.sqlite in the price directory)")
-        command.add_argument("--as", dest="person", default=COMMAND_LINE_PERSON, metavar="NAME",
-                             help=f"the name recorded as owner or approver (default: {COMMAND_LINE_PERSON}). The "
+        command.add_argument("--as", dest="person", default=LOCAL_PERSON, metavar="NAME",
+                             help=f"the name recorded as owner or approver (default: {LOCAL_PERSON}). The "
                                   "command line acts with a price admin's and an approver's rights, whatever the name: "
                                   "whoever can run it on the server can write the database file anyway")
 
@@ -837,12 +835,6 @@ def _totals_table(totals: BudgetTotals) -> list[str]:
             *_columns(rows, frozenset(range(1, 6)))]
 
 
-def _totals_dict(totals: BudgetTotals) -> dict[str, Any]:
-    return {"currency": totals.currency, "horizon_months": totals.horizon_months, "options": [
-        {**dataclasses.asdict(o), "goes_live": o.goes_live.isoformat() if o.goes_live else None}
-        for o in totals.options]}
-
-
 def _summary_dict(budget: BudgetSummary) -> dict[str, Any]:
     """A saved budget's summary as JSON data: numbers as numbers, times in ISO 8601 (UTC)."""
     from planner.budgets.store import SavedBudget
@@ -856,7 +848,7 @@ def _summary_dict(budget: BudgetSummary) -> dict[str, Any]:
             "horizon_months": budget.horizon_months, "option_count": budget.option_count,
             "lowest_total": budget.lowest_total,
             # The whole budget (show, export) has its totals; a listed one only the two figures above.
-            **(_totals_dict(budget.totals) if isinstance(budget, SavedBudget) else {})}
+            **(budget.totals.to_dict() if isinstance(budget, SavedBudget) else {})}
 
 
 def _budget_save(args: argparse.Namespace) -> int:
@@ -932,7 +924,7 @@ def _budget_show(args: argparse.Namespace) -> int:
         data = {**_summary_dict(budget),
                 "price_tables": [{"file": name, "sha256": d} for name, d in budget.table_digests.items()],
                 "costed_again": {"same_as_saved": reopened.same_as_saved if reopened is not None else None,
-                                 "note": note, **({"options": _totals_dict(again)["options"]} if again else {})},
+                                 "note": note, **({"options": again.to_dict()["options"]} if again else {})},
                 "scenario": budget.scenario_yaml}
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return 0
@@ -958,8 +950,10 @@ def _budget_diff(args: argparse.Namespace) -> int:
         print(f"warning: price table left out: {_in_directory(problem, args.prices)}", file=sys.stderr)
     with _budget_store(args) as store:
         reopened = _reopened(store, store.get(args.name))
-    sys.stdout.write("\n".join(what_changed(reopened, today).report()) + "\n")
-    return 0
+    changes = what_changed(reopened, today)
+    sys.stdout.write("\n".join(changes.report()) + "\n")
+    # As `prices validate` does: 1 when something was found that needs a person (it cannot be costed today).
+    return EXIT_PROBLEMS_FOUND if changes.problem else 0
 
 
 def _budget_export(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from planner.budgets import store as store_module
 from planner.budgets.changes import side_by_side, what_changed
+from planner.budgets.schema import budgets as budgets_table
 from planner.budgets.schema import metadata
 from planner.budgets.snapshot import budget_draft, reopen
 from planner.budgets.store import (
@@ -33,6 +34,7 @@ from planner.budgets.store import (
     BudgetNotFound,
     BudgetStore,
     BudgetStoreError,
+    BudgetSummary,
     NotAllowed,
     database_url,
     open_store,
@@ -119,14 +121,18 @@ def test_a_saved_budget_reopens_on_its_own_tables_and_names_the_price_that_moved
     assert "0.75 → 0.9 USD per million tokens" in move.describe()
     # Its effect on each option: the tokens billed at it (the saved lines' quantities, in millions) times the
     # 0.15 USD it rose by, summed by hand from the lines.
+    # Each line's change is shown to the cent, and the effect is their sum: within half a cent a line.
     for option, result in again.result.approaches.items():
-        tokens = sum(line.horizon_amount / line.unit_price for line in result.lines if line.price_key == PRICE_KEY)
+        billed = [line for line in result.lines if line.price_key == PRICE_KEY]
+        tokens = sum(line.horizon_amount / line.unit_price for line in billed)
         effect = dict(move.effects).get(result.label, 0.0)
-        assert effect == pytest.approx(tokens * (NEW_PRICE - OLD_PRICE), rel=1e-9), option
+        assert effect == pytest.approx(tokens * (NEW_PRICE - OLD_PRICE), abs=0.005 * len(billed)), option
     report = "\n".join(changes.report())
     assert "openai/gpt-5.4-mini: input per million tokens: 0.75 → 0.9 USD" in report
     prompt = next(o for o in changes.options if o.label == "Prompt engineering")
-    assert prompt.horizon_delta == pytest.approx(prompt.new.horizon - prompt.old.horizon)  # type: ignore[union-attr]
+    # The difference between the totals as shown, to the cent: 37,929.24 less 36,759.39 is 1,169.85, where the
+    # unrounded difference, 1,169.8519, would round to the same; the walk found cases where it does not.
+    assert prompt.horizon_delta == round(round(prompt.new.horizon, 2) - round(prompt.old.horizon, 2), 2)  # type: ignore[union-attr]
     assert prompt.horizon_delta > 0  # type: ignore[operator]
 
 
@@ -162,23 +168,34 @@ def test_two_sessions_saving_one_budget_get_one_conflict(store_url: str, prices:
         second.dispose()
 
 
-def test_a_save_between_the_check_and_the_write_is_still_a_conflict(store_url: str, prices: Path) -> None:
-    """The version check and the write are one statement: a save that lands after this session checked the
-    version, but before it wrote, still makes this one a conflict (the threads above may not interleave so)."""
+def test_a_save_between_the_check_and_the_write_is_still_refused(store_url: str, prices: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save that another session tries after this one checked the version, but before it wrote: on
+    PostgreSQL it lands, and the version in the UPDATE's WHERE makes this one a conflict; on SQLite this one
+    holds the file's write lock from its start (BEGIN IMMEDIATE), so the other waits and gives up. Either
+    way one save lands and the other is refused (the threads above may not interleave so)."""
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.5)
     book = load_price_book(prices)
     first, second = open_store(store_url), open_store(store_url)
     try:
         saved = _save(first, "Shared plan", book)
-        check = first._check_version
+        check, refused = first._check_version, []
 
         def check_then_let_the_other_save(current, expected, what):  # type: ignore[no-untyped-def]
             check(current, expected, what)
-            _save(second, "Shared plan", book, expected_version=expected)
+            try:
+                _save(second, "Shared plan", book, expected_version=expected)
+            except BudgetStoreError as exc:
+                refused.append(str(exc))
 
         first._check_version = check_then_let_the_other_save  # type: ignore[method-assign]
-        with pytest.raises(BudgetConflict, match="changed by someone else while saving; nothing was written"):
-            _save(first, "Shared plan", book, expected_version=saved.version)
-        assert second.get("Shared plan").version == 2
+        if store_url.startswith("sqlite"):
+            assert _save(first, "Shared plan", book, expected_version=saved.version).version == 2
+            assert refused and "locked by another program" in refused[0]
+        else:
+            with pytest.raises(BudgetConflict, match="changed by someone else while saving; nothing was written"):
+                _save(first, "Shared plan", book, expected_version=saved.version)
+        assert second.get("Shared plan").version == 2  # one save landed, once
     finally:
         first.dispose()
         second.dispose()
@@ -188,8 +205,13 @@ def test_a_stale_copy_cannot_overwrite(store: BudgetStore, prices: Path) -> None
     book = load_price_book(prices)
     saved = _save(store, "Plan", book)
     _save(store, "Plan", book, expected_version=saved.version)  # someone else saves first: version 2
-    with pytest.raises(BudgetConflict, match="version 1; it is now version 2"):
+    with pytest.raises(BudgetConflict) as stale:
         _save(store, "Plan", book, expected_version=saved.version)
+    assert str(stale.value).startswith("'Plan' was changed since you opened it (version 1; it is now version 2, saved ")
+    assert store_module.DB_FILE_NAME not in str(stale.value)  # about the budget, not the database
+    store.approve("Plan", BO, expected_version=2)
+    with pytest.raises(BudgetConflict, match=r"it is now version 3, approved by bo@example\.com "):
+        store.approve("Plan", BO, expected_version=2)
     with pytest.raises(BudgetConflict, match="already saved"):
         _save(store, "Plan", book)  # a new budget cannot take a saved one's name
 
@@ -210,7 +232,9 @@ def test_who_may_approve_change_and_delete(store: BudgetStore, prices: Path) -> 
         _save(store, "Ana's plan", book, expected_version=3)
     copy = store.duplicate(saved.name, "Ana's plan, v2", Actor("cy@example.com"))
     assert (copy.status, copy.owner, copy.version, copy.totals) == ("draft", "cy@example.com", 1, approved.totals)
-    store.delete(saved.name, ANA)  # the owner may delete it, approved or not
+    with pytest.raises(NotAllowed, match="only a price admin may delete an approved budget"):
+        store.delete(saved.name, ANA)  # the owner alone cannot take back an approved budget
+    store.delete(saved.name, ADMIN)
     with pytest.raises(BudgetNotFound):
         store.get(saved.name)
     assert store.table_texts(store.get("Ana's plan, v2")) == book.texts  # the copy keeps the tables
@@ -348,7 +372,12 @@ def test_an_upgrade_keeps_saved_budgets_and_a_newer_schema_is_refused(store_url:
         open_store(store_url)
 
 
-ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=300)  # surrogates and controls too
+# Any character, surrogates and controls too; and, as those are rare among all of Unicode, strings made mostly of
+# the characters that have broken stores before (a lone surrogate, NUL, LIKE's wildcards and escape, quotes).
+ANY_TEXT = st.one_of(
+    st.text(st.characters(codec=None, exclude_categories=()), max_size=300),
+    st.text(st.sampled_from(["\ud800", "\udcff", "\x00", "%", "_", "\\", "'", '"', "é", "ß", "a", " ", "\n"]),
+            max_size=40))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -375,3 +404,139 @@ def test_any_name_owner_or_search_is_saved_or_our_error(name: str, owner: str, s
 
 
 _BOOK_DRAFT = budget_draft("fuzz", Scenario(name="Fuzz"), load_price_book(DEFAULT_PRICES_DIR), PLANNED_ON)
+
+
+def test_a_moved_exchange_rate_is_named_and_not_blamed_on_the_prices(store: BudgetStore, prices: Path) -> None:
+    """A GBP budget after the pound's rate moves from 1.27 to 1.35 US dollars: no price moved as published,
+    so the exchange rate is the one move named, and each line billed in US dollars falls by 1.27/1.35."""
+    uk = load_scenario(EXAMPLE.parent / "uk_wealth_manager_london.yaml")
+    saved = _save(store, "UK", load_price_book(prices), scenario=uk)
+    fx = prices / "fx.yaml"
+    assert "  GBP:\n    usd_per_unit: 1.27\n" in fx.read_text()
+    fx.write_text(fx.read_text().replace("  GBP:\n    usd_per_unit: 1.27\n", "  GBP:\n    usd_per_unit: 1.35\n"))
+    again = reopen(store.get("UK"), store.table_texts(saved))
+    changes = what_changed(again, load_price_book(prices))
+    [move] = changes.prices
+    assert (move.key, move.old, move.new) == ("fx.rates.GBP.usd_per_unit", 1.27, 1.35)
+    converted = [(r.label, line) for r in again.result.approaches.values() for line in r.lines
+                 if line.note.startswith("converted from USD")]
+    assert converted
+    for label, line in converted:
+        [change] = [c for c in changes.lines if c.option == label and c.item == line.item]
+        assert change.new_amount == pytest.approx(line.horizon_amount * 1.27 / 1.35, rel=1e-12)
+    for label, amount in move.effects:
+        mine = [c for c in changes.lines if c.option == label and any(
+            c.item == line.item for lab, line in converted if lab == label)]
+        assert amount == pytest.approx(sum(c.delta for c in mine), abs=1e-9)
+
+
+def test_a_moved_assumption_is_named(store: BudgetStore, prices: Path) -> None:
+    saved = _save(store, "Plan", load_price_book(prices))
+    path = prices / "assumptions.yaml"
+    assert "prompt_design_hours:\n  value: 40\n" in path.read_text()
+    path.write_text(path.read_text().replace("prompt_design_hours:\n  value: 40\n",
+                                             "prompt_design_hours:\n  value: 80\n"))
+    changes = what_changed(reopen(saved, store.table_texts(saved)), load_price_book(prices))
+    [move] = [m for m in changes.prices if m.key.startswith("assumptions.")]
+    assert move.describe() == "assumption: prompt design hours: 40 → 80"
+    prompt = next(o for o in changes.options if o.label == "Prompt engineering")
+    assert prompt.one_time_delta is not None and prompt.one_time_delta > 0  # 40 more hours of prompt design
+
+
+def test_nobody_signed_in_reads_but_changes_nothing(store: BudgetStore, prices: Path) -> None:
+    book = load_price_book(prices)
+    saved = _save(store, "Plan", book, who=Actor("local", price_admin=True))
+    nobody = Actor(None)
+    for attempt in (lambda: _save(store, "Mine", book, who=nobody),
+                    lambda: store.duplicate("Plan", "Copy", nobody),
+                    lambda: store.delete("Plan", nobody),
+                    lambda: store.approve("Plan", nobody, expected_version=1)):
+        with pytest.raises(NotAllowed):
+            attempt()
+    assert [b.name for b in store.list()] == ["Plan"] and store.get("Plan").version == saved.version
+    assert store.get("Plan").owner == "local"  # and "local" is no one's name but the laptop's and the command line's
+
+
+def test_owners_are_matched_in_any_case(store: BudgetStore, prices: Path) -> None:
+    book = load_price_book(prices)
+    _save(store, "Plan", book, who=Actor("Ana@Example.com"))
+    assert _save(store, "Plan", book, who=ANA, expected_version=1).version == 2  # ana@example.com, as she logs in
+
+
+def test_odd_text_in_lookups_is_our_error_or_nothing_found(store: BudgetStore, prices: Path) -> None:
+    """A command line's byte that is not UTF-8 arrives as a lone surrogate; PostgreSQL refuses a NUL in text."""
+    _save(store, "Plan", load_price_book(prices))
+    for odd in ("\udcff", "\ud800x"):
+        assert store.list(search=odd) == [] and store.list(owner=odd) == []
+        with pytest.raises(BudgetNotFound):
+            store.get(odd)
+    # A NUL is left out, as a name is saved without it.
+    assert [b.name for b in store.list(search="pl\x00an")] == ["Plan"] and store.get("Plan\x00").name == "Plan"
+
+
+def test_searching_folds_case_in_every_script(store: BudgetStore, prices: Path) -> None:
+    book = load_price_book(prices)
+    _save(store, "Été 2027", book)
+    _save(store, "Straße", book)
+    assert [b.name for b in store.list(search="ÉTÉ")] == ["Été 2027"]  # SQLite's own LIKE folds ASCII only
+    assert [b.name for b in store.list(search="STRASSE")] == ["Straße"]
+
+
+def test_tables_read_after_the_budget_moved_on_are_a_conflict(store: BudgetStore, prices: Path) -> None:
+    book = load_price_book(prices)
+    opened = _save(store, "Plan", book)
+    _raise_price(prices)
+    _save(store, "Plan", load_price_book(prices), expected_version=1)  # saved over, on other tables
+    with pytest.raises(BudgetConflict, match="changed or deleted since it was opened"):
+        store.table_texts(opened)
+
+
+def test_the_first_openings_of_a_new_file_at_once_all_succeed(tmp_path: Path) -> None:
+    """Four app processes starting on a new file: one makes the tables, the others wait for it (each
+    opening takes the write lock while it checks and migrates), and none finds them half-made."""
+    url, errors, stores = database_url(None, tmp_path), [], []
+    barrier = threading.Barrier(4)
+
+    def opening() -> None:
+        barrier.wait(timeout=30)
+        try:
+            stores.append(open_store(url))
+        except BudgetStoreError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=opening) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == [] and len(stores) == 4
+        assert stores[0].list() == []
+    finally:
+        for opened in stores:
+            opened.dispose()
+
+
+def test_the_list_reads_its_columns_into_the_fields_of_the_same_names() -> None:
+    """``_summary`` fills a summary by position (fast): the columns and the fields must keep one order."""
+    assert [c.name for c in store_module._SUMMARY_COLUMNS] == [f.name for f in dataclasses.fields(BudgetSummary)]
+
+
+def test_the_migrations_make_the_check_constraints_the_code_declares(store_url: str) -> None:
+    """Alembic's comparison leaves CHECK constraints out: compared here, by name and text."""
+    open_store(store_url).dispose()
+    engine = sa.create_engine(store_url)
+    try:
+        found = {c["name"]: " ".join(c["sqltext"].split()) for c in sa.inspect(engine).get_check_constraints("budgets")}
+    finally:
+        engine.dispose()
+    declared = {c.name: " ".join(str(c.sqltext).split()) for c in budgets_table.constraints
+                if isinstance(c, sa.CheckConstraint)}
+    assert set(found) == set(declared) == {"ck_budgets_status", "ck_budgets_approved_with_who_and_when"}
+    if store_url.startswith("sqlite"):  # SQLite keeps the text as written; PostgreSQL rewrites it
+        assert sorted(found.values()) == sorted(declared.values())
+
+
+def test_an_in_memory_database_is_refused() -> None:
+    with pytest.raises(BudgetStoreError, match="in-memory database keeps nothing"):
+        open_store("sqlite://")

@@ -322,3 +322,16 @@ def test_the_readmes_hosting_section_builds_and_runs_this_image():
     assert words[-1] == "llm-planner"
     assert env()["LLM_PLANNER_PRICES"] in section and "/_stcore/health" in section
     assert "### Who may change prices\n\nTwo roles." in section
+
+
+def test_the_saved_budgets_live_on_the_volume_beside_the_tables():
+    """On the volume, so they survive a new image; not among the tables, so that emptying the price
+    directory to start over from the image's tables (README) keeps them."""
+    _, arguments = only("VOLUME")
+    volumes = exec_form(arguments) if arguments.startswith("[") else arguments.split()
+    database = Path(env()["LLM_PLANNER_DB"])
+    assert any(database.is_relative_to(v) for v in volumes), (database, volumes)
+    assert not database.is_relative_to(env()["LLM_PLANNER_PRICES"])
+    from planner.budgets import DB_ENV
+
+    assert DB_ENV == "LLM_PLANNER_DB"

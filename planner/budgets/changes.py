@@ -16,19 +16,40 @@ that is new today (another GPU now cheapest) or gone shows as one, with the old 
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from planner.budgets.snapshot import Reopened, totals_of
 from planner.budgets.store import BudgetTotals, OptionTotals, SavedBudget
 from planner.core.errors import PlannerError
 from planner.costs.estimator import Estimate, estimate
 from planner.costs.lines import LineItem
+from planner.inputs.files import digest
 from planner.inputs.pricebook import PriceBook, describe_key
 from planner.inputs.scenario import parse_scenario
 
-CENT = 0.005  # a difference that rounds to less than a cent is no change
+CENT = 0.005  # half a cent: a difference smaller than this shows as 0.00, and is no change
+
+
+def in_cents(amount: float) -> float:
+    """``amount`` rounded to the cent, as it is shown.
+
+    >>> in_cents(61076.964), in_cents(50875.476)
+    (61076.96, 50875.48)
+    """
+    return round(amount, 2)
+
+
+def difference(new: float, old: float) -> float:
+    """``new`` less ``old`` as people check it: between the two amounts as shown, to the cent.
+
+    >>> difference(61076.964, 50875.476)  # 61,076.96 - 50,875.48, where the unrounded 10,201.488 shows +10,201.49
+    10201.48
+    """
+    return round(in_cents(new) - in_cents(old), 2)
 
 
 def money(amount: float, currency: str) -> str:
@@ -43,10 +64,12 @@ def money(amount: float, currency: str) -> str:
 def signed(amount: float, currency: str) -> str:
     """A difference, with its sign.
 
-    >>> signed(12.5, "EUR"), signed(-3, "EUR"), signed(0, "EUR")
-    ('+12.50 EUR', '-3.00 EUR', '0.00 EUR')
+    >>> signed(12.5, "EUR"), signed(-3, "EUR"), signed(0, "EUR"), signed(-0.003, "EUR")
+    ('+12.50 EUR', '-3.00 EUR', '0.00 EUR', '0.00 EUR')
     """
-    return f"{'+' if amount >= CENT else ''}{money(amount, currency)}"
+    if abs(amount) < CENT:
+        return money(0.0, currency)
+    return f"{'+' if amount > 0 else ''}{money(amount, currency)}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +83,7 @@ class OptionChange:
     def _delta(self, figure: str) -> float | None:
         if self.old is None or self.new is None:
             return None
-        return float(getattr(self.new, figure) - getattr(self.old, figure))
+        return difference(getattr(self.new, figure), getattr(self.old, figure))
 
     @property
     def one_time_delta(self) -> float | None:
@@ -84,17 +107,26 @@ class PriceMove:
     old: float | None
     new: float | None
     unit: str
-    currency: str  # the budget's: prices in another currency are converted as the lines show them
+    currency: str  # the price's own, as its table publishes it ("" for an assumption)
     effects: tuple[tuple[str, float], ...]  # (option, change of its horizon total in the lines billed at it)
 
     def describe(self) -> str:
-        """In words: "openai/gpt-4.1-mini: input per million tokens: 0.40 → 0.80 USD per million tokens"."""
-        unit = f" per {self.unit}" if self.unit else ""
+        """In words, with the price as published (before any conversion to the budget's currency).
+
+        >>> PriceMove("openai.models.gpt-4.1-mini.input_per_million_tokens", "openai/gpt-4.1-mini: input per "
+        ...           "million tokens", 0.4, 0.8, "million tokens", "USD", ()).describe()
+        'openai/gpt-4.1-mini: input per million tokens: 0.4 → 0.8 USD per million tokens'
+        >>> PriceMove("assumptions.prompt_design_hours", "assumption: prompt design hours", 40, 80, "", "",
+        ...           ()).describe()
+        'assumption: prompt design hours: 40 → 80'
+        """
+        unit = " ".join(part for part in (self.currency, f"per {self.unit}" if self.unit else "") if part)
+        unit = f" {unit}" if unit else ""
         if self.old is None:
-            return f"{self.label}: new, {self.new:,.6g} {self.currency}{unit}"
+            return f"{self.label}: new, {self.new:,.6g}{unit}"
         if self.new is None:
-            return f"{self.label}: no longer used (was {self.old:,.6g} {self.currency}{unit})"
-        return f"{self.label}: {self.old:,.6g} → {self.new:,.6g} {self.currency}{unit}"
+            return f"{self.label}: no longer in the tables (was {self.old:,.6g}{unit})"
+        return f"{self.label}: {self.old:,.6g} → {self.new:,.6g}{unit}"
 
 
 @dataclass(frozen=True)
@@ -109,7 +141,8 @@ class LineChange:
 
     @property
     def delta(self) -> float:
-        return (self.new_amount or 0.0) - (self.old_amount or 0.0)
+        """The change to the cent, between the amounts as shown (a new line from nothing, a gone one to nothing)."""
+        return difference(self.new_amount or 0.0, self.old_amount or 0.0)
 
     def describe(self, currency: str) -> str:
         """In words, with the amounts over the horizon."""
@@ -162,10 +195,12 @@ class BudgetChanges:
                        f"({signed(option.horizon_delta or 0.0, cur)}; build {signed(option.one_time_delta or 0.0, cur)}"
                        f", first month {signed(option.first_month_delta or 0.0, cur)})")
         if self.prices:
-            out += ["", "Prices that moved, and what each moved in the lines billed at it:"]
+            out += ["", "Prices, exchange rates and assumptions that moved, and what each moved in the lines billed "
+                        "at it:"]
             for move in self.prices:
                 effects = "; ".join(f"{option} {signed(amount, cur)}" for option, amount in move.effects)
-                out.append(f"  {move.describe()}: {effects or 'no option uses it'}")
+                effects = effects or "no line is billed at it (any effect is in the lines below)"
+                out.append(f"  {move.describe()}: {effects}")
         if self.lines:
             out += ["", f"Lines that changed (over {self.horizon_months} months):"]
             out += [f"  {line.describe(cur)}" for line in self.lines]
@@ -177,48 +212,139 @@ class BudgetChanges:
 def what_changed(reopened: Reopened, today: PriceBook) -> BudgetChanges:
     """The saved budget against the same plan costed on ``today``'s tables."""
     budget, old = reopened.budget, reopened.result
-    tables = _changed_files(reopened.book.texts, today.texts)
+    tables = tables_changed_since(budget, today)
     try:
         new = estimate(parse_scenario(budget.scenario_yaml, f"saved budget {budget.name!r}"), today,
                        budget.planned_on)
     except PlannerError as exc:
         return BudgetChanges(budget.name, old.currency, old.horizon_months, (), (), (), tables, str(exc))
-    return _changes(budget.name, old, new, tables)
+    return _changes(budget.name, old, new, tables, reopened.book, today)
 
 
-def _changed_files(saved: Mapping[str, str], today: Mapping[str, str]) -> tuple[str, ...]:
-    return tuple(sorted(name for name in set(saved) | set(today) if saved.get(name) != today.get(name)))
+def tables_changed_since(budget: SavedBudget, today: PriceBook) -> tuple[str, ...]:
+    """The price files whose text differs today from the one the budget was saved with (or that are new, or
+    gone), by name: what an opened budget warns of before anyone approves it."""
+    now = {name: digest(text) for name, text in today.texts.items()}
+    saved = budget.table_digests
+    return tuple(sorted(name for name in set(saved) | set(now) if saved.get(name) != now.get(name)))
 
 
-def _changes(name: str, old: Estimate, new: Estimate, tables: tuple[str, ...]) -> BudgetChanges:
+def table_value(book: PriceBook, key: str) -> tuple[float, str | None] | None:
+    """The figure a price key names in ``book``'s tables as published, before any conversion, with its
+    currency (None for an assumption); None where the tables hold no such figure (a scenario's own tax rate).
+
+    >>> from planner.inputs.pricebook import DEFAULT_PRICES_DIR, load_price_book
+    >>> book = load_price_book(DEFAULT_PRICES_DIR)
+    >>> table_value(book, "openai.models.gpt-5.4-mini.input_per_million_tokens")
+    (0.75, 'USD')
+    >>> table_value(book, "fx.rates.GBP.usd_per_unit")[1], table_value(book, "project.tax_rate")
+    ('USD', None)
+    """
+    parts = key.split(".")
+    try:
+        if parts[0] == "assumptions" and book.assumptions is not None:
+            return float(getattr(book.assumptions, parts[1]).value), None
+        if parts[0] == "people" and book.people is not None:  # people.rate_cards.<card>.roles.<role>.per_hour
+            card = book.people.rate_cards[parts[2]]
+            return getattr(card.roles, parts[4]).hourly, card.currency
+        if parts[0] == "fx" and book.fx is not None:  # fx.rates.<currency>.usd_per_unit
+            return float(book.fx.rates[parts[2]].usd_per_unit), "USD"
+        table = book.tables.get(parts[0])
+        if table is None or len(parts) < 4:
+            return None
+        offerings = getattr(table, parts[1])
+        rest = ".".join(parts[2:])
+        # An offering's id may hold dots (gpt-5.4-mini): the longest id the key starts with.
+        offering_id = max((i for i in offerings if rest.startswith(f"{i}.")), key=len)
+        value: Any = offerings[offering_id]
+        for name in rest[len(offering_id) + 1:].split("."):
+            value = getattr(value, name)
+        return (float(value), table.currency) if isinstance(value, int | float) else None
+    except (AttributeError, IndexError, KeyError, ValueError, TypeError):
+        return None
+
+
+def _changes(name: str, old: Estimate, new: Estimate, tables: tuple[str, ...], old_book: PriceBook,
+             new_book: PriceBook) -> BudgetChanges:
     old_totals, new_totals = _by_option(totals_of(old)), _by_option(totals_of(new))
     labels = {**{k: r.label for k, r in old.approaches.items()}, **{k: r.label for k, r in new.approaches.items()}}
     options = tuple(OptionChange(labels[k], old_totals.get(k), new_totals.get(k)) for k in labels)
     lines: list[LineChange] = []
-    moved: dict[str, tuple[float | None, float | None, str]] = {}
+    moves: dict[str, tuple[float | None, float | None, str, str]] = {}  # key -> old, new, unit, currency
     effects: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    fx_moved = _fx_moved(old_book, new_book)
     for option, label in labels.items():
         before = _keyed(old.approaches[option].lines if option in old.approaches else ())
         after = _keyed(new.approaches[option].lines if option in new.approaches else ())
         for key in [*before, *(k for k in after if k not in before)]:
             was, now = before.get(key), after.get(key)
-            price_key = (was or now).price_key  # type: ignore[union-attr]  # one of the two is there
-            old_price = was.unit_price if was else None
-            new_price = now.unit_price if now else None
-            if price_key and old_price != new_price:
-                first = moved.get(price_key)
-                moved[price_key] = (first[0] if first and first[0] is not None else old_price,
-                                    first[1] if first and first[1] is not None else new_price,
-                                    (was or now).unit)  # type: ignore[union-attr]
-                effects[price_key][label] += (now.horizon_amount if now else 0.0) - (was.horizon_amount if was else 0.0)
-            change = LineChange(label, (was or now).item, price_key,  # type: ignore[union-attr]
-                                was.horizon_amount if was else None, now.horizon_amount if now else None)
+            line = was or now
+            assert line is not None  # one of the two is there
+            change = LineChange(label, line.item, line.price_key, was.horizon_amount if was else None,
+                                now.horizon_amount if now else None)
             if was is None or now is None or abs(change.delta) >= CENT:
                 lines.append(change)
-    prices = tuple(PriceMove(key, describe_key(key), o, n, unit, old.currency,
+            # What moved this line's unit price: its own price as published, else the exchange rate it was
+            # converted at. Compared as published, so that a moved exchange rate is not blamed on the prices.
+            blamed = _moved_price(line.price_key, was, now, old_book, new_book, old.currency, moves)
+            if blamed is None and was is not None and now is not None and was.unit_price != now.unit_price:
+                blamed = next((f"fx.rates.{c}.usd_per_unit" for c in _converted_from(line, old.currency)
+                               if c in fx_moved), None)
+            if blamed is not None:
+                # The sum of its lines' changes as the lines show them, so that the two add up to the cent.
+                effects[blamed][label] = round(effects[blamed][label] + change.delta, 2)
+    for currency, (was_rate, now_rate) in fx_moved.items():
+        moves.setdefault(f"fx.rates.{currency}.usd_per_unit", (was_rate, now_rate, currency, "USD"))
+    for assumption, (was_value, now_value) in _assumptions_moved(old_book, new_book).items():
+        moves.setdefault(f"assumptions.{assumption}", (was_value, now_value, "", ""))
+    prices = tuple(PriceMove(key, describe_key(key), o, n, unit, currency,
                              tuple((label, amount) for label, amount in effects[key].items()))
-                   for key, (o, n, unit) in sorted(moved.items()))
+                   for key, (o, n, unit, currency) in sorted(moves.items()))
     return BudgetChanges(name, old.currency, old.horizon_months, options, prices, tuple(lines), tables)
+
+
+def _moved_price(key: str, was: LineItem | None, now: LineItem | None, old_book: PriceBook, new_book: PriceBook,
+                 currency: str, moves: dict[str, tuple[float | None, float | None, str, str]]) -> str | None:
+    """``key`` if the price it names moved (recording it in ``moves``), else None."""
+    if not key:
+        return None
+    published = table_value(old_book, key), table_value(new_book, key)
+    if published == (None, None):  # not a table's figure (the scenario's tax rate): as the lines bill it
+        if was is None or now is None or was.unit_price == now.unit_price:
+            return None
+        moves.setdefault(key, (was.unit_price, now.unit_price, was.unit, currency))
+        return key
+    before, after = published
+    if before == after:
+        return None
+    unit = (was or now).unit  # type: ignore[union-attr]  # one of the two is there
+    moves.setdefault(key, (before[0] if before else None, after[0] if after else None, unit,
+                           (before or after)[1] or ""))  # type: ignore[index]
+    return key
+
+
+def _fx_moved(old_book: PriceBook, new_book: PriceBook) -> dict[str, tuple[float | None, float | None]]:
+    """Exchange rates (US dollars per unit) that differ between the two books, by currency."""
+    def rates(book: PriceBook) -> dict[str, float]:
+        return {c: float(r.usd_per_unit) for c, r in book.fx.rates.items()} if book.fx is not None else {}
+
+    before, after = rates(old_book), rates(new_book)
+    return {c: (before.get(c), after.get(c)) for c in sorted(set(before) | set(after)) if before.get(c) != after.get(c)}
+
+
+def _converted_from(line: LineItem, currency: str) -> list[str]:
+    """The currencies whose exchange rates a line's conversion used: its price's and the report's."""
+    found = re.match(r"converted from ([A-Z]{3}) ", line.note)
+    return [found.group(1), currency] if found else []
+
+
+def _assumptions_moved(old_book: PriceBook, new_book: PriceBook) -> dict[str, tuple[float, float]]:
+    """Assumptions whose value differs: they feed quantities (hours, shares) as well as prices."""
+    if old_book.assumptions is None or new_book.assumptions is None:
+        return {}
+    return {name: (getattr(old_book.assumptions, name).value, getattr(new_book.assumptions, name).value)
+            for name in type(old_book.assumptions).model_fields
+            if getattr(old_book.assumptions, name).value != getattr(new_book.assumptions, name).value}
 
 
 def _by_option(totals: BudgetTotals) -> dict[str, OptionTotals]:
@@ -297,7 +423,7 @@ def _difference(x: object, y: object, kind: str, first_currency: str, second_cur
     if kind == "money":
         if first_currency != second_currency:
             return "different currencies"
-        return signed(float(y) - float(x), first_currency)  # type: ignore[arg-type]
+        return signed(difference(float(y), float(x)), first_currency)  # type: ignore[arg-type]
     if kind == "weeks":
         return f"{float(y) - float(x):+.1f} weeks"  # type: ignore[arg-type]
     if kind == "hours":

@@ -40,13 +40,14 @@ metadata = MetaData(naming_convention={
 })
 
 NAME_CHARS = 120  # a budget's name, as people type it
+SEARCH_CHARS = 3 * NAME_CHARS  # case folding can lengthen a name ("ß" is "ss"), at most threefold
 USER_CHARS = 254  # an owner or approver: an e-mail address at its longest
-STATUSES = ("draft", "approved")
 
 budgets = Table(
     "budgets", metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(NAME_CHARS), nullable=False, unique=True),
+    Column("search_name", String(SEARCH_CHARS), nullable=False),  # the name in one case (store.folded), to search
     Column("owner", String(USER_CHARS), nullable=False),
     Column("created_at", DateTime(), nullable=False),
     Column("updated_at", DateTime(), nullable=False),

@@ -45,17 +45,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
+from planner.budgets import DB_ENV
 from planner.budgets.schema import NAME_CHARS, USER_CHARS, budget_price_tables, budgets, price_tables
 from planner.core.errors import PlannerError, Problem
 from planner.inputs.files import clean_label, digest
 
-DB_ENV = "LLM_PLANNER_DB"  # the database URL (or an SQLite file's path), when not given with --db
 DB_FILE_NAME = "budgets.sqlite"  # the default store: this file in the price directory, beside the tables
 BUSY_TIMEOUT_SECONDS = 5.0  # how long a write waits for another writer's lock on the SQLite file
 _SURROGATE = re.compile("[\ud800-\udfff]")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+WRITE_OPTION = "planner_write"  # an execution option: this transaction writes (SQLite: BEGIN IMMEDIATE)
 MIGRATION_LOCK = 7_302_451  # PostgreSQL advisory lock: one replica at a time upgrades the schema
-LIST_LIMIT = 10_000  # the most budgets one listing returns (the app shows them a page at a time)
 Status = Literal["draft", "approved"]
 
 
@@ -63,16 +63,28 @@ class BudgetStoreError(PlannerError):
     """The store cannot be used: the database (named in the problem) is locked, read-only, corrupt or away."""
 
 
-class BudgetConflict(PlannerError):
+class BudgetRefused(PlannerError):
+    """A change refused because of the budget, not the database: said in words alone, with no file name (the
+    database is fine; naming it would only read as something internal)."""
+
+    def __str__(self) -> str:
+        return "\n".join(problem.message for problem in self.problems)
+
+
+class BudgetConflict(BudgetRefused):
     """A change made on a stale copy of a budget, or a name already taken: nothing was written."""
 
 
-class BudgetNotFound(PlannerError):
+class BudgetNotFound(BudgetRefused):
     """No saved budget has this name."""
 
 
-class NotAllowed(PlannerError):
+class NotAllowed(BudgetRefused):
     """The person is not allowed this change (approving, deleting or saving over someone's budget)."""
+
+
+class InvalidBudget(BudgetRefused):
+    """A name the store cannot keep (empty, too long, not text)."""
 
 
 @dataclass(frozen=True)
@@ -83,20 +95,36 @@ class Actor:
     >>> viewer, admin = Actor("cy@example.com"), Actor("ana@example.com", price_admin=True)
     >>> viewer.may_approve, admin.may_approve, Actor("bo", approver=True).may_approve
     (False, True, True)
+    >>> Actor("Cy@Example.com").may_change("cy@example.com"), Actor(None).may_change("local")
+    (True, False)
     """
 
-    name: str
+    name: str | None  # None: nobody is signed in, who may read but change nothing
     price_admin: bool = False
     approver: bool = False  # the budget-approver role: may approve budgets without being a price admin
 
     @property
+    def signed_in(self) -> bool:
+        return bool(self.name and self.name.strip())
+
+    @property
     def may_approve(self) -> bool:
         """Price admins and budget approvers approve budgets."""
-        return self.price_admin or self.approver
+        return self.signed_in and (self.price_admin or self.approver)
 
     def may_change(self, owner: str) -> bool:
-        """A budget's owner, or a price admin, may save over it or delete it."""
-        return self.price_admin or self.name == owner
+        """A budget's owner (an e-mail address in any case), or a price admin, may save over it or delete it."""
+        return self.signed_in and (self.price_admin or same_person(self.name or "", owner))
+
+
+def same_person(one: str, other: str) -> bool:
+    """Whether two recorded names are one person's: e-mail addresses are compared in any case, as the
+    price admins' and approvers' lists are.
+
+    >>> same_person("Ana@Example.com ", "ana@example.com"), same_person("ana", "bo")
+    (True, False)
+    """
+    return one.strip().casefold() == other.strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -121,11 +149,15 @@ class BudgetTotals:
     horizon_months: int
     options: tuple[OptionTotals, ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        """As plain data: numbers as numbers, a go-live day in ISO 8601."""
+        return {"currency": self.currency, "horizon_months": self.horizon_months, "options": [
+            {**dataclasses.asdict(o), "goes_live": o.goes_live.isoformat() if o.goes_live else None}
+            for o in self.options]}
+
     def to_json(self) -> str:
         """As stored: JSON, floats written exactly (``json`` writes the shortest text that reads back equal)."""
-        return json.dumps({"currency": self.currency, "horizon_months": self.horizon_months, "options": [
-            {**dataclasses.asdict(o), "goes_live": o.goes_live.isoformat() if o.goes_live else None}
-            for o in self.options]}, sort_keys=True)
+        return json.dumps(self.to_dict(), sort_keys=True)
 
     @staticmethod
     def from_json(text: str) -> BudgetTotals:
@@ -251,16 +283,44 @@ def clean_name(name: str) -> str:
     """
     cleaned = clean_label(name, NAME_CHARS + 1)
     if cleaned != _encodable(cleaned):  # a byte that was not UTF-8 on a command line arrives as a lone surrogate
-        raise BudgetConflict(Problem("budget", None, "name", "a name must be UTF-8 text"))
+        raise InvalidBudget(Problem("budget", None, "name", "a name must be UTF-8 text"))
     if not cleaned:
-        raise BudgetConflict(Problem("budget", None, "name", "a budget needs a name"))
+        raise InvalidBudget(Problem("budget", None, "name", "a budget needs a name"))
     if len(cleaned) > NAME_CHARS:
-        raise BudgetConflict(Problem("budget", None, "name", f"a name is at most {NAME_CHARS} characters"))
+        raise InvalidBudget(Problem("budget", None, "name", f"a name is at most {NAME_CHARS} characters"))
     return cleaned
 
 
-def _person(who: Actor) -> str:
-    return _encodable(clean_label(who.name, USER_CHARS)) or "local"
+def _person(who: Actor, doing: str) -> str:
+    """The name a change is recorded under; nobody signed in changes nothing."""
+    name = _encodable(clean_label(who.name or "", USER_CHARS))
+    if not name:
+        raise NotAllowed(Problem("budget", None, "", f"sign in to {doing}: a budget is kept under its owner's name"))
+    return name
+
+
+def folded(text: str) -> str:
+    """A name in one case, for searching: Python's case folding, the same on every database.
+
+    >>> folded("Été Plan"), folded("STRASSE") == folded("Straße")
+    ('été plan', True)
+    """
+    return text.casefold()
+
+
+def _insert_new(connection: Connection, table: sa.Table, keys: builtins.list[str]) -> Any:
+    """An INSERT that skips a row whose ``keys`` are already there (both databases say it alike)."""
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+        return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+
+
+def _query_text(text: str) -> str:
+    """A name, search or owner to look up, as a database can take it: a lone surrogate (a command line's byte
+    that was not UTF-8) as a replacement character, NUL (which PostgreSQL refuses in text) left out."""
+    return _encodable(text).replace("\x00", "")
 
 
 def _encodable(text: str) -> str:
@@ -311,27 +371,35 @@ class BudgetStore:
         self.engine.dispose()
 
     @contextlib.contextmanager
-    def _transaction(self, doing: str) -> Iterator[Connection]:
+    def _transaction(self, doing: str, write: bool = False) -> Iterator[Connection]:
+        """One transaction; a writing one, on SQLite, takes the file's write lock at its start (``BEGIN
+        IMMEDIATE``), so that its reads and writes see one state and two writers queue rather than fail."""
+        engine = self.engine.execution_options(**{WRITE_OPTION: True}) if write else self.engine
         try:
-            with self.engine.begin() as connection:
+            with engine.begin() as connection:
                 yield connection
-        except (BudgetConflict, BudgetNotFound, NotAllowed):
+        except BudgetRefused:
             raise
         except IntegrityError as exc:
             raise BudgetConflict(Problem(self.label, None, "", f"could not {doing}: {_integrity(exc)}")) from None
         except SQLAlchemyError as exc:
             raise BudgetStoreError(Problem(self.label, None, "", f"could not {doing}: {_in_words(exc)}")) from None
+        except (UnicodeError, ValueError):  # text the driver cannot pass (a NUL in a table's text, on PostgreSQL)
+            raise BudgetStoreError(Problem(self.label, None, "", (
+                f"could not {doing}: the text holds characters the database cannot store"))) from None
 
     # -- reading -----------------------------------------------------------------------------------
     def list(self, search: str = "", owner: str | None = None, status: Status | None = None,
-             limit: int = LIST_LIMIT) -> list[BudgetSummary]:
-        """Budgets whose name holds ``search`` (any case), of ``owner`` and in ``status`` if given, the
-        most recently changed first."""
+             limit: int | None = None) -> list[BudgetSummary]:
+        """Budgets whose name holds ``search`` (in any case, any script), of ``owner`` and in ``status`` if
+        given, the most recently changed first; all of them unless ``limit``."""
         query = sa.select(*_SUMMARY_COLUMNS).order_by(budgets.c.updated_at.desc(), budgets.c.id.desc()).limit(limit)
         if search.strip():
-            query = query.where(budgets.c.name.ilike(_like(search.strip()), escape="\\"))
+            # Against the name folded to one case in Python, not the database's own case folding: SQLite's
+            # folds ASCII only ("ÉTÉ" would not find "été"), PostgreSQL's depends on the server's locale.
+            query = query.where(budgets.c.search_name.like(_like(folded(_query_text(search))), escape="\\"))
         if owner:
-            query = query.where(budgets.c.owner == owner)
+            query = query.where(budgets.c.owner == _query_text(owner))
         if status:
             query = query.where(budgets.c.status == status)
         with self._transaction("list the budgets") as connection:
@@ -348,6 +416,7 @@ class BudgetStore:
             return self._get(connection, name)
 
     def _get(self, connection: Connection, name: str) -> SavedBudget:
+        name = _query_text(name)
         row = connection.execute(sa.select(*_SUMMARY_COLUMNS, budgets.c.id, budgets.c.scenario, budgets.c.totals)
                                  .where(budgets.c.name == name)).first()
         if row is None:
@@ -361,11 +430,17 @@ class BudgetStore:
                            table_digests=dict(sorted(digests.items())), id=row.id)
 
     def table_texts(self, budget: SavedBudget) -> dict[str, str]:
-        """The text of each price file the budget was costed on, by file name."""
+        """The text of each price file the budget was costed on, by file name. If the budget was saved over
+        (or deleted) since ``budget`` was read, its tables are not these: ``BudgetConflict``."""
         with self._transaction("read the budget's price tables") as connection:
-            found = {d: text for d, text in connection.execute(sa.select(price_tables.c.digest, price_tables.c.content)
-                     .where(price_tables.c.digest.in_(set(budget.table_digests.values()))))}
-        return {name: found[d] for name, d in budget.table_digests.items()}
+            rows = connection.execute(
+                sa.select(budget_price_tables.c.file_name, budget_price_tables.c.digest, price_tables.c.content)
+                .join(price_tables, price_tables.c.digest == budget_price_tables.c.digest)
+                .where(budget_price_tables.c.budget_id == budget.id)).all()
+        if {file: d for file, d, _ in rows} != dict(budget.table_digests):
+            raise BudgetConflict(Problem(self.label, None, "", (
+                f"{budget.name!r} was changed or deleted since it was opened; open it again")))
+        return {file: text for file, _, text in sorted(rows)}
 
     # -- writing -----------------------------------------------------------------------------------
     def save(self, draft: BudgetDraft, who: Actor, expected_version: int | None = None) -> SavedBudget:
@@ -377,18 +452,22 @@ class BudgetStore:
         it); over someone else's budget unless ``who`` is a price admin (``NotAllowed``).
         """
         name = clean_name(draft.name)
-        owner = _person(who)
+        owner = _person(who, "save a budget")
         now = _utc_now()
         values = {"scenario": draft.scenario_yaml, "planned_on": draft.planned_on, "updated_at": now,
                   **_totals_columns(draft.totals)}
-        with self._transaction("save the budget") as connection:
+        with self._transaction("save the budget", write=True) as connection:
             if expected_version is None:
-                if connection.scalar(sa.select(budgets.c.id).where(budgets.c.name == name)) is not None:
+                taken = connection.scalar(sa.select(budgets.c.status).where(budgets.c.name == name))
+                if taken is not None:
                     raise BudgetConflict(Problem(self.label, None, "name", (
+                        f"a budget named {name!r} is already saved and approved; choose another name"
+                        if taken == "approved" else
                         f"a budget named {name!r} is already saved; open it to save over it, or choose another "
                         "name")))
                 budget_id = connection.execute(budgets.insert().values(
-                    name=name, owner=owner, created_at=now, status="draft", version=1, **values)).inserted_primary_key
+                    name=name, search_name=folded(name), owner=owner, created_at=now, status="draft", version=1,
+                    **values)).inserted_primary_key
                 assert budget_id is not None
                 self._link_tables(connection, budget_id[0], draft.tables)
             else:
@@ -411,13 +490,14 @@ class BudgetStore:
     def duplicate(self, name: str, new_name: str, who: Actor) -> SavedBudget:
         """A draft copy of budget ``name``, named ``new_name`` and owned by ``who``, on the same tables."""
         new_name = clean_name(new_name)
-        with self._transaction("duplicate the budget") as connection:
+        owner = _person(who, "duplicate a budget")
+        with self._transaction("duplicate the budget", write=True) as connection:
             source = self._get(connection, name)
             if connection.scalar(sa.select(budgets.c.id).where(budgets.c.name == new_name)) is not None:
                 raise BudgetConflict(Problem(self.label, None, "name", f"a budget named {new_name!r} is already saved"))
             now = _utc_now()
             new_id = connection.execute(budgets.insert().values(
-                name=new_name, owner=_person(who), created_at=now, updated_at=now,
+                name=new_name, search_name=folded(new_name), owner=owner, created_at=now, updated_at=now,
                 status="draft", version=1, scenario=source.scenario_yaml, planned_on=source.planned_on,
                 **_totals_columns(source.totals))).inserted_primary_key
             assert new_id is not None
@@ -431,25 +511,32 @@ class BudgetStore:
         if not who.may_approve:
             raise NotAllowed(Problem(self.label, None, "", (
                 "only a price admin or a budget approver may approve a budget (README, Saved budgets)")))
-        with self._transaction("approve the budget") as connection:
+        approver = _person(who, "approve a budget")
+        with self._transaction("approve the budget", write=True) as connection:
             current = self._get(connection, name)
             self._check_version(current, expected_version, "approved")
             if current.status == "approved":
                 raise BudgetConflict(Problem(self.label, None, "", f"{name!r} is already {current.describe_status()}"))
             now = _utc_now()
             self._update(connection, current, expected_version, {
-                "status": "approved", "approved_by": _person(who), "approved_at": now,
+                "status": "approved", "approved_by": approver, "approved_at": now,
                 "updated_at": now})
             return self._get(connection, name)
 
     def delete(self, name: str, who: Actor, expected_version: int | None = None) -> None:
         """Delete the budget (and any table text no other budget uses): its owner or a price admin. With
         ``expected_version``, only if nobody changed it since."""
-        with self._transaction("delete the budget") as connection:
+        _person(who, "delete a budget")
+        with self._transaction("delete the budget", write=True) as connection:
             current = self._get(connection, name)
             if not who.may_change(current.owner):
                 raise NotAllowed(Problem(self.label, None, "", (
                     f"{name!r} belongs to {current.owner}; only they or a price admin may delete it")))
+            if current.status == "approved" and not who.price_admin:
+                # An approved budget is a record others rely on: its owner cannot take it back alone.
+                raise NotAllowed(Problem(self.label, None, "", (
+                    f"{name!r} is approved ({current.describe_status()}); only a price admin may delete an "
+                    "approved budget")))
             if expected_version is not None:
                 self._check_version(current, expected_version, "deleted")
             connection.execute(budget_price_tables.delete().where(budget_price_tables.c.budget_id == current.id))
@@ -458,10 +545,11 @@ class BudgetStore:
 
     def _check_version(self, current: SavedBudget, expected: int, what: str) -> None:
         if current.version != expected:
+            last = (f"approved by {current.approved_by}" if current.status == "approved"
+                    and current.approved_at == current.updated_at else "saved")  # the last change was the approval
             raise BudgetConflict(Problem(self.label, None, "", (
                 f"{current.name!r} was changed since you opened it (version {expected}; it is now version "
-                f"{current.version}, saved {current.updated_at:%d %b %Y %H:%M} UTC); it was not {what}. "
-                "Open it again to see the changes")))
+                f"{current.version}, {last} {current.updated_at:%d %b %Y %H:%M} UTC); it was not {what}")))
 
     def _update(self, connection: Connection, current: SavedBudget, expected: int, values: dict[str, Any]) -> None:
         # The version in the WHERE clause makes the check and the write one step: of two sessions that read
@@ -470,7 +558,7 @@ class BudgetStore:
                                   .values(version=expected + 1, **values))
         if done.rowcount != 1:
             raise BudgetConflict(Problem(self.label, None, "", (
-                f"{current.name!r} was changed by someone else while saving; nothing was written. Open it again")))
+                f"{current.name!r} was changed by someone else while saving; nothing was written")))
 
     def _link_tables(self, connection: Connection, budget_id: int, tables: Mapping[str, str]) -> None:
         digests = {name: digest(text) for name, text in tables.items()}
@@ -478,7 +566,10 @@ class BudgetStore:
             price_tables.c.digest.in_(set(digests.values())))))
         new = {d: tables[name] for name, d in digests.items() if d not in known}
         if new:
-            connection.execute(price_tables.insert(), [{"digest": d, "content": text} for d, text in new.items()])
+            # Another session may store the same new text between the look and the insert (two budgets saved
+            # at once on a table just edited): the text is the same, so theirs does.
+            connection.execute(_insert_new(connection, price_tables, ["digest"]),
+                               [{"digest": d, "content": text} for d, text in new.items()])
         if digests:
             connection.execute(budget_price_tables.insert(), [
                 {"budget_id": budget_id, "file_name": name, "digest": d} for name, d in sorted(digests.items())])
@@ -504,7 +595,10 @@ def open_store(url: str) -> BudgetStore:
             "sqlite:///PATH or postgresql://USER@HOST/DATABASE")))
     sqlite = parsed.get_backend_name() == "sqlite"
     file = parsed.database or ""
-    if sqlite and file and not file.startswith("file:") and not Path(file).parent.is_dir():
+    if sqlite and (not file or file == ":memory:" or "mode=memory" in str(parsed)):
+        raise BudgetStoreError(Problem(label, None, "", (
+            "an in-memory database keeps nothing once the planner stops; give a file's path")))
+    if sqlite and not file.startswith("file:") and not Path(file).parent.is_dir():
         raise BudgetStoreError(Problem(label, None, "", "its folder does not exist"))
     try:
         engine = sa.create_engine(parsed, **_engine_options(parsed))
@@ -512,6 +606,7 @@ def open_store(url: str) -> BudgetStore:
         raise BudgetStoreError(Problem(label, None, "", f"cannot be opened: {exc}")) from None
     if sqlite:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     try:
         _upgrade(engine)
     except BudgetStoreError:
@@ -531,9 +626,20 @@ def _engine_options(url: URL) -> dict[str, Any]:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 begins a transaction only before a write, and runs CREATE TABLE outside one: a
+    # migration could stop half-made, and a save's reads would not be in its transaction. Off with that
+    # (SQLAlchemy's documented recipe): ``_begin`` says BEGIN itself.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")  # SQLite enforces the tables' links only when asked
     cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # A writing transaction takes the write lock at once, so two writers (or two first openings making the
+    # tables) queue for it, within the busy timeout, instead of one failing halfway.
+    immediate = connection.get_execution_options().get(WRITE_OPTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _upgrade(engine: Engine) -> None:
@@ -545,7 +651,7 @@ def _upgrade(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
-    with engine.begin() as connection:
+    with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
         if connection.dialect.name == "postgresql":
             # Several replicas may start at once: one upgrades, the others wait and then find it done.
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
@@ -569,9 +675,9 @@ def _upgrade(engine: Engine) -> None:
 
 def _integrity(exc: IntegrityError) -> str:
     text = str(exc.orig).lower()
-    if "unique" in text or "duplicate" in text:
+    if "budgets.name" in text or "uq_budgets_name" in text:  # SQLite's and PostgreSQL's words for that name
         return "a budget of that name was saved at the same moment; choose another name or open it"
-    return "the change does not fit the saved budgets (it was refused and nothing was written)"
+    return "another change to the saved budgets came at the same moment; nothing was written: try again"
 
 
 def _in_words(exc: BaseException) -> str:
@@ -586,6 +692,8 @@ def _in_words(exc: BaseException) -> str:
         return "the file is not a budgets database or is damaged; restore it from a backup (README, Saved budgets)"
     if "unable to open" in text:
         return "the file cannot be opened (check that its folder exists and can be written)"
+    if "password" in text or "authentication" in text or ("role" in text and "does not exist" in text):
+        return "the database refused the login (check the user and password in the database URL)"
     if "connection" in text or "could not connect" in text or "timeout" in text:
         return "the database server does not answer"
     if "no such table" in text or "does not exist" in text:

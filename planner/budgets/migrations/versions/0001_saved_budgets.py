@@ -21,6 +21,7 @@ def upgrade() -> None:
         "budgets",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("search_name", sa.String(length=360), nullable=False),
         sa.Column("owner", sa.String(length=254), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
