@@ -540,3 +540,37 @@ def test_the_migrations_make_the_check_constraints_the_code_declares(store_url: 
 def test_an_in_memory_database_is_refused() -> None:
     with pytest.raises(BudgetStoreError, match="in-memory database keeps nothing"):
         open_store("sqlite://")
+
+
+def test_two_budgets_saved_at_once_on_a_new_table_text_both_land(store_url: str, prices: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two budgets saved at the same moment on a table just edited: both store the same new text. On
+    PostgreSQL the second to insert it finds it there and skips it; on SQLite the first holds the write lock,
+    so the other waits (and, here, gives up after half a second): never a wrong "name taken"."""
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_SECONDS", 0.5)
+    first, second = open_store(store_url), open_store(store_url)
+    try:
+        _save(first, "Before", load_price_book(prices))
+        _raise_price(prices)
+        edited, insert, other = load_price_book(prices), store_module._insert_new, []
+
+        def insert_after_the_other(connection, table, keys):  # type: ignore[no-untyped-def]
+            # Called once "Mine" has looked for the new text and not found it, before it inserts it.
+            if not other:
+                other.append("saving")
+                try:
+                    other[0] = _save(second, "Theirs", edited, who=BO).name
+                except BudgetStoreError as exc:
+                    other[0] = str(exc)
+            return insert(connection, table, keys)
+
+        monkeypatch.setattr(store_module, "_insert_new", insert_after_the_other)
+        assert _save(first, "Mine", edited).name == "Mine"
+        if store_url.startswith("sqlite"):
+            assert "locked by another program" in other[0]
+        else:
+            assert other == ["Theirs"]
+            assert first.table_texts(first.get("Mine")) == second.table_texts(second.get("Theirs")) == edited.texts
+    finally:
+        first.dispose()
+        second.dispose()
