@@ -90,7 +90,10 @@ def test_budget_approvers_behind_a_proxy_and_nobody_approves_in_read_only_or_net
     listed = {"budget_approvers": ["cy@example.com"], "read_only": True}
     assert not resolve(listed, {}, True, {"is_logged_in": True, "email": "cy@example.com"}, {}, None).budget_approver
     nobody = resolve({}, {}, False, None, {}, "0.0.0.0")
-    assert nobody.actor() == Actor("local", price_admin=False, approver=False) and not nobody.actor().may_approve
+    assert nobody.actor() == Actor(None, price_admin=False, approver=False) and not nobody.actor().may_approve
+    # nobody signed in is nobody to the store, which refuses their changes: not the laptop's "local"
+    for who in (Access("login", None, False, True), Access("proxy", None, False), Access("read_only", None, False)):
+        assert who.actor().name is None and not who.actor().may_change("local"), who
     laptop = resolve({}, {}, False, None, {}, "127.0.0.1")
     assert laptop.actor() == Actor("local", price_admin=True, approver=True)
 

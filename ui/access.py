@@ -70,12 +70,17 @@ class Access:
         return self.price_admin or self.approver
 
     def actor(self) -> Actor:
-        """Who they are to the saved budgets' store, with their rights ("local" when nobody is signed in).
+        """Who they are to the saved budgets' store, with their rights: nobody (``None``) when nobody is signed
+        in, whom the store refuses every change; "local" on a laptop without a login (``resolve`` names them).
 
         >>> Access("proxy", "bo@example.com", False, approver=True).actor()
         Actor(name='bo@example.com', price_admin=False, approver=True)
+        >>> Access("network", None, False).actor()
+        Actor(name=None, price_admin=False, approver=False)
+        >>> Access("local", "local", True).actor()
+        Actor(name='local', price_admin=True, approver=True)
         """
-        return Actor(self.user or LOCAL_USER, self.price_admin, self.budget_approver)
+        return Actor(self.user, self.price_admin, self.budget_approver)
 
     def describe(self) -> str:
         """What is on, in plain words, for the top of the page.

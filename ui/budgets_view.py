@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from planner import PlannerError, PriceBook, Scenario, parse_scenario
-from planner.budgets.changes import BudgetChanges, what_changed
+from planner.budgets.changes import BudgetChanges, tables_changed_since, what_changed
 from planner.budgets.changes import side_by_side as compare_budgets
 from planner.budgets.schema import NAME_CHARS
 from planner.budgets.snapshot import Reopened, budget_draft, reopen, totals_of
@@ -37,17 +37,25 @@ from ui.access import Access
 from ui.text import md
 
 OPENED = "budgets:opened"  # the saved budget the planner's inputs were loaded from (an ``Opened``)
-MESSAGE = "budgets:message"  # (kind, text) after an action, shown once at the top of the view
-CONFIRM_DELETE = "budgets:confirm_delete"  # (name, version) waiting for "Yes, delete it"
+MESSAGE = "budgets:message"  # (kind, text) after an action, shown once at the top of the view and as a toast
+CONFIRM = "budgets:confirm"  # (action, name, version) waiting for its "Yes": "load", "approve" or "delete"
+STALE = "budgets:stale"  # the ``Opened`` a save was refused over because someone saved that budget since
 NAME = "budgets:name"
+CLEAR_NAME = "budgets:clear_name"  # empty the name box on the next run (it is drawn before a save is made)
 SEARCH, OWNER, STATUS, PICK = "budgets:search", "budgets:owner", "budgets:status", "budgets:pick"
 COPY_NAME = "budgets:copy_name"
 CHANGES, COMPARE, COMPARE_WITH = "budgets:changes", "budgets:compare", "budgets:compare_with"
 EVERYONE = "Everyone"
 STATUSES: dict[str, Any] = {"All": None, "Draft": "draft", "Approved": "approved"}
-MONEY = "%,.2f"
-# At 1024 px the main area is about 560 px wide: a table's names and its money columns fit it at these widths.
-NAME_PX, MONEY_PX, STATUS_PX, PRICE_PX = 220, 85, 240, 290
+MONEY, CHANGE = "%,.2f", "%+,.2f"  # amounts to the cent; a change with its sign
+# At 1024 px the main area is about 560 px wide: each table's columns fit it at these widths (in px, measured in
+# Chromium): an option's name ("Hybrid (fine-tune + RAG)" whole), an amount under a heading with its currency, a
+# total, weeks, people-hours and a date under their headings.
+OPTION_PX, MONEY_PX, TOTAL_PX, WEEKS_PX, HOURS_PX, DATE_PX = 180, 95, 150, 140, 100, 100
+LIST_NAME_PX, STATUS_PX = 300, 150  # the list's name and status
+FIGURE_PX, CHANGE_PX = 105, 92  # what changed since: the figure's name, and an amount under "Change (USD)"
+SAVE_STALE = ("Nothing was written, and nothing of yours is lost: your inputs are still in the planner. Save yours "
+              "under a new name first, then open the budget again to see the latest version.")
 Load = Callable[[dict[str, Any]], None]  # makes plain scenario data the planner's inputs (app.py's load)
 
 
@@ -82,22 +90,18 @@ def budget_store(book: PriceBook) -> BudgetStore:
 
 
 def forget_opened() -> None:
-    """The inputs no longer hold a saved budget (another scenario was loaded): no "Save changes to" it."""
+    """The inputs no longer hold a saved budget (another scenario was loaded): no "Save changes" over it."""
     st.session_state.pop(OPENED, None)
+    st.session_state.pop(STALE, None)
 
 
 def _say(kind: str, text: str) -> None:
     st.session_state[MESSAGE] = (kind, text)
 
 
-def _refused(exc: PlannerError, what: str, stale: bool = False) -> None:
-    """A refusal or a database problem, in the store's words; a change made on a stale copy says what to do."""
-    if stale:
-        _say("error", f"{what}: {exc}\n\nNothing was written, and nothing of yours is lost: your inputs are still in "
-                      "the planner. Open the budget again (Load into the planner) to see its latest version, or save "
-                      "yours under a new name.")
-    else:
-        _say("error", f"{what}: {exc}")
+def _refused(exc: PlannerError, what: str, advice: str = "") -> None:
+    """A refusal or a database problem, in the store's words, and what to do next where there is something."""
+    _say("error", f"{what}: {exc}" + (f"\n\n{advice}" if advice else ""))
 
 
 def _moved_on(store: BudgetStore, exc: PlannerError, name: str, expected_version: int | None) -> bool:
@@ -116,8 +120,10 @@ def _moved_on(store: BudgetStore, exc: PlannerError, name: str, expected_version
 def render_budgets(result: Estimate, scenario: Scenario, book: PriceBook, who: Access, load: Load) -> None:
     """Save the plan on screen, the list of saved budgets, and the one picked."""
     message = st.session_state.pop(MESSAGE, None)
-    if message is not None:
-        getattr(st, message[0])(md(message[1]))
+    if message is not None:  # here, and as a toast: at 1024 x 768 the top of the view is out of sight
+        kind, text = message
+        getattr(st, kind)(md(text))
+        st.toast(md(text), duration="long" if kind == "error" else "short")
     try:
         store = budget_store(book)
     except PlannerError as exc:
@@ -129,7 +135,8 @@ def render_budgets(result: Estimate, scenario: Scenario, book: PriceBook, who: A
         _render_save(store, result, scenario, book, who)
         found = _render_list(store)
         name = st.selectbox("Open a saved budget", [b.name for b in found], index=None, key=PICK,
-                            placeholder="Choose one of the budgets listed", persist_state="session")
+                            placeholder="Choose one of the budgets listed", persist_state="session",
+                            on_change=st.session_state.pop, args=(CONFIRM, None))  # a question is of the one asked
         if name is not None:
             _render_budget(store, store.get(name), found, book, who, load)
     except PlannerError as exc:  # the database failed while reading, or the budget went meanwhile
@@ -149,19 +156,32 @@ def _render_save(store: BudgetStore, result: Estimate, scenario: Scenario, book:
                   f"{len(book.texts)} price tables they are costed on, so the budget reopens with the same figures"
                   + (f" (lowest {horizon_total(result.horizon_months)}: {lowest:,.2f} {result.currency})."
                      if lowest is not None else ".")))
+    if st.session_state.pop(CLEAR_NAME, False):  # a budget was saved on the last run: its name is taken now
+        st.session_state[NAME] = ""
     name = st.text_input("Budget name", key=NAME, max_chars=NAME_CHARS, placeholder=scenario.name,
                          help="The scenario's name if left empty.")
     opened: Opened | None = st.session_state.get(OPENED)
     over = opened is not None and opened.status != "approved" and who.actor().may_change(opened.owner)
+    if opened is not None and over:  # the name above the buttons, so that "Save changes" is never cut short
+        st.caption(md(f"These inputs came from {opened.name} (version {opened.version}): Save changes saves them over "
+                      "it; Save as a new budget keeps it as it is."))
     left, right = st.columns(2)
-    if opened is not None and over and right.button(md(f"Save changes to {opened.name} (version {opened.version})"),
-                                                     key="budgets:save_over", type="primary"):
+    # Saved here, while the page is drawn, rather than in a callback: the inputs are those of this run, with an
+    # input changed in the same moment as the click.
+    if opened is not None and over and right.button(f"Save changes (version {opened.version})",
+                                                     key="budgets:save_over", type="primary",
+                                                     help=md(f"Saves the inputs over {opened.name}, version "
+                                                             f"{opened.version}, unless someone saved it since.")):
         _save(store, opened.name, scenario, book, who, opened.version)
         st.rerun()
     if left.button("Save this budget" if not over else "Save as a new budget", key="budgets:save",
                    type="secondary" if over else "primary"):
         _save(store, (name or "").strip() or scenario.name, scenario, book, who, None)
         st.rerun()
+    if opened is not None and over and st.session_state.get(STALE) == opened:
+        st.warning(md(f"Someone saved {opened.name} since you opened version {opened.version}, so Save changes is "
+                      "refused. Save yours under a new name first, then open the budget again to see the latest "
+                      "version."))
     if opened is not None and not over:
         st.caption(md(f"These inputs came from {opened.name}, which "
                       + ("is approved and is kept as approved" if opened.status == "approved" else
@@ -175,9 +195,14 @@ def _save(store: BudgetStore, name: str, scenario: Scenario, book: PriceBook, wh
         draft, _ = budget_draft(name, scenario, book)
         saved = store.save(draft, who.actor(), expected_version)
     except PlannerError as exc:
-        _refused(exc, "Not saved", _moved_on(store, exc, name, expected_version))
+        stale = _moved_on(store, exc, name, expected_version)
+        if stale:  # "Save changes" stays, and says why it is refused
+            st.session_state[STALE] = st.session_state.get(OPENED)
+        _refused(exc, "Not saved", SAVE_STALE if stale else "")
         return
     st.session_state[OPENED] = Opened.of(saved)
+    st.session_state.pop(STALE, None)
+    st.session_state[CLEAR_NAME] = True
     _say("success", f"Saved {saved.name} (version {saved.version}) with the {len(saved.table_digests)} price tables "
                     "it is costed on.")
 
@@ -201,7 +226,8 @@ def _render_list(store: BudgetStore) -> list[BudgetSummary]:
 def list_frame(found: list[BudgetSummary]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The listed budgets, one row each: money as a number, with the currency in its heading when they share
     one (else a column of its own). At 1024 px the main area is about 560 px wide: the name, the lowest
-    total and the status fit it; the owner, the time and the option count follow, a scroll away."""
+    total and the status (draft, or approved and when) fit it; who approved it, the owner, the time and the
+    option count follow, a scroll away. A name too long for its column shows whole in the picker below."""
     currencies = {b.currency for b in found}
     horizons = {b.horizon_months for b in found}
     total = horizon_total(next(iter(horizons))) if len(horizons) == 1 else "total incl. one-time build"
@@ -214,38 +240,46 @@ def list_frame(found: list[BudgetSummary]) -> tuple[pd.DataFrame, dict[str, Any]
             row["Currency"] = b.currency
         if len(horizons) > 1:
             row["Months"] = b.horizon_months
-        row.update({"Status": b.describe_status(), "Owner": b.owner,
+        approved = b.status == "approved" and b.approved_at is not None
+        row.update({"Status": f"Approved {b.approved_at:%d %b %Y}" if approved else "Draft",
+                    "Approved by": b.approved_by if approved else "", "Owner": b.owner,
                     "Updated (UTC)": b.updated_at.replace(tzinfo=None), "Options": b.option_count})
         rows.append(row)
-    config = {"Name": st.column_config.TextColumn(width=NAME_PX, pinned=True),
+    config = {"Name": st.column_config.TextColumn(width=LIST_NAME_PX, pinned=True),
               money_heading: st.column_config.NumberColumn(f"Lowest{currency}", help=f"The cheapest option's {total}",
-                                                           format=MONEY, width=MONEY_PX + 20),
+                                                           format=MONEY, width=MONEY_PX + 15),
               "Status": st.column_config.TextColumn(width=STATUS_PX),
               "Updated (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
               "Options": st.column_config.NumberColumn(format="%d")}
     return pd.DataFrame(rows), config
 
 
-def totals_frame(totals: BudgetTotals) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A budget's figures, one row per option, exactly as saved; short headings as the comparison's (the full
-    heading shows when the pointer rests on one), so the name and the costs fit at 1024 px."""
+def totals_frames(totals: BudgetTotals) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
+    """A budget's figures, one row per option, exactly as saved: its costs, then its schedule. Two tables, so
+    that at 1024 px (a main area about 560 px wide) the option's name and every heading fit, each money heading
+    with its currency; the full heading shows when the pointer rests on a short one."""
     cur = totals.currency
-    heading = f"{horizon_total(totals.horizon_months)} ({cur})"
-    rows = [{"Option": o.label, f"One-time build ({cur})": o.one_time, f"First month ({cur})": o.first_month,
-             heading: o.horizon, "Weeks to production": o.weeks_to_production, "People-hours": o.people_hours,
-             "Goes live": o.goes_live} for o in totals.options]
-    config = {"Option": st.column_config.TextColumn(width=NAME_PX, pinned=True),
-              f"One-time build ({cur})": st.column_config.NumberColumn(
-                  "Build", help=f"One-time build cost ({cur})", format=MONEY, width=MONEY_PX),
-              f"First month ({cur})": st.column_config.NumberColumn(
-                  "Month 1", help=f"First-month running cost ({cur})", format=MONEY, width=MONEY_PX),
-              heading: st.column_config.NumberColumn(
-                  f"Build+{totals.horizon_months}m", help=heading, format=MONEY, width=MONEY_PX),
-              "Weeks to production": st.column_config.NumberColumn("Weeks", help="Weeks to production", format="%.1f"),
-              "People-hours": st.column_config.NumberColumn(
-                  "People-h", help="People-hours before launch", format="%,.0f"),
-              "Goes live": st.column_config.DateColumn("Live", help="Goes live on", format="D MMM YYYY")}
-    return pd.DataFrame(rows), config
+    build, first = f"One-time build ({cur})", f"First month ({cur})"
+    total = f"{horizon_total(totals.horizon_months)} ({cur})"
+    option = st.column_config.TextColumn(width=OPTION_PX, pinned=True)
+    costs = pd.DataFrame([{"Option": o.label, build: o.one_time, first: o.first_month, total: o.horizon}
+                          for o in totals.options])
+    costs_config = {"Option": option,
+                    build: st.column_config.NumberColumn(f"Build ({cur})", help=f"One-time build cost ({cur})",
+                                                         format=MONEY, width=MONEY_PX),
+                    first: st.column_config.NumberColumn(f"Month 1 ({cur})", help=f"First-month running cost ({cur})",
+                                                         format=MONEY, width=MONEY_PX + 10),
+                    total: st.column_config.NumberColumn(f"{totals.horizon_months}-month total ({cur})", help=total,
+                                                         format=MONEY, width=TOTAL_PX)}
+    schedule = pd.DataFrame([{"Option": o.label, "Weeks to production": o.weeks_to_production,
+                              "People-hours": o.people_hours, "Goes live": o.goes_live} for o in totals.options])
+    schedule_config = {"Option": option,
+                       "Weeks to production": st.column_config.NumberColumn(format="%.1f", width=WEEKS_PX),
+                       "People-hours": st.column_config.NumberColumn(help="People-hours before launch",
+                                                                     format="%,.0f", width=HOURS_PX),
+                       "Goes live": st.column_config.DateColumn(help="Goes live on", format="D MMM YYYY",
+                                                                width=DATE_PX)}
+    return [(costs, costs_config), (schedule, schedule_config)]
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -263,15 +297,21 @@ def reopened(store: BudgetStore, budget: SavedBudget) -> Reopened:
     return Reopened(budget, again.result, again.book)  # this budget's name, status and saved figures
 
 
+def whole(frame: pd.DataFrame, config: dict[str, Any]) -> None:
+    """A table with every row in sight: no box of ten rows to scroll inside."""
+    st.dataframe(frame, hide_index=True, column_config=config, height="content")
+
+
 def _render_budget(store: BudgetStore, budget: SavedBudget, found: list[BudgetSummary], book: PriceBook,
                    who: Access, load: Load) -> None:
     actor = who.actor()
     st.markdown(f"**{md(budget.name)}**")
-    st.caption(md(f"{budget.describe_status()} · owned by {budget.owner} · saved {budget.updated_at:%d %b %Y %H:%M} "
-                  f"UTC · version {budget.version} · planning day {budget.planned_on:%d %b %Y}"))
-    frame, config = totals_frame(budget.totals)
-    st.caption(md(f"Costs in {budget.totals.currency}; a heading's full meaning shows when the pointer rests on it."))
-    st.dataframe(frame, hide_index=True, column_config=config)
+    # Approving moves "last changed" too; the status says who approved it and when.
+    st.caption(md(f"{budget.describe_status()} · owned by {budget.owner} · last changed "
+                  f"{budget.updated_at:%d %b %Y %H:%M} UTC · version {budget.version} · planning day "
+                  f"{budget.planned_on:%d %b %Y}"))
+    for frame, config in totals_frames(budget.totals):
+        whole(frame, config)
     try:
         again = reopened(store, budget)
     except PlannerError as exc:
@@ -281,26 +321,32 @@ def _render_budget(store: BudgetStore, budget: SavedBudget, found: list[BudgetSu
         st.caption(md(again.describe()))
         if not again.same_as_saved:
             st.markdown("**As this release of the planner costs it, on the same tables**")
-            now, now_config = totals_frame(totals_of(again.result))
-            st.dataframe(now, hide_index=True, column_config=now_config)
+            for frame, config in totals_frames(totals_of(again.result)):
+                whole(frame, config)
 
-    signed_in = who.user is not None
+    changed = tables_changed_since(budget, book)
+    if changed:  # before anyone approves it, or loads it
+        st.warning(md(f"{len(changed)} price file{' has' if len(changed) == 1 else 's have'} changed since this was "
+                      f"saved ({', '.join(changed)}): What changed since shows what that moves."))
+    signed_in = actor.signed_in
+    approved = budget.status == "approved"
     load_col, approve_col, delete_col = st.columns(3)
-    load_col.button("Load into the planner", key="budgets:load", on_click=_load, args=(budget, load),
-                    help="Its inputs replace the planner's; the comparison above then costs them on today's tables.")
-    approve_col.button("Approve", key="budgets:approve", on_click=_approve, args=(store, budget, who),
-                       disabled=not actor.may_approve or budget.status == "approved",
+    load_col.button("Load into the planner", key="budgets:load", on_click=_ask, args=("load", budget),
+                    help="Its inputs replace the planner's (it asks first); the comparison above then costs them on "
+                         "today's tables.")
+    approve_col.button("Approve", key="budgets:approve", on_click=_ask, args=("approve", budget),
+                       disabled=not actor.may_approve or approved,
                        help="Price admins and budget approvers approve a budget, at the version shown here."
-                       if not actor.may_approve else None)
-    may_delete = signed_in and actor.may_change(budget.owner)
-    delete_col.button("Delete", key="budgets:delete", on_click=_ask_delete, args=(budget,), disabled=not may_delete,
-                      help=None if may_delete else "Its owner or a price admin may delete it.")
-    if st.session_state.get(CONFIRM_DELETE) == (budget.name, budget.version):
-        st.warning(md(f"Delete {budget.name} for good? It cannot be brought back."))
-        yes, no = st.columns(2)
-        yes.button("Yes, delete it", key="budgets:delete_yes", type="primary", on_click=_delete,
-                   args=(store, budget, who))
-        no.button("Keep it", key="budgets:delete_no", on_click=st.session_state.pop, args=(CONFIRM_DELETE, None))
+                       if not actor.may_approve else md(f"It is {_lower(budget.describe_status())}.") if approved else
+                       f"Approves version {budget.version}, as shown here (it asks first).")
+    # The store's rule (store.delete), drawn: an approved budget is a record, which only a price admin deletes.
+    may_delete = actor.may_change(budget.owner) and (not approved or actor.price_admin)
+    delete_col.button("Delete", key="budgets:delete", on_click=_ask, args=("delete", budget), disabled=not may_delete,
+                      help=None if may_delete else
+                      "Nobody is signed in: a budget is deleted by its owner or a price admin." if not signed_in else
+                      "Its owner or a price admin may delete it." if not actor.may_change(budget.owner) else
+                      "It is approved: only a price admin may delete an approved budget.")
+    _render_confirmation(store, budget, who, load)
     if signed_in:
         name_col, button_col = st.columns([3, 1], vertical_alignment="bottom")
         name_col.text_input("Name of the copy", key=COPY_NAME, max_chars=NAME_CHARS,
@@ -322,26 +368,66 @@ def _render_budget(store: BudgetStore, budget: SavedBudget, found: list[BudgetSu
             render_side_by_side(budget, store.get(other_name))
 
 
+def _render_confirmation(store: BudgetStore, budget: SavedBudget, who: Access, load: Load) -> None:
+    """The question a Load, Approve or Delete waits on, for the budget at the version it was asked of (one that
+    moved on meanwhile is asked of again)."""
+    asked = st.session_state.get(CONFIRM)
+    if asked is None or tuple(asked[1:]) != (budget.name, budget.version):
+        return
+    action = asked[0]
+    act: Callable[..., None]
+    args: tuple[Any, ...]
+    if action == "load":
+        question = f"Replace the planner's inputs with {budget.name}'s? Inputs not saved are lost."
+        yes, no, act, args = "Yes, replace them", "Keep mine", _load, (budget, load)
+    elif action == "approve":
+        question = (f"Approve {budget.name} as it is now (version {budget.version})? Approving keeps it as approved: "
+                    "it can no longer be saved over.")
+        yes, no, act, args = "Yes, approve it", "Not yet", _approve, (store, budget, who)
+    else:
+        approved = f" It is {_lower(budget.describe_status())}." if budget.status == "approved" else ""
+        question = f"Delete {budget.name} for good?{approved} It cannot be brought back."
+        yes, no, act, args = "Yes, delete it", "Keep it", _delete, (store, budget, who)
+    st.warning(md(question))
+    yes_col, no_col = st.columns(2)
+    yes_col.button(yes, key=f"budgets:{action}_yes", type="primary", on_click=act, args=args)
+    no_col.button(no, key=f"budgets:{action}_no", on_click=st.session_state.pop, args=(CONFIRM, None))
+
+
+def _lower(text: str) -> str:
+    """A sentence's words for the middle of another: "Approved by ..." as "approved by ..."."""
+    return text[:1].lower() + text[1:]
+
+
 # -- actions (run before the page is drawn again, with the budget as shown when the button was drawn) -----
 
+def _ask(action: str, budget: SavedBudget) -> None:
+    st.session_state[CONFIRM] = (action, budget.name, budget.version)
+
+
 def _load(budget: SavedBudget, load: Load) -> None:
+    st.session_state.pop(CONFIRM, None)
     try:
         scenario = parse_scenario(budget.scenario_yaml, f"saved budget {budget.name!r}")
     except PlannerError as exc:
         _say("error", f"Not loaded:\n\n{exc}")
         return
     load(scenario.model_dump(mode="json"))
+    forget_opened()
     st.session_state[OPENED] = Opened.of(budget)
+    st.session_state[NAME] = ""  # a name typed for another budget is not this one's
     _say("success", f"Loaded {budget.name} (version {budget.version}) into the planner: the comparison above costs "
                     "its inputs on today's price tables. Its saved figures are below; What changed since says what "
                     "moved them.")
 
 
 def _approve(store: BudgetStore, budget: SavedBudget, who: Access) -> None:
+    st.session_state.pop(CONFIRM, None)
     try:
         approved = store.approve(budget.name, who.actor(), expected_version=budget.version)
     except PlannerError as exc:
-        _refused(exc, "Not approved", _moved_on(store, exc, budget.name, budget.version))
+        _refused(exc, "Not approved", "Nothing was written: it is shown below as it is now."
+                 if _moved_on(store, exc, budget.name, budget.version) else "")
         return
     opened = st.session_state.get(OPENED)
     if opened is not None and opened.name == approved.name:
@@ -349,16 +435,13 @@ def _approve(store: BudgetStore, budget: SavedBudget, who: Access) -> None:
     _say("success", f"{approved.name}: {approved.describe_status()} (version {approved.version}).")
 
 
-def _ask_delete(budget: SavedBudget) -> None:
-    st.session_state[CONFIRM_DELETE] = (budget.name, budget.version)
-
-
 def _delete(store: BudgetStore, budget: SavedBudget, who: Access) -> None:
-    st.session_state.pop(CONFIRM_DELETE, None)
+    st.session_state.pop(CONFIRM, None)
     try:
         store.delete(budget.name, who.actor(), expected_version=budget.version)
     except PlannerError as exc:
-        _refused(exc, "Not deleted", _moved_on(store, exc, budget.name, budget.version))
+        _refused(exc, "Not deleted", "Nothing was written: it is shown below as it is now."
+                 if _moved_on(store, exc, budget.name, budget.version) else "")
         return
     opened = st.session_state.get(OPENED)
     if opened is not None and opened.name == budget.name:
@@ -375,6 +458,7 @@ def _duplicate(store: BudgetStore, budget: SavedBudget, who: Access) -> None:
         _refused(exc, "Not duplicated")
         return
     st.session_state[COPY_NAME] = ""
+    st.session_state[NAME] = ""
     st.session_state[PICK] = copy.name
     _say("success", f"Saved {copy.name}, a draft copy of {budget.name} on the same price tables.")
 
@@ -382,7 +466,9 @@ def _duplicate(store: BudgetStore, budget: SavedBudget, who: Access) -> None:
 # -- what changed, and two side by side ------------------------------------------------------------------
 
 def render_changes(changes: BudgetChanges) -> None:
-    """What changed since a budget was saved: its options, the prices that moved and the lines, as tables."""
+    """What changed since a budget was saved: its options, the prices that moved and the lines, every row in
+    sight. Money headings carry the currency and a change its sign. The prices and lines are tables whose
+    cells wrap (``st.table``, so escaped), since their names are longer than a column at 1024 px can hold."""
     cur = changes.currency
     st.caption(md("Price files changed since it was saved: " + ", ".join(changes.tables_changed) + "."
                   if changes.tables_changed else "No price file has changed since it was saved."))
@@ -393,43 +479,54 @@ def render_changes(changes: BudgetChanges) -> None:
         st.success("Nothing changed: today's price tables give the saved figures.")
         return
     saved, today, change = f"Saved ({cur})", f"Today ({cur})", f"Change ({cur})"
-    money = {column: st.column_config.NumberColumn(format=MONEY, width=MONEY_PX) for column in (saved, today, change)}
+    money = {saved: st.column_config.NumberColumn(help=f"As saved, in {cur}", format=MONEY, width=CHANGE_PX),
+             today: st.column_config.NumberColumn(help=f"On today's price tables, in {cur}", format=MONEY,
+                                                  width=CHANGE_PX),
+             change: st.column_config.NumberColumn(help=f"Today less saved, to the cent, in {cur}", format=CHANGE,
+                                                   width=CHANGE_PX)}
     figures = (("One-time build", "one_time", "one_time_delta"), ("First month", "first_month", "first_month_delta"),
                (f"{changes.horizon_months}-month total", "horizon", "horizon_delta"))
     rows = [{"Option": o.label, "Figure": figure,
              saved: getattr(o.old, field) if o.old else None, today: getattr(o.new, field) if o.new else None,
              change: getattr(o, delta)} for o in changes.options for figure, field, delta in figures]
     st.markdown("**Each option, saved and today**")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
-        "Option": st.column_config.TextColumn(width=150, pinned=True),
-        "Figure": st.column_config.TextColumn(width=120), **money})
+    whole(pd.DataFrame(rows), {"Option": st.column_config.TextColumn(width=OPTION_PX, pinned=True),
+                               "Figure": st.column_config.TextColumn(width=FIGURE_PX), **money})
     st.caption(md(f"The {changes.horizon_months}-month total is the {horizon_total(changes.horizon_months)}."))
-    price = st.column_config.TextColumn(width=PRICE_PX, pinned=True)
     if changes.prices:
-        st.markdown("**Prices that moved**")
-        st.dataframe(pd.DataFrame([{"Price": p.label, "Saved": p.old, "Today": p.new,
-                                    "Unit": f"{p.currency} per {p.unit}" if p.unit else p.currency}
-                                   for p in changes.prices]), hide_index=True,
-                     column_config={"Price": price, "Saved": st.column_config.NumberColumn(format="%,.6g", width=70),
-                                    "Today": st.column_config.NumberColumn(format="%,.6g", width=70)})
+        # As the tables publish them, each in its own currency (an assumption in none), before any conversion.
+        st.markdown("**Prices, exchange rates and assumptions that moved**")
+        wrapped([[md(p.label), _price(p.old, "new"), _price(p.new, "no longer in the tables"),
+                  md(" ".join(part for part in (p.currency, f"per {p.unit}" if p.unit else "") if part))]
+                 for p in changes.prices], ["Price", "Saved", "Today", "Unit"], ["Saved", "Today"])
         effect = f"Effect on the {horizon_total(changes.horizon_months)} ({cur})"
         st.markdown("**What each price moved, option by option** (in the lines billed at it)")
-        st.dataframe(pd.DataFrame([{"Price": p.label, "Option": option, effect: amount}
-                                   for p in changes.prices for option, amount in p.effects]),
-                     hide_index=True, column_config={
-                         "Price": price, "Option": st.column_config.TextColumn(width=150),
-                         effect: st.column_config.NumberColumn(f"Effect ({cur})", help=effect, format=MONEY,
-                                                               width=MONEY_PX + 10)})
+        wrapped([[md(p.label), md(option), f"{amount:+,.2f}"] for p in changes.prices for option, amount in p.effects],
+                ["Price", "Option", effect], [effect])
     if changes.lines:
         st.markdown(md(f"Lines that changed, over {changes.horizon_months} months").join(("**", "**")))
-        st.dataframe(pd.DataFrame([{"Option": line.option, "Line": line.item, saved: line.old_amount,
-                                    today: line.new_amount, change: line.delta} for line in changes.lines]),
-                     hide_index=True, column_config={
-                         "Option": st.column_config.TextColumn(width=130, pinned=True),
-                         "Line": st.column_config.TextColumn(width=180),
-                         **{c: st.column_config.NumberColumn(format=MONEY, width=MONEY_PX - 5) for c in money}})
+        wrapped([[md(line.option), md(line.item), _amount(line.old_amount, "new"), _amount(line.new_amount, "gone"),
+                  f"{line.delta:+,.2f}"] for line in changes.lines], ["Option", "Line", saved, today, change],
+                [saved, today, change])
     st.download_button("What changed (text)", "\n".join(changes.report()) + "\n", "what-changed.txt", "text/plain",
                        key="budgets:changes_download")
+
+
+def wrapped(rows: list[list[str]], columns: list[str], amounts: list[str]) -> None:
+    """A table whose cells wrap (each already escaped: ``st.table`` reads Markdown), its amounts aligned right
+    (``!important``: Streamlit's own rule for a cell outranks the Styler's)."""
+    frame = pd.DataFrame(rows, columns=columns)
+    st.table(frame.style.set_properties(subset=amounts, **{"text-align": "right !important"}), hide_index=True)
+
+
+def _price(value: float | None, missing: str) -> str:
+    """A unit price as the price tables give it (up to six significant figures), or a word where there is none."""
+    return missing if value is None else f"{value:,.6g}"
+
+
+def _amount(value: float | None, missing: str) -> str:
+    """An amount to the cent with separators, or a word where there is none (a line new today, or gone)."""
+    return missing if value is None else f"{value:,.2f}"
 
 
 def render_side_by_side(first: SavedBudget, second: SavedBudget) -> None:
@@ -440,5 +537,6 @@ def render_side_by_side(first: SavedBudget, second: SavedBudget) -> None:
     if frame.columns.duplicated().any():  # a budget named "Figure", "Option" or "Difference"
         frame.columns = pd.Index(["Figure", "Option", "First", "Second", "Difference"])
     st.table(frame, hide_index=True)
-    st.caption(md(f"Figures as saved: {first.name} on {first.planned_on:%d %b %Y}, {second.name} on "
-                  f"{second.planned_on:%d %b %Y}; the difference is the second less the first."))
+    st.caption(md(f"Figures as saved: {first.name} ({first.describe_status()}) on {first.planned_on:%d %b %Y}, "
+                  f"{second.name} ({second.describe_status()}) on {second.planned_on:%d %b %Y}; the difference is "
+                  "the second less the first."))
