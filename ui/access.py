@@ -37,11 +37,12 @@ from typing import Any, Literal
 
 import streamlit as st
 
+from planner.budgets import LOCAL_PERSON
 from planner.budgets.store import Actor
 
 READ_ONLY_ENV = "LLM_PLANNER_READ_ONLY"
 DEFAULT_GROUPS_CLAIM = "groups"
-LOCAL_USER = "local"  # who a save on a laptop without a login is recorded as
+LOCAL_USER = LOCAL_PERSON  # who a save on a laptop without a login is recorded as
 Mode = Literal["read_only", "login", "proxy", "local", "network"]
 
 

@@ -339,8 +339,8 @@ def _render_budget(store: BudgetStore, budget: SavedBudget, found: list[BudgetSu
                        help="Price admins and budget approvers approve a budget, at the version shown here."
                        if not actor.may_approve else md(f"It is {_lower(budget.describe_status())}.") if approved else
                        f"Approves version {budget.version}, as shown here (it asks first).")
-    # The store's rule (store.delete), drawn: an approved budget is a record, which only a price admin deletes.
-    may_delete = actor.may_change(budget.owner) and (not approved or actor.price_admin)
+    # The store's own rule (Actor.may_delete), asked rather than copied.
+    may_delete = actor.may_delete(budget.owner, budget.status)
     delete_col.button("Delete", key="budgets:delete", on_click=_ask, args=("delete", budget), disabled=not may_delete,
                       help=None if may_delete else
                       "Nobody is signed in: a budget is deleted by its owner or a price admin." if not signed_in else

@@ -116,6 +116,14 @@ class Actor:
         """A budget's owner (an e-mail address in any case), or a price admin, may save over it or delete it."""
         return self.signed_in and (self.price_admin or same_person(self.name or "", owner))
 
+    def may_delete(self, owner: str, status: str) -> bool:
+        """A draft: its owner or a price admin. An approved budget is a record others rely on: a price admin.
+
+        >>> Actor("ana").may_delete("ana", "draft"), Actor("ana").may_delete("ana", "approved")
+        (True, False)
+        """
+        return self.may_change(owner) and (status != "approved" or self.price_admin)
+
 
 def same_person(one: str, other: str) -> bool:
     """Whether two recorded names are one person's: e-mail addresses are compared in any case, as the
@@ -532,8 +540,7 @@ class BudgetStore:
             if not who.may_change(current.owner):
                 raise NotAllowed(Problem(self.label, None, "", (
                     f"{name!r} belongs to {current.owner}; only they or a price admin may delete it")))
-            if current.status == "approved" and not who.price_admin:
-                # An approved budget is a record others rely on: its owner cannot take it back alone.
+            if not who.may_delete(current.owner, current.status):
                 raise NotAllowed(Problem(self.label, None, "", (
                     f"{name!r} is approved ({current.describe_status()}); only a price admin may delete an "
                     "approved budget")))
