@@ -421,13 +421,18 @@ def _load(budget: SavedBudget, load: Load) -> None:
                     "moved them.")
 
 
+def _refused_change(store: BudgetStore, exc: PlannerError, what: str, budget: SavedBudget) -> None:
+    """An approval or a delete refused; if the budget moved on since it was shown, the page now shows it as it is."""
+    _refused(exc, what, "Nothing was written: it is shown below as it is now."
+             if _moved_on(store, exc, budget.name, budget.version) else "")
+
+
 def _approve(store: BudgetStore, budget: SavedBudget, who: Access) -> None:
     st.session_state.pop(CONFIRM, None)
     try:
         approved = store.approve(budget.name, who.actor(), expected_version=budget.version)
     except PlannerError as exc:
-        _refused(exc, "Not approved", "Nothing was written: it is shown below as it is now."
-                 if _moved_on(store, exc, budget.name, budget.version) else "")
+        _refused_change(store, exc, "Not approved", budget)
         return
     opened = st.session_state.get(OPENED)
     if opened is not None and opened.name == approved.name:
@@ -440,8 +445,7 @@ def _delete(store: BudgetStore, budget: SavedBudget, who: Access) -> None:
     try:
         store.delete(budget.name, who.actor(), expected_version=budget.version)
     except PlannerError as exc:
-        _refused(exc, "Not deleted", "Nothing was written: it is shown below as it is now."
-                 if _moved_on(store, exc, budget.name, budget.version) else "")
+        _refused_change(store, exc, "Not deleted", budget)
         return
     opened = st.session_state.get(OPENED)
     if opened is not None and opened.name == budget.name:

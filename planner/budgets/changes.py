@@ -29,7 +29,6 @@ from planner.costs.estimator import Estimate, estimate
 from planner.costs.lines import LineItem
 from planner.inputs.files import digest
 from planner.inputs.pricebook import PriceBook, describe_key
-from planner.inputs.scenario import parse_scenario
 
 CENT = 0.005  # half a cent: a difference smaller than this shows as 0.00, and is no change
 
@@ -214,8 +213,7 @@ def what_changed(reopened: Reopened, today: PriceBook) -> BudgetChanges:
     budget, old = reopened.budget, reopened.result
     tables = tables_changed_since(budget, today)
     try:
-        new = estimate(parse_scenario(budget.scenario_yaml, f"saved budget {budget.name!r}"), today,
-                       budget.planned_on)
+        new = estimate(old.scenario, today, budget.planned_on)  # the saved scenario, as reopening parsed it
     except PlannerError as exc:
         return BudgetChanges(budget.name, old.currency, old.horizon_months, (), (), (), tables, str(exc))
     return _changes(budget.name, old, new, tables, reopened.book, today)

@@ -386,8 +386,6 @@ class BudgetStore:
         try:
             with engine.begin() as connection:
                 yield connection
-        except BudgetRefused:
-            raise
         except IntegrityError as exc:
             raise BudgetConflict(Problem(self.label, None, "", f"could not {doing}: {_integrity(exc)}")) from None
         except SQLAlchemyError as exc:
