@@ -437,7 +437,7 @@ def test_a_damaged_database_is_a_sentence_naming_the_file_and_the_page_still_wor
 
 
 def test_a_budget_name_with_markdown_and_html_is_shown_as_text(place):
-    name = "**x** <b>y</b> [z](http://127.0.0.1:9/z) _w_"
+    name = "**x** <b>y</b> [z](http://127.0.0.1:9/z) _w_ ![i](http://127.0.0.1:9/i.png)"
     app = ok(save(budgets_page(), name))
     assert texts(app, "success") == [f"Saved {name} (version 1) with the 22 price tables it is costed on."]
     assert any(OPENER.search(b.value) is None and shown(b.value).startswith(f"Saved {name}") for b in app.success)
